@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/* IPv4 and IPv6 addresses: parse, list, add, delete. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+
+size_t nns_addr_bytes(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static int parse_prefixlen(const char *s, int max, int *out)
+{
+	char *end;
+	long n;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	n = strtol(s, &end, 10);
+	if (*end || n > max)
+		return -EINVAL;
+	*out = (int)n;
+	return 0;
+}
+
+int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	int max;
+
+	memset(p, 0, sizeof(*p));
+	p->len = -1;
+	*why = "not an IPv4 or IPv6 address";
+	if (n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	p->family = strchr(host, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(p->family, host, p->bytes) != 1)
+		return -EINVAL;
+	max = p->family == AF_INET ? 32 : 128;
+	if (!slash) {
+		*why = "missing prefix length";
+		return need_len ? -EINVAL : 0;
+	}
+	if (parse_prefixlen(slash + 1, max, &p->len) < 0) {
+		*why = p->family == AF_INET ? "prefix length must be 0 to 32"
+					    : "prefix length must be 0 to 128";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *nns_scope_name(uint8_t scope, char *buf, size_t size)
+{
+	switch (scope) {
+	case RT_SCOPE_UNIVERSE:	return "global";
+	case RT_SCOPE_SITE:	return "site";
+	case RT_SCOPE_LINK:	return "link";
+	case RT_SCOPE_HOST:	return "host";
+	case RT_SCOPE_NOWHERE:	return "nowhere";
+	default:
+		snprintf(buf, size, "%u", scope);
+		return buf;
+	}
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int addr_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case IFA_LABEL:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_OK;
+		break;
+	case IFA_FLAGS:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_OK;
+		break;
+	case IFA_CACHEINFO:
+		if (mnl_attr_validate2(attr, MNL_TYPE_UNSPEC, sizeof(struct ifa_cacheinfo)) < 0)
+			return MNL_CB_OK;
+		break;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* The address of @attr when it is one of @family's, else NULL. */
+static const void *inet_attr(const struct nlattr *attr, int family)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != nns_addr_bytes(family))
+		return NULL;
+	return mnl_attr_get_payload(attr);
+}
+
+static int addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
+		return -EBADMSG;
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, tb);
+	memset(a, 0, sizeof(*a));
+	a->family = ifa->ifa_family;
+	a->ifindex = (int)ifa->ifa_index;
+	a->prefixlen = ifa->ifa_prefixlen;
+	a->scope = ifa->ifa_scope;
+	a->flags = tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	a->local = inet_attr(tb[IFA_LOCAL], a->family);
+	a->address = inet_attr(tb[IFA_ADDRESS], a->family);
+	if (!a->local) {
+		/* IPv6 reports only IFA_ADDRESS; it is the local one. */
+		a->local = a->address;
+		a->address = NULL;
+	} else if (a->address && !memcmp(a->local, a->address, nns_addr_bytes(a->family))) {
+		a->address = NULL;
+	}
+	a->broadcast = inet_attr(tb[IFA_BROADCAST], a->family);
+	a->label = tb[IFA_LABEL] ? mnl_attr_get_str(tb[IFA_LABEL]) : NULL;
+	if (tb[IFA_CACHEINFO]) {
+		const struct ifa_cacheinfo *ci = mnl_attr_get_payload(tb[IFA_CACHEINFO]);
+
+		a->has_cacheinfo = true;
+		a->valid_lft = ci->ifa_valid;
+		a->preferred_lft = ci->ifa_prefered;
+	}
+	return a->local ? 0 : -EBADMSG;
+}
+
+int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, void *data,
+		  struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nns_msgs msgs = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct nns_addr a;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh->nlmsg_type = RTM_GETADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_index = (uint32_t)ifindex;	/* the kernel filters on it */
+	ret = nns_nl_dump(nl, nlh, &msgs, e);
+	if (ret < 0) {
+		nns_error_set(e, -ret, "address show");
+		goto out;
+	}
+	nns_msgs_foreach(&msgs, nlh) {
+		if (addr_parse(nlh, &a) < 0 || (ifindex && a.ifindex != ifindex))
+			continue;
+		ret = cb(&a, data);
+		if (ret < 0)
+			break;
+	}
+out:
+	nns_msgs_free(&msgs);
+	return ret;
+}
+
+/* ---- changing ----------------------------------------------------------- */
+
+int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
+		 const struct nns_addr_spec *s)
+{
+	size_t len = nns_addr_bytes(s->local.family);
+	struct ifaddrmsg *ifa;
+	uint32_t ifa_flags = 0;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)s->local.family;
+	ifa->ifa_prefixlen = (uint8_t)(s->local.len < 0 ? len * 8 : (size_t)s->local.len);
+	ifa->ifa_index = (uint32_t)s->ifindex;
+	ifa->ifa_scope = s->scope < 0 ? RT_SCOPE_UNIVERSE : (uint8_t)s->scope;
+	if (s->nodad)
+		ifa_flags |= IFA_F_NODAD;
+	if (s->noprefixroute)
+		ifa_flags |= IFA_F_NOPREFIXROUTE;
+	ifa->ifa_flags = (uint8_t)ifa_flags;
+	if (ifa_flags > 0xff)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, ifa_flags);
+	mnl_attr_put(nlh, IFA_LOCAL, len, s->local.bytes);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, s->peer ? s->peer->bytes : s->local.bytes);
+	if (s->has_broadcast && s->local.family == AF_INET)
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, s->broadcast);
+	if (s->label && !mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFA_LABEL, s->label))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int addr_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
+		       const struct nns_addr_spec *s, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret == 0)
+		ret = nns_addr_put(nlh, type, flags, s);
+	if (ret == 0)
+		ret = nns_nl_request(nl, nlh, NULL, e);
+	return ret;
+}
+
+int nns_addr_add(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
+		 struct nns_error *e)
+{
+	int ret = addr_change(ns, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, s, e);
+
+	if (ret < 0)
+		nns_error_set(e, -ret, "address add %s", label);
+	return ret;
+}
+
+int nns_addr_del(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
+		 struct nns_error *e)
+{
+	int ret = addr_change(ns, RTM_DELADDR, 0, s, e);
+
+	if (ret < 0)
+		nns_error_set(e, -ret, "address del %s", label);
+	return ret;
+}

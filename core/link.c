@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+/* Links: list, look up, create (veth, bridge, macvlan, vxlan, ...), change, delete. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "netns.h"
+
+int nns_valid_ifname(const char *name, const char **why)
+{
+	if (!*name)
+		*why = "must not be empty";
+	else if (strlen(name) >= IFNAMSIZ)
+		*why = "longer than 15 bytes";
+	else if (!strcmp(name, ".") || !strcmp(name, ".."))
+		*why = "must not be '.' or '..'";
+	else if (strpbrk(name, "/: \t\n\v\f\r"))
+		*why = "must not contain '/', ':' or white space";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+const char *nns_operstate_name(uint8_t state)
+{
+	static const char *const names[] = {
+		"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "UNKNOWN";
+}
+
+const char *nns_link_type_name(uint16_t type)
+{
+	switch (type) {
+	case ARPHRD_ETHER:	return "ether";
+	case ARPHRD_LOOPBACK:	return "loopback";
+	case ARPHRD_NONE:	return "none";
+	case ARPHRD_VOID:	return "void";
+	case ARPHRD_IPGRE:	return "gre";
+	case ARPHRD_TUNNEL:	return "ipip";
+	case ARPHRD_TUNNEL6:	return "tunnel6";
+	case ARPHRD_SIT:	return "sit";
+	case ARPHRD_PPP:	return "ppp";
+	case ARPHRD_IEEE80211:	return "ieee802.11";
+	case ARPHRD_INFINIBAND:	return "infiniband";
+	default:		return "unknown";
+	}
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int link_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case IFLA_IFNAME:
+	case IFLA_QDISC:
+	case IFLA_IFALIAS:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_OK;
+		break;
+	case IFLA_MTU:
+	case IFLA_MIN_MTU:
+	case IFLA_MAX_MTU:
+	case IFLA_TXQLEN:
+	case IFLA_GROUP:
+	case IFLA_PROMISCUITY:
+	case IFLA_MASTER:
+	case IFLA_LINK:
+	case IFLA_LINK_NETNSID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_OK;
+		break;
+	case IFLA_OPERSTATE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+			return MNL_CB_OK;
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_OK;
+		break;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int linkinfo_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		tb[IFLA_INFO_KIND] = attr;
+	return MNL_CB_OK;
+}
+
+static uint32_t u32_or(const struct nlattr *attr, uint32_t dflt)
+{
+	return attr ? mnl_attr_get_u32(attr) : dflt;
+}
+
+static const char *str_or_null(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_str(attr) : NULL;
+}
+
+int nns_link_parse(const struct nlmsghdr *nlh, struct nns_link *l)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 }, *info[IFLA_INFO_MAX + 1] = { 0 };
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
+		return -EBADMSG;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
+	if (!tb[IFLA_IFNAME])
+		return -EBADMSG;
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	l->type = ifi->ifi_type;
+	l->ifname = mnl_attr_get_str(tb[IFLA_IFNAME]);
+	l->mtu = u32_or(tb[IFLA_MTU], 0);
+	l->min_mtu = u32_or(tb[IFLA_MIN_MTU], 0);
+	l->max_mtu = u32_or(tb[IFLA_MAX_MTU], 0);
+	l->txqlen = u32_or(tb[IFLA_TXQLEN], 0);
+	l->group = u32_or(tb[IFLA_GROUP], 0);
+	l->promiscuity = u32_or(tb[IFLA_PROMISCUITY], 0);
+	l->operstate = tb[IFLA_OPERSTATE] ? mnl_attr_get_u8(tb[IFLA_OPERSTATE]) : IF_OPER_UNKNOWN;
+	l->master = (int)u32_or(tb[IFLA_MASTER], 0);
+	l->link = (int)u32_or(tb[IFLA_LINK], 0);
+	l->has_link_netnsid = tb[IFLA_LINK_NETNSID] != NULL;
+	l->link_netnsid = (int)u32_or(tb[IFLA_LINK_NETNSID], 0);
+	l->alias = str_or_null(tb[IFLA_IFALIAS]);
+	l->qdisc = str_or_null(tb[IFLA_QDISC]);
+	if (tb[IFLA_ADDRESS]) {
+		l->address = mnl_attr_get_payload(tb[IFLA_ADDRESS]);
+		l->addrlen = mnl_attr_get_payload_len(tb[IFLA_ADDRESS]);
+	}
+	if (tb[IFLA_BROADCAST]) {
+		l->broadcast = mnl_attr_get_payload(tb[IFLA_BROADCAST]);
+		l->brdlen = mnl_attr_get_payload_len(tb[IFLA_BROADCAST]);
+	}
+	if (tb[IFLA_LINKINFO]) {
+		mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr, info);
+		l->kind = str_or_null(info[IFLA_INFO_KIND]);
+	}
+	return 0;
+}
+
+static struct nlmsghdr *put_ifinfo(void *buf, uint16_t type, uint16_t flags, int ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nlh;
+}
+
+int nns_link_dump(struct nns_ns *ns, nns_link_cb cb, void *data, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nns_msgs msgs = { 0 };
+	struct nlmsghdr *nlh;
+	struct nns_nl *nl;
+	struct nns_link l;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh = put_ifinfo(buf, RTM_GETLINK, 0, 0);
+	ret = nns_nl_dump(nl, nlh, &msgs, e);
+	if (ret < 0) {
+		nns_error_set(e, -ret, "link show");
+		goto out;
+	}
+	nns_msgs_foreach(&msgs, nlh) {
+		if (nns_link_parse(nlh, &l) < 0)
+			continue;
+		ret = cb(&l, data);
+		if (ret < 0)
+			break;
+	}
+out:
+	nns_msgs_free(&msgs);
+	return ret;
+}
+
+int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex,
+		 struct nns_msgs *msg, struct nns_link *l, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh = put_ifinfo(buf, RTM_GETLINK, 0, ifname ? 0 : ifindex);
+	if (ifname)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	msg->len = 0;
+	ret = nns_nl_request(nl, nlh, msg, e);
+	if (ret == 0)
+		ret = msg->len ? nns_link_parse((struct nlmsghdr *)msg->buf, l) : -ENODEV;
+	if (ret < 0) {
+		if (ifname)
+			nns_error_set(e, -ret, "link show %s", ifname);
+		else
+			nns_error_set(e, -ret, "link show %d", ifindex);
+	}
+	return ret;
+}
+
+/* ---- creating ----------------------------------------------------------- */
+
+static void put_up(struct nlmsghdr *nlh, bool up)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_change |= IFF_UP;
+	if (up)
+		ifi->ifi_flags |= IFF_UP;
+	else
+		ifi->ifi_flags &= ~IFF_UP;
+}
+
+static bool put_lladdr(struct nlmsghdr *nlh, uint16_t type, const uint8_t *a, size_t len)
+{
+	return !a || mnl_attr_put_check(nlh, NNS_MSG_SIZE, type, len, a);
+}
+
+static int put_veth_peer(struct nlmsghdr *nlh, const struct nns_link_spec *s)
+{
+	struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	struct ifinfomsg *ifi;
+
+	/* The peer's own header, then its attributes, all inside the nest. */
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	/* Not up yet: a veth end cannot open before its peer is registered. */
+	if (s->peer_name && !mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFLA_IFNAME, s->peer_name))
+		return -EMSGSIZE;
+	if (s->peer_ns)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->peer_ns->fd);
+	if (s->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
+	if (!put_lladdr(nlh, IFLA_ADDRESS, s->peer_address, s->peer_addrlen))
+		return -EMSGSIZE;
+	mnl_attr_nest_end(nlh, peer);
+	return 0;
+}
+
+static int put_inet(struct nlmsghdr *nlh, uint16_t type4, uint16_t type6, const char *text)
+{
+	struct nns_prefix p;
+	const char *why;
+
+	if (nns_parse_prefix(text, false, &p, &why) < 0)
+		return -EINVAL;
+	if (p.family == AF_INET)
+		mnl_attr_put(nlh, type4, 4, p.bytes);
+	else
+		mnl_attr_put(nlh, type6, 16, p.bytes);
+	return 0;
+}
+
+static int put_vxlan(struct nlmsghdr *nlh, const struct nns_link_spec *s)
+{
+	if (!s->has_vni)
+		return -EINVAL;
+	mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, s->vni);
+	if (s->port)
+		mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(s->port));
+	if (s->link)
+		mnl_attr_put_u32(nlh, IFLA_VXLAN_LINK, (uint32_t)s->link);
+	if (s->ttl)
+		mnl_attr_put_u8(nlh, IFLA_VXLAN_TTL, s->ttl);
+	if (s->group && put_inet(nlh, IFLA_VXLAN_GROUP, IFLA_VXLAN_GROUP6, s->group) < 0)
+		return -EINVAL;
+	if (s->local && put_inet(nlh, IFLA_VXLAN_LOCAL, IFLA_VXLAN_LOCAL6, s->local) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int macvlan_mode(const char *mode, uint32_t *out)
+{
+	static const struct { const char *name; uint32_t mode; } modes[] = {
+		{ "private", MACVLAN_MODE_PRIVATE }, { "vepa", MACVLAN_MODE_VEPA },
+		{ "bridge", MACVLAN_MODE_BRIDGE }, { "passthru", MACVLAN_MODE_PASSTHRU },
+		{ "source", MACVLAN_MODE_SOURCE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(mode, modes[i].name)) {
+			*out = modes[i].mode;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int put_info_data(struct nlmsghdr *nlh, const struct nns_link_spec *s)
+{
+	struct nlattr *data;
+	uint32_t mode;
+	int ret = 0;
+
+	if (!strcmp(s->kind, "veth") && !s->peer_name && !s->peer_ns && !s->peer_address)
+		return 0;
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	if (!strcmp(s->kind, "veth")) {
+		ret = put_veth_peer(nlh, s);
+	} else if (!strcmp(s->kind, "vxlan")) {
+		ret = put_vxlan(nlh, s);
+	} else if (s->mode) {
+		ret = macvlan_mode(s->mode, &mode);
+		if (ret == 0)
+			mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, mode);
+	}
+	mnl_attr_nest_end(nlh, data);
+	return ret;
+}
+
+/* Builds an RTM_NEWLINK creating @s into @nlh (a buffer of NNS_MSG_SIZE). */
+int nns_link_put_add(struct nlmsghdr *nlh, const struct nns_link_spec *s)
+{
+	struct nlattr *info;
+	struct ifinfomsg *ifi;
+	int ret;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	if (s->up)
+		put_up(nlh, true);
+	if (s->name && !mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFLA_IFNAME, s->name))
+		return -EMSGSIZE;
+	if (s->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
+	if (s->txqlen)
+		mnl_attr_put_u32(nlh, IFLA_TXQLEN, s->txqlen);
+	if (s->master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)s->master);
+	if (s->link && strcmp(s->kind, "vxlan"))
+		mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)s->link);
+	if (!put_lladdr(nlh, IFLA_ADDRESS, s->address, s->addrlen))
+		return -EMSGSIZE;
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	if (!mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFLA_INFO_KIND, s->kind))
+		return -EMSGSIZE;
+	ret = put_info_data(nlh, s);
+	mnl_attr_nest_end(nlh, info);
+	return ret;
+}
+
+/* Brings up the peer of a new veth, named @name in @ns. */
+static int peer_up(struct nns_ns *ns, const char *name, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = put_ifinfo(buf, RTM_NEWLINK, NLM_F_REQUEST, 0);
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	put_up(nlh, true);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nns_nl_request(nl, nlh, NULL, e);
+}
+
+int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	ret = nns_link_put_add(nlh, s);
+	if (ret == 0)
+		ret = nns_nl_request(nl, nlh, NULL, e);
+	if (ret == 0 && s->up && s->name && s->peer_name && !strcmp(s->kind, "veth")) {
+		ret = peer_up(s->peer_ns ? s->peer_ns : ns, s->peer_name, e);
+		if (ret < 0) {
+			/* Deleting one end removes both: nothing half-made stays. */
+			struct nlmsghdr *del = put_ifinfo(buf, RTM_DELLINK, NLM_F_REQUEST, 0);
+
+			mnl_attr_put_strz(del, IFLA_IFNAME, s->name);
+			nns_nl_request(nl, del, NULL, NULL);
+		}
+	}
+	if (ret < 0)
+		nns_error_set(e, -ret, "link add %s", s->name ? s->name : s->kind);
+	return ret;
+}
+
+/* ---- changing and deleting ---------------------------------------------- */
+
+int nns_link_put_set(struct nlmsghdr *nlh, int ifindex, const struct nns_link_change *c)
+{
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (c->has_up)
+		put_up(nlh, c->up);
+	if (c->ns)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->ns->fd);
+	if (c->name && !mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFLA_IFNAME, c->name))
+		return -EMSGSIZE;
+	if (c->has_mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
+	if (c->has_txqlen)
+		mnl_attr_put_u32(nlh, IFLA_TXQLEN, c->txqlen);
+	if (c->has_master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)c->master);
+	if (c->alias && !mnl_attr_put_str_check(nlh, NNS_MSG_SIZE, IFLA_IFALIAS, c->alias))
+		return -EMSGSIZE;
+	if (!put_lladdr(nlh, IFLA_ADDRESS, c->address, c->addrlen))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int nns_link_set(struct nns_ns *ns, int ifindex, const char *label,
+		 const struct nns_link_change *c, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	ret = nns_link_put_set(nlh, ifindex, c);
+	if (ret == 0)
+		ret = nns_nl_request(nl, nlh, NULL, e);
+	if (ret < 0)
+		nns_error_set(e, -ret, "link set %s", label);
+	return ret;
+}
+
+int nns_link_del(struct nns_ns *ns, int ifindex, const char *label, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh = put_ifinfo(buf, RTM_DELLINK, NLM_F_REQUEST, ifindex);
+	ret = nns_nl_request(nl, nlh, NULL, e);
+	if (ret < 0)
+		nns_error_set(e, -ret, "link del %s", label);
+	return ret;
+}

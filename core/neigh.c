@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/* Neighbour entries (ARP and NDP): list, add, delete. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+
+static const struct {
+	uint16_t bit;
+	const char *name;
+} nud_names[] = {
+	{ NUD_INCOMPLETE, "INCOMPLETE" }, { NUD_REACHABLE, "REACHABLE" },
+	{ NUD_STALE, "STALE" }, { NUD_DELAY, "DELAY" }, { NUD_PROBE, "PROBE" },
+	{ NUD_FAILED, "FAILED" }, { NUD_NOARP, "NOARP" }, { NUD_PERMANENT, "PERMANENT" },
+};
+#define N_NUD (sizeof(nud_names) / sizeof(nud_names[0]))
+
+size_t nns_neigh_states(uint16_t state, const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	if (state == NUD_NONE && max)
+		names[n++] = "NONE";
+	for (i = 0; i < N_NUD && n < max; i++)
+		if (state & nud_names[i].bit)
+			names[n++] = nud_names[i].name;
+	return n;
+}
+
+int nns_neigh_state_parse(const char *name, uint16_t *state)
+{
+	size_t i;
+
+	for (i = 0; i < N_NUD; i++)
+		if (!strcasecmp(name, nud_names[i].name)) {
+			*state = nud_names[i].bit;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int neigh_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(attr, NDA_MAX) >= 0)
+		tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+static int neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NDA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ndm)))
+		return -EBADMSG;
+	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, tb);
+	if (!tb[NDA_DST] ||
+	    mnl_attr_get_payload_len(tb[NDA_DST]) != nns_addr_bytes(ndm->ndm_family))
+		return -EBADMSG;
+	memset(n, 0, sizeof(*n));
+	n->family = ndm->ndm_family;
+	n->ifindex = ndm->ndm_ifindex;
+	n->state = ndm->ndm_state;
+	n->flags = ndm->ndm_flags;
+	n->dst = mnl_attr_get_payload(tb[NDA_DST]);
+	if (tb[NDA_LLADDR]) {
+		n->lladdr = mnl_attr_get_payload(tb[NDA_LLADDR]);
+		n->lladdr_len = mnl_attr_get_payload_len(tb[NDA_LLADDR]);
+	}
+	return 0;
+}
+
+int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, void *data,
+		   struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nns_msgs msgs = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_neigh n;
+	struct ndmsg *ndm;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = (uint8_t)family;
+	if (ifindex)
+		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
+	ret = nns_nl_dump(nl, nlh, &msgs, e);
+	if (ret < 0) {
+		nns_error_set(e, -ret, "neighbor show");
+		goto out;
+	}
+	nns_msgs_foreach(&msgs, nlh) {
+		if (neigh_parse(nlh, &n) < 0 || (ifindex && n.ifindex != ifindex))
+			continue;
+		ret = cb(&n, data);
+		if (ret < 0)
+			break;
+	}
+out:
+	nns_msgs_free(&msgs);
+	return ret;
+}
+
+static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
+			const struct nns_neigh_spec *s, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_nl *nl;
+	struct ndmsg *ndm;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = (uint8_t)s->dst.family;
+	ndm->ndm_ifindex = s->ifindex;
+	ndm->ndm_state = s->state ? s->state : NUD_PERMANENT;
+	if (s->router)
+		ndm->ndm_flags |= NTF_ROUTER;
+	if (s->proxy)
+		ndm->ndm_flags |= NTF_PROXY;
+	mnl_attr_put(nlh, NDA_DST, nns_addr_bytes(s->dst.family), s->dst.bytes);
+	if (s->lladdr &&
+	    !mnl_attr_put_check(nlh, NNS_MSG_SIZE, NDA_LLADDR, s->lladdr_len, s->lladdr))
+		return -EMSGSIZE;
+	return nns_nl_request(nl, nlh, NULL, e);
+}
+
+int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replace,
+		  const char *label, struct nns_error *e)
+{
+	uint16_t flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+	int ret = neigh_change(ns, RTM_NEWNEIGH, flags, s, e);
+
+	if (ret < 0)
+		nns_error_set(e, -ret, "neighbor %s %s", replace ? "replace" : "add", label);
+	return ret;
+}
+
+int nns_neigh_del(struct nns_ns *ns, const struct nns_neigh_spec *s, const char *label,
+		  struct nns_error *e)
+{
+	int ret = neigh_change(ns, RTM_DELNEIGH, 0, s, e);
+
+	if (ret < 0)
+		nns_error_set(e, -ret, "neighbor del %s", label);
+	return ret;
+}

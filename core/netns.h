@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netns core: network namespaces, links, addresses, routes and neighbours
+ * over rtnetlink.  Plain C, no Lua: every function returns 0 (or a count)
+ * on success and -errno on failure, and fills the optional struct nns_error
+ * with what was being done and the kernel's extended-ack text.
+ */
+#ifndef NETNS_CORE_H
+#define NETNS_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/netlink.h>
+
+#define NNS_RUN_DIR "/run/netns"
+#define NNS_ETC_DIR "/etc/netns"
+
+/* What failed, for a message "op obj (in ns): strerror [ENAME]: ext". */
+struct nns_error {
+	int code;		/* positive errno */
+	char what[160];		/* "link add veth0" */
+	char ext[256];		/* kernel's extack text, or "" */
+};
+
+void nns_error_set(struct nns_error *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Full message for @e as seen from namespace @where ("red", "<anonymous 4026532345>"). */
+size_t nns_error_format(const struct nns_error *e, const char *where, char *buf, size_t size);
+const char *nns_errno_name(int code);
+
+/* ---- netlink engine (nl.c) ------------------------------------------- */
+
+struct nns_nl;		/* one rtnetlink socket */
+
+/* Opens a socket in the calling thread's current namespace. */
+int nns_nl_open(struct nns_nl **out);
+void nns_nl_close(struct nns_nl *nl);
+int nns_nl_fd(const struct nns_nl *nl);
+
+
+/*
+ * Messages of a dump, copied out of the socket so that an interrupted dump
+ * can be restarted and so that callers parse at their own pace.
+ */
+struct nns_msgs {
+	char *buf;
+	size_t len, cap;
+};
+void nns_msgs_free(struct nns_msgs *m);
+#define nns_msgs_foreach(m, nlh) \
+	for (nlh = (struct nlmsghdr *)(m)->buf; \
+	     (char *)nlh < (m)->buf + (m)->len; \
+	     nlh = (struct nlmsghdr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len)))
+
+/*
+ * Sends @req (NLM_F_ACK is added) and waits for its acknowledgement; any
+ * answer before it is appended to @reply when that is not NULL.
+ */
+int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
+		   struct nns_error *e);
+
+/* Runs dump request @req (NLM_F_DUMP is added) into @out, retrying if interrupted. */
+int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out,
+		struct nns_error *e);
+
+/*
+ * A batch: many requests in one sendmsg, acknowledgements collected after.
+ * Requests are built in place with nns_batch_next(); the first failure is
+ * reported with the index of the request that caused it.
+ */
+struct nns_batch {
+	char *buf;
+	size_t len, cap;
+	size_t tail;		/* offset of the request being built */
+	unsigned count;
+	char **what;		/* per request, for error messages */
+};
+struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what);
+int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e);
+void nns_batch_free(struct nns_batch *b);
+
+/* A scratch buffer large enough for any request this library builds. */
+#define NNS_MSG_SIZE 4096
+
+/* ---- namespaces (ns.c) ------------------------------------------------ */
+
+struct nns_ns {
+	int fd;			/* the namespace: nsfs file, O_CLOEXEC */
+	struct nns_nl *nl;	/* socket opened inside it, on first use */
+	dev_t dev;
+	ino_t ino;
+};
+
+int nns_valid_ns_name(const char *name, const char **why);
+
+int nns_ns_add(const char *name, struct nns_ns *ns, struct nns_error *e);
+int nns_ns_new(struct nns_ns *ns, struct nns_error *e);
+int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e);
+int nns_ns_open_pid(pid_t pid, struct nns_ns *ns, struct nns_error *e);
+int nns_ns_current(struct nns_ns *ns, struct nns_error *e);
+int nns_ns_delete(const char *name, struct nns_error *e);
+int nns_ns_pin(const struct nns_ns *ns, const char *name, struct nns_error *e);
+int nns_ns_unpin(const char *name, struct nns_error *e);
+bool nns_ns_exists(const char *name);
+void nns_ns_close(struct nns_ns *ns);
+/* The handle's socket, opened inside the namespace the first time. */
+int nns_ns_nl(struct nns_ns *ns, struct nns_nl **out, struct nns_error *e);
+
+/* Entering and leaving: @saved receives the thread's namespace. */
+int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e);
+/* Returns to @saved and closes it; aborts the process if that is impossible. */
+void nns_ns_leave(int saved);
+
+/* Names under NNS_RUN_DIR, sorted; free with nns_strv_free. */
+int nns_ns_list(char ***names, size_t *count, struct nns_error *e);
+void nns_strv_free(char **v, size_t n);
+
+/* ---- links (link.c) --------------------------------------------------- */
+
+struct nns_link {
+	int ifindex;
+	unsigned flags;			/* IFF_* */
+	const char *ifname;
+	uint32_t mtu, min_mtu, max_mtu, txqlen, group, promiscuity;
+	uint8_t operstate;		/* IF_OPER_* */
+	uint16_t type;			/* ARPHRD_* */
+	const uint8_t *address, *broadcast;
+	size_t addrlen, brdlen;
+	int master;			/* ifindex or 0 */
+	int link;			/* IFLA_LINK or 0 */
+	int link_netnsid;
+	bool has_link_netnsid;
+	const char *kind;		/* IFLA_INFO_KIND or NULL */
+	const char *alias;
+	const char *qdisc;
+};
+
+typedef int (*nns_link_cb)(const struct nns_link *l, void *data);
+
+/* Parses one RTM_NEWLINK message. */
+int nns_link_parse(const struct nlmsghdr *nlh, struct nns_link *l);
+int nns_link_dump(struct nns_ns *ns, nns_link_cb cb, void *data, struct nns_error *e);
+/* By name (@ifname) or index (@ifindex > 0); -ENODEV when missing. */
+int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex,
+		 struct nns_msgs *msg, struct nns_link *l, struct nns_error *e);
+
+/* What link_add creates; unset numbers are 0, unset strings NULL. */
+struct nns_link_spec {
+	const char *name, *kind;
+	uint32_t mtu, txqlen;
+	const uint8_t *address;
+	size_t addrlen;
+	int master;			/* ifindex in the same namespace */
+	bool up;
+	/* veth */
+	const char *peer_name;
+	struct nns_ns *peer_ns;		/* NULL: same namespace */
+	const uint8_t *peer_address;
+	size_t peer_addrlen;
+	/* macvlan, macvtap, vxlan: lower device (ifindex) and settings */
+	int link;
+	const char *mode;		/* macvlan mode: bridge, private, vepa, passthru */
+	uint32_t vni;			/* vxlan id (set: has_vni) */
+	bool has_vni;
+	uint16_t port;			/* vxlan UDP port, host order */
+	const char *group, *local;	/* vxlan remote group or peer, source */
+	uint8_t ttl;
+};
+int nns_link_put_add(struct nlmsghdr *nlh, const struct nns_link_spec *s);
+int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_error *e);
+
+/* Changes for link_set; only the has_* / non-NULL ones are applied. */
+struct nns_link_change {
+	bool has_up, up;
+	bool has_mtu;
+	uint32_t mtu;
+	bool has_txqlen;
+	uint32_t txqlen;
+	const char *name;
+	const uint8_t *address;
+	size_t addrlen;
+	bool has_master;
+	int master;			/* 0: no master */
+	const char *alias;
+	const struct nns_ns *ns;	/* move there */
+};
+int nns_link_put_set(struct nlmsghdr *nlh, int ifindex, const struct nns_link_change *c);
+int nns_link_set(struct nns_ns *ns, int ifindex, const char *label,
+		 const struct nns_link_change *c, struct nns_error *e);
+int nns_link_del(struct nns_ns *ns, int ifindex, const char *label, struct nns_error *e);
+
+/* Text forms as iproute2 prints them. */
+const char *nns_operstate_name(uint8_t state);
+const char *nns_link_type_name(uint16_t type);
+/* Writes "aa:bb:..." into @buf (3 * len bytes). */
+void nns_format_lladdr(const uint8_t *a, size_t len, char *buf);
+/* Parses "aa:bb:cc:dd:ee:ff"; returns its length or -EINVAL. */
+int nns_parse_lladdr(const char *s, uint8_t *out, size_t size);
+int nns_valid_ifname(const char *name, const char **why);
+
+/* ---- addresses (addr.c) ----------------------------------------------- */
+
+/* An IPv4 or IPv6 address with its prefix length. */
+struct nns_prefix {
+	int family;			/* AF_INET, AF_INET6 */
+	uint8_t bytes[16];
+	int len;			/* prefix length; -1 when absent */
+};
+/* Parses "10.0.0.1/24", "fe80::1/64" (and without "/len" when @need_len is false). */
+int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why);
+size_t nns_addr_bytes(int family);
+
+struct nns_addr {
+	int family, ifindex;
+	uint8_t prefixlen, scope;
+	uint32_t flags;			/* IFA_F_* */
+	const void *local, *address, *broadcast;
+	const char *label;
+	uint32_t valid_lft, preferred_lft;
+	bool has_cacheinfo;
+};
+typedef int (*nns_addr_cb)(const struct nns_addr *a, void *data);
+
+struct nns_addr_spec {
+	int ifindex;
+	struct nns_prefix local;
+	bool nodad, noprefixroute;
+	bool has_broadcast;		/* IPv4: explicit broadcast, else computed */
+	uint8_t broadcast[4];
+	const struct nns_prefix *peer;	/* point-to-point peer, or NULL */
+	const char *label;
+	int scope;			/* -1: kernel default */
+};
+int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
+		 const struct nns_addr_spec *s);
+int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, void *data,
+		  struct nns_error *e);
+int nns_addr_add(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
+		 struct nns_error *e);
+int nns_addr_del(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
+		 struct nns_error *e);
+const char *nns_scope_name(uint8_t scope, char *buf, size_t size);
+
+/* ---- neighbours (neigh.c) --------------------------------------------- */
+
+struct nns_neigh {
+	int family, ifindex;
+	uint16_t state;			/* NUD_* */
+	uint8_t flags;			/* NTF_* */
+	const void *dst;
+	const uint8_t *lladdr;
+	size_t lladdr_len;
+};
+typedef int (*nns_neigh_cb)(const struct nns_neigh *n, void *data);
+int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, void *data,
+		   struct nns_error *e);
+struct nns_neigh_spec {
+	int ifindex;
+	struct nns_prefix dst;
+	const uint8_t *lladdr;
+	size_t lladdr_len;
+	uint16_t state;			/* 0: NUD_PERMANENT */
+	bool router, proxy;
+};
+int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replace,
+		  const char *label, struct nns_error *e);
+int nns_neigh_del(struct nns_ns *ns, const struct nns_neigh_spec *s, const char *label,
+		  struct nns_error *e);
+/* Writes the names of the NUD_* bits in @state, as iproute2 prints them. */
+size_t nns_neigh_states(uint16_t state, const char **names, size_t max);
+int nns_neigh_state_parse(const char *name, uint16_t *state);
+
+/* ---- programs (proc.c) ------------------------------------------------ */
+
+#define NNS_FD_INHERIT (-1)
+#define NNS_FD_NULL (-2)
+
+struct nns_exec {
+	const struct nns_ns *ns;
+	const char *ns_name;		/* named: /etc/netns/NAME over /etc */
+	const char *label;		/* namespace as shown in messages */
+	char *const *argv;		/* argv[0] is looked up in PATH */
+	char *const *envp;		/* NULL: the caller's environment */
+	const char *cwd;
+	int stdin_fd, stdout_fd, stderr_fd;	/* an fd, NNS_FD_INHERIT or NNS_FD_NULL */
+	bool die_with_parent;
+};
+
+struct nns_proc {
+	pid_t pid;			/* 0 once reaped */
+	int pidfd;
+};
+
+/* One end of a pipe to the program: @data to write, or @buf to read into. */
+struct nns_io {
+	int fd;
+	const char *data;		/* input: write data[len..size) */
+	size_t size;
+	char *buf;			/* output: buf[0..len) */
+	size_t len, cap;
+};
+
+int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e);
+/*
+ * Serves @io while the program runs, then reaps it into @status.  After
+ * @timeout_ms (-1: none) the program is killed and reaped.
+ */
+int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms,
+		  int *status, struct nns_error *e);
+/* 1 once the program has ended (not reaped), 0 if @timeout_ms ran out first. */
+int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms);
+/* 1 and @status once the program has ended, 0 while it runs. */
+int nns_proc_poll(struct nns_proc *p, int *status);
+/* Kills a program still running, reaps it and closes the pidfd. */
+void nns_proc_release(struct nns_proc *p);
+void nns_io_free(struct nns_io *io, int nio);
+
+#endif

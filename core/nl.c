@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The netlink engine: one rtnetlink socket, requests that wait for their
+ * acknowledgement, dumps copied out whole, and batches of requests sent in
+ * one sendmsg.  Every error carries the kernel's extended-ack text.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+
+#include "netns.h"
+
+/* Dumps restarted this many times when the kernel says they were interrupted. */
+#define DUMP_RETRIES 16
+/* A batch is sent in slices small enough that their ACKs fit the receive queue. */
+#define BATCH_SLICE_BYTES (64 * 1024)
+#define BATCH_SLICE_MSGS 256
+
+struct nns_nl {
+	struct mnl_socket *sk;
+	unsigned int portid;
+	uint32_t seq;
+	char buf[32768];	/* the kernel sends dump parts of up to 32 KiB */
+};
+
+static int set_flag(struct mnl_socket *sk, int option)
+{
+	int one = 1;
+
+	return mnl_socket_setsockopt(sk, option, &one, sizeof(one));
+}
+
+int nns_nl_open(struct nns_nl **out)
+{
+	struct nns_nl *nl = calloc(1, sizeof(*nl));
+	int ret;
+
+	if (!nl)
+		return -ENOMEM;
+	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sk)
+		goto fail;
+	/* Extended acks carry the kernel's reason; capped acks keep them short. */
+	if (set_flag(nl->sk, NETLINK_EXT_ACK) < 0 || set_flag(nl->sk, NETLINK_CAP_ACK) < 0 ||
+	    set_flag(nl->sk, NETLINK_GET_STRICT_CHK) < 0)
+		goto fail;
+	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	nl->portid = mnl_socket_get_portid(nl->sk);
+	nl->seq = (uint32_t)time(NULL);
+	*out = nl;
+	return 0;
+fail:
+	ret = -errno;
+	if (nl->sk)
+		mnl_socket_close(nl->sk);
+	free(nl);
+	return ret;
+}
+
+void nns_nl_close(struct nns_nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sk);
+	free(nl);
+}
+
+int nns_nl_fd(const struct nns_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sk);
+}
+
+static int extack_attr(const struct nlattr *attr, void *data)
+{
+	struct nns_error *e = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0 && e) {
+		strncpy(e->ext, mnl_attr_get_str(attr), sizeof(e->ext) - 1);
+		e->ext[sizeof(e->ext) - 1] = '\0';
+	}
+	return MNL_CB_OK;
+}
+
+/* The errno of an NLMSG_ERROR message (0 for an ACK), extack text into @e. */
+static int parse_error(const struct nlmsghdr *nlh, struct nns_error *e)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*err);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+		return -EBADMSG;
+	if (err->error && e)
+		e->ext[0] = '\0';
+	if (err->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+		/* Without NLM_F_CAPPED the request itself sits before the TLVs. */
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+			mnl_attr_parse(nlh, (unsigned)off, extack_attr, e);
+	}
+	return err->error;
+}
+
+static ssize_t recv_some(struct nns_nl *nl)
+{
+	ssize_t n;
+
+	do
+		n = mnl_socket_recvfrom(nl->sk, nl->buf, sizeof(nl->buf));
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static int send_all(struct nns_nl *nl, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = mnl_socket_sendto(nl->sk, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* Whether @nlh answers a request of ours numbered from @first to @last. */
+static bool ours(const struct nns_nl *nl, const struct nlmsghdr *nlh, uint32_t first, uint32_t last)
+{
+	return nlh->nlmsg_pid == nl->portid && nlh->nlmsg_seq - first <= last - first;
+}
+
+static int msgs_append(struct nns_msgs *m, const struct nlmsghdr *nlh)
+{
+	size_t need = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (m->len + need > m->cap) {
+		size_t cap = m->cap ? m->cap : 16384;
+		char *buf;
+
+		while (cap < m->len + need)
+			cap *= 2;
+		buf = realloc(m->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		m->buf = buf;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, nlh, nlh->nlmsg_len);
+	m->len += need;
+	return 0;
+}
+
+int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
+		   struct nns_error *e)
+{
+	uint32_t seq = ++nl->seq;
+	int ret;
+
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	req->nlmsg_seq = seq;
+	ret = send_all(nl, req, req->nlmsg_len);
+	if (ret < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = recv_some(nl);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		for (; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+			if (!ours(nl, nlh, seq, seq))
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				ret = parse_error(nlh, e);
+				goto out;
+			}
+			if (reply) {
+				ret = msgs_append(reply, nlh);
+				if (ret < 0)
+					goto out;
+			}
+		}
+	}
+out:
+	if (ret < 0 && e)
+		e->code = -ret;
+	return ret;
+}
+
+void nns_msgs_free(struct nns_msgs *m)
+{
+	free(m->buf);
+	memset(m, 0, sizeof(*m));
+}
+
+/* One pass of a dump; -EINTR when the kernel marked it interrupted. */
+static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out,
+		     struct nns_error *e)
+{
+	uint32_t seq = ++nl->seq;
+	bool intr = false;
+	int ret;
+
+	req->nlmsg_seq = seq;
+	ret = send_all(nl, req, req->nlmsg_len);
+	while (ret == 0) {
+		ssize_t n = recv_some(nl);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+
+		if (n < 0)
+			return (int)n;
+		for (; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+			if (!ours(nl, nlh, seq, seq))
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return intr ? -EINTR : 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return parse_error(nlh, e);
+			ret = msgs_append(out, nlh);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return ret;
+}
+
+int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out,
+		struct nns_error *e)
+{
+	int ret, tries = 0;
+
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	do {
+		out->len = 0;
+		ret = dump_once(nl, req, out, e);
+	} while (ret == -EINTR && ++tries < DUMP_RETRIES);
+	if (ret < 0 && e)
+		e->code = -ret;
+	return ret;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+/* Moves the batch's length past its last request, now complete. */
+static void batch_seal(struct nns_batch *b)
+{
+	if (b->count) {
+		struct nlmsghdr *last = (struct nlmsghdr *)(b->buf + b->tail);
+
+		b->len = b->tail + NLMSG_ALIGN(last->nlmsg_len);
+	}
+}
+
+struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what)
+{
+	struct nlmsghdr *nlh;
+	char **names;
+	size_t need;
+
+	batch_seal(b);
+	need = b->len + NNS_MSG_SIZE;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4 * NNS_MSG_SIZE;
+		char *buf;
+
+		while (cap < need)
+			cap *= 2;
+		buf = realloc(b->buf, cap);
+		if (!buf)
+			return NULL;
+		b->buf = buf;
+		b->cap = cap;
+	}
+	names = realloc(b->what, (b->count + 1) * sizeof(*names));
+	if (!names)
+		return NULL;
+	b->what = names;
+	b->what[b->count] = strdup(what ? what : "");
+	if (!b->what[b->count])
+		return NULL;
+	memset(b->buf + b->len, 0, NNS_MSG_SIZE);
+	nlh = mnl_nlmsg_put_header(b->buf + b->len);
+	b->tail = b->len;
+	b->count++;
+	return nlh;
+}
+
+/* Collects the acks of requests @first..@last; the first failure wins. */
+static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, uint32_t last,
+		      uint32_t base, int *failed, struct nns_error *e)
+{
+	uint32_t pending = last - first + 1;
+
+	while (pending) {
+		ssize_t n = recv_some(nl);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+
+		if (n < 0)
+			return (int)n;
+		for (; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+			struct nns_error scratch;
+			int err;
+
+			if (!ours(nl, nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			pending--;
+			err = parse_error(nlh, *failed ? &scratch : e);
+			if (err < 0 && !*failed) {
+				*failed = err;
+				if (e)
+					nns_error_set(e, -err, "%s", b->what[nlh->nlmsg_seq - base]);
+			}
+		}
+	}
+	return 0;
+}
+
+int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e)
+{
+	uint32_t base = nl->seq + 1;
+	int failed = 0, ret = 0;
+	size_t off = 0;
+	unsigned i = 0;
+
+	batch_seal(b);
+	while (i < b->count && ret == 0) {
+		size_t start = off;
+		uint32_t first = nl->seq + 1;
+
+		/* Number and gather one slice. */
+		do {
+			struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + off);
+
+			nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+			nlh->nlmsg_seq = ++nl->seq;
+			off += NLMSG_ALIGN(nlh->nlmsg_len);
+			i++;
+		} while (i < b->count && off - start < BATCH_SLICE_BYTES &&
+			 nl->seq - first + 1 < BATCH_SLICE_MSGS);
+		ret = send_all(nl, b->buf + start, off - start);
+		if (ret == 0)
+			ret = batch_acks(nl, b, first, nl->seq, base, &failed, e);
+	}
+	if (ret == 0)
+		ret = failed;
+	else if (e)
+		nns_error_set(e, -ret, "batch of %u requests", b->count);
+	return ret;
+}
+
+void nns_batch_free(struct nns_batch *b)
+{
+	unsigned i;
+
+	for (i = 0; i < b->count; i++)
+		free(b->what[i]);
+	free(b->what);
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Network namespaces.  Named ones live exactly where and how iproute2 keeps
+ * them (a bind mount of the nsfs file on /run/netns/NAME, the run directory a
+ * shared mount), so `ip netns` and this library see each other's.  Only the
+ * calling thread ever changes namespace, and always returns.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+#define SELF_NS "/proc/thread-self/ns/net"
+
+int nns_valid_ns_name(const char *name, const char **why)
+{
+	if (!*name)
+		*why = "must not be empty";
+	else if (strchr(name, '/'))
+		*why = "must not contain '/'";
+	else if (!strcmp(name, ".") || !strcmp(name, ".."))
+		*why = "must not be '.' or '..'";
+	else if (strlen(name) > NAME_MAX)
+		*why = "longer than 255 bytes";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+static int ns_path(const char *name, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", NNS_RUN_DIR, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Fills dev/ino and checks that @fd really is a network namespace. */
+static int ns_adopt(struct nns_ns *ns, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+		return -EINVAL;
+	ns->fd = fd;
+	ns->nl = NULL;
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	return 0;
+}
+
+int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = ns_adopt(ns, fd);
+	if (ret < 0)
+		close(fd);
+out:
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns open %s", path);
+	return ret;
+}
+
+int nns_ns_open_pid(pid_t pid, struct nns_ns *ns, struct nns_error *e)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return nns_ns_open_path(path, ns, e);
+}
+
+int nns_ns_current(struct nns_ns *ns, struct nns_error *e)
+{
+	return nns_ns_open_path(SELF_NS, ns, e);
+}
+
+void nns_ns_close(struct nns_ns *ns)
+{
+	nns_nl_close(ns->nl);
+	ns->nl = NULL;
+	if (ns->fd >= 0)
+		close(ns->fd);
+	ns->fd = -1;
+}
+
+int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e)
+{
+	int ret = 0;
+
+	*saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (*saved < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (setns(ns->fd, CLONE_NEWNET) < 0) {
+		ret = -errno;
+		close(*saved);
+		*saved = -1;
+	}
+out:
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns enter");
+	return ret;
+}
+
+void nns_ns_leave(int saved)
+{
+	/* Running on in the wrong namespace would be worse than stopping. */
+	if (setns(saved, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "netns: cannot return to the original network namespace: %s\n",
+			strerror(errno));
+		abort();
+	}
+	close(saved);
+}
+
+int nns_ns_nl(struct nns_ns *ns, struct nns_nl **out, struct nns_error *e)
+{
+	int saved, ret;
+
+	if (!ns->nl) {
+		ret = nns_ns_enter(ns, &saved, e);
+		if (ret < 0)
+			return ret;
+		ret = nns_nl_open(&ns->nl);
+		nns_ns_leave(saved);
+		if (ret < 0) {
+			nns_error_set(e, -ret, "netlink socket");
+			return ret;
+		}
+	}
+	*out = ns->nl;
+	return 0;
+}
+
+/*
+ * A fresh namespace, entered only long enough to keep a handle on it and
+ * to open its netlink socket there.
+ */
+int nns_ns_new(struct nns_ns *ns, struct nns_error *e)
+{
+	int saved, fd = -1, ret = 0;
+
+	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (saved < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		ret = -errno;
+		close(saved);
+		goto out;
+	}
+	fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		ret = -errno;
+	else
+		ret = ns_adopt(ns, fd);
+	if (ret == 0)
+		ret = nns_nl_open(&ns->nl);
+	nns_ns_leave(saved);
+	if (ret < 0 && fd >= 0) {
+		ns->nl = NULL;
+		close(fd);
+	}
+out:
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns new");
+	return ret;
+}
+
+/*
+ * The run directory must be a shared mount so that bind mounts made under
+ * it reach every mount namespace, as iproute2 arranges.  The lock keeps
+ * concurrent first users from stacking several mounts on it.
+ */
+static int prepare_run_dir(void)
+{
+	bool made = false;
+	int lock, ret = 0;
+
+	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	lock = open(NNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return -errno;
+	if (flock(lock, LOCK_EX) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while (mount("", NNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		/* EINVAL: not a mount point yet; make it one by binding it on itself. */
+		if (errno != EINVAL || made ||
+		    mount(NNS_RUN_DIR, NNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		made = true;
+	}
+out:
+	close(lock);
+	return ret;
+}
+
+/* Binds namespace @fd on a new file @path. */
+static int bind_ns(int fd, const char *path)
+{
+	char src[64];
+	int file, ret = 0;
+
+	file = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (file < 0)
+		return -errno;
+	close(file);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
+		ret = -errno;
+		unlink(path);
+	}
+	return ret;
+}
+
+int nns_ns_pin(const struct nns_ns *ns, const char *name, struct nns_error *e)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = ns_path(name, path, sizeof(path));
+	if (ret == 0)
+		ret = prepare_run_dir();
+	if (ret == 0)
+		ret = bind_ns(ns->fd, path);
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns pin %s", name);
+	return ret;
+}
+
+int nns_ns_add(const char *name, struct nns_ns *ns, struct nns_error *e)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = ns_path(name, path, sizeof(path));
+	if (ret == 0)
+		ret = prepare_run_dir();
+	if (ret < 0)
+		goto out;
+	ret = nns_ns_new(ns, e);
+	if (ret < 0)
+		goto out;
+	ret = bind_ns(ns->fd, path);
+	if (ret < 0)
+		nns_ns_close(ns);
+out:
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns add %s", name);
+	return ret;
+}
+
+static int unbind(const char *name, const char *verb, struct nns_error *e)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = ns_path(name, path, sizeof(path));
+	if (ret == 0) {
+		/* Lazily: processes still inside keep the namespace alive. */
+		umount2(path, MNT_DETACH);
+		if (unlink(path) < 0)
+			ret = -errno;
+	}
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns %s %s", verb, name);
+	return ret;
+}
+
+int nns_ns_delete(const char *name, struct nns_error *e)
+{
+	return unbind(name, "delete", e);
+}
+
+int nns_ns_unpin(const char *name, struct nns_error *e)
+{
+	return unbind(name, "unpin", e);
+}
+
+bool nns_ns_exists(const char *name)
+{
+	char path[PATH_MAX];
+
+	return ns_path(name, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nns_ns_list(char ***names, size_t *count, struct nns_error *e)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL, **grown;
+	struct dirent *de;
+	int ret = 0;
+	DIR *dir;
+
+	dir = opendir(NNS_RUN_DIR);
+	if (!dir) {
+		ret = errno == ENOENT ? 0 : -errno;
+		goto out;
+	}
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown)
+				break;
+			v = grown;
+		}
+		v[n] = strdup(de->d_name);
+		if (!v[n])
+			break;
+		n++;
+	}
+	if (de)
+		ret = -ENOMEM;
+	closedir(dir);
+out:
+	if (ret < 0) {
+		nns_strv_free(v, n);
+		nns_error_set(e, -ret, "netns list");
+		return ret;
+	}
+	qsort(v, n, sizeof(*v), cmp_names);
+	*names = v;
+	*count = n;
+	return 0;
+}

@@ -1,0 +1,1151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * netns.core: the Lua binding of the C core.  Kernel failures come back as
+ * nil, message, errno (like io.open); malformed arguments raise argument
+ * errors before anything reaches the kernel.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/if_addr.h>
+#include <linux/neighbour.h>
+
+#include "lnetns.h"
+
+/* <net/if.h> stops at the flags of the old ioctl interface. */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP (1 << 16)
+#define IFF_DORMANT (1 << 17)
+#define IFF_ECHO (1 << 18)
+#endif
+
+#define LUA_CORE_API __attribute__((visibility("default")))
+
+/* ---- handles ------------------------------------------------------------ */
+
+static LNs *to_ns(lua_State *L, int idx)
+{
+	return luaL_checkudata(L, idx, LNS_HANDLE);
+}
+
+LNs *lns_check(lua_State *L, int idx)
+{
+	LNs *h = to_ns(L, idx);
+
+	if (h->ns.fd < 0)
+		luaL_error(L, "attempt to use a closed namespace handle");
+	return h;
+}
+
+/* A new handle, closed until the caller fills it; name and path may be NULL. */
+static LNs *new_ns(lua_State *L, const char *name, const char *path)
+{
+	LNs *h = lua_newuserdatauv(L, sizeof(*h), 2);
+
+	h->ns.fd = -1;
+	h->ns.nl = NULL;
+	luaL_setmetatable(L, LNS_HANDLE);
+	lua_pushstring(L, name);
+	lua_setiuservalue(L, -2, 1);
+	lua_pushstring(L, path);
+	lua_setiuservalue(L, -2, 2);
+	return h;
+}
+
+static const char *uservalue(lua_State *L, int idx, int n)
+{
+	const char *s;
+
+	lua_getiuservalue(L, idx, n);
+	s = lua_tostring(L, -1);
+	lua_pop(L, 1);	/* still referenced by the handle */
+	return s;
+}
+
+const char *lns_label(lua_State *L, int idx, char *buf, size_t size)
+{
+	LNs *h = to_ns(L, idx);
+	const char *s = uservalue(L, idx, 1);
+
+	if (!s)
+		s = uservalue(L, idx, 2);
+	if (!s) {
+		snprintf(buf, size, "<anonymous %lu>", (unsigned long)h->ns.ino);
+		s = buf;
+	}
+	return s;
+}
+
+int lns_fail(lua_State *L, int idx, const struct nns_error *e)
+{
+	char where[NAME_MAX + 32], msg[1024];
+	const char *label = idx ? lns_label(L, idx, where, sizeof(where)) : NULL;
+
+	nns_error_format(e, label, msg, sizeof(msg));
+	luaL_pushfail(L);
+	lua_pushfstring(L, "netns: %s", msg);
+	lua_pushinteger(L, e->code);
+	return 3;
+}
+
+static int ns_close(lua_State *L)
+{
+	LNs *h = to_ns(L, 1);
+
+	nns_ns_close(&h->ns);	/* idempotent: fd is -1 afterwards */
+	return 0;
+}
+
+static int ns_tostring(lua_State *L)
+{
+	LNs *h = to_ns(L, 1);
+	char buf[NAME_MAX + 32];
+
+	if (h->ns.fd < 0)
+		lua_pushliteral(L, "netns (closed)");
+	else
+		lua_pushfstring(L, "netns %s", lns_label(L, 1, buf, sizeof(buf)));
+	return 1;
+}
+
+/* name, path, id (inode), dev */
+static int ns_info(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+
+	lua_getiuservalue(L, 1, 1);
+	lua_getiuservalue(L, 1, 2);
+	lua_pushinteger(L, (lua_Integer)h->ns.ino);
+	lua_pushinteger(L, (lua_Integer)h->ns.dev);
+	return 4;
+}
+
+static int ns_fileno(lua_State *L)
+{
+	lua_pushinteger(L, lns_check(L, 1)->ns.fd);
+	return 1;
+}
+
+/* ---- argument checks ---------------------------------------------------- */
+
+static const char *check_ns_name(lua_State *L, int arg)
+{
+	const char *name = luaL_checkstring(L, arg), *why;
+
+	if (nns_valid_ns_name(name, &why) < 0)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid namespace name \"%s\": %s", name, why));
+	return name;
+}
+
+static const char *check_ifname(lua_State *L, int arg, const char *name)
+{
+	const char *why;
+
+	if (nns_valid_ifname(name, &why) < 0)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid interface name \"%s\": %s", name, why));
+	return name;
+}
+
+void lns_check_options(lua_State *L, int arg, const char *const known[])
+{
+	int i;
+
+	if (lua_isnoneornil(L, arg))
+		return;
+	luaL_checktype(L, arg, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, arg)) {
+		bool ok = false;
+
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			for (i = 0; known[i] && !ok; i++)
+				ok = !strcmp(known[i], lua_tostring(L, -1));
+		if (!ok) {
+			lua_pushvalue(L, -1);
+			luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'",
+							      luaL_tolstring(L, -1, NULL)));
+		}
+	}
+}
+
+/* Pushes field @key of the option table at @arg (nil when there is no table). */
+static int opt_field(lua_State *L, int arg, const char *key)
+{
+	if (lua_istable(L, arg))
+		return lua_getfield(L, arg, key);
+	lua_pushnil(L);
+	return LUA_TNIL;
+}
+
+static void opt_type_error(lua_State *L, int arg, const char *key, const char *want)
+{
+	luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be %s, got %s", key, want,
+					      luaL_typename(L, -1)));
+}
+
+static const char *opt_string(lua_State *L, int arg, const char *key)
+{
+	int t = opt_field(L, arg, key);
+	const char *s = NULL;
+
+	if (t == LUA_TSTRING)
+		s = lua_tostring(L, -1);
+	else if (t != LUA_TNIL)
+		opt_type_error(L, arg, key, "a string");
+	lua_pop(L, 1);	/* the table keeps the string alive */
+	return s;
+}
+
+static bool opt_bool(lua_State *L, int arg, const char *key, bool *has)
+{
+	int t = opt_field(L, arg, key);
+	bool b = lua_toboolean(L, -1);
+
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		opt_type_error(L, arg, key, "a boolean");
+	if (has)
+		*has = t != LUA_TNIL;
+	lua_pop(L, 1);
+	return b;
+}
+
+static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer lo,
+			   lua_Integer hi, bool *has)
+{
+	int t = opt_field(L, arg, key), isnum;
+	lua_Integer n = lua_tointegerx(L, -1, &isnum);
+
+	if (t != LUA_TNIL && !isnum)
+		opt_type_error(L, arg, key, "an integer");
+	if (t != LUA_TNIL && (n < lo || n > hi))
+		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range (%I to %I)",
+						      key, lo, hi));
+	if (has)
+		*has = t != LUA_TNIL;
+	lua_pop(L, 1);
+	return n;
+}
+
+static int opt_lladdr(lua_State *L, int arg, const char *key, uint8_t *buf, size_t size)
+{
+	const char *s = opt_string(L, arg, key);
+	int n;
+
+	if (!s)
+		return 0;
+	n = nns_parse_lladdr(s, buf, size);
+	if (n < 0)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid link-layer address \"%s\"", s));
+	return n;
+}
+
+static void check_prefix(lua_State *L, int arg, const char *s, bool need_len,
+			 struct nns_prefix *p)
+{
+	const char *why;
+
+	if (nns_parse_prefix(s, need_len, p, &why) < 0)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s",
+						      need_len ? "CIDR" : "address", s, why));
+}
+
+/* ---- namespaces --------------------------------------------------------- */
+
+static int l_add(lua_State *L)
+{
+	const char *name = check_ns_name(L, 1);
+	struct nns_error e = { 0 };
+	char path[PATH_MAX];
+	LNs *h;
+
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	h = new_ns(L, name, path);
+	if (nns_ns_add(name, &h->ns, &e) < 0)
+		return lns_fail(L, 0, &e);
+	return 1;
+}
+
+static int l_new(lua_State *L)
+{
+	struct nns_error e = { 0 };
+	LNs *h = new_ns(L, NULL, NULL);
+
+	if (nns_ns_new(&h->ns, &e) < 0)
+		return lns_fail(L, 0, &e);
+	return 1;
+}
+
+static int l_open(lua_State *L)
+{
+	const char *arg = luaL_checkstring(L, 1), *name = NULL, *path = arg;
+	struct nns_error e = { 0 };
+	char buf[PATH_MAX];
+	LNs *h;
+
+	if (!strchr(arg, '/')) {
+		name = check_ns_name(L, 1);
+		snprintf(buf, sizeof(buf), "%s/%s", NNS_RUN_DIR, name);
+		path = buf;
+	}
+	h = new_ns(L, name, path);
+	if (nns_ns_open_path(path, &h->ns, &e) < 0) {
+		nns_error_set(&e, e.code, "netns open %s", arg);
+		return lns_fail(L, 0, &e);
+	}
+	return 1;
+}
+
+static int l_pid(lua_State *L)
+{
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	struct nns_error e = { 0 };
+	char path[64];
+	LNs *h;
+
+	luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1, "invalid process id");
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	h = new_ns(L, NULL, path);
+	if (nns_ns_open_pid((pid_t)pid, &h->ns, &e) < 0)
+		return lns_fail(L, 0, &e);
+	return 1;
+}
+
+static int l_current(lua_State *L)
+{
+	struct nns_error e = { 0 };
+	LNs *h = new_ns(L, NULL, NULL);
+
+	if (nns_ns_current(&h->ns, &e) < 0)
+		return lns_fail(L, 0, &e);
+	return 1;
+}
+
+static int l_list(lua_State *L)
+{
+	struct nns_error e = { 0 };
+	char **names;
+	size_t i, n;
+
+	if (nns_ns_list(&names, &n, &e) < 0)
+		return lns_fail(L, 0, &e);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, names[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	nns_strv_free(names, n);
+	return 1;
+}
+
+static int l_exists(lua_State *L)
+{
+	lua_pushboolean(L, nns_ns_exists(check_ns_name(L, 1)));
+	return 1;
+}
+
+static int unbind_result(lua_State *L, int ret, const struct nns_error *e)
+{
+	if (ret < 0)
+		return lns_fail(L, 0, e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_delete(lua_State *L)
+{
+	struct nns_error e = { 0 };
+
+	return unbind_result(L, nns_ns_delete(check_ns_name(L, 1), &e), &e);
+}
+
+static int l_unpin(lua_State *L)
+{
+	struct nns_error e = { 0 };
+
+	return unbind_result(L, nns_ns_unpin(check_ns_name(L, 1), &e), &e);
+}
+
+static int ns_pin(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	const char *name = check_ns_name(L, 2);
+	struct nns_error e = { 0 };
+	char path[PATH_MAX];
+
+	if (nns_ns_pin(&h->ns, name, &e) < 0)
+		return lns_fail(L, 1, &e);
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	lua_pushstring(L, name);
+	lua_setiuservalue(L, 1, 1);
+	lua_pushstring(L, path);
+	lua_setiuservalue(L, 1, 2);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Forgets the name once the pin is gone; the namespace lives on in the handle. */
+static int ns_forget_name(lua_State *L)
+{
+	lns_check(L, 1);
+	lua_pushnil(L);
+	lua_setiuservalue(L, 1, 1);
+	lua_pushnil(L);
+	lua_setiuservalue(L, 1, 2);
+	return 0;
+}
+
+static int ns_enter_and_call(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_error e = { 0 };
+	int saved, status, top;
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	if (nns_ns_enter(&h->ns, &saved, &e) < 0) {
+		lns_fail(L, 1, &e);
+		return lua_error(L);	/* the message is at the top */
+	}
+	top = lua_gettop(L);
+	status = lua_pcall(L, top - 2, LUA_MULTRET, 0);
+	/* Back home before anything else can run, error or not. */
+	nns_ns_leave(saved);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return lua_gettop(L) - 1;
+}
+
+/* ---- links -------------------------------------------------------------- */
+
+static void set_str(lua_State *L, const char *key, const char *value)
+{
+	if (value) {
+		lua_pushstring(L, value);
+		lua_setfield(L, -2, key);
+	}
+}
+
+static void set_int(lua_State *L, const char *key, lua_Integer value)
+{
+	lua_pushinteger(L, value);
+	lua_setfield(L, -2, key);
+}
+
+static void set_lladdr(lua_State *L, const char *key, const uint8_t *a, size_t len)
+{
+	char buf[3 * 32];
+
+	if (a && len && len <= 32) {
+		nns_format_lladdr(a, len, buf);
+		set_str(L, key, buf);
+	}
+}
+
+static void push_link_flags(lua_State *L, unsigned flags)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ IFF_LOOPBACK, "LOOPBACK" }, { IFF_BROADCAST, "BROADCAST" },
+		{ IFF_POINTOPOINT, "POINTOPOINT" }, { IFF_MULTICAST, "MULTICAST" },
+		{ IFF_NOARP, "NOARP" }, { IFF_ALLMULTI, "ALLMULTI" }, { IFF_PROMISC, "PROMISC" },
+		{ IFF_NOTRAILERS, "NOTRAILERS" }, { IFF_DEBUG, "DEBUG" },
+		{ IFF_DYNAMIC, "DYNAMIC" }, { IFF_AUTOMEDIA, "AUTOMEDIA" },
+		{ IFF_PORTSEL, "PORTSEL" }, { IFF_SLAVE, "SLAVE" }, { IFF_MASTER, "MASTER" },
+		{ IFF_UP, "UP" }, { IFF_LOWER_UP, "LOWER_UP" }, { IFF_DORMANT, "DORMANT" },
+		{ IFF_ECHO, "ECHO" },
+	};
+	lua_Integer n = 0;
+	size_t i;
+
+	lua_newtable(L);
+	/* iproute2's order: NO-CARRIER first, then the flags, RUNNING never. */
+	if ((flags & IFF_UP) && !(flags & IFF_RUNNING)) {
+		lua_pushliteral(L, "NO-CARRIER");
+		lua_rawseti(L, -2, ++n);
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit) {
+			lua_pushstring(L, names[i].name);
+			lua_rawseti(L, -2, ++n);
+		}
+}
+
+/* A link record with ip -j -d names; "master"/"link" hold indexes until resolved. */
+static void push_link(lua_State *L, const struct nns_link *l)
+{
+	lua_createtable(L, 0, 20);
+	set_int(L, "ifindex", l->ifindex);
+	set_str(L, "ifname", l->ifname);
+	push_link_flags(L, l->flags);
+	lua_setfield(L, -2, "flags");
+	set_int(L, "mtu", l->mtu);
+	set_str(L, "qdisc", l->qdisc);
+	set_str(L, "operstate", nns_operstate_name(l->operstate));
+	set_int(L, "txqlen", l->txqlen);
+	set_str(L, "link_type", nns_link_type_name(l->type));
+	set_lladdr(L, "address", l->address, l->addrlen);
+	set_lladdr(L, "broadcast", l->broadcast, l->brdlen);
+	set_int(L, "promiscuity", l->promiscuity);
+	set_int(L, "min_mtu", l->min_mtu);
+	set_int(L, "max_mtu", l->max_mtu);
+	set_str(L, "ifalias", l->alias);
+	set_str(L, "kind", l->kind);
+	if (l->master)
+		set_int(L, "master", l->master);
+	if (l->link && l->has_link_netnsid) {
+		set_int(L, "link_index", l->link);
+		set_int(L, "link_netnsid", l->link_netnsid);
+	} else if (l->link) {
+		set_int(L, "link", l->link);
+	}
+}
+
+/* Replaces index field @key of the record on top by the name found in table @names. */
+static void resolve_index(lua_State *L, int names, const char *key)
+{
+	if (lua_getfield(L, -1, key) == LUA_TNUMBER) {
+		lua_Integer ifindex = lua_tointeger(L, -1);
+
+		if (lua_rawgeti(L, names, ifindex) == LUA_TSTRING) {
+			lua_setfield(L, -3, key);
+		} else {
+			/* Not visible here: keep the index under the iproute2 name. */
+			lua_pop(L, 1);
+			if (!strcmp(key, "link"))
+				lua_setfield(L, -2, "link_index");
+			lua_pushnil(L);
+			lua_setfield(L, -2, key);
+			return;
+		}
+	}
+	lua_pop(L, 1);
+}
+
+struct link_acc {
+	lua_State *L;
+	lua_Integer n;
+};
+
+static int collect_link(const struct nns_link *l, void *data)
+{
+	struct link_acc *acc = data;
+	lua_State *L = acc->L;
+
+	push_link(L, l);
+	lua_rawseti(L, -3, ++acc->n);
+	lua_pushstring(L, l->ifname);
+	lua_rawseti(L, -2, l->ifindex);
+	return 0;
+}
+
+static int ns_links(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct link_acc acc = { L, 0 };
+	struct nns_error e = { 0 };
+	lua_Integer i;
+	int list;
+
+	lua_newtable(L);	/* records */
+	lua_newtable(L);	/* ifindex -> name */
+	if (nns_link_dump(&h->ns, collect_link, &acc, &e) < 0)
+		return lns_fail(L, 1, &e);
+	list = lua_gettop(L) - 1;
+	for (i = 1; i <= acc.n; i++) {
+		lua_rawgeti(L, list, i);
+		resolve_index(L, list + 1, "master");
+		resolve_index(L, list + 1, "link");
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return 1;
+}
+
+/*
+ * The index of device @arg (a name or an index) for operation @op; fails
+ * with "op dev: No such device" when it is missing.
+ */
+static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifindex,
+		       struct nns_error *e)
+{
+	struct nns_msgs msg = { 0 };
+	struct nns_link l;
+	const char *name = NULL;
+	int ret;
+
+	if (lua_type(L, arg) == LUA_TNUMBER) {
+		lua_Integer n = luaL_checkinteger(L, arg);
+
+		luaL_argcheck(L, n > 0 && n <= INT_MAX, arg, "invalid interface index");
+		*ifindex = (int)n;
+		return 0;
+	}
+	if (lua_type(L, arg) != LUA_TSTRING)
+		luaL_typeerror(L, arg, "string or integer");
+	name = check_ifname(L, arg, lua_tostring(L, arg));
+	ret = nns_link_get(&h->ns, name, 0, &msg, &l, e);
+	if (ret == 0)
+		*ifindex = l.ifindex;
+	else
+		nns_error_set(e, -ret, "%s %s", op, name);
+	nns_msgs_free(&msg);
+	return ret;
+}
+
+/* Pushes the name of @ifindex, or the index itself when it cannot be found. */
+static void push_ifname(lua_State *L, LNs *h, int ifindex)
+{
+	struct nns_msgs msg = { 0 };
+	struct nns_link l;
+
+	if (nns_link_get(&h->ns, NULL, ifindex, &msg, &l, NULL) == 0)
+		lua_pushstring(L, l.ifname);
+	else
+		lua_pushinteger(L, ifindex);
+	nns_msgs_free(&msg);
+}
+
+/* ns:link(name_or_index): the record, or nil when there is no such link. */
+static int ns_link(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_msgs msg = { 0 };
+	struct nns_error e = { 0 };
+	struct nns_link l;
+	const char *name = NULL;
+	int ifindex = 0, ret;
+
+	if (lua_type(L, 2) == LUA_TNUMBER)
+		ifindex = (int)luaL_checkinteger(L, 2);
+	else
+		name = check_ifname(L, 2, luaL_checkstring(L, 2));
+	ret = nns_link_get(&h->ns, name, ifindex, &msg, &l, &e);
+	if (ret == -ENODEV || (ret < 0 && !name && e.code == ENODEV)) {
+		nns_msgs_free(&msg);
+		luaL_pushfail(L);
+		return 1;
+	}
+	if (ret < 0) {
+		nns_msgs_free(&msg);
+		return lns_fail(L, 1, &e);
+	}
+	push_link(L, &l);
+	nns_msgs_free(&msg);
+	if (l.master) {
+		push_ifname(L, h, l.master);
+		lua_setfield(L, -2, "master");
+	}
+	if (l.link && !l.has_link_netnsid) {
+		push_ifname(L, h, l.link);
+		lua_setfield(L, -2, lua_type(L, -1) == LUA_TSTRING ? "link" : "link_index");
+	}
+	return 1;
+}
+
+static const char *const link_add_options[] = {
+	"name", "kind", "mtu", "txqlen", "address", "master", "up", "peer", "peer_ns",
+	"peer_address", "link", "mode", "id", "port", "group", "remote", "local", "ttl", NULL,
+};
+
+/* Fills a spec from the option table at @arg; pushes nothing it keeps. */
+static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s,
+		     uint8_t addr[2][32], struct nns_error *e)
+{
+	bool has;
+	int ret;
+
+	lns_check_options(L, arg, link_add_options);
+	s->name = opt_string(L, arg, "name");
+	s->kind = opt_string(L, arg, "kind");
+	if (!s->kind)
+		luaL_argerror(L, arg, "option 'kind' is required");
+	if (s->name)
+		check_ifname(L, arg, s->name);
+	s->peer_name = opt_string(L, arg, "peer");
+	if (s->peer_name)
+		check_ifname(L, arg, s->peer_name);
+	s->mtu = (uint32_t)opt_int(L, arg, "mtu", 68, UINT32_MAX, NULL);
+	s->txqlen = (uint32_t)opt_int(L, arg, "txqlen", 0, UINT32_MAX, NULL);
+	s->up = opt_bool(L, arg, "up", NULL);
+	s->addrlen = (size_t)opt_lladdr(L, arg, "address", addr[0], 32);
+	s->address = s->addrlen ? addr[0] : NULL;
+	s->peer_addrlen = (size_t)opt_lladdr(L, arg, "peer_address", addr[1], 32);
+	s->peer_address = s->peer_addrlen ? addr[1] : NULL;
+	if (opt_field(L, arg, "peer_ns") != LUA_TNIL)
+		s->peer_ns = &lns_check(L, lua_gettop(L))->ns;
+	lua_pop(L, 1);	/* the option table keeps the handle alive */
+	s->mode = opt_string(L, arg, "mode");
+	s->vni = (uint32_t)opt_int(L, arg, "id", 0, 0xffffff, &s->has_vni);
+	s->port = (uint16_t)opt_int(L, arg, "port", 0, 65535, NULL);
+	s->ttl = (uint8_t)opt_int(L, arg, "ttl", 0, 255, NULL);
+	s->group = opt_string(L, arg, "group");
+	if (!s->group)
+		s->group = opt_string(L, arg, "remote");
+	s->local = opt_string(L, arg, "local");
+	for (const char **p = (const char *[]){ s->group, s->local, NULL }; *p; p++) {
+		struct nns_prefix pfx;
+
+		check_prefix(L, arg, *p, false, &pfx);
+	}
+	ret = 0;
+	if (opt_field(L, arg, "master") != LUA_TNIL)
+		ret = resolve_dev(L, h, lua_gettop(L), "link add", &s->master, e);
+	lua_pop(L, 1);
+	if (ret == 0 && opt_field(L, arg, "link") != LUA_TNIL)
+		ret = resolve_dev(L, h, lua_gettop(L), "link add", &s->link, e);
+	lua_pop(L, 1);
+	(void)has;
+	return ret;
+}
+
+static int ns_link_add(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_link_spec s = { 0 };
+	struct nns_error e = { 0 };
+	uint8_t addr[2][32];
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (link_spec(L, h, 2, &s, addr, &e) < 0 || nns_link_add(&h->ns, &s, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static const char *const link_set_options[] = {
+	"up", "mtu", "name", "address", "master", "txqlen", "alias", "ns", NULL,
+};
+
+static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
+		       uint8_t *addr, struct nns_error *e)
+{
+	int ret = 0, t;
+
+	lns_check_options(L, arg, link_set_options);
+	c->up = opt_bool(L, arg, "up", &c->has_up);
+	c->mtu = (uint32_t)opt_int(L, arg, "mtu", 68, UINT32_MAX, &c->has_mtu);
+	c->txqlen = (uint32_t)opt_int(L, arg, "txqlen", 0, UINT32_MAX, &c->has_txqlen);
+	c->name = opt_string(L, arg, "name");
+	if (c->name)
+		check_ifname(L, arg, c->name);
+	c->alias = opt_string(L, arg, "alias");
+	c->addrlen = (size_t)opt_lladdr(L, arg, "address", addr, 32);
+	c->address = c->addrlen ? addr : NULL;
+	if (opt_field(L, arg, "ns") != LUA_TNIL)
+		c->ns = &lns_check(L, lua_gettop(L))->ns;
+	lua_pop(L, 1);
+	t = opt_field(L, arg, "master");
+	if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+		c->has_master = true;
+		c->master = 0;
+	} else if (t != LUA_TNIL) {
+		c->has_master = true;
+		ret = resolve_dev(L, h, lua_gettop(L), "link set", &c->master, e);
+	}
+	lua_pop(L, 1);
+	return ret;
+}
+
+static int ns_link_set(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_link_change c = { 0 };
+	struct nns_error e = { 0 };
+	char label[IFNAMSIZ + 16];
+	uint8_t addr[32];
+	int ifindex;
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	if (resolve_dev(L, h, 2, "link set", &ifindex, &e) < 0)
+		return lns_fail(L, 1, &e);
+	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
+	lua_pop(L, 1);
+	if (link_change(L, h, 3, &c, addr, &e) < 0 ||
+	    nns_link_set(&h->ns, ifindex, label, &c, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int ns_link_del(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_error e = { 0 };
+	char label[IFNAMSIZ + 16];
+	int ifindex;
+
+	if (resolve_dev(L, h, 2, "link del", &ifindex, &e) < 0)
+		return lns_fail(L, 1, &e);
+	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
+	lua_pop(L, 1);
+	if (nns_link_del(&h->ns, ifindex, label, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static void set_inet(lua_State *L, const char *key, int family, const void *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (a && inet_ntop(family, a, buf, sizeof(buf)))
+		set_str(L, key, buf);
+}
+
+static void set_true(lua_State *L, const char *key, bool cond)
+{
+	if (cond) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, key);
+	}
+}
+
+struct addr_acc {
+	lua_State *L;
+	int names;		/* stack index of ifindex -> name */
+	lua_Integer n;
+};
+
+static void push_addr(lua_State *L, const struct nns_addr *a, int names)
+{
+	char scope[8], buf[INET6_ADDRSTRLEN];
+
+	lua_createtable(L, 0, 14);
+	set_int(L, "ifindex", a->ifindex);
+	if (lua_rawgeti(L, names, a->ifindex) == LUA_TSTRING)
+		lua_setfield(L, -2, "ifname");
+	else
+		lua_pop(L, 1);
+	set_str(L, "family", a->family == AF_INET ? "inet" : "inet6");
+	set_inet(L, "local", a->family, a->local);
+	set_int(L, "prefixlen", a->prefixlen);
+	set_inet(L, "address", a->family, a->address);
+	set_inet(L, "broadcast", a->family, a->broadcast);
+	set_str(L, "scope", nns_scope_name(a->scope, scope, sizeof(scope)));
+	set_str(L, "label", a->label);
+	inet_ntop(a->family, a->local, buf, sizeof(buf));
+	lua_pushfstring(L, "%s/%d", buf, (int)a->prefixlen);
+	lua_setfield(L, -2, "cidr");
+	if (a->has_cacheinfo) {
+		set_int(L, "valid_life_time", a->valid_lft);
+		set_int(L, "preferred_life_time", a->preferred_lft);
+	}
+	set_true(L, "dynamic", !(a->flags & IFA_F_PERMANENT));
+	set_true(L, "tentative", a->flags & IFA_F_TENTATIVE);
+	set_true(L, "dadfailed", a->flags & IFA_F_DADFAILED);
+	set_true(L, "deprecated", a->flags & IFA_F_DEPRECATED);
+	set_true(L, "nodad", a->flags & IFA_F_NODAD);
+	set_true(L, "noprefixroute", a->flags & IFA_F_NOPREFIXROUTE);
+}
+
+static int collect_addr(const struct nns_addr *a, void *data)
+{
+	struct addr_acc *acc = data;
+
+	push_addr(acc->L, a, acc->names);
+	lua_rawseti(acc->L, -2, ++acc->n);
+	return 0;
+}
+
+static int collect_name(const struct nns_link *l, void *data)
+{
+	lua_State *L = data;
+
+	lua_pushstring(L, l->ifname);
+	lua_rawseti(L, -2, l->ifindex);
+	return 0;
+}
+
+static int ns_addrs(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct addr_acc acc = { L, 0, 0 };
+	struct nns_error e = { 0 };
+	int ifindex = 0;
+
+	if (!lua_isnoneornil(L, 2) && resolve_dev(L, h, 2, "address show", &ifindex, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_newtable(L);
+	acc.names = lua_gettop(L);
+	if (nns_link_dump(&h->ns, collect_name, L, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_newtable(L);
+	if (nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e) < 0)
+		return lns_fail(L, 1, &e);
+	return 1;
+}
+
+static const char *const addr_options[] = { "nodad", "noprefixroute", "broadcast", "peer",
+					     "label", "scope", "missing_ok", "exist_ok", NULL };
+
+static int addr_scope(lua_State *L, int arg)
+{
+	static const char *const names[] = { "global", "site", "link", "host", NULL };
+	static const int values[] = { 0, 200, 253, 254 };
+	int t = opt_field(L, arg, "scope"), scope = -1;
+
+	if (t == LUA_TSTRING)
+		scope = values[luaL_checkoption(L, lua_gettop(L), NULL, names)];
+	else if (t != LUA_TNIL)
+		scope = (int)opt_int(L, arg, "scope", 0, 255, NULL);
+	lua_pop(L, 1);
+	return scope;
+}
+
+/* dev, cidr, options at 2, 3, 4 -> spec; the peer lives in @peer. */
+static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *peer)
+{
+	const char *brd, *p;
+
+	check_prefix(L, 3, luaL_checkstring(L, 3), true, &s->local);
+	lns_check_options(L, 4, addr_options);
+	s->nodad = opt_bool(L, 4, "nodad", NULL);
+	s->noprefixroute = opt_bool(L, 4, "noprefixroute", NULL);
+	s->label = opt_string(L, 4, "label");
+	s->scope = addr_scope(L, 4);
+	p = opt_string(L, 4, "peer");
+	if (p) {
+		check_prefix(L, 4, p, false, peer);
+		luaL_argcheck(L, peer->family == s->local.family, 4, "peer of another family");
+		s->peer = peer;
+	}
+	brd = opt_string(L, 4, "broadcast");
+	if (brd && s->local.family == AF_INET) {
+		struct nns_prefix b;
+		uint32_t host, mask;
+
+		s->has_broadcast = true;
+		if (!strcmp(brd, "+")) {
+			/* "+": the all-ones host part, as `ip addr add ... brd +`. */
+			memcpy(&host, s->local.bytes, 4);
+			mask = s->local.len ? htonl(~0U << (32 - s->local.len)) : 0;
+			host |= ~mask;
+			memcpy(s->broadcast, &host, 4);
+		} else {
+			check_prefix(L, 4, brd, false, &b);
+			memcpy(s->broadcast, b.bytes, 4);
+		}
+	}
+}
+
+static int addr_change(lua_State *L, bool add)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_addr_spec s = { 0 };
+	struct nns_error e = { 0 };
+	struct nns_prefix peer;
+	const char *cidr = luaL_checkstring(L, 3);
+	int ret;
+
+	addr_spec(L, &s, &peer);
+	if (resolve_dev(L, h, 2, add ? "address add" : "address del", &s.ifindex, &e) < 0)
+		return lns_fail(L, 1, &e);
+	ret = add ? nns_addr_add(&h->ns, &s, cidr, &e) : nns_addr_del(&h->ns, &s, cidr, &e);
+	if (ret < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int ns_addr_add(lua_State *L)
+{
+	return addr_change(L, true);
+}
+
+static int ns_addr_del(lua_State *L)
+{
+	return addr_change(L, false);
+}
+
+/* ---- neighbours --------------------------------------------------------- */
+
+static void push_neigh(lua_State *L, const struct nns_neigh *n, int names)
+{
+	const char *states[10];
+	size_t i, count;
+
+	lua_createtable(L, 0, 6);
+	set_inet(L, "dst", n->family, n->dst);
+	if (lua_rawgeti(L, names, n->ifindex) == LUA_TSTRING)
+		lua_setfield(L, -2, "dev");
+	else
+		lua_pop(L, 1);
+	set_lladdr(L, "lladdr", n->lladdr, n->lladdr_len);
+	set_true(L, "router", n->flags & NTF_ROUTER);
+	set_true(L, "proxy", n->flags & NTF_PROXY);
+	count = nns_neigh_states(n->state, states, 10);
+	lua_createtable(L, (int)count, 0);
+	for (i = 0; i < count; i++) {
+		lua_pushstring(L, states[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "state");
+}
+
+static int collect_neigh(const struct nns_neigh *n, void *data)
+{
+	struct addr_acc *acc = data;
+
+	push_neigh(acc->L, n, acc->names);
+	lua_rawseti(acc->L, -2, ++acc->n);
+	return 0;
+}
+
+static int opt_family(lua_State *L, int arg)
+{
+	static const char *const names[] = { "inet", "inet6", "all", NULL };
+	static const int values[] = { AF_INET, AF_INET6, AF_UNSPEC };
+	int family = AF_UNSPEC;
+
+	if (opt_field(L, arg, "family") != LUA_TNIL)
+		family = values[luaL_checkoption(L, lua_gettop(L), NULL, names)];
+	lua_pop(L, 1);
+	return family;
+}
+
+static int ns_neighbors(lua_State *L)
+{
+	static const char *const known[] = { "dev", "family", NULL };
+	LNs *h = lns_check(L, 1);
+	struct addr_acc acc = { L, 0, 0 };
+	struct nns_error e = { 0 };
+	int ifindex = 0, family;
+
+	lns_check_options(L, 2, known);
+	family = opt_family(L, 2);
+	if (opt_field(L, 2, "dev") != LUA_TNIL &&
+	    resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pop(L, 1);
+	lua_newtable(L);
+	acc.names = lua_gettop(L);
+	if (nns_link_dump(&h->ns, collect_name, L, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_newtable(L);
+	if (nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e) < 0)
+		return lns_fail(L, 1, &e);
+	return 1;
+}
+
+static const char *const neigh_options[] = { "dst", "lladdr", "dev", "state", "router",
+					      "proxy", "missing_ok", "exist_ok", NULL };
+
+static int neigh_change(lua_State *L, int mode)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_neigh_spec s = { 0 };
+	struct nns_error e = { 0 };
+	const char *dst, *state, *op = mode ? "neighbor add" : "neighbor del";
+	uint8_t lladdr[32];
+	int ret, len;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lns_check_options(L, 2, neigh_options);
+	dst = opt_string(L, 2, "dst");
+	luaL_argcheck(L, dst, 2, "option 'dst' is required");
+	check_prefix(L, 2, dst, false, &s.dst);
+	len = opt_lladdr(L, 2, "lladdr", lladdr, sizeof(lladdr));
+	s.lladdr = len ? lladdr : NULL;
+	s.lladdr_len = (size_t)len;
+	state = opt_string(L, 2, "state");
+	if (state && nns_neigh_state_parse(state, &s.state) < 0)
+		luaL_argerror(L, 2, lua_pushfstring(L, "invalid neighbor state \"%s\"", state));
+	s.router = opt_bool(L, 2, "router", NULL);
+	s.proxy = opt_bool(L, 2, "proxy", NULL);
+	if (opt_field(L, 2, "dev") == LUA_TNIL)
+		luaL_argerror(L, 2, "option 'dev' is required");
+	ret = resolve_dev(L, h, lua_gettop(L), op, &s.ifindex, &e);
+	lua_pop(L, 1);
+	if (ret == 0)
+		ret = mode ? nns_neigh_add(&h->ns, &s, mode == 2, dst, &e)
+			   : nns_neigh_del(&h->ns, &s, dst, &e);
+	if (ret < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int ns_neigh_add(lua_State *L)
+{
+	return neigh_change(L, 1);
+}
+
+static int ns_neigh_replace(lua_State *L)
+{
+	return neigh_change(L, 2);
+}
+
+static int ns_neigh_del(lua_State *L)
+{
+	return neigh_change(L, 0);
+}
+
+/* ---- module ------------------------------------------------------------- */
+
+static const luaL_Reg ns_methods[] = {
+	{ "close", ns_close },
+	{ "info", ns_info },
+	{ "fileno", ns_fileno },
+	{ "pin", ns_pin },
+	{ "forget_name", ns_forget_name },
+	{ "run", ns_enter_and_call },
+	{ "links", ns_links },
+	{ "link", ns_link },
+	{ "link_add", ns_link_add },
+	{ "link_set", ns_link_set },
+	{ "link_del", ns_link_del },
+	{ "addrs", ns_addrs },
+	{ "addr_add", ns_addr_add },
+	{ "addr_del", ns_addr_del },
+	{ "neighbors", ns_neighbors },
+	{ "neigh_add", ns_neigh_add },
+	{ "neigh_replace", ns_neigh_replace },
+	{ "neigh_del", ns_neigh_del },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg ns_meta[] = {
+	{ "__index", NULL },	/* set below */
+	{ "__gc", ns_close },
+	{ "__close", ns_close },
+	{ "__tostring", ns_tostring },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg functions[] = {
+	{ "add", l_add },
+	{ "new", l_new },
+	{ "open", l_open },
+	{ "pid", l_pid },
+	{ "current", l_current },
+	{ "list", l_list },
+	{ "exists", l_exists },
+	{ "delete", l_delete },
+	{ "unpin", l_unpin },
+	{ NULL, NULL },
+};
+
+static void create_handle_meta(lua_State *L)
+{
+	luaL_newmetatable(L, LNS_HANDLE);
+	luaL_setfuncs(L, ns_meta, 0);
+	luaL_newlibtable(L, ns_methods);
+	luaL_setfuncs(L, ns_methods, 0);
+	luaL_setfuncs(L, lns_proc_methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+}
+
+LUA_CORE_API int luaopen_netns_core(lua_State *L)
+{
+	luaL_newlib(L, functions);
+	create_handle_meta(L);
+	lns_open_proc(L);
+	return 1;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the parts of the binding (lnetns.c, lproc.c); not installed. */
+#ifndef LNETNS_H
+#define LNETNS_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../core/netns.h"
+
+#define LNS_HANDLE "netns.ns"
+#define LNS_PROC "netns.proc"
+
+/* A namespace handle; its user values hold the name (1) and the path (2). */
+typedef struct LNs {
+	struct nns_ns ns;	/* ns.fd < 0 once closed */
+} LNs;
+
+LNs *lns_check(lua_State *L, int idx);
+/* How messages name the handle at @idx: "red", "/proc/1/ns/net", "<anonymous 4026532345>". */
+const char *lns_label(lua_State *L, int idx, char *buf, size_t size);
+/* Pushes nil, "netns: <message>", errno for the handle at @idx (0: none). */
+int lns_fail(lua_State *L, int idx, const struct nns_error *e);
+/* Raises "unknown option 'x'" for any key of the table at @arg not in @known. */
+void lns_check_options(lua_State *L, int arg, const char *const known[]);
+
+/*
+ * Argument errors, positioned at the user's line: frames of the netns Lua
+ * layer (the files netns/NAME.lua) are skipped, so that a mistake made through
+ * `netns` points where a mistake made through `netns.core` does.
+ */
+void lns_where(lua_State *L);
+int lns_error(lua_State *L, const char *fmt, ...);
+int lns_argerror(lua_State *L, int arg, const char *msg);
+int lns_typeerror(lua_State *L, int arg, const char *tname);
+const char *lns_checklstring(lua_State *L, int arg, size_t *len);
+const char *lns_optlstring(lua_State *L, int arg, const char *def, size_t *len);
+lua_Integer lns_checkinteger(lua_State *L, int arg);
+lua_Number lns_checknumber(lua_State *L, int arg);
+int lns_checkoption(lua_State *L, int arg, const char *def, const char *const list[]);
+void lns_checktype(lua_State *L, int arg, int t);
+void *lns_checkudata(lua_State *L, int arg, const char *tname);
+
+/* The binding uses only these, through the usual names. */
+#ifndef LNS_NO_REDIRECT
+#undef luaL_checkstring
+#undef luaL_optstring
+#define luaL_argerror lns_argerror
+#define luaL_typeerror lns_typeerror
+#define luaL_checkstring(L, arg) lns_checklstring(L, (arg), NULL)
+#define luaL_optstring(L, arg, d) lns_optlstring(L, (arg), (d), NULL)
+#define luaL_checkinteger lns_checkinteger
+#define luaL_checknumber lns_checknumber
+#define luaL_checkoption lns_checkoption
+#define luaL_checktype lns_checktype
+#define luaL_checkudata lns_checkudata
+#define luaL_error lns_error
+#endif
+
+void lns_open_proc(lua_State *L);
+extern const luaL_Reg lns_proc_methods[];
+
+#endif

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Programs and sysctls inside a namespace: exec, output, popen, spawn and
+ * sysctl methods of the namespace handle, and the process handle.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lualib.h>
+
+#include "lnetns.h"
+
+extern char **environ;
+
+typedef struct LProc {
+	struct nns_proc p;
+	int status;
+	bool done;
+} LProc;
+
+/* io.popen's file, with the program behind it. */
+typedef struct LPipe {
+	luaL_Stream stream;
+	struct nns_proc p;
+} LPipe;
+
+/* ---- command lines ------------------------------------------------------ */
+
+/* A NULL-terminated array of pointers, owned by a userdata pushed on the stack. */
+static char **new_strv(lua_State *L, size_t n)
+{
+	char **v = lua_newuserdatauv(L, (n + 1) * sizeof(char *), 0);
+
+	v[n] = NULL;
+	return v;
+}
+
+/* argv for @arg: a table of strings, or a string for /bin/sh -c. */
+static char **check_argv(lua_State *L, int arg)
+{
+	char **argv;
+	size_t i, n;
+
+	if (lua_type(L, arg) == LUA_TSTRING) {
+		argv = new_strv(L, 3);
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = (char *)lua_tostring(L, arg);
+		return argv;
+	}
+	luaL_argexpected(L, lua_type(L, arg) == LUA_TTABLE, arg, "string or table");
+	n = lua_rawlen(L, arg);
+	luaL_argcheck(L, n > 0, arg, "empty command");
+	argv = new_strv(L, n);
+	for (i = 0; i < n; i++) {
+		if (lua_rawgeti(L, arg, (lua_Integer)i + 1) != LUA_TSTRING)
+			luaL_argerror(L, arg, lua_pushfstring(L, "command element %d is not a string",
+							      (int)i + 1));
+		argv[i] = (char *)lua_tostring(L, -1);	/* the table keeps it */
+		lua_pop(L, 1);
+	}
+	return argv;
+}
+
+/*
+ * The environment: the caller's, with the entries of table @t (at @arg)
+ * set, or removed where their value is false.  Strings are anchored in @t's
+ * companion table on the stack.
+ */
+static char **build_env(lua_State *L, int t)
+{
+	size_t n = 0, extra = 0, i;
+	char **env;
+
+	for (i = 0; environ[i]; i++)
+		n++;
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		extra++;
+		lua_pop(L, 1);
+	}
+	env = new_strv(L, n + extra);
+	lua_newtable(L);	/* anchors the "k=v" strings */
+	n = 0;
+	for (i = 0; environ[i]; i++) {
+		const char *eq = strchr(environ[i], '=');
+
+		lua_pushlstring(L, environ[i], eq ? (size_t)(eq - environ[i]) : strlen(environ[i]));
+		if (lua_rawget(L, t) == LUA_TNIL)
+			env[n++] = environ[i];
+		lua_pop(L, 1);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		if (lua_type(L, -2) != LUA_TSTRING || (!lua_isstring(L, -1) && !lua_isboolean(L, -1)))
+			luaL_error(L, "bad environment entry (string keys and string values expected)");
+		if (lua_isstring(L, -1)) {
+			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
+			env[n++] = (char *)lua_tostring(L, -1);
+			lua_rawseti(L, -4, (lua_Integer)n);
+		}
+		lua_pop(L, 1);
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static int fd_option(lua_State *L, int arg, const char *key)
+{
+	static const char *const names[] = { "inherit", "null", NULL };
+	int which = 0;
+
+	if (lua_istable(L, arg) && lua_getfield(L, arg, key) != LUA_TNIL) {
+		which = luaL_checkoption(L, lua_gettop(L), NULL, names);
+		lua_pop(L, 1);
+	} else if (lua_istable(L, arg)) {
+		lua_pop(L, 1);
+	}
+	return which ? NNS_FD_NULL : NNS_FD_INHERIT;
+}
+
+/*
+ * Fills @x from the command at @cmd and the options at @opts; what it
+ * allocates lives on the Lua stack until the call returns.
+ */
+static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const known[],
+		    struct nns_exec *x, char *label, size_t size)
+{
+	LNs *h = lns_check(L, hidx);
+
+	memset(x, 0, sizeof(*x));
+	lns_check_options(L, opts, known);
+	x->ns = &h->ns;
+	x->argv = check_argv(L, cmd);
+	lua_getiuservalue(L, hidx, 1);
+	x->ns_name = lua_tostring(L, -1);	/* anchored on the stack */
+	x->label = lns_label(L, hidx, label, size);
+	x->stdin_fd = x->stdout_fd = x->stderr_fd = NNS_FD_INHERIT;
+	x->die_with_parent = true;
+	if (lua_istable(L, opts)) {
+		if (lua_getfield(L, opts, "env") != LUA_TNIL) {
+			luaL_argcheck(L, lua_istable(L, -1), opts, "option 'env' must be a table");
+			x->envp = build_env(L, lua_gettop(L));
+		}
+		if (lua_getfield(L, opts, "cwd") != LUA_TNIL) {
+			luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, opts,
+				      "option 'cwd' must be a string");
+			x->cwd = lua_tostring(L, -1);
+		}
+		x->stdout_fd = fd_option(L, opts, "stdout");
+		x->stderr_fd = fd_option(L, opts, "stderr");
+	}
+}
+
+/* What messages call the program: its argv[0], or the shell command. */
+static const char *cmd_label(struct nns_exec *x)
+{
+	return x->argv[2] && !strcmp(x->argv[0], "/bin/sh") && !strcmp(x->argv[1], "-c")
+		       ? x->argv[2] : x->argv[0];
+}
+
+/* The same, from the command argument (2) itself. */
+static const char *cmd_label_of(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TSTRING)
+		return lua_tostring(L, 2);
+	lua_rawgeti(L, 2, 1);
+	lua_replace(L, 2);	/* the label outlives nothing it needs */
+	return lua_tostring(L, 2);
+}
+
+static int opt_timeout(lua_State *L, int opts)
+{
+	lua_Number t;
+
+	if (!lua_istable(L, opts) || lua_getfield(L, opts, "timeout") == LUA_TNIL) {
+		if (lua_istable(L, opts))
+			lua_pop(L, 1);
+		return -1;
+	}
+	luaL_argcheck(L, lua_type(L, -1) == LUA_TNUMBER, opts, "option 'timeout' must be a number");
+	t = lua_tonumber(L, -1);
+	luaL_argcheck(L, t >= 0 && t < 1e6, opts, "option 'timeout' out of range");
+	lua_pop(L, 1);
+	return (int)(t * 1000);
+}
+
+static int make_pipe(int fds[2], struct nns_error *e, const char *what)
+{
+	if (pipe2(fds, O_CLOEXEC) == 0)
+		return 0;
+	nns_error_set(e, errno, "exec %s: pipe", what);
+	return -errno;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- exec and output ---------------------------------------------------- */
+
+static const char *const exec_options[] = { "env", "cwd", "stdin", "timeout", "stdout",
+					    "stderr", NULL };
+
+/*
+ * Runs the program with stdin fed from option "stdin" and, when @capture,
+ * stdout and stderr collected into io[1] and io[2].
+ */
+static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, struct nns_error *e)
+{
+	char label[300];
+	struct nns_exec x;
+	struct nns_proc p;
+	int fds[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, i, ret = 0, timeout;
+	const char *in = NULL;
+	size_t inlen = 0;
+
+	prepare(L, 1, 2, 3, exec_options, &x, label, sizeof(label));
+	timeout = opt_timeout(L, 3);
+	if (lua_istable(L, 3) && lua_getfield(L, 3, "stdin") != LUA_TNIL) {
+		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3, "option 'stdin' must be a string");
+		in = lua_tolstring(L, -1, &inlen);	/* anchored on the stack */
+	}
+	for (i = 0; i < 3 && ret == 0; i++)
+		if ((i == 0 && in) || (i > 0 && capture))
+			ret = make_pipe(fds[i], e, cmd_label(&x));
+	if (ret < 0)
+		goto out;
+	if (in)
+		x.stdin_fd = fds[0][0];
+	if (capture) {
+		x.stdout_fd = fds[1][1];
+		x.stderr_fd = fds[2][1];
+	}
+	ret = nns_proc_start(&x, &p, e);
+	if (ret < 0)
+		goto out;
+	io[0] = (struct nns_io){ .fd = in ? fds[0][1] : -1, .data = in, .size = inlen };
+	io[1] = (struct nns_io){ .fd = fds[1][0] };
+	io[2] = (struct nns_io){ .fd = fds[2][0] };
+	fds[0][1] = fds[1][0] = fds[2][0] = -1;	/* now owned by io */
+	for (i = 0; i < 3; i++)
+		close_fd(&fds[i][i == 0 ? 0 : 1]);
+	ret = nns_proc_wait(&p, io, 3, timeout, status, e);
+	nns_proc_release(&p);
+out:
+	for (i = 0; i < 3; i++) {
+		close_fd(&fds[i][0]);
+		close_fd(&fds[i][1]);
+	}
+	if (ret < 0 && !e->what[0])
+		nns_error_set(e, -ret, "exec %s", cmd_label(&x));
+	return ret;
+}
+
+static int ns_exec(lua_State *L)
+{
+	struct nns_io io[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+	struct nns_error e = { 0 };
+	int status, ret;
+
+	ret = run(L, false, io, &status, &e);
+	nns_io_free(io, 3);
+	if (ret < 0)
+		return lns_fail(L, 1, &e);
+	return luaL_execresult(L, status);
+}
+
+/*
+ * nil, "netns: exec CMD (in NS): exit status N: STDERR", N, STDERR: how a
+ * program that ran but failed is reported by output().
+ */
+static int lns_fail_status(lua_State *L, int status, const struct nns_io *err)
+{
+	size_t n = err->len;
+	char label[300];
+	int code;
+
+	while (n > 0 && (err->buf[n - 1] == '\n' || err->buf[n - 1] == ' '))
+		n--;
+	luaL_pushfail(L);
+	if (WIFSIGNALED(status)) {
+		code = WTERMSIG(status);
+		lua_pushfstring(L, "netns: exec %s (in %s): killed by signal %d", cmd_label_of(L),
+				lns_label(L, 1, label, sizeof(label)), code);
+	} else {
+		code = WEXITSTATUS(status);
+		lua_pushfstring(L, "netns: exec %s (in %s): exit status %d", cmd_label_of(L),
+				lns_label(L, 1, label, sizeof(label)), code);
+	}
+	if (n) {
+		lua_pushliteral(L, ": ");
+		lua_pushlstring(L, err->buf, n);
+		lua_concat(L, 3);
+	}
+	lua_pushinteger(L, code);
+	lua_pushlstring(L, err->buf ? err->buf : "", err->len);
+	return 4;
+}
+
+/* Standard output as a string; a program that fails gives nil, message with its stderr. */
+static int ns_output(lua_State *L)
+{
+	struct nns_io io[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+	struct nns_error e = { 0 };
+	int status, ret;
+
+	ret = run(L, true, io, &status, &e);
+	if (ret < 0) {
+		nns_io_free(io, 3);
+		return lns_fail(L, 1, &e);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		lua_pushlstring(L, io[1].buf ? io[1].buf : "", io[1].len);
+		nns_io_free(io, 3);
+		return 1;
+	}
+	ret = lns_fail_status(L, status, &io[2]);
+	nns_io_free(io, 3);
+	return ret;
+}
+
+/* ---- popen -------------------------------------------------------------- */
+
+static int pipe_close(lua_State *L)
+{
+	LPipe *pp = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+	int status = 0, ret;
+
+	ret = fclose(pp->stream.f);
+	nns_proc_wait(&pp->p, NULL, 0, -1, &status, NULL);
+	nns_proc_release(&pp->p);
+	if (ret != 0)
+		return luaL_fileresult(L, 0, NULL);
+	return luaL_execresult(L, status);
+}
+
+static int ns_popen(lua_State *L)
+{
+	static const char *const none[] = { NULL };
+	const char *mode = luaL_optstring(L, 3, "r");
+	struct nns_error e = { 0 };
+	char label[300];
+	struct nns_exec x;
+	int fds[2], mine, ret;
+	bool reading;
+	LPipe *pp;
+
+	luaL_argcheck(L, (mode[0] == 'r' || mode[0] == 'w') && !mode[1], 3, "invalid mode");
+	reading = mode[0] == 'r';
+	lua_settop(L, 3);
+	lua_pushnil(L);	/* no options */
+	prepare(L, 1, 2, 4, none, &x, label, sizeof(label));
+	if (make_pipe(fds, &e, cmd_label(&x)) < 0)
+		return lns_fail(L, 1, &e);
+	if (reading)
+		x.stdout_fd = fds[1];
+	else
+		x.stdin_fd = fds[0];
+	mine = reading ? fds[0] : fds[1];
+	pp = lua_newuserdatauv(L, sizeof(*pp), 0);
+	pp->stream.closef = NULL;	/* closed until the program runs */
+	pp->p.pid = 0;
+	pp->p.pidfd = -1;
+	luaL_setmetatable(L, LUA_FILEHANDLE);
+	ret = nns_proc_start(&x, &pp->p, &e);
+	close(reading ? fds[1] : fds[0]);
+	if (ret == 0) {
+		pp->stream.f = fdopen(mine, mode);
+		if (!pp->stream.f) {
+			nns_error_set(&e, errno, "popen %s", cmd_label(&x));
+			ret = -errno;
+			nns_proc_release(&pp->p);
+		}
+	}
+	if (ret < 0) {
+		close(mine);
+		return lns_fail(L, 1, &e);
+	}
+	pp->stream.closef = pipe_close;
+	return 1;
+}
+
+/* ---- spawn and the process handle --------------------------------------- */
+
+static const char *const spawn_options[] = { "env", "cwd", "stdout", "stderr", "stdin", NULL };
+
+static int ns_spawn(lua_State *L)
+{
+	struct nns_error e = { 0 };
+	char label[300];
+	struct nns_exec x;
+	LProc *p;
+
+	prepare(L, 1, 2, 3, spawn_options, &x, label, sizeof(label));
+	x.stdin_fd = fd_option(L, 3, "stdin");
+	p = lua_newuserdatauv(L, sizeof(*p), 0);
+	memset(p, 0, sizeof(*p));
+	p->p.pidfd = -1;
+	p->done = true;	/* nothing to reap until started */
+	luaL_setmetatable(L, LNS_PROC);
+	if (nns_proc_start(&x, &p->p, &e) < 0)
+		return lns_fail(L, 1, &e);
+	p->done = false;
+	return 1;
+}
+
+static LProc *check_proc(lua_State *L)
+{
+	return luaL_checkudata(L, 1, LNS_PROC);
+}
+
+static int proc_result(lua_State *L, LProc *p)
+{
+	nns_proc_release(&p->p);
+	p->done = true;
+	return luaL_execresult(L, p->status);
+}
+
+static int proc_wait(lua_State *L)
+{
+	LProc *p = check_proc(L);
+	struct nns_error e = { 0 };
+	int timeout = -1;
+
+	if (!lua_isnoneornil(L, 2))
+		timeout = (int)(luaL_checknumber(L, 2) * 1000);
+	if (p->done)
+		return luaL_execresult(L, p->status);
+	/* A wait with a limit that runs out leaves the program running. */
+	if (timeout >= 0 && nns_proc_wait_exit(&p->p, timeout) == 0) {
+		luaL_pushfail(L);
+		lua_pushliteral(L, "timeout");
+		return 2;
+	}
+	if (nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
+		nns_error_set(&e, e.code, "wait %d", (int)p->p.pid);
+		luaL_pushfail(L);
+		lua_pushfstring(L, "netns: %s: %s", e.what, strerror(e.code));
+		lua_pushinteger(L, e.code);
+		return 3;
+	}
+	return proc_result(L, p);
+}
+
+static int proc_running(lua_State *L)
+{
+	LProc *p = check_proc(L);
+
+	if (!p->done && nns_proc_poll(&p->p, &p->status) == 1) {
+		nns_proc_release(&p->p);
+		p->done = true;
+	}
+	lua_pushboolean(L, !p->done);
+	return 1;
+}
+
+static int proc_kill(lua_State *L)
+{
+	static const char *const names[] = { "TERM", "KILL", "INT", "HUP", "USR1", "USR2",
+					     "STOP", "CONT", "QUIT", NULL };
+	static const int sigs[] = { SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1, SIGUSR2,
+				    SIGSTOP, SIGCONT, SIGQUIT };
+	LProc *p = check_proc(L);
+	int sig = SIGTERM;
+
+	if (lua_type(L, 2) == LUA_TSTRING) {
+		const char *s = lua_tostring(L, 2);
+
+		if (!strncmp(s, "SIG", 3))
+			lua_pushstring(L, s + 3), lua_replace(L, 2);
+		sig = sigs[luaL_checkoption(L, 2, NULL, names)];
+	} else if (!lua_isnoneornil(L, 2)) {
+		sig = (int)luaL_checkinteger(L, 2);
+	}
+	if (p->done || kill(p->p.pid, sig) < 0)
+		return luaL_fileresult(L, 0, "kill");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int proc_gc(lua_State *L)
+{
+	LProc *p = check_proc(L);
+
+	nns_proc_release(&p->p);
+	p->done = true;
+	return 0;
+}
+
+static int proc_index(lua_State *L)
+{
+	LProc *p = check_proc(L);
+	const char *key = luaL_checkstring(L, 2);
+
+	if (!strcmp(key, "pid")) {
+		lua_pushinteger(L, p->p.pid ? p->p.pid : (lua_Integer)-1);
+		return 1;
+	}
+	lua_getmetatable(L, 1);
+	lua_getfield(L, -1, "methods");
+	lua_getfield(L, -1, key);
+	return 1;
+}
+
+static int proc_tostring(lua_State *L)
+{
+	LProc *p = check_proc(L);
+
+	lua_pushfstring(L, "netns process %d%s", (int)p->p.pid, p->done ? " (ended)" : "");
+	return 1;
+}
+
+/* ---- sysctl ------------------------------------------------------------- */
+
+static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t size)
+{
+	const char *key = luaL_checkstring(L, arg), *s;
+	size_t n = strlen(key);
+	char *d;
+
+	if (strncmp(key, "net.", 4) || n < 5 || n + 11 > size)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid sysctl key \"%s\": must start with 'net.'", key));
+	if (strstr(key, "..") || strchr(key, '/') || key[n - 1] == '.')
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid sysctl key \"%s\": must be dotted names without '/' or '..'", key));
+	strcpy(path, "/proc/sys/");
+	for (s = key, d = path + 10; *s; s++)
+		*d++ = *s == '.' ? '/' : *s;
+	*d = '\0';
+	return key;
+}
+
+/* /proc/sys/net shows the namespace of whoever opens it: open it from inside. */
+static int open_in(LNs *h, const char *path, int flags, struct nns_error *e)
+{
+	int saved, fd;
+
+	if (nns_ns_enter(&h->ns, &saved, e) < 0)
+		return -e->code;
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	nns_ns_leave(saved);
+	return fd;
+}
+
+static int ns_sysctl(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_error e = { 0 };
+	char path[512], buf[4096];
+	const char *key = check_sysctl_key(L, 2, path, sizeof(path));
+	bool writing = !lua_isnoneornil(L, 3);
+	const char *value = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (writing) {
+		luaL_argexpected(L, lua_isstring(L, 3) || lua_isboolean(L, 3), 3, "string or number");
+		value = lua_isboolean(L, 3) ? (lua_toboolean(L, 3) ? "1" : "0")
+					    : lua_tolstring(L, 3, &len);
+		len = strlen(value);
+	}
+	fd = open_in(h, path, writing ? O_WRONLY : O_RDONLY, &e);
+	if (fd < 0) {
+		nns_error_set(&e, -fd, "sysctl %s", key);
+		return lns_fail(L, 1, &e);
+	}
+	n = writing ? write(fd, value, len) : read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		nns_error_set(&e, errno, "sysctl %s", key);
+	close(fd);
+	if (n < 0)
+		return lns_fail(L, 1, &e);
+	if (writing) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	lua_pushlstring(L, buf, (size_t)n);
+	return 1;
+}
+
+/* ---- registration ------------------------------------------------------- */
+
+const luaL_Reg lns_proc_methods[] = {
+	{ "exec", ns_exec },
+	{ "output", ns_output },
+	{ "popen", ns_popen },
+	{ "spawn", ns_spawn },
+	{ "sysctl", ns_sysctl },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg proc_methods[] = {
+	{ "wait", proc_wait },
+	{ "kill", proc_kill },
+	{ "running", proc_running },
+	{ "close", proc_gc },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg proc_meta[] = {
+	{ "__index", proc_index },
+	{ "__gc", proc_gc },
+	{ "__close", proc_gc },
+	{ "__tostring", proc_tostring },
+	{ NULL, NULL },
+};
+
+void lns_open_proc(lua_State *L)
+{
+	luaL_newmetatable(L, LNS_PROC);
+	luaL_setfuncs(L, proc_meta, 0);
+	luaL_newlib(L, proc_methods);
+	lua_setfield(L, -2, "methods");
+	lua_pop(L, 1);
+}

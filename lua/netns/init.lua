@@ -1,0 +1,361 @@
+-- netns: Linux network namespaces, links, addresses, routes and neighbours.
+--
+-- This layer turns the C binding's `nil, message, errno` results into errors
+-- raised at the caller's line, wraps namespace handles so that they carry
+-- `name`, `path` and `id`, and gives link records their shorthand methods.
+
+local core = require "netns.core"
+
+local M = {}
+
+local NS = {}          -- methods of a namespace handle
+NS.__index = NS
+NS.__name = "netns"
+
+local Link = {}        -- methods of a link record
+Link.__index = Link
+
+local ERRNO = { EEXIST = 17, ENOENT = 2, ENODEV = 19, ESRCH = 3, EADDRNOTAVAIL = 99 }
+
+-- Whether a chunk is one of this layer's files (".../netns/NAME.lua").
+local function is_layer(source)
+  return source:match("^@netns/[^/]+%.lua$") or source:match("^@.*/netns/[^/]+%.lua$")
+end
+
+-- Raises @msg at the first caller outside this layer, however deep the
+-- layer called itself, so that messages point at the user's line.
+local function raise(msg)
+  local level = 2    -- 1 is this function; 2, its caller, is always the layer
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info or not is_layer(info.source) then break end
+    level = level + 1
+  end
+  error(msg, level)
+end
+M._raise = raise
+
+-- Raises the message of a failed call; passes a successful one's results on.
+local function check(ok, msg, ...)
+  if ok == nil or ok == false then raise(msg) end
+  return ok, msg, ...
+end
+
+-- Checks that table @opts has only @known keys; @fname and @arg for the message.
+local function options(opts, known, fname, arg)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    raise(("bad argument #%d to '%s' (table expected, got %s)"):format(arg, fname, type(opts)))
+  end
+  for k in pairs(opts) do
+    if not known[k] then
+      raise(("bad argument #%d to '%s' (unknown option '%s')"):format(arg, fname, tostring(k)))
+    end
+  end
+  return opts
+end
+
+-- A copy of @t without the keys in @drop, with handles unwrapped.
+local function strip(t, drop)
+  if t == nil then return nil end
+  local out = {}
+  for k, v in pairs(t) do
+    if not drop[k] then
+      out[k] = (getmetatable(v) == NS) and v._h or v
+    end
+  end
+  return out
+end
+
+local TOLERANT = { exist_ok = true, missing_ok = true }
+
+---------------------------------------------------------------------------
+-- Namespace handles
+
+local function wrap(h)
+  local name, path, id, dev = h:info()
+  return setmetatable({ _h = h, name = name, path = path, id = id, _dev = dev }, NS)
+end
+
+local function checked_wrap(h, msg)
+  if not h then raise(msg) end
+  return wrap(h)
+end
+
+function NS.__eq(a, b)
+  return a.id == b.id and a._dev == b._dev
+end
+
+function NS.__tostring(ns)
+  return tostring(ns._h)
+end
+
+function NS:close()
+  self._h:close()
+end
+NS.__close = NS.close
+
+--- The handle's namespace file descriptor (for `setns` by other code).
+function NS:fileno()
+  return self._h:fileno()
+end
+
+function NS:delete()
+  local name = self.name
+  if name and self.path == "/run/netns/" .. name then
+    check(core.delete(name))
+  end
+  self._h:close()
+end
+
+function NS:pin(name)
+  check(self._h:pin(name))
+  self.name, self.path = name, "/run/netns/" .. name
+  return self
+end
+
+function NS:unpin()
+  if self.name then
+    check(core.unpin(self.name))
+    self._h:forget_name()
+    self.name, self.path = nil, nil
+  end
+  return self
+end
+
+function NS:run(fn, ...)
+  return self._h:run(fn, ...)
+end
+
+---------------------------------------------------------------------------
+-- Links
+
+local function link_record(ns, rec)
+  rec.ns = ns
+  return setmetatable(rec, Link)
+end
+
+function NS:links()
+  local list = check(self._h:links())
+  for _, rec in ipairs(list) do link_record(self, rec) end
+  return list
+end
+
+function NS:link(dev)
+  local rec, msg = self._h:link(dev)
+  if rec then return link_record(self, rec) end
+  if msg then raise(msg) end
+  return nil
+end
+
+-- Re-reads link @dev after a change, raising if it vanished.
+local function reread(ns, dev)
+  local rec = ns:link(dev)
+  if not rec then raise(("netns: link %s vanished (in %s)"):format(dev, tostring(ns))) end
+  return rec
+end
+
+function NS:link_add(spec)
+  check(self._h:link_add(strip(spec, {})))
+  return spec.name and reread(self, spec.name) or true
+end
+
+function NS:link_set(dev, changes)
+  check(self._h:link_set(dev, strip(changes, {})))
+  return true
+end
+
+function NS:link_del(dev, opts)
+  opts = options(opts, { missing_ok = true }, "link_del", 2)
+  local ok, msg, code = self._h:link_del(dev)
+  if not ok and opts.missing_ok and code == ERRNO.ENODEV then return false end
+  return check(ok, msg)
+end
+
+local VETH_OPTIONS = { peer_ns = true, mtu = true, address = true, peer_address = true,
+                       master = true, up = true }
+
+function NS:veth(name, peer, opts)
+  opts = options(opts, VETH_OPTIONS, "veth", 3)
+  check(self._h:link_add {
+    kind = "veth", name = name, peer = peer, peer_ns = opts.peer_ns and opts.peer_ns._h,
+    mtu = opts.mtu, address = opts.address, peer_address = opts.peer_address,
+    master = opts.master, up = opts.up,
+  })
+  local peer_ns = opts.peer_ns or self
+  return reread(self, name), reread(peer_ns, peer)
+end
+
+local BRIDGE_OPTIONS = { mtu = true, address = true, up = true, master = true }
+
+function NS:bridge(name, opts)
+  opts = options(opts, BRIDGE_OPTIONS, "bridge", 2)
+  check(self._h:link_add { kind = "bridge", name = name, mtu = opts.mtu,
+                           address = opts.address, up = opts.up, master = opts.master })
+  return reread(self, name)
+end
+
+function Link:up()
+  check(self.ns._h:link_set(self.ifindex, { up = true }))
+  return reread(self.ns, self.ifindex)
+end
+
+function Link:down()
+  check(self.ns._h:link_set(self.ifindex, { up = false }))
+  return reread(self.ns, self.ifindex)
+end
+
+function Link:set(changes)
+  check(self.ns._h:link_set(self.ifindex, strip(changes, {})))
+  if changes and changes.ns then return reread(changes.ns, changes.name or self.ifname) end
+  return reread(self.ns, self.ifindex)
+end
+
+function Link:addr_add(cidr, opts)
+  self.ns:addr_add(self.ifindex, cidr, opts)
+  return reread(self.ns, self.ifindex)
+end
+
+function Link:addr_del(cidr, opts)
+  self.ns:addr_del(self.ifindex, cidr, opts)
+  return reread(self.ns, self.ifindex)
+end
+
+function Link:addrs()
+  return self.ns:addrs(self.ifindex)
+end
+
+function Link:move(ns2, opts)
+  opts = options(opts, { name = true }, "move", 2)
+  check(self.ns._h:link_set(self.ifindex, { ns = ns2._h, name = opts.name }))
+  return reread(ns2, opts.name or self.ifname)
+end
+
+function Link:delete()
+  check(self.ns._h:link_del(self.ifindex))
+end
+
+function Link:__tostring()
+  return ("link %s (%s, %s)"):format(self.ifname, self.kind or self.link_type, self.operstate)
+end
+
+---------------------------------------------------------------------------
+-- Addresses and neighbours
+
+function NS:addrs(dev)
+  return (check(self._h:addrs(dev)))
+end
+
+function NS:addr_add(dev, cidr, opts)
+  local ok, msg, code = self._h:addr_add(dev, cidr, opts)
+  if not ok and opts and opts.exist_ok and code == ERRNO.EEXIST then return false end
+  return check(ok, msg)
+end
+
+function NS:addr_del(dev, cidr, opts)
+  local ok, msg, code = self._h:addr_del(dev, cidr, opts)
+  if not ok and opts and opts.missing_ok and code == ERRNO.EADDRNOTAVAIL then return false end
+  return check(ok, msg)
+end
+
+function NS:neighbors(opts)
+  return (check(self._h:neighbors(opts)))
+end
+
+function NS:neigh_add(spec)
+  local ok, msg, code = self._h:neigh_add(spec)
+  if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
+  return check(ok, msg)
+end
+
+function NS:neigh_replace(spec)
+  return check(self._h:neigh_replace(spec))
+end
+
+function NS:neigh_del(spec)
+  local ok, msg, code = self._h:neigh_del(spec)
+  if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
+  return check(ok, msg)
+end
+
+---------------------------------------------------------------------------
+-- Programs and sysctls
+
+function NS:exec(cmd, opts)
+  local ok, how, code = self._h:exec(cmd, opts)
+  if ok or how == "exit" or how == "signal" then return ok, how, code end
+  raise(how)
+end
+
+function NS:output(cmd, opts)
+  return (check(self._h:output(cmd, opts)))
+end
+
+function NS:popen(cmd, mode)
+  return (check(self._h:popen(cmd, mode)))
+end
+
+function NS:spawn(cmd, opts)
+  return (check(self._h:spawn(cmd, opts)))
+end
+
+function NS:sysctl(key, value)
+  return (check(self._h:sysctl(key, value)))
+end
+
+---------------------------------------------------------------------------
+-- Module functions
+
+function M.add(name, opts)
+  opts = options(opts, { exist_ok = true }, "add", 2)
+  local h, msg, code = core.add(name)
+  if not h and opts.exist_ok and code == ERRNO.EEXIST then
+    h, msg = core.open(name)
+  end
+  return checked_wrap(h, msg)
+end
+
+function M.new()
+  return checked_wrap(core.new())
+end
+
+function M.open(name_or_path)
+  return checked_wrap(core.open(name_or_path))
+end
+
+function M.pid(pid)
+  return checked_wrap(core.pid(pid))
+end
+
+function M.current()
+  return checked_wrap(core.current())
+end
+
+function M.list()
+  return (check(core.list()))
+end
+
+function M.exists(name)
+  return core.exists(name)
+end
+
+function M.delete(name, opts)
+  opts = options(opts, { missing_ok = true }, "delete", 2)
+  local ok, msg, code = core.delete(name)
+  if not ok and opts.missing_ok and code == ERRNO.ENOENT then return false end
+  return check(ok, msg)
+end
+
+--- Whether @v is a namespace handle of this module.
+function M.is_ns(v)
+  return getmetatable(v) == NS
+end
+
+-- Called by nslua when the script ends (and by users who want the same).
+function M.atexit()
+end
+
+M.NS, M.Link = NS, Link
+M._VERSION = "netns 0.1"
+
+return M

@@ -1,0 +1,417 @@
+-- nslua must behave like lua5.4: each case runs the same command line
+-- through both and compares standard output, standard error and exit
+-- status, with the program names made equal.  Then the things nslua
+-- adds: the preloaded 'netns', its own options, 'netns.atexit'.
+
+local function shell_quote(s)
+  return "'" .. s:gsub("'", [['\'']]) .. "'"
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write_file(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function capture(cmd)
+  local p = assert(io.popen(cmd))
+  local s = p:read("a")
+  p:close()
+  return s
+end
+
+-- the repository: the parent of the directory holding this file
+local function find_repo()
+  local source = debug.getinfo(1, "S").source
+  local dir = source:match("^@(.*)/[^/]*$") or "."
+  return capture("cd " .. shell_quote(dir .. "/..") .. " && pwd"):gsub("\n$", "")
+end
+
+local REPO = find_repo()
+local NSLUA = os.getenv("NSLUA") or (REPO .. "/build/nslua")
+if NSLUA:sub(1, 1) ~= "/" then  -- other tests change directory
+  NSLUA = capture("pwd"):gsub("\n$", "") .. "/" .. NSLUA
+end
+local LUA = "lua5.4"
+
+local temps = {}
+
+local function tmpname()
+  local name = os.tmpname()
+  temps[#temps + 1] = name
+  return name
+end
+
+-- a temporary file holding 's'
+local function tmpfile(s)
+  local name = tmpname()
+  write_file(name, s)
+  return name
+end
+
+local function remove_temps()
+  for _, name in ipairs(temps) do os.remove(name) end
+  temps = {}
+end
+
+--[[
+Runs 'prog args' under /bin/sh with no LUA_INIT in the environment;
+'opts.env' is a string of NAME=value words put in front, 'opts.stdin'
+the text on standard input (else /dev/null), 'opts.dir' where to run.
+Returns { out =, err =, code = }.
+]]
+local function run(prog, args, opts)
+  opts = opts or {}
+  local out, err = tmpname(), tmpname()
+  local input = opts.stdin and tmpfile(opts.stdin) or "/dev/null"
+  local cmd = string.format("env -u LUA_INIT -u LUA_INIT_5_4 %s %s %s <%s >%s 2>%s",
+    opts.env or "", shell_quote(prog), args or "",
+    shell_quote(input), shell_quote(out), shell_quote(err))
+  if opts.dir then cmd = "cd " .. shell_quote(opts.dir) .. " && " .. cmd end
+  local _, _, code = os.execute(cmd)
+  return { out = read_file(out), err = read_file(err), code = code }
+end
+
+-- 'prog' as the program names itself in messages becomes PROG
+local function normalize(result, prog)
+  local pattern = prog:gsub("%p", "%%%0")
+  return {
+    out = result.out:gsub(pattern, "PROG"),
+    err = result.err:gsub(pattern, "PROG"),
+    code = result.code,
+  }
+end
+
+-- runs both interpreters and checks that they did the same
+local function same(args, opts)
+  local expected = normalize(run(LUA, args, opts), LUA)
+  local got = normalize(run(NSLUA, args, opts), NSLUA)
+  assert.is_nil(expected.err:match("^sh: "), "the test's command is broken")
+  assert.are.same(expected, got)
+  return got
+end
+
+local function nslua(args, opts)
+  return run(NSLUA, args, opts)
+end
+
+local function quote(s) return shell_quote(s) end
+
+
+describe("nslua", function()
+
+  setup(function()
+    assert(io.open(NSLUA, "rb"), "no nslua at " .. NSLUA .. ": build it first")
+       :close()
+  end)
+
+  after_each(remove_temps)
+
+  describe("behaves like lua5.4 with", function()
+
+    it("-v", function()
+      local r = same("-v")
+      assert.matches("^Lua 5%.4%.%d+  Copyright %(C%) 1994%-%d+ Lua%.org, PUC%-Rio\n$", r.out)
+      assert.are.equal(0, r.code)
+    end)
+
+    it("-e, several and glued", function()
+      same([[-e 'print(1 + 1)']])
+      same([[-e 'x = 10' -e 'print(x * 2)' '-eprint(3)']])
+      same([[-v -e 'print(arg[-1] ~= nil, arg[0] ~= nil, #arg, ...)']])
+    end)
+
+    it("-l mod and -l g=mod", function()
+      same([[-l string -e 'print(string == require "string")']])
+      same([[-l s=string -e 'print(s.format("%d", 7))']])
+      same([[-lstring -e 'print(type(string))']])
+      local r = same([[-l no_such_module_here]])
+      assert.are.equal(1, r.code)
+    end)
+
+    it("--", function()
+      local script = tmpfile("print('script', ...)\n")
+      same("-- " .. quote(script) .. " a -b --c")
+      same([[-e 'print(1)' --]])
+      same("--", { stdin = "print('from stdin', #arg)\n" })
+    end)
+
+    it("- reading stdin", function()
+      local r = same("- a b", { stdin = "print('stdin', arg[0], arg[-1] ~= nil, #arg, ...)\n" })
+      assert.matches("stdin\t%-\ttrue\t2\ta\tb", r.out)
+      same("", { stdin = "print('no arguments', #arg)\n" })
+      same("-- -", { stdin = "print('never')\n" })  -- a file named "-"
+      same("-", { stdin = "error('from stdin')\n" })
+    end)
+
+    it("a script with arguments and the arg table", function()
+      local script = tmpfile([[
+        print(arg[-1] ~= nil, arg[0] == select(1, ...) or arg[0], arg[1], #arg, ...)
+        for i = -3, #arg do io.write(tostring(arg[i]), " ") end
+        print()
+        return 1, 2
+      ]])
+      local r = same("-e 'x = 1' " .. quote(script) .. " one 'two words' '' -e")
+      assert.are.equal(0, r.code)
+      assert.matches("one\ttwo words\t\t%-e", r.out)
+    end)
+
+    it("exit statuses", function()
+      assert.are.equal(0, same([[-e 'x = 1']]).code)
+      assert.are.equal(1, same([[-e 'error("no")']]).code)
+      assert.are.equal(3, same([[-e 'os.exit(3)']]).code)
+      assert.are.equal(0, same([[-e 'os.exit(true)']]).code)
+      assert.are.equal(1, same([[-e 'os.exit(false)']]).code)
+      assert.are.equal(5, same([[-e 'os.exit(5, true)']]).code)
+      assert.are.equal(1, same(quote("/nonexistent/script.lua")).code)
+    end)
+
+    it("error messages with traceback", function()
+      local script = tmpfile([[
+        local function inner(t) return t.field.missing end
+        local function outer() return inner({}) end
+        outer()
+      ]])
+      local r = same(quote(script))
+      assert.matches("attempt to index a nil value", r.err)
+      assert.matches("stack traceback:\n", r.err)
+      same(quote(tmpfile("x = = 1\n")))                 -- syntax error
+      same([[-e 'error("with level 2", 2)']])
+      same([[-e 'local co = coroutine.wrap(function() error("in coroutine") end) co()']])
+    end)
+
+    it("error objects that are not strings", function()
+      same([[-e 'error(setmetatable({}, { __tostring = function() return "custom" end }))']])
+      same([[-e 'error({})']])
+      same([[-e 'error(nil)']])
+      same([[-e 'error(42)']])
+      same([[-e 'error(true)']])
+      same([[-e 'error(setmetatable({}, { __tostring = function() return 1 end }))']])
+    end)
+
+    it("LUA_INIT, LUA_INIT_5_4 and -E", function()
+      same([[-e 'print(x)']], { env = [[LUA_INIT='x = "init"']] })
+      same([[-e 'print(x)']], { env = [[LUA_INIT='x = 1' LUA_INIT_5_4='x = 2']] })
+      local init = tmpfile("x = 'from file'\n")
+      same([[-e 'print(x)']], { env = "LUA_INIT=@" .. quote(init) })
+      same([[-e 'print(x)']], { env = "LUA_INIT=@/nonexistent/init.lua" })
+      local r = same([[-e 'print(x)']], { env = [[LUA_INIT='error("bad init")']] })
+      assert.are.equal(1, r.code)
+      same([[-E -e 'print(x, package.path == "/nowhere/?.lua")']],
+        { env = [[LUA_INIT='x = 1' LUA_PATH='/nowhere/?.lua']] })
+    end)
+
+    it("-W", function()
+      same([[-W -e 'warn("shown")']])
+      same([[-e 'warn("hidden")']])
+    end)
+
+    it("bad options: usage and status", function()
+      for _, args in ipairs { "-x", "-e", "-l", "-ix", "-vv", "-E1", "--x",
+                              "-e -v", "-v -l", "-e 'print(1)' -y script" } do
+        local r = same(args)
+        assert.are.equal(1, r.code)
+        assert.matches("^PROG: .-\nusage: PROG %[options%] %[script %[args%]%]\n", r.err)
+      end
+    end)
+
+    it("the interactive loop", function()
+      local input = table.concat({
+        "print(1 + 1)", "= 2 + 3", "1, nil, 'x'", "for i = 1, 2 do", "print(i)", "end",
+        "error('typed')", "error({})", "local x <const> = 1; x = 2", "_PROMPT = 'P> '",
+        "x = ", "",
+      }, "\n")
+      -- readline echoes the input and a plain build does not: compare the
+      -- output without prompts and echoed lines
+      local lines = {}
+      for line in input:gmatch("[^\n]+") do lines[line] = true end
+      local function results(out)
+        local kept = {}
+        for line in out:gmatch("[^\n]*") do
+          repeat
+            local stripped = line:gsub("^>>? ", ""):gsub("^P> ", "")
+            local changed = stripped ~= line
+            line = stripped
+          until not changed
+          if line ~= "" and not lines[line] then kept[#kept + 1] = line end
+        end
+        return kept
+      end
+      local expected = run(LUA, "-i", { stdin = input })
+      local got = run(NSLUA, "-i", { stdin = input })
+      assert.are.same(results(expected.out), results(got.out))
+      assert.are.equal(expected.code, got.code)
+      -- lua5.4 prints "(null)" when the input ends inside a statement
+      local function errors(err) return err:gsub("%(null%)\n$", "") end
+      assert.are.equal(errors(expected.err), errors(got.err):gsub("stdin:%d+: [^\n]*<eof>\n$", ""))
+    end)
+
+    it("SIGINT: interrupted!, and <close> handlers run", function()
+      local script = tmpfile([[
+        local marker, ready = ...
+        local t <close> = setmetatable({}, { __close = function()
+          local f = assert(io.open(marker, "w"))
+          f:write("closed")
+          f:close()
+        end })
+        assert(io.open(ready, "w")):close()
+        while true do end
+      ]])
+      local outcome = {}
+      for _, prog in ipairs { LUA, NSLUA } do
+        local marker, ready, err = tmpname(), tmpname(), tmpname()
+        os.remove(marker)
+        os.remove(ready)
+        local status = capture(string.format([[
+          %s %s %s %s 2>%s </dev/null & pid=$!
+          i=0
+          while [ ! -e %s ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+          kill -INT $pid
+          wait $pid
+          echo $?]], shell_quote(prog), quote(script), quote(marker), quote(ready),
+          quote(err), quote(ready)))
+        outcome[#outcome + 1] = normalize({ out = status, err = read_file(err) or "",
+                                           code = read_file(marker) }, prog)
+      end
+      assert.are.same(outcome[1], outcome[2])
+      assert.are.equal("1\n", outcome[2].out)
+      assert.matches("^PROG: interrupted!\nstack traceback:\n", outcome[2].err)
+      assert.are.equal("closed", outcome[2].code)
+    end)
+  end)
+
+  describe("its own", function()
+
+    it("--help lists all options and exits 0", function()
+      local r = nslua("--help")
+      assert.are.equal(0, r.code)
+      assert.are.equal("", r.err)
+      for _, opt in ipairs { "-e stat", "-i", "-l mod", "-l g=mod", "-v", "-E", "-W",
+                             "--keep", "--cleanup %[prefix%]", "--graph FILE",
+                             "--quiet", "--help", "--  ", "-  " } do
+        assert.matches("\n  " .. opt:gsub("%-", "%%-"), r.out)
+      end
+      assert.matches("^usage: ", r.out)
+    end)
+
+    it("global netns is require 'netns'", function()
+      local r = nslua([[-e 'print(type(netns), netns == require "netns", package.loaded.netns == netns)']])
+      assert.are.equal("table\ttrue\ttrue\n", r.out)
+      assert.are.equal(0, r.code)
+    end)
+
+    it("netns works from another directory with no LUA_PATH", function()
+      local r = nslua([[-e 'print(type(netns), type(require "netns.core"))']],
+        { dir = "/tmp", env = "-u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4" })
+      assert.are.same({ out = "table\ttable\n", err = "", code = 0 }, r)
+      r = nslua([[-E -e 'print(type(netns))']], { dir = "/" })
+      assert.are.same({ out = "table\n", err = "", code = 0 }, r)
+    end)
+
+    it("options reach package.loaded['netns.host']", function()
+      local show = [[-e 'local h = package.loaded["netns.host"]
+        print(h.keep, h.quiet, h.graph, h.cleanup)']]
+      assert.are.equal("false\tfalse\tnil\tfalse\n", nslua(show).out)
+      local graph = tmpname()
+      local r = nslua("--keep --quiet --graph " .. quote(graph) .. " " .. show)
+      assert.are.equal("true\ttrue\t" .. graph .. "\tfalse\n", r.out)
+      r = nslua("--graph=" .. quote(graph) .. " " .. show)
+      assert.are.equal("false\tfalse\t" .. graph .. "\tfalse\n", r.out)
+    end)
+
+    it("options after the script are the script's", function()
+      local script = tmpfile("print(package.loaded['netns.host'].keep, ...)\n")
+      local r = nslua(quote(script) .. " --keep -e x")
+      assert.are.same({ out = "false\t--keep\t-e\tx\n", err = "", code = 0 }, r)
+      r = nslua("--keep " .. quote(script) .. " a")
+      assert.are.same({ out = "true\ta\n", err = "", code = 0 }, r)
+      r = nslua("--keep -", { stdin = "print(netns.host == nil, arg[-1], ...)" })
+      assert.are.equal(0, r.code)
+    end)
+
+    it("usage errors for its options", function()
+      for _, args in ipairs { "--graph", "--graph -e x", "--keep=1", "--kee", "--graph=" } do
+        local r = nslua(args)
+        assert.are.equal(1, r.code)
+        assert.are.equal("", r.out)
+        assert.matches("\nusage: ", r.err)
+      end
+      assert.matches("'%-%-graph' needs argument", nslua("--graph").err)
+    end)
+
+    describe("netns.atexit", function()
+      local hook = [[-e 'netns.atexit = function(ok) print("atexit", ok) end' ]]
+
+      it("runs with true after success, after -i too", function()
+        assert.are.same({ out = "atexit\ttrue\n", err = "", code = 0 }, nslua(hook))
+        local r = nslua(hook .. "-i", { stdin = "" })
+        assert.matches("atexit\ttrue\n$", r.out)
+      end)
+
+      it("runs with false after an error, and keeps status 1", function()
+        local r = nslua(hook .. [[-e 'error("boom")']])
+        assert.are.equal("atexit\tfalse\n", r.out)
+        assert.are.equal(1, r.code)
+        assert.matches("boom", r.err)
+      end)
+
+      it("errors in it are reported, status 1", function()
+        local r = nslua([[-e 'netns.atexit = function() error("in atexit") end']])
+        assert.are.equal(1, r.code)
+        assert.matches(": %(command line%):1: in atexit\nstack traceback:", r.err)
+      end)
+
+      it("os.exit skips it, unless it closes the state", function()
+        assert.are.same({ out = "", err = "", code = 0 }, nslua(hook .. "-e 'os.exit(0)'"))
+        local r = nslua(hook .. [[-e 'local t <close> = setmetatable({}, { __close = function() print("closed") end }) os.exit(2, true)']])
+        assert.are.same({ out = "closed\natexit\ttrue\n", err = "", code = 2 }, r)
+      end)
+
+      it("runs after SIGINT", function()
+        local ready, out = tmpname(), tmpname()
+        os.remove(ready)
+        local status = capture(string.format([[
+          %s %s -e 'io.open(%q, "w"):close() while true do end' >%s 2>/dev/null </dev/null & pid=$!
+          i=0
+          while [ ! -e %s ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+          kill -INT $pid
+          wait $pid
+          echo $?]], shell_quote(NSLUA), hook, ready, quote(out), quote(ready)))
+        assert.are.equal("1\n", status)
+        assert.are.equal("atexit\tfalse\n", read_file(out))
+      end)
+    end)
+
+    it("--cleanup runs netns.cleanup and no script", function()
+      -- inside a private mount namespace, with an empty /run
+      local sandbox = "unshare --mount --propagation private"
+      local probe = "true"
+      if not os.execute(sandbox .. " " .. probe .. " 2>/dev/null") then
+        sandbox = sandbox .. " --user --map-root-user"
+        if not os.execute(sandbox .. " " .. probe .. " 2>/dev/null") then
+          pending("cannot make a private mount namespace here")
+          return
+        end
+      end
+      local function cleanup(args)
+        local out, err = tmpname(), tmpname()
+        local _, _, code = os.execute(string.format(
+          "%s sh -c %s >%s 2>%s </dev/null", sandbox,
+          shell_quote("mount -t tmpfs tmpfs /run && exec " .. shell_quote(NSLUA) .. " " .. args),
+          quote(out), quote(err)))
+        return { out = read_file(out), err = read_file(err), code = code }
+      end
+      assert.are.same({ out = "", err = "", code = 0 },
+        cleanup([[--cleanup nslua-spec- -e 'print("ran")']]))
+      assert.are.same({ out = "", err = "", code = 0 }, cleanup("--cleanup"))
+    end)
+  end)
+end)
