@@ -1,0 +1,38 @@
+rockspec_format = "3.0"
+package = "netns"
+version = "scm-1"
+source = {
+   url = "git+https://example.invalid/netns.git",
+}
+description = {
+   summary = "Linux network namespaces, links, addresses, routes and neighbours from Lua",
+   detailed = [[
+      Creates and tears down network namespaces, veth pairs, bridges, addresses,
+      routes and neighbour entries by speaking rtnetlink directly (over libmnl),
+      and runs programs inside namespaces as `ip netns exec` does.
+   ]],
+   license = "MIT",
+}
+supported_platforms = { "linux" }
+dependencies = {
+   "lua >= 5.4",
+}
+external_dependencies = {
+   MNL = { header = "libmnl/libmnl.h", library = "mnl" },
+}
+build = {
+   type = "builtin",
+   modules = {
+      ["netns"] = "lua/netns/init.lua",
+      ["netns.core"] = {
+         sources = {
+            "core/addr.c", "core/link.c", "core/neigh.c", "core/nl.c", "core/ns.c",
+            "core/proc.c", "core/util.c",
+            "lua/lerror.c", "lua/lnetns.c", "lua/lproc.c",
+         },
+         libraries = { "mnl" },
+         incdirs = { "$(MNL_INCDIR)" },
+         libdirs = { "$(MNL_LIBDIR)" },
+      },
+   },
+}

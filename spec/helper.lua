@@ -1,0 +1,93 @@
+-- Shared by the specs: the iproute2 oracle, and what a leak would change.
+local json = require "dkjson"
+
+local H = {}
+
+-- Specs create namespaces and links: they run only inside spec/sandbox.
+assert(os.getenv("NETNS_SANDBOX") == "1",
+  "run the specs through spec/sandbox (make check): they must not touch this machine's network")
+
+-- The repository root, from this file's own path.
+H.root = debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$") or "."
+
+local function sh_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+H.quote = sh_quote
+
+-- Runs a shell command line; returns stdout, and ok/how/code like os.execute.
+function H.sh(cmd)
+  local f = assert(io.popen(cmd, "r"))
+  local out = f:read("a")
+  local ok, how, code = f:close()
+  return out, ok, how, code
+end
+
+local function self_pid()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = f:read("a"):match("^(%d+)")
+  f:close()
+  return pid
+end
+
+-- The prefix that runs a command inside namespace handle @ns: `ip -n` for
+-- named ones, nsenter through this process's descriptor otherwise.
+function H.inside(ns)
+  if ns.name then return "ip netns exec " .. sh_quote(ns.name) .. " " end
+  return ("nsenter --net=/proc/%s/fd/%d "):format(self_pid(), ns:fileno())
+end
+
+-- `ip -j ARGS` inside @ns, decoded.
+function H.ip(ns, args)
+  local out, ok = H.sh(H.inside(ns) .. "ip -j " .. args .. " 2>&1")
+  assert(ok, "ip -j " .. args .. " failed: " .. out)
+  if out:match("^%s*$") then return {} end
+  return assert(json.decode(out))
+end
+
+-- The number of open file descriptors of this process.
+function H.fd_count()
+  local n = 0
+  for _ in io.popen("ls /proc/" .. self_pid() .. "/fd"):lines() do n = n + 1 end
+  return n - 1   -- the pipe of this very listing
+end
+
+-- The network namespace this thread is in, as the kernel names it.
+function H.thread_ns()
+  return (H.sh("readlink /proc/self/ns/net"):gsub("%s+$", ""))
+end
+
+-- Fields of @rec named in @keys, for comparing a record with ip's.
+function H.pick(rec, keys)
+  local out = {}
+  for _, k in ipairs(keys) do out[k] = rec[k] end
+  return out
+end
+
+-- ip's JSON null decodes to a sentinel; records use nil.
+function H.denull(t)
+  if type(t) ~= "table" then return t end
+  local out = {}
+  for k, v in pairs(t) do
+    if v ~= json.null then out[k] = H.denull(v) end
+  end
+  return out
+end
+
+-- Asserts that @fn raises an error whose message, without its position, is @msg.
+function H.raises(msg, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error: " .. msg)
+  err = tostring(err):gsub("^[^:]+:%d+: ", "")
+  assert.are.equal(msg, err)
+end
+
+-- Names of the links in the sandbox's own namespace, sorted.
+function H.root_links()
+  local names = {}
+  for _, l in ipairs(json.decode(H.sh("ip -j link show"))) do names[#names + 1] = l.ifname end
+  table.sort(names)
+  return names
+end
+
+return H
