@@ -244,6 +244,55 @@ int nns_addr_del(struct nns_ns *ns, const struct nns_addr_spec *s, const char *l
 		 struct nns_error *e);
 const char *nns_scope_name(uint8_t scope, char *buf, size_t size);
 
+/* ---- routes (route.c) ------------------------------------------------- */
+
+#define NNS_MAX_NEXTHOPS 32
+
+struct nns_nexthop {
+	int ifindex, weight;
+	uint8_t flags;			/* RTNH_F_* */
+	const void *gateway;
+};
+
+struct nns_route {
+	int family;
+	uint8_t dst_len, protocol, scope, type;
+	uint32_t table, flags, metric;
+	bool has_metric;
+	const void *dst, *gateway, *prefsrc;
+	int ifindex;
+	int nhops;
+	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];
+};
+typedef int (*nns_route_cb)(const struct nns_route *r, void *data);
+int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r);
+int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data,
+		   struct nns_error *e);
+
+struct nns_route_nexthop {
+	int ifindex, weight;
+	bool has_gateway;
+	uint8_t gw[16];
+};
+
+/* What route add/replace/del send; iproute2's defaults are the caller's to fill. */
+struct nns_route_spec {
+	struct nns_prefix dst;		/* len -1: a host route */
+	bool has_gateway, has_prefsrc, has_metric, onlink;
+	struct nns_prefix gateway, prefsrc;
+	int ifindex;
+	uint32_t metric, table;
+	uint8_t protocol, scope, type;
+	int nhops;
+	struct nns_route_nexthop nh[NNS_MAX_NEXTHOPS];
+};
+
+enum { NNS_ROUTE_ADD, NNS_ROUTE_REPLACE, NNS_ROUTE_DEL };
+int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
+		  const struct nns_route_spec *s);
+int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s,
+		     const char *label, struct nns_error *e);
+
 /* ---- neighbours (neigh.c) --------------------------------------------- */
 
 struct nns_neigh {

@@ -279,6 +279,29 @@ function NS:neigh_del(spec)
 end
 
 ---------------------------------------------------------------------------
+-- Routes
+
+function NS:routes(opts)
+  return (check(self._h:routes(opts)))
+end
+
+function NS:route_add(spec)
+  local ok, msg, code = self._h:route_add(spec)
+  if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
+  return check(ok, msg)
+end
+
+function NS:route_replace(spec)
+  return check(self._h:route_replace(spec))
+end
+
+function NS:route_del(spec)
+  local ok, msg, code = self._h:route_del(spec)
+  if not ok and spec.missing_ok and code == ERRNO.ESRCH then return false end
+  return check(ok, msg)
+end
+
+---------------------------------------------------------------------------
 -- Programs and sysctls
 
 function NS:exec(cmd, opts)

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/* Routes, IPv4 and IPv6, single and multipath: list, add, replace, delete. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+
+static int route_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (mnl_attr_get_type(attr)) {
+	case RTA_OIF:
+	case RTA_PRIORITY:
+	case RTA_TABLE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_OK;
+		break;
+	}
+	tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+static const void *inet_or_null(const struct nlattr *attr, int family)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != nns_addr_bytes(family))
+		return NULL;
+	return mnl_attr_get_payload(attr);
+}
+
+/* Reads the next hops of RTA_MULTIPATH into @r (at most NNS_MAX_NEXTHOPS). */
+static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
+{
+	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
+	int left = (int)mnl_attr_get_payload_len(mp);
+
+	while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
+	       nh->rtnh_len <= left && r->nhops < NNS_MAX_NEXTHOPS) {
+		struct nns_nexthop *out = &r->nh[r->nhops++];
+		const struct nlattr *attr;
+
+		memset(out, 0, sizeof(*out));
+		out->ifindex = nh->rtnh_ifindex;
+		out->weight = nh->rtnh_hops + 1;
+		out->flags = nh->rtnh_flags;
+		for (attr = (const struct nlattr *)RTNH_DATA(nh);
+		     (const char *)attr + sizeof(*attr) <= (const char *)nh + nh->rtnh_len &&
+		     attr->nla_len >= sizeof(*attr);
+		     attr = (const struct nlattr *)((const char *)attr + NLA_ALIGN(attr->nla_len)))
+			if (mnl_attr_get_type(attr) == RTA_GATEWAY)
+				out->gateway = inet_or_null(attr, r->family);
+		left -= NLA_ALIGN(nh->rtnh_len);
+		nh = RTNH_NEXT(nh);
+	}
+}
+
+int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return -EBADMSG;
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb);
+	memset(r, 0, sizeof(*r));
+	r->family = rtm->rtm_family;
+	r->dst_len = rtm->rtm_dst_len;
+	r->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	r->protocol = rtm->rtm_protocol;
+	r->scope = rtm->rtm_scope;
+	r->type = rtm->rtm_type;
+	r->flags = rtm->rtm_flags;
+	r->dst = inet_or_null(tb[RTA_DST], r->family);
+	r->gateway = inet_or_null(tb[RTA_GATEWAY], r->family);
+	r->prefsrc = inet_or_null(tb[RTA_PREFSRC], r->family);
+	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	r->has_metric = tb[RTA_PRIORITY] != NULL;
+	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	if (tb[RTA_MULTIPATH])
+		parse_multipath(tb[RTA_MULTIPATH], r);
+	return 0;
+}
+
+int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data,
+		   struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nns_msgs msgs = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_route r;
+	struct rtmsg *rtm;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh->nlmsg_type = RTM_GETROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	ret = nns_nl_dump(nl, nlh, &msgs, e);
+	if (ret < 0) {
+		nns_error_set(e, -ret, "route show");
+		goto out;
+	}
+	nns_msgs_foreach(&msgs, nlh) {
+		if (nns_route_parse(nlh, &r) < 0)
+			continue;
+		ret = cb(&r, data);
+		if (ret < 0)
+			break;
+	}
+out:
+	nns_msgs_free(&msgs);
+	return ret;
+}
+
+static void put_table(struct nlmsghdr *nlh, struct rtmsg *rtm, uint32_t table)
+{
+	if (table < 256) {
+		rtm->rtm_table = (uint8_t)table;
+	} else {
+		rtm->rtm_table = RT_TABLE_UNSPEC;
+		mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	}
+}
+
+static int put_multipath(struct nlmsghdr *nlh, const struct nns_route_spec *s)
+{
+	struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	size_t alen = nns_addr_bytes(s->dst.family);
+	int i;
+
+	for (i = 0; i < s->nhops; i++) {
+		struct rtnexthop *nh;
+		size_t off;
+
+		if (mnl_nlmsg_size(nlh->nlmsg_len + sizeof(*nh) + 8 + alen) > NNS_MSG_SIZE)
+			return -EMSGSIZE;
+		off = nlh->nlmsg_len;
+		nh = mnl_nlmsg_get_payload_tail(nlh);
+		memset(nh, 0, sizeof(*nh));
+		nlh->nlmsg_len += NLMSG_ALIGN(sizeof(*nh));
+		nh->rtnh_ifindex = s->nh[i].ifindex;
+		nh->rtnh_hops = (uint8_t)(s->nh[i].weight ? s->nh[i].weight - 1 : 0);
+		nh->rtnh_flags = (uint8_t)(s->onlink ? RTNH_F_ONLINK : 0);
+		if (s->nh[i].has_gateway)
+			mnl_attr_put(nlh, RTA_GATEWAY, alen, s->nh[i].gw);
+		nh->rtnh_len = (unsigned short)(nlh->nlmsg_len - off);
+	}
+	mnl_attr_nest_end(nlh, mp);
+	return 0;
+}
+
+int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
+		  const struct nns_route_spec *s)
+{
+	size_t alen = nns_addr_bytes(s->dst.family);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)s->dst.family;
+	rtm->rtm_dst_len = (uint8_t)(s->dst.len < 0 ? (int)alen * 8 : s->dst.len);
+	rtm->rtm_protocol = s->protocol;
+	rtm->rtm_scope = s->scope;
+	rtm->rtm_type = s->type;
+	if (s->onlink)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
+	put_table(nlh, rtm, s->table);
+	if (rtm->rtm_dst_len)
+		mnl_attr_put(nlh, RTA_DST, alen, s->dst.bytes);
+	if (s->has_gateway)
+		mnl_attr_put(nlh, RTA_GATEWAY, alen, s->gateway.bytes);
+	if (s->ifindex)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)s->ifindex);
+	if (s->has_metric)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, s->metric);
+	if (s->has_prefsrc)
+		mnl_attr_put(nlh, RTA_PREFSRC, alen, s->prefsrc.bytes);
+	return s->nhops ? put_multipath(nlh, s) : 0;
+}
+
+int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s,
+		     const char *label, struct nns_error *e)
+{
+	static const char *const verbs[] = { "add", "replace", "del" };
+	static const uint16_t flags[] = { NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE | NLM_F_REPLACE, 0 };
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret == 0)
+		ret = nns_route_put(nlh, op == NNS_ROUTE_DEL ? RTM_DELROUTE : RTM_NEWROUTE,
+				    flags[op], s);
+	if (ret == 0)
+		ret = nns_nl_request(nl, nlh, NULL, e);
+	if (ret < 0)
+		nns_error_set(e, -ret, "route %s %s", verbs[op], label);
+	return ret;
+}

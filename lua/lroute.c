@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/* Routes: the routes, route_add, route_replace and route_del methods. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/rtnetlink.h>
+
+#include "lnetns.h"
+
+struct name {
+	int value;
+	const char *name;
+};
+
+static const struct name protocols[] = {
+	{ RTPROT_UNSPEC, "unspec" }, { RTPROT_REDIRECT, "redirect" }, { RTPROT_KERNEL, "kernel" },
+	{ RTPROT_BOOT, "boot" }, { RTPROT_STATIC, "static" }, { RTPROT_RA, "ra" },
+	{ RTPROT_DHCP, "dhcp" }, { RTPROT_BIRD, "bird" }, { RTPROT_ZEBRA, "zebra" },
+	{ RTPROT_BGP, "bgp" }, { RTPROT_OSPF, "ospf" }, { 0, NULL },
+};
+
+static const struct name types[] = {
+	{ RTN_UNICAST, "unicast" }, { RTN_LOCAL, "local" }, { RTN_BROADCAST, "broadcast" },
+	{ RTN_ANYCAST, "anycast" }, { RTN_MULTICAST, "multicast" },
+	{ RTN_BLACKHOLE, "blackhole" }, { RTN_UNREACHABLE, "unreachable" },
+	{ RTN_PROHIBIT, "prohibit" }, { RTN_THROW, "throw" }, { RTN_NAT, "nat" }, { 0, NULL },
+};
+
+static const struct name scopes[] = {
+	{ RT_SCOPE_UNIVERSE, "global" }, { RT_SCOPE_SITE, "site" }, { RT_SCOPE_LINK, "link" },
+	{ RT_SCOPE_HOST, "host" }, { RT_SCOPE_NOWHERE, "nowhere" }, { 0, NULL },
+};
+
+static const struct name tables[] = {
+	{ RT_TABLE_MAIN, "main" }, { RT_TABLE_LOCAL, "local" }, { RT_TABLE_DEFAULT, "default" },
+	{ 0, NULL },
+};
+
+/* Pushes the name of @value, or the number when it has none. */
+static void push_name(lua_State *L, const struct name *names, int value)
+{
+	for (; names->name; names++)
+		if (names->value == value) {
+			lua_pushstring(L, names->name);
+			return;
+		}
+	lua_pushinteger(L, value);
+}
+
+/* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
+static int opt_named(lua_State *L, int arg, const char *key, const struct name *names,
+		     int max, int dflt)
+{
+	int t = lua_getfield(L, arg, key), value = dflt;
+
+	if (t == LUA_TNUMBER) {
+		lua_Integer n = luaL_checkinteger(L, -1);
+
+		if (n < 0 || n > max)
+			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range", key));
+		value = (int)n;
+	} else if (t == LUA_TSTRING) {
+		const char *s = lua_tostring(L, -1);
+
+		for (; names->name && strcmp(names->name, s); names++)
+			;
+		if (!names->name)
+			luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\"", key, s));
+		value = names->value;
+	} else if (t != LUA_TNIL) {
+		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a name or a number", key));
+	}
+	lua_pop(L, 1);
+	return value;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static void set_addr(lua_State *L, const char *key, int family, const void *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (a && inet_ntop(family, a, buf, sizeof(buf))) {
+		lua_pushstring(L, buf);
+		lua_setfield(L, -2, key);
+	}
+}
+
+static void set_dev(lua_State *L, int names, int ifindex)
+{
+	if (ifindex && lua_rawgeti(L, names, ifindex) != LUA_TNIL)
+		lua_setfield(L, -2, "dev");
+	else if (ifindex)
+		lua_pop(L, 1);
+}
+
+static void push_flags(lua_State *L, unsigned flags)
+{
+	lua_Integer n = 0;
+
+	lua_newtable(L);
+	if (flags & RTNH_F_ONLINK) {
+		lua_pushliteral(L, "onlink");
+		lua_rawseti(L, -2, ++n);
+	}
+	if (flags & RTNH_F_LINKDOWN) {
+		lua_pushliteral(L, "linkdown");
+		lua_rawseti(L, -2, ++n);
+	}
+	if (flags & RTNH_F_DEAD) {
+		lua_pushliteral(L, "dead");
+		lua_rawseti(L, -2, ++n);
+	}
+}
+
+/* "default", a host address alone, or a CIDR: as `ip route` writes them. */
+static void push_dst(lua_State *L, const struct nns_route *r)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t full = nns_addr_bytes(r->family) * 8;
+
+	if (!r->dst_len || !r->dst) {
+		lua_pushliteral(L, "default");
+		return;
+	}
+	inet_ntop(r->family, r->dst, buf, sizeof(buf));
+	if (r->dst_len == full)
+		lua_pushstring(L, buf);
+	else
+		lua_pushfstring(L, "%s/%d", buf, (int)r->dst_len);
+}
+
+static void push_nexthops(lua_State *L, const struct nns_route *r, int names)
+{
+	int i;
+
+	lua_createtable(L, r->nhops, 0);
+	for (i = 0; i < r->nhops; i++) {
+		lua_createtable(L, 0, 4);
+		set_addr(L, "gateway", r->family, r->nh[i].gateway);
+		set_dev(L, names, r->nh[i].ifindex);
+		lua_pushinteger(L, r->nh[i].weight);
+		lua_setfield(L, -2, "weight");
+		push_flags(L, r->nh[i].flags);
+		lua_setfield(L, -2, "flags");
+		lua_rawseti(L, -2, i + 1);
+	}
+}
+
+static void push_route(lua_State *L, const struct nns_route *r, int names)
+{
+	lua_createtable(L, 0, 12);
+	push_dst(L, r);
+	lua_setfield(L, -2, "dst");
+	lua_pushstring(L, r->family == AF_INET ? "inet" : "inet6");
+	lua_setfield(L, -2, "family");
+	set_addr(L, "gateway", r->family, r->gateway);
+	set_dev(L, names, r->ifindex);
+	push_name(L, protocols, r->protocol);
+	lua_setfield(L, -2, "protocol");
+	push_name(L, scopes, r->scope);
+	lua_setfield(L, -2, "scope");
+	push_name(L, types, r->type);
+	lua_setfield(L, -2, "type");
+	push_name(L, tables, (int)r->table);
+	lua_setfield(L, -2, "table");
+	set_addr(L, "prefsrc", r->family, r->prefsrc);
+	if (r->has_metric) {
+		lua_pushinteger(L, r->metric);
+		lua_setfield(L, -2, "metric");
+	}
+	push_flags(L, r->flags);
+	lua_setfield(L, -2, "flags");
+	if (r->nhops) {
+		push_nexthops(L, r, names);
+		lua_setfield(L, -2, "nexthops");
+	}
+}
+
+struct route_acc {
+	lua_State *L;
+	int names;
+	long table;		/* -1: all */
+	lua_Integer n;
+};
+
+static int collect_route(const struct nns_route *r, void *data)
+{
+	struct route_acc *acc = data;
+
+	/* Cached clones are not routes anyone added. */
+	if ((acc->table >= 0 && r->table != (uint32_t)acc->table) ||
+	    (r->flags & RTM_F_CLONED))
+		return 0;
+	push_route(acc->L, r, acc->names);
+	lua_rawseti(acc->L, -2, ++acc->n);
+	return 0;
+}
+
+static int collect_name(const struct nns_link *l, void *data)
+{
+	lua_State *L = data;
+
+	lua_pushstring(L, l->ifname);
+	lua_rawseti(L, -2, l->ifindex);
+	return 0;
+}
+
+static int opt_family(lua_State *L, int arg)
+{
+	static const struct name families[] = {
+		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { AF_UNSPEC, "all" }, { 0, NULL },
+	};
+
+	return opt_named(L, arg, "family", families, 0, AF_UNSPEC);
+}
+
+static long opt_table(lua_State *L, int arg, bool listing)
+{
+	if (listing && lua_getfield(L, arg, "table") == LUA_TSTRING &&
+	    !strcmp(lua_tostring(L, -1), "all")) {
+		lua_pop(L, 1);
+		return -1;
+	}
+	if (listing)
+		lua_pop(L, 1);
+	return opt_named(L, arg, "table", tables, INT_MAX, RT_TABLE_MAIN);
+}
+
+static int ns_routes(lua_State *L)
+{
+	static const char *const known[] = { "family", "table", NULL };
+	LNs *h = lns_check(L, 1);
+	struct route_acc acc = { L, 0, RT_TABLE_MAIN, 0 };
+	struct nns_error e = { 0 };
+	int family;
+
+	if (lua_isnoneornil(L, 2)) {
+		lua_settop(L, 1);
+		lua_newtable(L);
+	}
+	lns_check_options(L, 2, known);
+	family = opt_family(L, 2);
+	acc.table = opt_table(L, 2, true);
+	lua_settop(L, 2);
+	lua_newtable(L);
+	acc.names = lua_gettop(L);
+	if (nns_link_dump(&h->ns, collect_name, L, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_newtable(L);
+	if (nns_route_dump(&h->ns, family, collect_route, &acc, &e) < 0)
+		return lns_fail(L, 1, &e);
+	return 1;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+static const char *const route_options[] = {
+	"dst", "gateway", "dev", "metric", "table", "src", "onlink", "scope", "protocol", "type",
+	"nexthops", "family", "missing_ok", "exist_ok", NULL,
+};
+
+static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct nns_prefix *p)
+{
+	const char *why;
+
+	if (nns_parse_prefix(s, false, p, &why) < 0 || (!prefix && p->len >= 0))
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s",
+						      prefix ? "destination" : "address", s,
+						      prefix ? why : "not a single address"));
+}
+
+/* The interface index of field "dev" of the table on top, or 0. */
+static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op,
+		     struct nns_error *e)
+{
+	struct nns_msgs msg = { 0 };
+	struct nns_link l;
+	int t = lua_getfield(L, -1, "dev"), ret = 0;
+
+	*ifindex = 0;
+	if (t == LUA_TNUMBER) {
+		*ifindex = (int)luaL_checkinteger(L, -1);
+	} else if (t == LUA_TSTRING) {
+		ret = nns_link_get(&h->ns, lua_tostring(L, -1), 0, &msg, &l, e);
+		if (ret == 0)
+			*ifindex = l.ifindex;
+		else
+			nns_error_set(e, -ret, "%s: dev %s", op, lua_tostring(L, -1));
+		nns_msgs_free(&msg);
+	} else if (t != LUA_TNIL) {
+		luaL_argerror(L, arg, "option 'dev' must be a name or an index");
+	}
+	lua_pop(L, 1);
+	return ret;
+}
+
+static void field_gateway(lua_State *L, int arg, bool *has, uint8_t *bytes, int family)
+{
+	struct nns_prefix gw;
+
+	if (lua_getfield(L, -1, "gateway") == LUA_TSTRING) {
+		check_addr(L, arg, lua_tostring(L, -1), false, &gw);
+		if (family && gw.family != family)
+			luaL_argerror(L, arg, "gateway of another family than the destination");
+		memcpy(bytes, gw.bytes, 16);
+		*has = true;
+	} else if (!lua_isnil(L, -1)) {
+		luaL_argerror(L, arg, "option 'gateway' must be a string");
+	}
+	lua_pop(L, 1);
+}
+
+static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *s,
+			  const char *op, struct nns_error *e)
+{
+	int i, n, ret = 0;
+
+	if (lua_getfield(L, arg, "nexthops") == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	luaL_argcheck(L, lua_istable(L, -1), arg, "option 'nexthops' must be a table");
+	n = (int)lua_rawlen(L, -1);
+	luaL_argcheck(L, n > 0 && n <= NNS_MAX_NEXTHOPS, arg, "option 'nexthops' needs 1 to 32 entries");
+	for (i = 0; i < n && ret == 0; i++) {
+		struct nns_route_nexthop *nh = &s->nh[i];
+
+		lua_rawgeti(L, -1, i + 1);
+		luaL_argcheck(L, lua_istable(L, -1), arg, "each next hop must be a table");
+		field_gateway(L, arg, &nh->has_gateway, nh->gw, s->dst.family);
+		ret = field_dev(L, h, arg, &nh->ifindex, op, e);
+		if (lua_getfield(L, -1, "weight") != LUA_TNIL) {
+			lua_Integer w = luaL_checkinteger(L, -1);
+
+			luaL_argcheck(L, w >= 1 && w <= 256, arg, "weight must be 1 to 256");
+			nh->weight = (int)w;
+		}
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+	s->nhops = n;
+	return ret;
+}
+
+/* The destination: a CIDR, an address, or "default" (of @family, inet by default). */
+static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
+{
+	static const struct name families[] = {
+		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { 0, NULL },
+	};
+	const char *dst;
+
+	lua_getfield(L, arg, "dst");
+	dst = lua_tostring(L, -1);
+	luaL_argcheck(L, dst && lua_type(L, -1) == LUA_TSTRING, arg, "option 'dst' is required");
+	if (!strcmp(dst, "default")) {
+		memset(&s->dst, 0, sizeof(s->dst));
+		s->dst.family = opt_named(L, arg, "family", families, 0, 0);
+		if (!s->dst.family) {
+			/* A gateway says which family "default" means. */
+			struct nns_prefix gw;
+
+			s->dst.family = AF_INET;
+			if (lua_getfield(L, arg, "gateway") == LUA_TSTRING &&
+			    nns_parse_prefix(lua_tostring(L, -1), false, &gw, &dst) == 0)
+				s->dst.family = gw.family;
+			lua_pop(L, 1);
+		}
+		s->dst.len = 0;
+	} else {
+		check_addr(L, arg, dst, true, &s->dst);
+	}
+	lua_pop(L, 1);
+}
+
+static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
+		      struct nns_error *e)
+{
+	const char *opname = op == NNS_ROUTE_DEL ? "route del" : op == NNS_ROUTE_ADD ? "route add"
+										: "route replace";
+	int ret;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lns_check_options(L, 2, route_options);
+	route_dst(L, 2, s);
+	lua_pushvalue(L, 2);
+	field_gateway(L, 2, &s->has_gateway, s->gateway.bytes, s->dst.family);
+	ret = field_dev(L, h, 2, &s->ifindex, opname, e);
+	lua_pop(L, 1);
+	if (lua_getfield(L, 2, "src") == LUA_TSTRING) {
+		check_addr(L, 2, lua_tostring(L, -1), false, &s->prefsrc);
+		s->has_prefsrc = true;
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, 2, "metric") != LUA_TNIL) {
+		lua_Integer m = luaL_checkinteger(L, -1);
+
+		luaL_argcheck(L, m >= 0 && m <= UINT32_MAX, 2, "option 'metric' out of range");
+		s->metric = (uint32_t)m;
+		s->has_metric = true;
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, 2, "onlink");
+	s->onlink = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	s->table = (uint32_t)opt_table(L, 2, false);
+	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
+	s->type = (uint8_t)opt_named(L, 2, "type", types, 255,
+				     op == NNS_ROUTE_DEL ? RTN_UNSPEC : RTN_UNICAST);
+	s->protocol = (uint8_t)opt_named(L, 2, "protocol", protocols, 255,
+					 op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
+	s->scope = (uint8_t)opt_named(L, 2, "scope", scopes, 255,
+		op == NNS_ROUTE_DEL ? RT_SCOPE_NOWHERE
+		: s->type == RTN_LOCAL ? RT_SCOPE_HOST
+		: (s->type == RTN_UNICAST && !s->has_gateway && !s->nhops && s->ifindex) ? RT_SCOPE_LINK
+		: RT_SCOPE_UNIVERSE);
+	if (ret == 0)
+		ret = route_nexthops(L, h, 2, s, opname, e);
+	return ret;
+}
+
+static int route_change(lua_State *L, int op)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_route_spec s;
+	struct nns_error e = { 0 };
+	const char *label;
+
+	memset(&s, 0, sizeof(s));
+	if (route_spec(L, h, op, &s, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_getfield(L, 2, "dst");
+	label = lua_tostring(L, -1);	/* still held by the table */
+	lua_pop(L, 1);
+	if (nns_route_change(&h->ns, op, &s, label, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int ns_route_add(lua_State *L)
+{
+	return route_change(L, NNS_ROUTE_ADD);
+}
+
+static int ns_route_replace(lua_State *L)
+{
+	return route_change(L, NNS_ROUTE_REPLACE);
+}
+
+static int ns_route_del(lua_State *L)
+{
+	return route_change(L, NNS_ROUTE_DEL);
+}
+
+const luaL_Reg lns_route_methods[] = {
+	{ "routes", ns_routes },
+	{ "route_add", ns_route_add },
+	{ "route_replace", ns_route_replace },
+	{ "route_del", ns_route_del },
+	{ NULL, NULL },
+};
