@@ -114,6 +114,13 @@ int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e);
 /* Returns to @saved and closes it; aborts the process if that is impossible. */
 void nns_ns_leave(int saved);
 
+/*
+ * Removes the names under NNS_RUN_DIR starting with @prefix that hold no
+ * namespace (left by a run killed between creating and binding them);
+ * their names go to @removed.
+ */
+int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nns_error *e);
+
 /* Names under NNS_RUN_DIR, sorted; free with nns_strv_free. */
 int nns_ns_list(char ***names, size_t *count, struct nns_error *e);
 void nns_strv_free(char **v, size_t n);

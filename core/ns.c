@@ -358,3 +358,40 @@ out:
 	*count = n;
 	return 0;
 }
+
+/* Whether @path holds a namespace (a bind-mounted nsfs file), not a stale file. */
+static bool is_pinned(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool pinned;
+
+	if (fd < 0)
+		return errno != ENOENT;	/* unreadable: leave it alone */
+	pinned = ioctl(fd, NS_GET_NSTYPE) >= 0;
+	close(fd);
+	return pinned;
+}
+
+int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nns_error *e)
+{
+	char **names, path[PATH_MAX];
+	size_t i, n, kept = 0;
+	int ret;
+
+	ret = nns_ns_list(&names, &n, e);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		bool stale = !strncmp(names[i], prefix, strlen(prefix)) &&
+			     ns_path(names[i], path, sizeof(path)) == 0 && !is_pinned(path);
+
+		/* A name whose file was made but never bound: a run died between the two. */
+		if (stale && unlink(path) == 0)
+			names[kept++] = names[i];
+		else
+			free(names[i]);
+	}
+	*removed = names;
+	*count = kept;
+	return 0;
+}

@@ -326,21 +326,40 @@ static int l_current(lua_State *L)
 	return 1;
 }
 
+static int push_strv(lua_State *L, char **v, size_t n)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	nns_strv_free(v, n);
+	return 1;
+}
+
+static int l_cleanup(lua_State *L)
+{
+	const char *prefix = luaL_optstring(L, 1, "");
+	struct nns_error e = { 0 };
+	char **names;
+	size_t n;
+
+	if (nns_ns_cleanup(prefix, &names, &n, &e) < 0)
+		return lns_fail(L, 0, &e);
+	return push_strv(L, names, n);
+}
+
 static int l_list(lua_State *L)
 {
 	struct nns_error e = { 0 };
 	char **names;
-	size_t i, n;
+	size_t n;
 
 	if (nns_ns_list(&names, &n, &e) < 0)
 		return lns_fail(L, 0, &e);
-	lua_createtable(L, (int)n, 0);
-	for (i = 0; i < n; i++) {
-		lua_pushstring(L, names[i]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	nns_strv_free(names, n);
-	return 1;
+	return push_strv(L, names, n);
 }
 
 static int l_exists(lua_State *L)
@@ -1128,6 +1147,7 @@ static const luaL_Reg functions[] = {
 	{ "exists", l_exists },
 	{ "delete", l_delete },
 	{ "unpin", l_unpin },
+	{ "cleanup", l_cleanup },
 	{ NULL, NULL },
 };
 

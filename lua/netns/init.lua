@@ -374,7 +374,14 @@ function M.is_ns(v)
   return getmetatable(v) == NS
 end
 
--- Called by nslua when the script ends (and by users who want the same).
+--- Removes what killed runs left under /run/netns: names starting with
+-- @prefix that hold no namespace.  Returns the names removed.
+function M.cleanup(prefix)
+  return (check(core.cleanup(prefix)))
+end
+
+-- Called by nslua when the script ends: nothing of the library's own is
+-- left to undo, as every call above completes or undoes itself.
 function M.atexit()
 end
 
