@@ -184,8 +184,9 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 		nns_error_set(e, r.err, "exec %s: %s", x->argv[0], r.stage);
 		return ret;
 	}
+	/* Without pidfds (old kernels, valgrind) waits fall back to polling. */
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	if (p->pidfd < 0) {
+	if (p->pidfd < 0 && errno != ENOSYS) {
 		ret = -errno;
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);
@@ -245,6 +246,22 @@ static int buf_write(struct nns_io *io)
 	return 0;
 }
 
+/* Whether the program has ended, without reaping it. */
+static bool has_exited(const struct nns_proc *p)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid;
+}
+
+/* How long one poll may sleep: without a pidfd, the exit is checked every 10 ms. */
+static int poll_slice(const struct nns_proc *p, int wait_ms)
+{
+	if (p->pidfd >= 0 || (wait_ms >= 0 && wait_ms < 10))
+		return wait_ms;
+	return 10;
+}
+
 /* Serves the pipes in @io until the program exits and they close, or time runs out. */
 static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadline,
 		bool *exited)
@@ -266,12 +283,9 @@ static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadli
 			if (wait_ms < 0)
 				return -ETIMEDOUT;
 		}
-		if (poll(pfd, (nfds_t)n, wait_ms) < 0) {
-			if (errno == EINTR)
-				return -EINTR;
+		if (poll(pfd, (nfds_t)n, poll_slice(p, wait_ms)) < 0)
 			return -errno;
-		}
-		if (pfd[0].revents)
+		if (pfd[0].revents || (p->pidfd < 0 && !*exited && has_exited(p)))
 			*exited = true;
 		for (i = 0; i < nio; i++) {
 			int ret = 0;
@@ -309,8 +323,17 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	long long deadline = now_ms() + timeout_ms;
 	int n;
 
+	if (p->pidfd < 0) {
+		while (!has_exited(p)) {
+			if (now_ms() >= deadline)
+				return 0;
+			poll(NULL, 0, 10);
+		}
+		return 1;
+	}
 	do
 		n = poll(&pfd, 1, timeout_ms);
 	while (n < 0 && errno == EINTR);
