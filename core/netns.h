@@ -329,6 +329,23 @@ int nns_neigh_del(struct nns_ns *ns, const struct nns_neigh_spec *s, const char 
 size_t nns_neigh_states(uint16_t state, const char **names, size_t max);
 int nns_neigh_state_parse(const char *name, uint16_t *state);
 
+/* ---- ping (ping.c) ---------------------------------------------------- */
+
+struct nns_ping_target {
+	int family;
+	uint8_t addr[16];
+	bool replied;
+	uint32_t rtt_us;		/* of the first reply */
+};
+
+/*
+ * Sends up to @count echo requests to each target from inside @ns, all at
+ * once, until each has answered or @timeout_ms has passed; returns how many
+ * answered.
+ */
+int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count,
+	     int timeout_ms, struct nns_error *e);
+
 /* ---- programs (proc.c) ------------------------------------------------ */
 
 #define NNS_FD_INHERIT (-1)

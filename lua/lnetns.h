@@ -60,5 +60,6 @@ void *lns_checkudata(lua_State *L, int arg, const char *tname);
 void lns_open_proc(lua_State *L);
 extern const luaL_Reg lns_proc_methods[];
 extern const luaL_Reg lns_route_methods[];
+extern const luaL_Reg lns_ping_methods[];
 
 #endif

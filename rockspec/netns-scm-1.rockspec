@@ -27,8 +27,8 @@ build = {
       ["netns.core"] = {
          sources = {
             "core/addr.c", "core/link.c", "core/neigh.c", "core/nl.c", "core/ns.c",
-            "core/proc.c", "core/route.c", "core/util.c",
-            "lua/lerror.c", "lua/lnetns.c", "lua/lproc.c", "lua/lroute.c",
+            "core/ping.c", "core/proc.c", "core/route.c", "core/util.c",
+            "lua/lerror.c", "lua/lnetns.c", "lua/lping.c", "lua/lproc.c", "lua/lroute.c",
          },
          libraries = { "mnl" },
          incdirs = { "$(MNL_INCDIR)" },

@@ -322,6 +322,14 @@ function NS:spawn(cmd, opts)
   return (check(self._h:spawn(cmd, opts)))
 end
 
+--- ICMP echo from inside the namespace: true and the round trip in ms, or
+-- false; with a list of addresses, a table address -> ms or false.
+function NS:ping(addrs, opts)
+  local ok, rtt = self._h:ping(addrs, opts)
+  if ok == nil then raise(rtt) end
+  return ok, rtt
+end
+
 function NS:sysctl(key, value)
   return (check(self._h:sysctl(key, value)))
 end
