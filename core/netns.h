@@ -17,6 +17,8 @@
 
 #define NNS_RUN_DIR "/run/netns"
 #define NNS_ETC_DIR "/etc/netns"
+/* Who pinned what: NAME holds "pid starttime" of the run that owns /run/netns/NAME. */
+#define NNS_OWNER_DIR "/run/netns-owners"
 
 /* What failed, for a message "op obj (in ns): strerror [ENAME]: ext". */
 struct nns_error {
@@ -115,9 +117,17 @@ int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e);
 void nns_ns_leave(int saved);
 
 /*
- * Removes the names under NNS_RUN_DIR starting with @prefix that hold no
- * namespace (left by a run killed between creating and binding them);
- * their names go to @removed.
+ * Records the calling process as the owner of pin @name, so that
+ * nns_ns_cleanup can tell when it was left by a run that has died.
+ */
+int nns_owner_set(const char *name, struct nns_error *e);
+void nns_owner_clear(const char *name);
+
+/*
+ * Removes what killed runs left under NNS_RUN_DIR among the names starting
+ * with @prefix: files that hold no namespace, and pins whose recorded owner
+ * has died.  Pins without an owner (ip netns add) are never touched.  The
+ * names removed go to @removed.
  */
 int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nns_error *e);
 

@@ -359,6 +359,94 @@ out:
 	return 0;
 }
 
+/* The start time of process @pid (field 22 of its stat), or 0 when it is gone. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+static int owner_path(const char *name, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", NNS_OWNER_DIR, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int nns_owner_set(const char *name, struct nns_error *e)
+{
+	char path[PATH_MAX], line[64];
+	int fd, n, ret = owner_path(name, path, sizeof(path));
+
+	if (ret == 0 && mkdir(NNS_OWNER_DIR, 0755) < 0 && errno != EEXIST)
+		ret = -errno;
+	if (ret == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			ret = -errno;
+		} else {
+			n = snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(),
+				     start_time(getpid()));
+			if (write(fd, line, (size_t)n) != n)
+				ret = -EIO;
+			close(fd);
+		}
+	}
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns own %s", name);
+	return ret;
+}
+
+void nns_owner_clear(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (owner_path(name, path, sizeof(path)) == 0)
+		unlink(path);
+}
+
+/* Whether the run that recorded itself as the owner of @name has ended. */
+static bool owner_dead(const char *name)
+{
+	char path[PATH_MAX], line[64];
+	unsigned long long t;
+	ssize_t n;
+	int fd, pid;
+
+	if (owner_path(name, path, sizeof(path)) < 0)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;	/* no record: not ours to remove (ip netns add) */
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	if (sscanf(line, "%d %llu", &pid, &t) != 2)
+		return false;
+	return start_time(pid) != t;
+}
+
 /* Whether @path holds a namespace (a bind-mounted nsfs file), not a stale file. */
 static bool is_pinned(const char *path)
 {
@@ -372,21 +460,35 @@ static bool is_pinned(const char *path)
 	return pinned;
 }
 
+/* Removes @name when a killed run left it: a stale file, or a pin of a dead owner. */
+static bool remove_leftover(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (ns_path(name, path, sizeof(path)) < 0)
+		return false;
+	if (!is_pinned(path)) {
+		nns_owner_clear(name);
+		return unlink(path) == 0;
+	}
+	if (!owner_dead(name))
+		return false;
+	umount2(path, MNT_DETACH);
+	nns_owner_clear(name);
+	return unlink(path) == 0;
+}
+
 int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nns_error *e)
 {
-	char **names, path[PATH_MAX];
-	size_t i, n, kept = 0;
+	size_t i, n, kept = 0, len = strlen(prefix);
+	char **names;
 	int ret;
 
 	ret = nns_ns_list(&names, &n, e);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < n; i++) {
-		bool stale = !strncmp(names[i], prefix, strlen(prefix)) &&
-			     ns_path(names[i], path, sizeof(path)) == 0 && !is_pinned(path);
-
-		/* A name whose file was made but never bound: a run died between the two. */
-		if (stale && unlink(path) == 0)
+		if (!strncmp(names[i], prefix, len) && remove_leftover(names[i]))
 			names[kept++] = names[i];
 		else
 			free(names[i]);

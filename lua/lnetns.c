@@ -362,6 +362,23 @@ static int l_list(lua_State *L)
 	return push_strv(L, names, n);
 }
 
+/* ns:own(name): records this process as the owner of pin @name; ns:disown(name). */
+static int l_own(lua_State *L)
+{
+	struct nns_error e = { 0 };
+
+	if (nns_owner_set(check_ns_name(L, 1), &e) < 0)
+		return lns_fail(L, 0, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_disown(lua_State *L)
+{
+	nns_owner_clear(check_ns_name(L, 1));
+	return 0;
+}
+
 static int l_exists(lua_State *L)
 {
 	lua_pushboolean(L, nns_ns_exists(check_ns_name(L, 1)));
@@ -1148,6 +1165,8 @@ static const luaL_Reg functions[] = {
 	{ "delete", l_delete },
 	{ "unpin", l_unpin },
 	{ "cleanup", l_cleanup },
+	{ "own", l_own },
+	{ "disown", l_disown },
 	{ NULL, NULL },
 };
 

@@ -741,15 +741,26 @@ static int load_netns (lua_State *L, const struct cmdline *cl) {
 }
 
 
-/* nslua --cleanup [prefix]: netns.cleanup(prefix), and nothing else. */
+/*
+** nslua --cleanup [prefix]: netns.cleanup(prefix), listing each name it
+** removed, and nothing else.
+*/
 static int run_cleanup (lua_State *L, const char *prefix) {
+  lua_Integer i;
   lua_getglobal(L, "netns");
   lua_getfield(L, -1, "cleanup");
   if (prefix != NULL)
     lua_pushstring(L, prefix);
   else
     lua_pushnil(L);
-  return report(L, lua_pcall(L, 1, 0, 0)) == LUA_OK;
+  if (report(L, lua_pcall(L, 1, 1, 0)) != LUA_OK)
+    return 0;
+  for (i = 1; lua_istable(L, -1) && lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+    printf("removed %s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  fflush(stdout);
+  return 1;
 }
 
 

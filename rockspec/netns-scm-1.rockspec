@@ -24,6 +24,7 @@ build = {
    type = "builtin",
    modules = {
       ["netns"] = "lua/netns/init.lua",
+      ["netns.topology"] = "lua/netns/topology.lua",
       ["netns.core"] = {
          sources = {
             "core/addr.c", "core/link.c", "core/neigh.c", "core/nl.c", "core/ns.c",

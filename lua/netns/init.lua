@@ -388,9 +388,24 @@ function M.cleanup(prefix)
   return (check(core.cleanup(prefix)))
 end
 
--- Called by nslua when the script ends: nothing of the library's own is
--- left to undo, as every call above completes or undoes itself.
+--- A new topology (see netns.topology).
+function M.topology(opts)
+  return require("netns.topology").new(opts)
+end
+
+--- A whole topology from one table, all or nothing.
+function M.build(spec)
+  return require("netns.topology").build(spec)
+end
+
+-- Called by nslua when the script ends, however it ends: the topologies
+-- still standing are drawn (--graph) and destroyed (unless --keep).
 function M.atexit()
+  local topology = package.loaded["netns.topology"]
+  if not topology then return end
+  local host = package.loaded["netns.host"] or {}
+  local errors = topology.finish(host.keep, host.graph)
+  if #errors > 0 then error(table.concat(errors, "\n"), 0) end
 end
 
 M.NS, M.Link = NS, Link

@@ -1,0 +1,363 @@
+-- netns.topology: networks of hosts, switches and links that own all they
+-- create.  Every step records its undo in a journal; destroy() runs the
+-- journal newest first, a failed step undoes itself before raising, and a
+-- failed build() tears the whole topology down.
+local netns = require "netns"
+local core = require "netns.core"
+
+local raise = netns._raise
+
+local T = {}
+T.__index = T
+T.__name = "netns.topology"
+
+-- Topologies not yet destroyed, for netns.atexit and nslua --graph.
+local live = {}
+
+local function is_ns(v) return netns.is_ns(v) end
+
+---------------------------------------------------------------------------
+-- The journal
+
+-- Runs @fn as one step: on failure, what it recorded is undone, then the
+-- error is raised at the user's line.
+function T:_step(fn, ...)
+  if self._destroyed then raise("netns: topology " .. self.prefix .. " is destroyed") end
+  local mark = #self._undo
+  local ok, err = pcall(fn, self, ...)
+  if ok then return err end
+  self:_undo_to(mark)
+  raise(err)
+end
+
+function T:_record(what, undo)
+  self._undo[#self._undo + 1] = { what = what, undo = undo }
+end
+
+-- Undoes journal entries down to @mark; returns the messages of undos that failed.
+function T:_undo_to(mark)
+  local failed = {}
+  for i = #self._undo, mark + 1, -1 do
+    local entry = self._undo[i]
+    self._undo[i] = nil
+    local ok, err = pcall(entry.undo)
+    if not ok then failed[#failed + 1] = entry.what .. ": " .. tostring(err) end
+  end
+  return failed
+end
+
+--- Removes everything the topology made, newest first.  Harmless twice.
+function T:destroy()
+  if self._destroyed then return end
+  self._destroyed = true
+  live[self] = nil
+  local failed = self:_undo_to(0)
+  if #failed > 0 then
+    raise("netns: topology " .. self.prefix .. " destroy: " .. table.concat(failed, "; "))
+  end
+end
+
+function T:__close()
+  self:destroy()
+end
+
+function T:__tostring()
+  return ("netns topology %s (%d hosts, %d links)"):format(self.prefix, #self._order, #self._links)
+end
+
+---------------------------------------------------------------------------
+-- Nodes
+
+local function check_name(name, fname)
+  if type(name) ~= "string" or not name:match("^[%w_.-]+$") or #name > 200 then
+    raise(("bad argument #1 to '%s' (invalid node name %s)"):format(fname,
+      type(name) == "string" and ("%q"):format(name) or type(name)))
+  end
+end
+
+-- A namespace of the topology's own: anonymous, held by this process,
+-- pinned under the prefix so that `ip netns exec` reaches it.
+function T:_namespace(name)
+  if self._nodes[name] then raise(("netns: topology %s: %s exists already"):format(self.prefix, name)) end
+  local ns = netns.new()
+  self:_record("close " .. name, function() ns:close() end)
+  local pin = self.prefix .. name
+  assert(core.own(pin))
+  self:_record("disown " .. pin, function() core.disown(pin) end)
+  ns:pin(pin)
+  self:_record("unpin " .. pin, function() ns:unpin() end)
+  return ns
+end
+
+local HOST_OPTIONS = { forward = true, lo = true }
+
+local function add_host(self, name, opts)
+  local ns = self:_namespace(name)
+  if opts.lo ~= false then ns:link_set("lo", { up = true }) end
+  if opts.forward then
+    ns:sysctl("net.ipv4.ip_forward", 1)
+    ns:sysctl("net.ipv6.conf.all.forwarding", 1)
+  end
+  local node = { name = name, ns = ns, kind = opts.kind or "host", ifaces = 0 }
+  self._nodes[name], self._by_ns[ns] = node, node
+  self._order[#self._order + 1] = node
+  self:_record("forget " .. name, function()
+    self._nodes[name], self._by_ns[ns] = nil, nil
+    table.remove(self._order)
+  end)
+  return ns
+end
+
+--- A host: a namespace with lo up; `forward = true` turns on IPv4 and IPv6 forwarding.
+function T:host(name, opts)
+  check_name(name, "host")
+  opts = opts or {}
+  for k in pairs(opts) do
+    if not HOST_OPTIONS[k] then raise(("bad argument #2 to 'host' (unknown option '%s')"):format(k)) end
+  end
+  return self:_step(add_host, name, opts)
+end
+
+local function add_switch(self, name)
+  local ns = add_host(self, name, { kind = "switch" })
+  local node = self._by_ns[ns]
+  node.bridge = #name <= 15 and name or "br0"
+  ns:bridge(node.bridge, { up = true })
+  return ns
+end
+
+--- A switch: a bridge, named like the switch, in a namespace of its own.
+function T:switch(name)
+  check_name(name, "switch")
+  return self:_step(add_switch, name)
+end
+
+function T:_node(v, arg)
+  local node = (type(v) == "string" and self._nodes[v]) or (is_ns(v) and self._by_ns[v])
+  if not node then
+    raise(("bad argument #%d to 'link' (not a host or switch of this topology: %s)"):format(arg, tostring(v)))
+  end
+  return node
+end
+
+---------------------------------------------------------------------------
+-- Links
+
+local LINK_OPTIONS = { addrs = true, names = true, mtu = true }
+
+local function next_name(node)
+  local name = ("%s-eth%d"):format(node.name, node.ifaces)
+  node.ifaces = node.ifaces + 1
+  if #name > 15 then name = ("eth%d"):format(node.ifaces - 1) end
+  return name
+end
+
+local function add_addr(ns, ifname, cidr)
+  ns:addr_add(ifname, cidr, { nodad = cidr:find(":", 1, true) ~= nil })
+end
+
+local function add_link(self, a, b, opts)
+  local names = opts.names or {}
+  local name_a, name_b = names[1] or next_name(a), names[2] or next_name(b)
+  a.ns:veth(name_a, name_b, { peer_ns = b.ns, mtu = opts.mtu, master = a.bridge })
+  self:_record("link del " .. name_a, function() a.ns:link_del(name_a, { missing_ok = true }) end)
+  if b.bridge then b.ns:link_set(name_b, { master = b.bridge }) end
+  local addrs = opts.addrs or {}
+  if addrs[1] then add_addr(a.ns, name_a, addrs[1]) end
+  if addrs[2] then add_addr(b.ns, name_b, addrs[2]) end
+  a.ns:link_set(name_a, { up = true })
+  b.ns:link_set(name_b, { up = true })
+  local rec = { a = a.name, b = b.name, names = { name_a, name_b }, addrs = { addrs[1], addrs[2] } }
+  self._links[#self._links + 1] = rec
+  self:_record("forget link " .. name_a, function() table.remove(self._links) end)
+  return { a.ns:link(name_a), b.ns:link(name_b) }
+end
+
+--- A veth between two nodes, up, with `addrs = { cidr_a, cidr_b }` (nil skips an
+-- end), `names = { ifname_a, ifname_b }` (default <node>-eth<N>) and `mtu`.
+-- Returns both interfaces.
+function T:link(a, b, opts)
+  local na, nb = self:_node(a, 1), self:_node(b, 2)
+  opts = opts or {}
+  for k in pairs(opts) do
+    if not LINK_OPTIONS[k] then raise(("bad argument #3 to 'link' (unknown option '%s')"):format(k)) end
+  end
+  local ends = self:_step(add_link, na, nb, opts)
+  return ends[1], ends[2]
+end
+
+---------------------------------------------------------------------------
+-- Looking at it
+
+--- The hosts and switches, in the order they were made: { name=, kind=, ns= }.
+function T:hosts()
+  local out = {}
+  for i, node in ipairs(self._order) do
+    out[i] = { name = node.name, kind = node.kind, ns = node.ns }
+  end
+  return out
+end
+
+--- The links, in the order they were made: { a=, b=, names = {..}, addrs = {..} }.
+function T:links()
+  local out = {}
+  for i, l in ipairs(self._links) do
+    out[i] = { a = l.a, b = l.b, names = { l.names[1], l.names[2] }, addrs = { l.addrs[1], l.addrs[2] } }
+  end
+  return out
+end
+
+--- ICMP echo from @host to @addr: true and the round trip in ms, or false.
+function T:ping(host, addr, opts)
+  local node = self:_node(host, 1)
+  return node.ns:ping(addr, opts)
+end
+
+-- Every address of @node, without the prefix length.
+local function addresses_of(node)
+  local out = {}
+  for _, a in ipairs(node.ns:addrs()) do
+    if a.scope == "global" then out[#out + 1] = a["local"] end
+  end
+  return out
+end
+
+--- Every host pings every other host's global addresses, each host all at
+-- once.  Returns { [src] = { [addr] = ms | false } } and a printable summary.
+function T:pingall(opts)
+  local matrix, lines, sent, lost = {}, {}, 0, 0
+  local hosts = {}
+  for _, node in ipairs(self._order) do
+    if node.kind == "host" then hosts[#hosts + 1] = node end
+  end
+  for _, src in ipairs(hosts) do
+    local targets = {}
+    for _, dst in ipairs(hosts) do
+      if dst ~= src then
+        for _, addr in ipairs(addresses_of(dst)) do targets[#targets + 1] = addr end
+      end
+    end
+    local res = #targets > 0 and src.ns:ping(targets, opts) or {}
+    matrix[src.name] = res
+    local row = {}
+    for _, addr in ipairs(targets) do
+      sent = sent + 1
+      if res[addr] then row[#row + 1] = addr else lost = lost + 1; row[#row + 1] = "X" end
+    end
+    lines[#lines + 1] = src.name .. " -> " .. table.concat(row, " ")
+  end
+  lines[#lines + 1] = ("*** Results: %d%% dropped (%d/%d received)"):format(
+    sent > 0 and (lost * 100 // sent) or 0, sent - lost, sent)
+  return matrix, table.concat(lines, "\n")
+end
+
+local function dot_id(s)
+  return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
+end
+
+--- Graphviz DOT: hosts as boxes, switches as ellipses, links labelled with
+-- interface names and addresses.
+function T:dot()
+  local out = { "graph " .. dot_id(self.prefix) .. " {", "  node [fontname=Helvetica];",
+                "  edge [fontname=Helvetica, fontsize=10];" }
+  for _, node in ipairs(self._order) do
+    out[#out + 1] = ("  %s [shape=%s];"):format(dot_id(node.name),
+      node.kind == "switch" and "ellipse" or "box")
+  end
+  for _, l in ipairs(self._links) do
+    local function label(i)
+      return l.names[i] .. (l.addrs[i] and ("\\n" .. l.addrs[i]) or "")
+    end
+    out[#out + 1] = ("  %s -- %s [taillabel=\"%s\", headlabel=\"%s\"];"):format(
+      dot_id(l.a), dot_id(l.b), label(1), label(2))
+  end
+  out[#out + 1] = "}"
+  return table.concat(out, "\n") .. "\n"
+end
+
+---------------------------------------------------------------------------
+-- Making topologies
+
+local M = {}
+
+--- A new, empty topology; its pins are /run/netns/<prefix><name>.
+function M.new(opts)
+  opts = opts or {}
+  local prefix = opts.prefix or ""
+  if type(prefix) ~= "string" or prefix:find("/", 1, true) then
+    raise("bad argument #1 to 'topology' (prefix must be a string without '/')")
+  end
+  local t = setmetatable({ prefix = prefix, _undo = {}, _nodes = {}, _by_ns = {},
+                           _order = {}, _links = {} }, T)
+  live[t] = true
+  return t
+end
+
+local function build_steps(t, spec)
+  local hosts = spec.hosts or {}
+  local names = {}
+  for name in pairs(hosts) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local opts = hosts[name]
+    t:host(name, type(opts) == "table" and opts or nil)
+  end
+  for _, name in ipairs(spec.switches or {}) do t:switch(name) end
+  for _, l in ipairs(spec.links or {}) do
+    t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu })
+  end
+  for host, routes in pairs(spec.routes or {}) do
+    local node = t:_node(host, 1)
+    for _, r in ipairs(routes) do node.ns:route_add(r) end
+  end
+end
+
+--- A whole topology from one table; all or nothing.
+function M.build(spec)
+  if type(spec) ~= "table" then raise("bad argument #1 to 'build' (table expected)") end
+  local t = M.new { prefix = spec.prefix }
+  local ok, err = pcall(build_steps, t, spec)
+  if not ok then
+    pcall(t.destroy, t)
+    raise(err)
+  end
+  return t
+end
+
+--- Every topology not yet destroyed.
+function M.live()
+  local out = {}
+  for t in pairs(live) do out[#out + 1] = t end
+  table.sort(out, function(x, y) return x.prefix < y.prefix end)
+  return out
+end
+
+--- At the end of a script: write the graph when asked, then destroy all
+-- (unless @keep).  Returns the errors met, if any.
+function M.finish(keep, graph)
+  local errors = {}
+  if graph then
+    local f, err = io.open(graph, "w")
+    if f then
+      for _, t in ipairs(M.live()) do f:write(t:dot()) end
+      f:close()
+    else
+      errors[#errors + 1] = err
+    end
+  end
+  if keep then
+    -- Kept on purpose: no longer a leftover for cleanup to remove.
+    for _, t in ipairs(M.live()) do
+      for _, node in ipairs(t._order) do core.disown(t.prefix .. node.name) end
+    end
+  else
+    for _, t in ipairs(M.live()) do
+      local ok, err = pcall(t.destroy, t)
+      if not ok then errors[#errors + 1] = tostring(err) end
+    end
+  end
+  return errors
+end
+
+M.Topology = T
+return M
