@@ -1,5 +1,6 @@
 -- Shared by the specs: the iproute2 oracle, and what a leak would change.
 local json = require "dkjson"
+local assert = require "luassert"
 
 local H = {}
 

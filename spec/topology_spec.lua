@@ -1,0 +1,191 @@
+-- Topologies: what they build is really there, pings really cross, and
+-- nothing is left after destroy, <close>, a failed step or a failed build.
+local H = require "helper"
+
+local function netns_list()
+  local names = {}
+  for line in H.sh("ip netns list"):gmatch("[^\n]+") do names[#names + 1] = line:match("^(%S+)") end
+  table.sort(names)
+  return names
+end
+
+local function owners()
+  return (H.sh("ls /run/netns-owners 2>/dev/null"))
+end
+
+describe("netns.topology", function()
+  local before_fds, before_ns
+  before_each(function()
+    collectgarbage()
+    before_fds, before_ns = H.fd_count(), H.thread_ns()
+  end)
+  after_each(function()
+    collectgarbage()
+    assert.are.same({}, netns_list())
+    assert.are.equal("", owners())
+    assert.are.equal(before_fds, H.fd_count())
+    assert.are.equal(before_ns, H.thread_ns())
+  end)
+
+  it("builds the API's example and the ping crosses the switch", function()
+    local t <close> = netns.topology { prefix = "lab-" }
+    local h1, h2 = t:host "h1", t:host "h2"
+    local r = t:host("r", { forward = true })
+    local s = t:switch "s1"
+    local e1, p1 = t:link(h1, s, { addrs = { "10.0.0.1/24" } })
+    t:link(h2, s, { addrs = { "10.0.0.2/24" } })
+    t:link(h1, r, { addrs = { "10.1.0.1/24", "10.1.0.2/24" } })
+    h2:route_add { dst = "default", gateway = "10.0.0.1" }
+
+    assert.are.same({ "lab-h1", "lab-h2", "lab-r", "lab-s1" }, netns_list())
+    assert.are.equal("h1-eth0", e1.ifname)
+    assert.are.equal("s1-eth0", p1.ifname)
+    -- the switch end is a port of the bridge, as ip sees it
+    local port = H.ip(s, "link show s1-eth0")[1]
+    assert.are.equal("s1", port.master)
+    assert.are.equal("1", r:sysctl("net.ipv4.ip_forward"))
+    assert.are.equal("1", H.sh(H.inside(r) .. "cat /proc/sys/net/ipv6/conf/all/forwarding"):match("%d"))
+    -- lo is up in every host
+    assert.truthy(table.concat(H.ip(h1, "link show lo")[1].flags, ","):find(",UP,", 1, true))
+    local ok, rtt = t:ping(h2, "10.0.0.1")
+    assert.is_true(ok)
+    assert.is_number(rtt)
+    -- the ping binary agrees, through ip netns exec on the pin
+    assert.truthy(H.sh("ip netns exec lab-h2 ping -c1 -W2 10.1.0.1"):find("1 received"))
+    assert.is_false((t:ping(h1, "10.9.9.9", { timeout = 0.2, count = 1 })))
+  end)
+
+  it("draws what it holds", function()
+    local t <close> = netns.topology { prefix = "d-" }
+    local a, s = t:host "a", t:switch "sw"
+    t:link(a, s, { addrs = { "10.0.0.1/24" } })
+    local dot = t:dot()
+    assert.truthy(dot:find('"a" %[shape=box%]'))
+    assert.truthy(dot:find('"sw" %[shape=ellipse%]'))
+    assert.truthy(dot:find('"a" %-%- "sw" %[taillabel="a%-eth0\\n10.0.0.1/24", headlabel="sw%-eth0"%]'))
+    assert.are.same({ { a = "a", b = "sw", names = { "a-eth0", "sw-eth0" }, addrs = { "10.0.0.1/24" } } },
+      t:links())
+    local hosts = t:hosts()
+    assert.are.equal("a", hosts[1].name)
+    assert.are.equal("switch", hosts[2].kind)
+  end)
+
+  it("pingall reports reachability between every pair", function()
+    local t <close> = netns.build {
+      prefix = "p-",
+      switches = { "s" },
+      hosts = { a = {}, b = {}, c = {} },
+      links = { { "a", "s", addrs = { "10.0.0.1/24" } }, { "b", "s", addrs = { "10.0.0.2/24" } },
+                { "c", "s", addrs = { "10.0.1.3/24" } } },
+    }
+    local matrix, summary = t:pingall { timeout = 0.5, count = 1 }
+    assert.is_number(matrix.a["10.0.0.2"])
+    assert.is_number(matrix.b["10.0.0.1"])
+    assert.is_false(matrix.a["10.0.1.3"])   -- another subnet, no route
+    assert.truthy(summary:find("a %-> 10.0.0.2 X"))
+    assert.truthy(summary:find("%*%*%* Results: 66%% dropped %(2/6 received%)"))
+  end)
+
+  it("destroy removes everything, newest first, and twice is harmless", function()
+    local t = netns.topology { prefix = "x-" }
+    local a, b = t:host "a", t:host "b"
+    t:link(a, b, { addrs = { "10.0.0.1/30", "10.0.0.2/30" } })
+    assert.are.same({ "x-a", "x-b" }, netns_list())
+    t:destroy()
+    t:destroy()
+    assert.are.same({}, netns_list())
+    H.raises("netns: topology x- is destroyed", t.host, t, "c")
+  end)
+
+  it("a failed step undoes itself and leaves the rest standing", function()
+    local t <close> = netns.topology { prefix = "f-" }
+    local a, b = t:host "a", t:host "b"
+    H.raises('bad argument #2 to \'addr_add\' (invalid CIDR "10.0.0.1/99": prefix length must be 0 to 32)',
+      t.link, t, a, b, { addrs = { "10.0.0.1/24", "10.0.0.1/99" } })
+    -- the veth of the failed step is gone from both namespaces
+    assert.are.equal(1, #H.ip(a, "link show"))
+    assert.are.equal(1, #H.ip(b, "link show"))
+    H.raises("netns: topology f-: a exists already", t.host, t, "a")
+    assert.are.same({ "f-a", "f-b" }, netns_list())
+    -- and the next link is numbered as if the failure never happened
+    local e = t:link(a, b)
+    assert.are.equal("a-eth1", e.ifname)
+  end)
+
+  it("build is all-or-nothing", function()
+    local spec = {
+      prefix = "b-",
+      hosts = { h1 = {}, h2 = { forward = true } },
+      links = { { "h1", "h2", addrs = { "10.0.0.1/24", "10.0.0.2/24" } } },
+      routes = { h1 = { { dst = "10.5.0.0/16", gateway = "10.9.9.9" } } },
+    }
+    local ok, err = pcall(netns.build, spec)
+    assert.is_false(ok)
+    assert.truthy(err:find("netns: route add 10.5.0.0/16 (in b-h1): Network is unreachable [ENETUNREACH]", 1, true))
+    assert.are.same({}, netns_list())
+    spec.routes.h1[1].gateway = "10.0.0.2"
+    local t <close> = netns.build(spec)
+    assert.are.equal("10.0.0.2", H.ip(t:hosts()[1].ns, "route show 10.5.0.0/16")[1].gateway)
+  end)
+
+  it("names must be valid and nodes known", function()
+    local t <close> = netns.topology { prefix = "n-" }
+    H.raises('bad argument #1 to \'host\' (invalid node name "a/b")', t.host, t, "a/b")
+    H.raises("bad argument #2 to 'host' (unknown option 'color')", t.host, t, "a", { color = 1 })
+    local a = t:host "a"
+    H.raises("bad argument #2 to 'link' (not a host or switch of this topology: zz)", t.link, t, a, "zz")
+    H.raises("bad argument #3 to 'link' (unknown option 'speed')", t.link, t, a, a, { speed = 1 })
+  end)
+end)
+
+describe("nslua and topologies", function()
+  local nslua = H.root .. "/build/nslua"
+
+  local function run(args)
+    return H.sh(nslua .. " " .. args .. " 2>&1")
+  end
+
+  it("tears down what a failing script built", function()
+    local out, ok = run("-e 'local t = netns.topology{prefix=\"s-\"}; t:host \"a\"; error(\"boom\")'")
+    assert.is_nil(ok)
+    assert.truthy(out:find("boom"))
+    assert.are.same({}, netns_list())
+  end)
+
+  it("--keep leaves them, --graph draws them", function()
+    local dot = os.tmpname()
+    finally(function() os.remove(dot); H.sh("ip netns del k-a; ip netns del k-sw") end)
+    local _, ok = run("--keep --graph " .. dot ..
+      " -e 'local t = netns.topology{prefix=\"k-\"}; t:link(t:host \"a\", t:switch \"sw\")'")
+    assert.is_true(ok)
+    assert.are.same({ "k-a", "k-sw" }, netns_list())
+    local f = assert(io.open(dot))
+    assert.truthy(f:read("a"):find('"a" %-%- "sw"'))
+    f:close()
+    -- kept pins belong to nobody: cleanup leaves them
+    assert.are.equal("", run("--cleanup k-"))
+    assert.are.same({ "k-a", "k-sw" }, netns_list())
+  end)
+
+  it("--cleanup removes exactly the pins of a killed run", function()
+    H.sh("ip netns add k-manual")
+    finally(function() H.sh("ip netns del k-manual") end)
+    local script = os.tmpname()
+    finally(function() os.remove(script) end)
+    local f = assert(io.open(script, "w"))
+    f:write('local t = netns.topology{prefix="k-"}; t:host "h1"; t:host "h2"\n',
+      'io.write("ready\\n"); io.flush(); os.execute("sleep 30")\n')
+    f:close()
+    local live = io.popen(nslua .. " " .. script .. " & echo $!; wait")
+    local pid = live:read("l")
+    assert.are.equal("ready", live:read("l"))
+    -- a live run's pins are not leftovers
+    assert.are.equal("", run("--cleanup k-"))
+    H.sh("kill -9 " .. pid)
+    live:close()
+    H.sh("pkill -f 'sleep 30' ; true")
+    assert.are.same({ "k-h1", "k-h2", "k-manual" }, netns_list())
+    assert.are.equal("removed k-h1\nremoved k-h2\n", run("--cleanup k-"))
+    assert.are.same({ "k-manual" }, netns_list())
+  end)
+end)
