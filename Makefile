@@ -34,7 +34,7 @@ say := @printf '  %-7s %s\n'
 endif
 
 CORE_SRC := $(wildcard core/*.c)
-BIND_SRC := lua/lnetns.c lua/lproc.c lua/lroute.c lua/lping.c lua/lerror.c
+BIND_SRC := lua/lnetns.c lua/lproc.c lua/lroute.c lua/lping.c lua/lshape.c lua/lerror.c
 LUA_SRC := $(wildcard lua/netns/*.lua)
 HEADERS := core/netns.h lua/lnetns.h
 OBJ := $(patsubst %.c,build/obj/%.o,$(CORE_SRC) $(BIND_SRC))

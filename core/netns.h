@@ -339,6 +339,17 @@ int nns_neigh_del(struct nns_ns *ns, const struct nns_neigh_spec *s, const char 
 size_t nns_neigh_states(uint16_t state, const char **names, size_t max);
 int nns_neigh_state_parse(const char *name, uint16_t *state);
 
+/* ---- shaping (qdisc.c) ----------------------------------------------- */
+
+struct nns_shaping {
+	uint64_t rate;			/* bytes per second */
+	uint32_t burst;			/* bytes the bucket holds */
+	uint32_t limit;			/* bytes queued at most */
+};
+/* Makes a token bucket the root qdisc of @ifindex, replacing what was there. */
+int nns_shape(struct nns_ns *ns, int ifindex, const char *label, const struct nns_shaping *s,
+	      struct nns_error *e);
+
 /* ---- ping (ping.c) ---------------------------------------------------- */
 
 struct nns_ping_target {

@@ -1179,6 +1179,7 @@ static void create_handle_meta(lua_State *L)
 	luaL_setfuncs(L, lns_proc_methods, 0);
 	luaL_setfuncs(L, lns_route_methods, 0);
 	luaL_setfuncs(L, lns_ping_methods, 0);
+	luaL_setfuncs(L, lns_shape_methods, 0);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 }

@@ -61,5 +61,6 @@ void lns_open_proc(lua_State *L);
 extern const luaL_Reg lns_proc_methods[];
 extern const luaL_Reg lns_route_methods[];
 extern const luaL_Reg lns_ping_methods[];
+extern const luaL_Reg lns_shape_methods[];
 
 #endif

@@ -28,8 +28,9 @@ build = {
       ["netns.core"] = {
          sources = {
             "core/addr.c", "core/link.c", "core/neigh.c", "core/nl.c", "core/ns.c",
-            "core/ping.c", "core/proc.c", "core/route.c", "core/util.c",
+            "core/ping.c", "core/proc.c", "core/qdisc.c", "core/route.c", "core/util.c",
             "lua/lerror.c", "lua/lnetns.c", "lua/lping.c", "lua/lproc.c", "lua/lroute.c",
+            "lua/lshape.c",
          },
          libraries = { "mnl" },
          incdirs = { "$(MNL_INCDIR)" },

@@ -128,6 +128,20 @@ describe("netns.topology", function()
     assert.are.equal("10.0.0.2", H.ip(t:hosts()[1].ns, "route show 10.5.0.0/16")[1].gateway)
   end)
 
+  it("rate shapes both ends with a token bucket", function()
+    local t <close> = netns.topology { prefix = "r-" }
+    local a, b = t:host "a", t:host "b"
+    t:link(a, b, { addrs = { "10.0.0.1/24", "10.0.0.2/24" }, rate = "10mbit" })
+    for _, side in ipairs { { a, "a-eth0" }, { b, "b-eth0" } } do
+      local json = require "dkjson"
+      local q = json.decode(H.sh(H.inside(side[1]) .. "tc -j qdisc show dev " .. side[2]))[1]
+      assert.are.equal("tbf", q.kind)
+      assert.are.equal(1250000, q.options.rate)   -- bytes per second
+    end
+    H.raises('bad argument #2 to \'shape\' (invalid rate "fast" (e.g. "10mbit"))', a.shape, a, "a-eth0", "fast")
+    H.raises("netns: qdisc add nope tbf (in r-a): No such device [ENODEV]", a.shape, a, "nope", "1mbit")
+  end)
+
   it("names must be valid and nodes known", function()
     local t <close> = netns.topology { prefix = "n-" }
     H.raises('bad argument #1 to \'host\' (invalid node name "a/b")', t.host, t, "a/b")

@@ -278,6 +278,12 @@ function NS:neigh_del(spec)
   return check(ok, msg)
 end
 
+--- Shapes what @dev sends to @rate ("10mbit", "1gbit", "500kbps") with a
+-- token bucket (tbf); opts: burst (bytes), latency (seconds queued at most).
+function NS:shape(dev, rate, opts)
+  return check(self._h:shape(dev, rate, opts))
+end
+
 ---------------------------------------------------------------------------
 -- Routes
 

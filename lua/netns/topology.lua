@@ -143,7 +143,7 @@ end
 ---------------------------------------------------------------------------
 -- Links
 
-local LINK_OPTIONS = { addrs = true, names = true, mtu = true }
+local LINK_OPTIONS = { addrs = true, names = true, mtu = true, rate = true }
 
 local function next_name(node)
   local name = ("%s-eth%d"):format(node.name, node.ifaces)
@@ -165,6 +165,10 @@ local function add_link(self, a, b, opts)
   local addrs = opts.addrs or {}
   if addrs[1] then add_addr(a.ns, name_a, addrs[1]) end
   if addrs[2] then add_addr(b.ns, name_b, addrs[2]) end
+  if opts.rate then
+    a.ns:shape(name_a, opts.rate)
+    b.ns:shape(name_b, opts.rate)
+  end
   a.ns:link_set(name_a, { up = true })
   b.ns:link_set(name_b, { up = true })
   local rec = { a = a.name, b = b.name, names = { name_a, name_b }, addrs = { addrs[1], addrs[2] } }
@@ -174,7 +178,8 @@ local function add_link(self, a, b, opts)
 end
 
 --- A veth between two nodes, up, with `addrs = { cidr_a, cidr_b }` (nil skips an
--- end), `names = { ifname_a, ifname_b }` (default <node>-eth<N>) and `mtu`.
+-- end), `names = { ifname_a, ifname_b }` (default <node>-eth<N>), `mtu`, and
+-- `rate` ("10mbit": both ends shaped by a token bucket).
 -- Returns both interfaces.
 function T:link(a, b, opts)
   local na, nb = self:_node(a, 1), self:_node(b, 2)
@@ -304,7 +309,7 @@ local function build_steps(t, spec)
   end
   for _, name in ipairs(spec.switches or {}) do t:switch(name) end
   for _, l in ipairs(spec.links or {}) do
-    t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu })
+    t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate })
   end
   for host, routes in pairs(spec.routes or {}) do
     local node = t:_node(host, 1)

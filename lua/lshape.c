@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/* ns:shape(dev, rate [, { burst=, latency= }]): a token bucket on a link. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lnetns.h"
+
+/* "10mbit", "1.5gbit", "800kbps", 64000 (bit/s): bytes per second, or 0. */
+static uint64_t parse_rate(const char *s)
+{
+	static const struct { const char *unit; double bytes; } units[] = {
+		{ "", 0.125 }, { "bit", 0.125 }, { "kbit", 125 }, { "mbit", 125e3 },
+		{ "gbit", 125e6 }, { "tbit", 125e9 }, { "bps", 1 }, { "kbps", 1e3 },
+		{ "mbps", 1e6 }, { "gbps", 1e9 },
+	};
+	char *end;
+	double n = strtod(s, &end);
+	size_t i;
+
+	if (end == s || n <= 0)
+		return 0;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcasecmp(end, units[i].unit))
+			return (uint64_t)(n * units[i].bytes);
+	return 0;
+}
+
+static int ns_shape(lua_State *L)
+{
+	static const char *const known[] = { "burst", "latency", NULL };
+	LNs *h = lns_check(L, 1);
+	const char *rate = luaL_checkstring(L, 3);
+	struct nns_shaping s = { 0 };
+	struct nns_error e = { 0 };
+	struct nns_msgs msg = { 0 };
+	struct nns_link l;
+	double latency = 0.05;
+	const char *dev;
+	int ret;
+
+	s.rate = parse_rate(rate);
+	luaL_argcheck(L, s.rate > 0 && s.rate < (1ull << 40), 3,
+		      lua_pushfstring(L, "invalid rate \"%s\" (e.g. \"10mbit\")", rate));
+	lns_check_options(L, 4, known);
+	/* Default bucket: 10 ms of traffic, never less than two full frames. */
+	s.burst = (uint32_t)(s.rate / 100 > 3200 ? s.rate / 100 : 3200);
+	if (lua_istable(L, 4)) {
+		if (lua_getfield(L, 4, "burst") != LUA_TNIL)
+			s.burst = (uint32_t)luaL_checkinteger(L, -1);
+		if (lua_getfield(L, 4, "latency") != LUA_TNIL)
+			latency = luaL_checknumber(L, -1);
+		lua_pop(L, 2);
+	}
+	s.limit = (uint32_t)(s.burst + (double)s.rate * latency);
+	if (lua_type(L, 2) == LUA_TNUMBER)
+		ret = nns_link_get(&h->ns, NULL, (int)luaL_checkinteger(L, 2), &msg, &l, &e);
+	else
+		ret = nns_link_get(&h->ns, luaL_checkstring(L, 2), 0, &msg, &l, &e);
+	dev = luaL_tolstring(L, 2, NULL);
+	if (ret == 0)
+		ret = nns_shape(&h->ns, l.ifindex, dev, &s, &e);
+	else
+		nns_error_set(&e, e.code, "qdisc add %s tbf", dev);
+	nns_msgs_free(&msg);
+	if (ret < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+const luaL_Reg lns_shape_methods[] = {
+	{ "shape", ns_shape },
+	{ NULL, NULL },
+};
