@@ -134,7 +134,7 @@ describe("netns.topology", function()
     t:link(a, b, { addrs = { "10.0.0.1/24", "10.0.0.2/24" }, rate = "10mbit" })
     for _, side in ipairs { { a, "a-eth0" }, { b, "b-eth0" } } do
       local json = require "dkjson"
-      local q = json.decode(H.sh(H.inside(side[1]) .. "tc -j qdisc show dev " .. side[2]))[1]
+      local q = json.decode((H.sh(H.inside(side[1]) .. "tc -j qdisc show dev " .. side[2])))[1]
       assert.are.equal("tbf", q.kind)
       assert.are.equal(1250000, q.options.rate)   -- bytes per second
     end
