@@ -331,6 +331,11 @@ static int put_info_data(struct nlmsghdr *nlh, const struct nns_link_spec *s)
 		ret = put_veth_peer(nlh, s);
 	} else if (!strcmp(s->kind, "vxlan")) {
 		ret = put_vxlan(nlh, s);
+	} else if (!strcmp(s->kind, "vlan")) {
+		if (!s->has_vni || s->vni > 4094)
+			ret = -EINVAL;
+		else
+			mnl_attr_put_u16(nlh, IFLA_VLAN_ID, (uint16_t)s->vni);
 	} else if (s->mode) {
 		ret = macvlan_mode(s->mode, &mode);
 		if (ret == 0)

@@ -180,7 +180,7 @@ struct nns_link_spec {
 	/* macvlan, macvtap, vxlan: lower device (ifindex) and settings */
 	int link;
 	const char *mode;		/* macvlan mode: bridge, private, vepa, passthru */
-	uint32_t vni;			/* vxlan id (set: has_vni) */
+	uint32_t vni;			/* vxlan or vlan id (set: has_vni) */
 	bool has_vni;
 	uint16_t port;			/* vxlan UDP port, host order */
 	const char *group, *local;	/* vxlan remote group or peer, source */

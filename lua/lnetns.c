@@ -232,6 +232,24 @@ static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer l
 	return n;
 }
 
+/* The namespace handle in option @key, or NULL; the option table keeps it alive. */
+static struct nns_ns *opt_ns(lua_State *L, int arg, const char *key)
+{
+	struct nns_ns *ns = NULL;
+
+	if (opt_field(L, arg, key) != LUA_TNIL) {
+		LNs *h = luaL_testudata(L, -1, LNS_HANDLE);
+
+		if (!h)
+			opt_type_error(L, arg, key, "a namespace handle");
+		if (h->ns.fd < 0)
+			luaL_error(L, "attempt to use a closed namespace handle");
+		ns = &h->ns;
+	}
+	lua_pop(L, 1);
+	return ns;
+}
+
 static int opt_lladdr(lua_State *L, int arg, const char *key, uint8_t *buf, size_t size)
 {
 	const char *s = opt_string(L, arg, key);
@@ -377,6 +395,17 @@ static int l_disown(lua_State *L)
 {
 	nns_owner_clear(check_ns_name(L, 1));
 	return 0;
+}
+
+/* What is wrong with interface name @1, or nil: for checks made in Lua. */
+static int l_ifname_problem(lua_State *L)
+{
+	const char *why;
+
+	if (nns_valid_ifname(luaL_checkstring(L, 1), &why) == 0)
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
 }
 
 static int l_exists(lua_State *L)
@@ -572,10 +601,26 @@ static int collect_link(const struct nns_link *l, void *data)
 	lua_State *L = acc->L;
 
 	push_link(L, l);
-	lua_rawseti(L, -3, ++acc->n);
+	lua_rawseti(L, -4, ++acc->n);
 	lua_pushstring(L, l->ifname);
+	lua_rawseti(L, -3, l->ifindex);
+	lua_pushboolean(L, !(l->flags & IFF_UP));
 	lua_rawseti(L, -2, l->ifindex);
 	return 0;
+}
+
+/*
+ * iproute2 ends the flags with "M-DOWN" when the link a device sits on,
+ * in the same namespace (a veth's peer, a macvlan's lower device), is down.
+ */
+static void mark_lower_down(lua_State *L, bool down)
+{
+	if (down) {
+		lua_getfield(L, -1, "flags");
+		lua_pushliteral(L, "M-DOWN");
+		lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+		lua_pop(L, 1);
+	}
 }
 
 static int ns_links(lua_State *L)
@@ -584,20 +629,27 @@ static int ns_links(lua_State *L)
 	struct link_acc acc = { L, 0 };
 	struct nns_error e = { 0 };
 	lua_Integer i;
+	bool down;
 	int list;
 
 	lua_newtable(L);	/* records */
 	lua_newtable(L);	/* ifindex -> name */
+	lua_newtable(L);	/* ifindex -> whether it is down */
 	if (nns_link_dump(&h->ns, collect_link, &acc, &e) < 0)
 		return lns_fail(L, 1, &e);
-	list = lua_gettop(L) - 1;
+	list = lua_gettop(L) - 2;
 	for (i = 1; i <= acc.n; i++) {
 		lua_rawgeti(L, list, i);
+		if (lua_getfield(L, -1, "link") == LUA_TNUMBER)
+			lua_rawget(L, list + 2);	/* whether that link is down */
+		down = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+		mark_lower_down(L, down);
 		resolve_index(L, list + 1, "master");
 		resolve_index(L, list + 1, "link");
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
+	lua_pop(L, 2);
 	return 1;
 }
 
@@ -632,16 +684,24 @@ static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifind
 	return ret;
 }
 
-/* Pushes the name of @ifindex, or the index itself when it cannot be found. */
-static void push_ifname(lua_State *L, LNs *h, int ifindex)
+/*
+ * Pushes the name of @ifindex, or the index itself when it cannot be found;
+ * @down (if not NULL) tells whether that link is down.
+ */
+static void push_ifname(lua_State *L, LNs *h, int ifindex, bool *down)
 {
 	struct nns_msgs msg = { 0 };
 	struct nns_link l;
 
-	if (nns_link_get(&h->ns, NULL, ifindex, &msg, &l, NULL) == 0)
+	if (down)
+		*down = false;
+	if (nns_link_get(&h->ns, NULL, ifindex, &msg, &l, NULL) == 0) {
 		lua_pushstring(L, l.ifname);
-	else
+		if (down)
+			*down = !(l.flags & IFF_UP);
+	} else {
 		lua_pushinteger(L, ifindex);
+	}
 	nns_msgs_free(&msg);
 }
 
@@ -672,12 +732,15 @@ static int ns_link(lua_State *L)
 	push_link(L, &l);
 	nns_msgs_free(&msg);
 	if (l.master) {
-		push_ifname(L, h, l.master);
+		push_ifname(L, h, l.master, NULL);
 		lua_setfield(L, -2, "master");
 	}
 	if (l.link && !l.has_link_netnsid) {
-		push_ifname(L, h, l.link);
+		bool down;
+
+		push_ifname(L, h, l.link, &down);
 		lua_setfield(L, -2, lua_type(L, -1) == LUA_TSTRING ? "link" : "link_index");
+		mark_lower_down(L, down);
 	}
 	return 1;
 }
@@ -711,9 +774,7 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s,
 	s->address = s->addrlen ? addr[0] : NULL;
 	s->peer_addrlen = (size_t)opt_lladdr(L, arg, "peer_address", addr[1], 32);
 	s->peer_address = s->peer_addrlen ? addr[1] : NULL;
-	if (opt_field(L, arg, "peer_ns") != LUA_TNIL)
-		s->peer_ns = &lns_check(L, lua_gettop(L))->ns;
-	lua_pop(L, 1);	/* the option table keeps the handle alive */
+	s->peer_ns = opt_ns(L, arg, "peer_ns");
 	s->mode = opt_string(L, arg, "mode");
 	s->vni = (uint32_t)opt_int(L, arg, "id", 0, 0xffffff, &s->has_vni);
 	s->port = (uint16_t)opt_int(L, arg, "port", 0, 65535, NULL);
@@ -771,9 +832,7 @@ static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
 	c->alias = opt_string(L, arg, "alias");
 	c->addrlen = (size_t)opt_lladdr(L, arg, "address", addr, 32);
 	c->address = c->addrlen ? addr : NULL;
-	if (opt_field(L, arg, "ns") != LUA_TNIL)
-		c->ns = &lns_check(L, lua_gettop(L))->ns;
-	lua_pop(L, 1);
+	c->ns = opt_ns(L, arg, "ns");
 	t = opt_field(L, arg, "master");
 	if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
 		c->has_master = true;
@@ -1166,6 +1225,7 @@ static const luaL_Reg functions[] = {
 	{ "unpin", l_unpin },
 	{ "cleanup", l_cleanup },
 	{ "own", l_own },
+	{ "ifname_problem", l_ifname_problem },
 	{ "disown", l_disown },
 	{ NULL, NULL },
 };

@@ -48,8 +48,10 @@ end
 
 -- The number of open file descriptors of this process.
 function H.fd_count()
-  local n = 0
-  for _ in io.popen("ls /proc/" .. self_pid() .. "/fd"):lines() do n = n + 1 end
+  collectgarbage()
+  local f, n = io.popen("ls /proc/" .. self_pid() .. "/fd"), 0
+  for _ in f:lines() do n = n + 1 end
+  f:close()
   return n - 1   -- the pipe of this very listing
 end
 
@@ -86,7 +88,7 @@ end
 -- Names of the links in the sandbox's own namespace, sorted.
 function H.root_links()
   local names = {}
-  for _, l in ipairs(json.decode(H.sh("ip -j link show"))) do names[#names + 1] = l.ifname end
+  for _, l in ipairs(json.decode((H.sh("ip -j link show")))) do names[#names + 1] = l.ifname end
   table.sort(names)
   return names
 end

@@ -70,6 +70,27 @@ describe("netns.topology", function()
     assert.are.equal("switch", hosts[2].kind)
   end)
 
+  it("netns.graph draws what exists, whoever made it", function()
+    local t <close> = netns.topology { prefix = "g-" }
+    local a, s = t:host "a", t:switch "sw"
+    t:link(a, s)
+    local x <close> = netns.new()
+    x:veth("v0", "v1")
+    -- a veth made outside the topology, with ip, between a and x
+    H.sh(H.inside(a) .. "ip link add out0 type veth peer name out1 netns /proc/" ..
+      H.sh("echo $PPID"):match("%d+") .. "/fd/" .. x:fileno() .. " 2>&1")
+    local dot = netns.graph { a, s, x }
+    assert.truthy(dot:find('subgraph cluster_1 { label="g-a";', 1, true))
+    assert.truthy(dot:find('label="<anonymous ' .. x.id .. '>"', 1, true))
+    -- a-eth0 (a, index 2) joins sw-eth0 (sw, index 3); the port hangs off the bridge
+    assert.truthy(dot:find("n1_2 -- n2_3;", 1, true))
+    assert.truthy(dot:find("n2_3 -- n2_2 [style=dashed];", 1, true))
+    -- v0 and v1 in one namespace
+    local v0, v1 = x:link("v0"), x:link("v1")
+    local lo, hi = math.min(v0.ifindex, v1.ifindex), math.max(v0.ifindex, v1.ifindex)
+    assert.truthy(dot:find(("n3_%d -- n3_%d;"):format(lo, hi), 1, true))
+  end)
+
   it("pingall reports reachability between every pair", function()
     local t <close> = netns.build {
       prefix = "p-",

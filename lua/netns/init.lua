@@ -55,6 +55,25 @@ local function options(opts, known, fname, arg)
   return opts
 end
 
+-- Argument checks made here, so that messages name the method the user called.
+local function check_ifname(v, fname, arg)
+  if type(v) ~= "string" then
+    raise(("bad argument #%d to '%s' (string expected, got %s)"):format(arg, fname,
+      v == nil and "no value" or type(v)))
+  end
+  local why = core.ifname_problem(v)
+  if why then
+    raise(("bad argument #%d to '%s' (invalid interface name \"%s\": %s)"):format(arg, fname, v, why))
+  end
+end
+
+local function check_ns_option(v, fname, arg, key)
+  if v ~= nil and getmetatable(v) ~= NS then
+    raise(("bad argument #%d to '%s' (option '%s' must be a namespace handle, got %s)")
+      :format(arg, fname, key, type(v)))
+  end
+end
+
 -- A copy of @t without the keys in @drop, with handles unwrapped.
 local function strip(t, drop)
   if t == nil then return nil end
@@ -101,6 +120,7 @@ function NS:fileno()
 end
 
 function NS:delete()
+  self._h:info()    -- raises on a closed handle before anything is removed
   local name = self.name
   if name and self.path == "/run/netns/" .. name then
     check(core.delete(name))
@@ -115,6 +135,7 @@ function NS:pin(name)
 end
 
 function NS:unpin()
+  self._h:info()
   if self.name then
     check(core.unpin(self.name))
     self._h:forget_name()
@@ -161,6 +182,7 @@ function NS:link_add(spec)
 end
 
 function NS:link_set(dev, changes)
+  if type(changes) == "table" then check_ns_option(changes.ns, "link_set", 2, "ns") end
   check(self._h:link_set(dev, strip(changes, {})))
   return true
 end
@@ -176,7 +198,10 @@ local VETH_OPTIONS = { peer_ns = true, mtu = true, address = true, peer_address 
                        master = true, up = true }
 
 function NS:veth(name, peer, opts)
+  check_ifname(name, "veth", 1)
+  check_ifname(peer, "veth", 2)
   opts = options(opts, VETH_OPTIONS, "veth", 3)
+  check_ns_option(opts.peer_ns, "veth", 3, "peer_ns")
   check(self._h:link_add {
     kind = "veth", name = name, peer = peer, peer_ns = opts.peer_ns and opts.peer_ns._h,
     mtu = opts.mtu, address = opts.address, peer_address = opts.peer_address,
@@ -189,6 +214,7 @@ end
 local BRIDGE_OPTIONS = { mtu = true, address = true, up = true, master = true }
 
 function NS:bridge(name, opts)
+  check_ifname(name, "bridge", 1)
   opts = options(opts, BRIDGE_OPTIONS, "bridge", 2)
   check(self._h:link_add { kind = "bridge", name = name, mtu = opts.mtu,
                            address = opts.address, up = opts.up, master = opts.master })
@@ -205,7 +231,16 @@ function Link:down()
   return reread(self.ns, self.ifindex)
 end
 
+local LINK_SET_OPTIONS = { up = true, mtu = true, name = true, address = true, master = true,
+                          txqlen = true, alias = true, ns = true }
+
 function Link:set(changes)
+  if type(changes) ~= "table" then
+    raise(("bad argument #1 to 'set' (table expected, got %s)"):format(
+      changes == nil and "no value" or type(changes)))
+  end
+  options(changes, LINK_SET_OPTIONS, "set", 1)
+  check_ns_option(changes.ns, "set", 1, "ns")
   check(self.ns._h:link_set(self.ifindex, strip(changes, {})))
   if changes and changes.ns then return reread(changes.ns, changes.name or self.ifname) end
   return reread(self.ns, self.ifindex)
@@ -402,6 +437,11 @@ end
 --- A whole topology from one table, all or nothing.
 function M.build(spec)
   return require("netns.topology").build(spec)
+end
+
+--- Graphviz DOT of what really exists across the namespaces in @list.
+function M.graph(list)
+  return require("netns.topology").graph(list)
 end
 
 -- Called by nslua when the script ends, however it ends: the topologies

@@ -11,8 +11,8 @@ local T = {}
 T.__index = T
 T.__name = "netns.topology"
 
--- Topologies not yet destroyed, for netns.atexit and nslua --graph.
-local live = {}
+-- Topologies not yet destroyed, for netns.atexit; all made, for nslua --graph.
+local live, made = {}, {}
 
 local function is_ns(v) return netns.is_ns(v) end
 
@@ -50,6 +50,7 @@ end
 function T:destroy()
   if self._destroyed then return end
   self._destroyed = true
+  self._final_dot = self:dot()
   live[self] = nil
   local failed = self:_undo_to(0)
   if #failed > 0 then
@@ -263,8 +264,11 @@ end
 --- Graphviz DOT: hosts as boxes, switches as ellipses, links labelled with
 -- interface names and addresses.
 function T:dot()
-  local out = { "graph " .. dot_id(self.prefix) .. " {", "  node [fontname=Helvetica];",
-                "  edge [fontname=Helvetica, fontsize=10];" }
+  if self._final_dot then return self._final_dot end
+  local out = { "graph " .. dot_id(self.prefix) .. " {",
+                "  graph [rankdir=LR, nodesep=0.8, ranksep=2.2];",
+                "  node [fontname=Helvetica];",
+                "  edge [fontname=Helvetica, fontsize=9, labeldistance=3.5, labelangle=20];" }
   for _, node in ipairs(self._order) do
     out[#out + 1] = ("  %s [shape=%s];"):format(dot_id(node.name),
       node.kind == "switch" and "ellipse" or "box")
@@ -295,6 +299,7 @@ function M.new(opts)
   local t = setmetatable({ prefix = prefix, _undo = {}, _nodes = {}, _by_ns = {},
                            _order = {}, _links = {} }, T)
   live[t] = true
+  made[#made + 1] = t
   return t
 end
 
@@ -329,6 +334,65 @@ function M.build(spec)
   return t
 end
 
+local function ns_label(ns)
+  return ns.name or tostring(ns):gsub("^netns ", "")
+end
+
+-- The veth peer of @l among the links of the other namespaces: the end whose
+-- index is @l's peer index and whose peer index is @l's own.
+local function find_peer(seen, l)
+  local peer_index = l.link_index
+  for _, other in ipairs(seen) do
+    if other.ns ~= l.ns and other.ifindex == peer_index and other.link_index == l.ifindex then
+      return other
+    end
+  end
+end
+
+--- Graphviz DOT of what exists in namespaces @list (handles): one cluster
+-- per namespace, bridges with their ports, and veth pairs joined across
+-- namespaces by their peer indexes, whatever made them.
+function M.graph(list)
+  local out = { "graph netns {", "  node [fontname=Helvetica, shape=box];", "  compound=true;" }
+  local all, ids = {}, {}
+  for i, ns in ipairs(list) do
+    out[#out + 1] = ("  subgraph cluster_%d { label=%s;"):format(i, dot_id(ns_label(ns)))
+    for _, l in ipairs(ns:links()) do
+      if l.ifname ~= "lo" then
+        local id = ("n%d_%d"):format(i, l.ifindex)
+        ids[l] = id
+        all[#all + 1] = l
+        out[#out + 1] = ("    %s [label=%s%s];"):format(id, dot_id(l.ifname),
+          l.kind == "bridge" and ", shape=ellipse" or "")
+      end
+    end
+    out[#out + 1] = "  }"
+  end
+  for _, l in ipairs(all) do
+    if l.master then
+      for _, m in ipairs(all) do
+        if m.ns == l.ns and m.ifname == l.master then
+          out[#out + 1] = ("  %s -- %s [style=dashed];"):format(ids[l], ids[m])
+        end
+      end
+    end
+    if l.kind == "veth" and l.link then
+      for _, m in ipairs(all) do
+        if m.ns == l.ns and m.ifname == l.link and ids[l] < ids[m] then
+          out[#out + 1] = ("  %s -- %s;"):format(ids[l], ids[m])
+        end
+      end
+    elseif l.kind == "veth" and l.link_index then
+      local peer = find_peer(all, l)
+      if peer and ids[l] < ids[peer] then
+        out[#out + 1] = ("  %s -- %s;"):format(ids[l], ids[peer])
+      end
+    end
+  end
+  out[#out + 1] = "}"
+  return table.concat(out, "\n") .. "\n"
+end
+
 --- Every topology not yet destroyed.
 function M.live()
   local out = {}
@@ -337,14 +401,14 @@ function M.live()
   return out
 end
 
---- At the end of a script: write the graph when asked, then destroy all
--- (unless @keep).  Returns the errors met, if any.
+--- At the end of a script: write the graph of every topology it made when
+-- asked, then destroy those still standing (unless @keep).  Returns the errors met, if any.
 function M.finish(keep, graph)
   local errors = {}
   if graph then
     local f, err = io.open(graph, "w")
     if f then
-      for _, t in ipairs(M.live()) do f:write(t:dot()) end
+      for _, t in ipairs(made) do f:write(t:dot()) end
       f:close()
     else
       errors[#errors + 1] = err
