@@ -1,0 +1,752 @@
+-- Namespaces: netns.add/new/open/pid/current/list/exists/delete and the
+-- handle's fields and methods, each checked against what the kernel and
+-- iproute2 (`ip netns`, `stat -L`, /proc/self/mountinfo) report.
+
+local H = require "helper"
+local netns = require "netns"
+
+local SRC = debug.getinfo(1, "S").short_src
+
+local PID = (function()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = f:read("a"):match("^(%d+)")
+  f:close()
+  return pid
+end)()
+
+-- Open descriptors of this process, after a full collection so that only
+-- what is really held is counted (the listing's own pipe excluded).
+local function fd_count()
+  collectgarbage()
+  collectgarbage()
+  local f = assert(io.popen("ls /proc/" .. PID .. "/fd"))
+  local n = 0
+  for _ in f:lines() do n = n + 1 end
+  f:close()
+  return n - 1
+end
+
+local function trim(s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+-- Runs a shell command that must succeed; returns its output.
+local function run(cmd)
+  local out, ok = H.sh(cmd .. " 2>&1")
+  assert(ok, cmd .. " failed: " .. out)
+  return out
+end
+
+-- Names `ip netns list` shows, sorted.
+local function ip_list()
+  local names = {}
+  for line in run("ip netns list"):gmatch("[^\n]+") do
+    names[#names + 1] = line:match("^(%S+)")
+  end
+  table.sort(names)
+  return names
+end
+
+local function contains(list, x)
+  for _, v in ipairs(list) do
+    if v == x then return true end
+  end
+  return false
+end
+
+-- Whether something is mounted on @path in this mount namespace.
+local function mounted(path)
+  for line in io.lines("/proc/self/mountinfo") do
+    local point = line:match("^%S+ %S+ %S+ %S+ (%S+)")
+    if point == path then return true end
+  end
+  return false
+end
+
+-- The inode number `stat -L` reports for @path.
+local function stat_ino(path)
+  return tonumber(trim(run("stat -L -c %i " .. H.quote(path))))
+end
+
+-- The inode of the namespace `ip netns exec NAME` puts a program in.
+local function exec_ns_ino(name)
+  local link = trim(run("ip netns exec " .. H.quote(name) .. " readlink /proc/self/ns/net"))
+  return tonumber(link:match("^net:%[(%d+)%]$"))
+end
+
+local function thread_ns_ino()
+  return tonumber(H.thread_ns():match("^net:%[(%d+)%]$"))
+end
+
+-- Unique namespace names, removed (with ip, not the library) after each test.
+local seq, made = 0, {}
+local function fresh(tag)
+  seq = seq + 1
+  local name = ("nsspec-%s-%d-%d"):format(tag or "n", PID, seq)
+  made[#made + 1] = name
+  return name
+end
+
+-- Waits until process @pid runs @comm (it has exec'd, so it is where it will stay).
+local function wait_comm(pid, comm)
+  for _ = 1, 100 do
+    local f = io.open("/proc/" .. pid .. "/comm")
+    if f then
+      local c = f:read("l")
+      f:close()
+      if c == comm then return true end
+    end
+    H.sh("sleep 0.02")
+  end
+  error("process " .. pid .. " never became " .. comm)
+end
+
+-- What must not change when a call fails: descriptors, thread, names.
+local function snapshot()
+  return { fds = fd_count(), thread = H.thread_ns(), names = ip_list() }
+end
+
+local function assert_unchanged(before)
+  assert.are.equal(before.fds, fd_count())
+  assert.are.equal(before.thread, H.thread_ns())
+  assert.are.same(before.names, ip_list())
+end
+
+-- Asserts that @fn raises exactly @msg once its position is taken off
+-- (H.raises' contract, with busted's assert: a module's globals lack it).
+local function raises(msg, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error: " .. msg)
+  assert.are.equal(msg, (tostring(err):gsub("^[^:]+:%d+: ", "")))
+end
+
+-- The full error message @fn raises (with its position).
+local function error_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok)
+  return err
+end
+
+after_each(function()
+  for _, name in ipairs(made) do
+    if H.sh("test -e /run/netns/" .. H.quote(name) .. " && echo y"):match("y") then
+      H.sh("ip netns del " .. H.quote(name) .. " 2>/dev/null")
+    end
+  end
+  made = {}
+end)
+
+describe("netns.add", function()
+  it("creates a namespace that ip netns list and ip netns exec see", function()
+    local name = fresh("add")
+    assert.is_false(contains(ip_list(), name))
+    local ns = netns.add(name)
+    finally(function() ns:close() end)
+    assert.is_true(contains(ip_list(), name))
+    assert.are.equal(ns.id, exec_ns_ino(name))
+    assert.are.equal(ns.id, stat_ino("/run/netns/" .. name))
+    assert.is_true(mounted("/run/netns/" .. name))
+    assert.are.equal(name, ns.name)
+    assert.are.equal("/run/netns/" .. name, ns.path)
+    assert.are.equal("netns " .. name, tostring(ns))
+    -- a new namespace: not the one this thread is in
+    assert.are_not.equal(thread_ns_ino(), ns.id)
+  end)
+
+  it("is seen by ip, and a namespace made by ip add is seen by netns.open and exists", function()
+    local name = fresh("ipadd")
+    assert.is_false(netns.exists(name))
+    run("ip netns add " .. H.quote(name))
+    assert.is_true(netns.exists(name))
+    local ns = netns.open(name)
+    finally(function() ns:close() end)
+    assert.are.equal(stat_ino("/run/netns/" .. name), ns.id)
+    assert.are.equal(exec_ns_ino(name), ns.id)
+    assert.are.equal(name, ns.name)
+    assert.are.equal("/run/netns/" .. name, ns.path)
+  end)
+
+  it("with exist_ok returns the existing namespace instead of raising", function()
+    local name = fresh("exok")
+    local a = netns.add(name)
+    finally(function() a:close() end)
+    local b = netns.add(name, { exist_ok = true })
+    finally(function() b:close() end)
+    assert.are.equal(a.id, b.id)
+    assert.is_true(a == b)
+    assert.are.equal(stat_ino("/run/netns/" .. name), b.id)
+    -- and with exist_ok a missing one is simply created
+    local other = fresh("exok2")
+    local c = netns.add(other, { exist_ok = true })
+    finally(function() c:close() end)
+    assert.are.equal(exec_ns_ino(other), c.id)
+  end)
+
+  it("of an existing name raises EEXIST at the caller's line and changes nothing", function()
+    local name = fresh("dup")
+    local ns = netns.add(name)
+    finally(function() ns:close() end)
+    local ino = stat_ino("/run/netns/" .. name)
+    local before = snapshot()
+    local line
+    local err = error_of(function()
+      line = debug.getinfo(1, "l").currentline; netns.add(name)
+    end)
+    assert.are.equal(("%s:%d: netns: netns add %s: File exists [EEXIST]"):format(SRC, line, name), err)
+    raises(("netns: netns add %s: File exists [EEXIST]"):format(name), netns.add, name)
+    assert_unchanged(before)
+    -- the namespace bound there is still the first one
+    assert.are.equal(ino, stat_ino("/run/netns/" .. name))
+    assert.are.equal(ns.id, exec_ns_ino(name))
+  end)
+
+  it("of a name ip netns add made raises EEXIST too", function()
+    local name = fresh("dupip")
+    run("ip netns add " .. H.quote(name))
+    local ino = stat_ino("/run/netns/" .. name)
+    local before = snapshot()
+    raises(("netns: netns add %s: File exists [EEXIST]"):format(name), netns.add, name)
+    assert_unchanged(before)
+    assert.are.equal(ino, exec_ns_ino(name))
+  end)
+
+  it("rejects invalid names with argument errors before touching anything", function()
+    local before = snapshot()
+    raises([[bad argument #1 to 'add' (invalid namespace name "": must not be empty)]],
+      netns.add, "")
+    raises([[bad argument #1 to 'add' (invalid namespace name ".": must not be '.' or '..')]],
+      netns.add, ".")
+    raises([[bad argument #1 to 'add' (invalid namespace name "..": must not be '.' or '..')]],
+      netns.add, "..")
+    raises([[bad argument #1 to 'add' (invalid namespace name "a/b": must not contain '/')]],
+      netns.add, "a/b")
+    -- the position is the caller's line, like any argument error
+    local line
+    local err = error_of(function()
+      line = debug.getinfo(1, "l").currentline; netns.add("a/b")
+    end)
+    assert.are.equal(([[%s:%d: bad argument #1 to 'add' (invalid namespace name "a/b": must not contain '/')]])
+      :format(SRC, line), err)
+    assert_unchanged(before)
+    assert.are.equal("", run("ls -A /run/netns | grep -x -e a -e . -e .. || true"))
+  end)
+
+  it("rejects wrong argument types and unknown options", function()
+    local before = snapshot()
+    raises("bad argument #1 to 'add' (string expected, got table)", netns.add, {})
+    raises("bad argument #1 to 'add' (string expected, got boolean)", netns.add, true)
+    raises("bad argument #2 to 'add' (table expected, got number)", netns.add, fresh("t"), 5)
+    raises("bad argument #2 to 'add' (unknown option 'foo')", netns.add, fresh("t"), { foo = 1 })
+    raises("bad argument #1 to 'open' (string expected, got boolean)", netns.open, true)
+    raises("bad argument #1 to 'pid' (number expected, got string)", netns.pid, "abc")
+    raises("bad argument #1 to 'delete' (string expected, got table)", netns.delete, {})
+    raises("bad argument #2 to 'delete' (unknown option 'foo')", netns.delete, fresh("t"), { foo = 1 })
+    raises("bad argument #1 to 'exists' (string expected, got table)", netns.exists, {})
+    assert_unchanged(before)
+  end)
+end)
+
+describe("netns.open", function()
+  it("of a missing name raises ENOENT and leaves nothing behind", function()
+    local name = fresh("missing")
+    local before = snapshot()
+    local line
+    local err = error_of(function()
+      line = debug.getinfo(1, "l").currentline; netns.open(name)
+    end)
+    assert.are.equal(("%s:%d: netns: netns open %s: No such file or directory [ENOENT]")
+      :format(SRC, line, name), err)
+    raises("netns: netns open /run/netns/" .. name .. ": No such file or directory [ENOENT]",
+      netns.open, "/run/netns/" .. name)
+    assert_unchanged(before)
+  end)
+
+  it("rejects invalid names, and a path that is no namespace", function()
+    local before = snapshot()
+    raises([[bad argument #1 to 'open' (invalid namespace name "": must not be empty)]],
+      netns.open, "")
+    raises([[bad argument #1 to 'open' (invalid namespace name "..": must not be '.' or '..')]],
+      netns.open, "..")
+    raises("netns: netns open /etc/hostname: Invalid argument [EINVAL]", netns.open, "/etc/hostname")
+    assert_unchanged(before)
+  end)
+
+  it("takes a path: /run/netns/NAME and /proc/PID/ns/net", function()
+    local name = fresh("path")
+    local ns = netns.add(name)
+    finally(function() ns:close() end)
+    local byp = netns.open("/run/netns/" .. name)
+    finally(function() byp:close() end)
+    assert.are.equal(ns.id, byp.id)
+    assert.is_true(ns == byp)
+    assert.is_nil(byp.name)
+    assert.are.equal("/run/netns/" .. name, byp.path)
+
+    local p = ns:spawn({ "sleep", "30" })
+    finally(function() if p:running() then p:kill(9); p:wait() end end)
+    wait_comm(p.pid, "sleep")
+    local path = "/proc/" .. p.pid .. "/ns/net"
+    local byproc = netns.open(path)
+    finally(function() byproc:close() end)
+    assert.are.equal(stat_ino(path), byproc.id)
+    assert.are.equal(ns.id, byproc.id)
+    assert.are.equal(path, byproc.path)
+    assert.is_nil(byproc.name)
+  end)
+end)
+
+describe("netns.list", function()
+  it("is the sorted array of names ip netns list shows", function()
+    local names = { fresh("zeta"), fresh("alpha"), fresh("mid") }
+    for _, n in ipairs(names) do run("ip netns add " .. H.quote(n)) end
+    local ns = netns.add(fresh("beta"))
+    finally(function() ns:close() end)
+    local list = netns.list()
+    assert.are.same(ip_list(), list)
+    for i = 2, #list do assert.is_true(list[i - 1] < list[i]) end
+    for _, n in ipairs(names) do assert.is_true(contains(list, n)) end
+    assert.is_true(contains(list, ns.name))
+  end)
+end)
+
+describe("netns.delete", function()
+  it("removes the name: gone from ip netns list, unmounted, exists is false", function()
+    local name = fresh("del")
+    local ns = netns.add(name)
+    local path = "/run/netns/" .. name
+    ns:close()
+    assert.is_true(mounted(path))
+    assert.is_true(netns.delete(name) ~= false)
+    assert.is_false(contains(ip_list(), name))
+    assert.is_false(mounted(path))
+    assert.is_false(netns.exists(name))
+    assert.are.equal("", run("ls -A /run/netns | grep -x -F " .. H.quote(name) .. " || true"))
+  end)
+
+  it("removes a namespace ip netns add made", function()
+    local name = fresh("delip")
+    run("ip netns add " .. H.quote(name))
+    netns.delete(name)
+    assert.is_false(contains(ip_list(), name))
+    assert.is_false(mounted("/run/netns/" .. name))
+  end)
+
+  it("of a missing name raises ENOENT; with missing_ok returns false", function()
+    local name = fresh("delmissing")
+    local before = snapshot()
+    local line
+    local err = error_of(function()
+      line = debug.getinfo(1, "l").currentline; netns.delete(name)
+    end)
+    assert.are.equal(("%s:%d: netns: netns delete %s: No such file or directory [ENOENT]")
+      :format(SRC, line, name), err)
+    assert.are.equal(false, netns.delete(name, { missing_ok = true }))
+    assert_unchanged(before)
+    -- and missing_ok still deletes one that is there
+    run("ip netns add " .. H.quote(name))
+    assert.is_true(netns.delete(name, { missing_ok = true }))
+    assert.is_false(contains(ip_list(), name))
+  end)
+
+  it("rejects invalid names", function()
+    local before = snapshot()
+    raises([[bad argument #1 to 'delete' (invalid namespace name "": must not be empty)]],
+      netns.delete, "")
+    raises([[bad argument #1 to 'delete' (invalid namespace name ".": must not be '.' or '..')]],
+      netns.delete, ".")
+    raises([[bad argument #1 to 'delete' (invalid namespace name "..": must not be '.' or '..')]],
+      netns.delete, "..")
+    raises([[bad argument #1 to 'delete' (invalid namespace name "a/b": must not contain '/')]],
+      netns.delete, "a/b")
+    assert_unchanged(before)
+  end)
+
+  it("ns:delete removes a named namespace and closes the handle", function()
+    local name = fresh("hdel")
+    local ns = netns.add(name)
+    local before = fd_count()
+    ns:delete()
+    assert.is_false(contains(ip_list(), name))
+    assert.is_false(mounted("/run/netns/" .. name))
+    assert.is_true(fd_count() < before)
+    raises("attempt to use a closed namespace handle", ns.links, ns)
+  end)
+
+  it("ns:delete on a handle from netns.open(name) removes that name", function()
+    local name = fresh("hdel2")
+    run("ip netns add " .. H.quote(name))
+    local ns = netns.open(name)
+    ns:delete()
+    assert.is_false(contains(ip_list(), name))
+    assert.is_false(mounted("/run/netns/" .. name))
+  end)
+
+  it("ns:delete on an anonymous namespace only closes it", function()
+    local names = ip_list()
+    local ns = netns.new()
+    local before = fd_count()
+    ns:delete()
+    assert.is_true(fd_count() < before)
+    assert.are.same(names, ip_list())
+    raises("attempt to use a closed namespace handle", ns.links, ns)
+  end)
+end)
+
+describe("netns.new", function()
+  it("makes an anonymous namespace: no file, tostring names its inode", function()
+    local names = ip_list()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    assert.are.same(names, ip_list())
+    assert.is_nil(ns.name)
+    assert.is_nil(ns.path)
+    local ino = stat_ino(("/proc/%s/fd/%d"):format(PID, ns:fileno()))
+    assert.are.equal(ino, ns.id)
+    assert.are.equal(("netns <anonymous %d>"):format(ino), tostring(ns))
+    assert.are_not.equal(thread_ns_ino(), ns.id)
+    -- a namespace of its own: ip inside it sees only lo
+    local links = H.ip(ns, "link show")
+    assert.are.equal(1, #links)
+    assert.are.equal("lo", links[1].ifname)
+  end)
+
+  it("is freed by the kernel, with its links, once the handle is closed", function()
+    local holder = netns.new()
+    finally(function() holder:close() end)
+    local ns = netns.new()
+    ns:veth("anon0", "anon1", { peer_ns = holder })
+    local function peer_there()
+      for _, l in ipairs(H.ip(holder, "link show")) do
+        if l.ifname == "anon1" then return true end
+      end
+      return false
+    end
+    assert.is_true(peer_there())
+    ns:close()
+    local gone = false
+    for _ = 1, 100 do
+      if not peer_there() then gone = true break end
+      H.sh("sleep 0.05")
+    end
+    assert.is_true(gone, "the veth peer outlived its anonymous namespace")
+  end)
+
+  it("gives different namespaces each time", function()
+    local a, b = netns.new(), netns.new()
+    finally(function() a:close(); b:close() end)
+    assert.are_not.equal(a.id, b.id)
+    assert.is_false(a == b)
+    assert.is_true(a ~= b)
+  end)
+end)
+
+describe("netns.pid", function()
+  it("opens the namespace of a process started with ns:spawn", function()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    local p = ns:spawn({ "sleep", "30" })
+    finally(function() if p:running() then p:kill(9); p:wait() end end)
+    wait_comm(p.pid, "sleep")
+    local of = netns.pid(p.pid)
+    finally(function() of:close() end)
+    assert.are.equal(ns.id, of.id)
+    assert.is_true(of == ns)
+    assert.are.equal(stat_ino("/proc/" .. p.pid .. "/ns/net"), of.id)
+    assert.is_nil(of.name)
+  end)
+
+  it("opens the namespace of a process ip netns exec started", function()
+    local name = fresh("pid")
+    run("ip netns add " .. H.quote(name))
+    local pid = trim(run("ip netns exec " .. H.quote(name) .. " sleep 30 >/dev/null 2>&1 & echo $!"))
+    finally(function() H.sh("kill -9 " .. pid .. " 2>/dev/null") end)
+    wait_comm(pid, "sleep")
+    local of = netns.pid(tonumber(pid))
+    finally(function() of:close() end)
+    local named = netns.open(name)
+    finally(function() named:close() end)
+    assert.is_true(of == named)
+    assert.are.equal(stat_ino("/run/netns/" .. name), of.id)
+    assert.are.equal(stat_ino("/proc/" .. pid .. "/ns/net"), of.id)
+    run("kill " .. pid)
+  end)
+
+  it("of a missing process raises ENOENT and leaves nothing behind", function()
+    local before = snapshot()
+    -- a pid that surely is not running: one of an exited child
+    local pid = tonumber(trim(run("sh -c 'echo $$'")))
+    raises(("netns: netns open /proc/%d/ns/net: No such file or directory [ENOENT]"):format(pid),
+      netns.pid, pid)
+    raises("bad argument #1 to 'pid' (invalid process id)", netns.pid, 0)
+    assert_unchanged(before)
+  end)
+end)
+
+describe("netns.current", function()
+  it("is the calling thread's namespace", function()
+    local cur = netns.current()
+    finally(function() cur:close() end)
+    assert.are.equal(thread_ns_ino(), cur.id)
+    assert.are.equal(stat_ino("/proc/self/ns/net"), cur.id)
+    assert.is_nil(cur.name)
+    local again = netns.current()
+    finally(function() again:close() end)
+    assert.is_true(cur == again)
+  end)
+
+  it("inside ns:run is the namespace being run in", function()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    local inside = ns:run(function() return netns.current() end)
+    finally(function() inside:close() end)
+    assert.is_true(inside == ns)
+    assert.are.equal(ns.id, inside.id)
+  end)
+end)
+
+describe("a namespace handle", function()
+  it("has name, path and id as ip and stat show them", function()
+    local name = fresh("fields")
+    local ns = netns.add(name)
+    finally(function() ns:close() end)
+    assert.are.equal(name, ns.name)
+    assert.are.equal("/run/netns/" .. name, ns.path)
+    assert.are.equal("integer", math.type(ns.id))
+    assert.are.equal(stat_ino("/run/netns/" .. name), ns.id)
+  end)
+
+  it("compares equal to another handle on the same namespace, unequal otherwise", function()
+    local name = fresh("eq")
+    local a = netns.add(name)
+    local b = netns.open(name)
+    local c = netns.open("/run/netns/" .. name)
+    local d = netns.new()
+    finally(function() a:close(); b:close(); c:close(); d:close() end)
+    assert.is_true(a == b)
+    assert.is_true(b == c)
+    assert.is_false(a ~= c)
+    assert.is_true(a ~= d)
+    assert.is_false(d == b)
+    local cur = netns.current()
+    finally(function() cur:close() end)
+    assert.is_true(cur ~= a)
+  end)
+
+  it("closes idempotently and releases its descriptors", function()
+    local before = fd_count()
+    local ns = netns.new()
+    ns:links()    -- whatever it opens lazily is open now
+    assert.is_true(fd_count() > before)
+    ns:close()
+    assert.are.equal(before, fd_count())
+    ns:close()
+    ns:close()
+    assert.are.equal(before, fd_count())
+  end)
+
+  it("is released by <close> at the end of its scope", function()
+    local before = fd_count()
+    local kept
+    do
+      local ns <close> = netns.new()
+      kept = ns     -- still referenced: only <close> can release it
+      ns:links()
+      assert.is_true(fd_count() > before)
+    end
+    assert.are.equal(before, fd_count())
+    raises("attempt to use a closed namespace handle", kept.links, kept)
+  end)
+
+  it("is released by <close> also when the scope is left by an error", function()
+    local before = fd_count()
+    local kept
+    local ok = pcall(function()
+      local ns <close> = netns.new()
+      kept = ns
+      error("leaving")
+    end)
+    assert.is_false(ok)
+    assert.are.equal(before, fd_count())
+    raises("attempt to use a closed namespace handle", kept.links, kept)
+  end)
+
+  it("collected by the garbage collector releases descriptors but keeps a named namespace", function()
+    local name = fresh("gc")
+    local before = fd_count()
+    do
+      local ns = netns.add(name)
+      ns:links()
+    end
+    assert.are.equal(before, fd_count())
+    assert.is_true(contains(ip_list(), name))
+    assert.is_true(mounted("/run/netns/" .. name))
+    assert.is_number(exec_ns_ino(name))
+  end)
+
+  it("raises on any call once closed", function()
+    local name = fresh("closed")
+    local ns = netns.add(name)
+    ns:close()
+    local other = netns.new()
+    finally(function() other:close() end)
+    local msg = "attempt to use a closed namespace handle"
+    raises(msg, ns.links, ns)
+    raises(msg, ns.link, ns, "lo")
+    raises(msg, ns.run, ns, function() end)
+    raises(msg, ns.pin, ns, fresh("p"))
+    raises(msg, ns.fileno, ns)
+    raises(msg, ns.veth, ns, "a0", "a1")
+    raises(msg, ns.spawn, ns, { "true" })
+    raises(msg, ns.sysctl, ns, "net.ipv4.ip_forward")
+    -- as the peer namespace of another call, too
+    raises(msg, other.veth, other, "b0", "b1", { peer_ns = ns })
+    assert.are.equal(1, #H.ip(other, "link show"))
+    -- the message points at the caller's line
+    local line
+    local err = error_of(function()
+      line = debug.getinfo(1, "l").currentline; ns:links()
+    end)
+    assert.are.equal(("%s:%d: %s"):format(SRC, line, msg), err)
+    -- the name is still there: closing never deletes
+    assert.is_true(contains(ip_list(), name))
+  end)
+
+  it("delete and unpin on a closed handle raise and leave the name alone", function()
+    local name = fresh("closeddel")
+    local ns = netns.add(name)
+    ns:close()
+    raises("attempt to use a closed namespace handle", ns.delete, ns)
+    assert.is_true(contains(ip_list(), name))
+    assert.is_true(mounted("/run/netns/" .. name))
+    raises("attempt to use a closed namespace handle", ns.unpin, ns)
+    assert.is_true(contains(ip_list(), name))
+    assert.is_true(mounted("/run/netns/" .. name))
+  end)
+end)
+
+describe("ns:pin and ns:unpin", function()
+  it("pin binds an anonymous namespace where ip netns list and exec find it", function()
+    local name = fresh("pin")
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    assert.is_false(contains(ip_list(), name))
+    ns:pin(name)
+    assert.is_true(contains(ip_list(), name))
+    assert.is_true(mounted("/run/netns/" .. name))
+    assert.are.equal(ns.id, exec_ns_ino(name))
+    assert.are.equal(ns.id, stat_ino("/run/netns/" .. name))
+    assert.are.equal(name, ns.name)
+    assert.are.equal("/run/netns/" .. name, ns.path)
+    assert.are.equal("netns " .. name, tostring(ns))
+    assert.is_true(netns.exists(name))
+    local opened = netns.open(name)
+    finally(function() opened:close() end)
+    assert.is_true(opened == ns)
+  end)
+
+  it("unpin removes the name and the mount; the handle stays usable", function()
+    local name = fresh("unpin")
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    ns:pin(name)
+    ns:veth("u0", "u1")
+    ns:unpin()
+    assert.is_false(contains(ip_list(), name))
+    assert.is_false(mounted("/run/netns/" .. name))
+    assert.is_false(netns.exists(name))
+    assert.is_nil(ns.name)
+    assert.is_nil(ns.path)
+    assert.are.equal(("netns <anonymous %d>"):format(ns.id), tostring(ns))
+    -- still the same namespace, links and all
+    local names = {}
+    for _, l in ipairs(H.ip(ns, "link show")) do names[#names + 1] = l.ifname end
+    table.sort(names)
+    assert.are.same({ "lo", "u0", "u1" }, names)
+    assert.is_truthy(ns:link("u0"))
+  end)
+
+  it("pin of a name in use raises EEXIST and leaves the other namespace bound", function()
+    local name = fresh("pindup")
+    run("ip netns add " .. H.quote(name))
+    local ino = stat_ino("/run/netns/" .. name)
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    local before = snapshot()
+    raises(("netns: netns pin %s (in <anonymous %d>): File exists [EEXIST]"):format(name, ns.id),
+      ns.pin, ns, name)
+    assert_unchanged(before)
+    assert.are.equal(ino, exec_ns_ino(name))
+    assert.is_nil(ns.name)
+  end)
+
+  it("pin rejects invalid names", function()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    local before = snapshot()
+    raises([[bad argument #1 to 'pin' (invalid namespace name "a/b": must not contain '/')]],
+      ns.pin, ns, "a/b")
+    raises([[bad argument #1 to 'pin' (invalid namespace name "": must not be empty)]],
+      ns.pin, ns, "")
+    assert_unchanged(before)
+  end)
+end)
+
+describe("ns:run", function()
+  it("calls fn inside the namespace and returns all its results", function()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    ns:veth("r0", "r1")
+    local home = H.thread_ns()
+    local a, b, c, inside, names = ns:run(function(x, y)
+      local seen = {}
+      for _, l in ipairs(require("dkjson").decode((H.sh("ip -j link show")))) do
+        seen[#seen + 1] = l.ifname
+      end
+      table.sort(seen)
+      return x + y, nil, "three", H.sh("readlink /proc/thread-self/ns/net"), seen
+    end, 1, 2)
+    assert.are.equal(3, a)
+    assert.is_nil(b)
+    assert.are.equal("three", c)
+    assert.are.equal(("net:[%d]"):format(ns.id), trim(inside))
+    assert.are.same({ "lo", "r0", "r1" }, names)
+    assert.are.equal(home, H.thread_ns())
+  end)
+
+  it("returns the thread to where it was when fn raises, passing the error on", function()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    local home = H.thread_ns()
+    local ok, err = pcall(ns.run, ns, function() error("boom", 0) end)
+    assert.is_false(ok)
+    assert.are.equal("boom", err)
+    assert.are.equal(home, H.thread_ns())
+    local tbl = {}
+    ok, err = pcall(ns.run, ns, function() error(tbl) end)
+    assert.is_false(ok)
+    assert.are.equal(tbl, err)
+    assert.are.equal(home, H.thread_ns())
+  end)
+
+  it("nests, and each level returns to its own namespace", function()
+    local a, b = netns.new(), netns.new()
+    finally(function() a:close(); b:close() end)
+    local home = H.thread_ns()
+    local seen = a:run(function()
+      local outer = H.thread_ns()
+      local inner = b:run(function() return H.thread_ns() end)
+      return { outer, inner, H.thread_ns() }
+    end)
+    assert.are.same({ ("net:[%d]"):format(a.id), ("net:[%d]"):format(b.id),
+                      ("net:[%d]"):format(a.id) }, seen)
+    assert.are.equal(home, H.thread_ns())
+  end)
+
+  it("rejects a non-function without moving the thread", function()
+    local ns = netns.new()
+    finally(function() ns:close() end)
+    local before = snapshot()
+    raises("bad argument #1 to 'run' (function expected, got number)", ns.run, ns, 5)
+    assert_unchanged(before)
+  end)
+end)
