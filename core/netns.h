@@ -381,11 +381,13 @@ struct nns_exec {
 	const char *cwd;
 	int stdin_fd, stdout_fd, stderr_fd;	/* an fd, NNS_FD_INHERIT or NNS_FD_NULL */
 	bool die_with_parent;
+	bool own_group;			/* a process group of its own, killed whole */
 };
 
 struct nns_proc {
 	pid_t pid;			/* 0 once reaped */
 	int pidfd;
+	bool group;			/* leads its own process group */
 };
 
 /* One end of a pipe to the program: @data to write, or @buf to read into. */

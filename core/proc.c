@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,6 +126,8 @@ static void child(const struct nns_exec *x, int rfd, pid_t parent)
 	int err;
 
 	reset_signals();
+	if (x->own_group)
+		setpgid(0, 0);
 	if (x->die_with_parent &&
 	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
 		_exit(127);
@@ -163,6 +166,7 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 		goto out;
 	}
 	p->pidfd = -1;
+	p->group = x->own_group;
 	p->pid = fork();
 	if (p->pid < 0) {
 		ret = -errno;
@@ -229,9 +233,32 @@ static int buf_read(struct nns_io *io)
 	return 0;
 }
 
+/*
+ * write() that turns a closed pipe into EPIPE rather than a SIGPIPE that
+ * would end the whole host: the signal is held and then consumed.
+ */
+static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	struct timespec zero = { 0 };
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int err;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	err = errno;
+	if (n < 0 && err == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return n;
+}
+
 static int buf_write(struct nns_io *io)
 {
-	ssize_t n = write(io->fd, io->data + io->len, io->size - io->len);
+	ssize_t n = write_nosigpipe(io->fd, io->data + io->len, io->size - io->len);
 
 	if (n < 0 && errno != EINTR && errno != EAGAIN) {
 		/* The program closed its input early: it does not want the rest. */
@@ -304,12 +331,16 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 {
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	bool exited = false;
-	int ret;
+	int i, ret;
 
+	/* The program must never block us: a full or slow pipe waits for poll. */
+	for (i = 0; i < nio; i++)
+		if (io[i].fd >= 0)
+			fcntl(io[i].fd, F_SETFL, fcntl(io[i].fd, F_GETFL) | O_NONBLOCK);
 	ret = pump(p, io, nio, deadline, &exited);
-	/* Timed out or interrupted: the program does not outlive the wait. */
+	/* Timed out or interrupted: the program, and what it started, do not outlive the wait. */
 	if (ret < 0)
-		kill(p->pid, SIGKILL);
+		kill(p->group ? -p->pid : p->pid, SIGKILL);
 	while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
 		;
 	p->pid = 0;

@@ -20,6 +20,7 @@ extern char **environ;
 
 typedef struct LProc {
 	struct nns_proc p;
+	pid_t pid;		/* kept after the program is reaped */
 	int status;
 	bool done;
 } LProc;
@@ -29,6 +30,16 @@ typedef struct LPipe {
 	luaL_Stream stream;
 	struct nns_proc p;
 } LPipe;
+
+/*
+ * What os.execute returns for wait status @status.  luaL_execresult takes a
+ * non-zero errno for a failure of its own: a stale one must not leak in.
+ */
+static int exec_result(lua_State *L, int status)
+{
+	errno = 0;
+	return luaL_execresult(L, status);
+}
 
 /* ---- command lines ------------------------------------------------------ */
 
@@ -117,7 +128,12 @@ static int fd_option(lua_State *L, int arg, const char *key)
 	int which = 0;
 
 	if (lua_istable(L, arg) && lua_getfield(L, arg, key) != LUA_TNIL) {
-		which = luaL_checkoption(L, lua_gettop(L), NULL, names);
+		const char *s = lua_tostring(L, -1);
+
+		for (which = 0; names[which] && (!s || strcmp(s, names[which])); which++)
+			;
+		if (!names[which])
+			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be \"inherit\" or \"null\"", key));
 		lua_pop(L, 1);
 	} else if (lua_istable(L, arg)) {
 		lua_pop(L, 1);
@@ -226,6 +242,8 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 
 	prepare(L, 1, 2, 3, exec_options, &x, label, sizeof(label));
 	timeout = opt_timeout(L, 3);
+	/* With a time limit, whatever the program starts is killed with it. */
+	x.own_group = timeout >= 0;
 	if (lua_istable(L, 3) && lua_getfield(L, 3, "stdin") != LUA_TNIL) {
 		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3, "option 'stdin' must be a string");
 		in = lua_tolstring(L, -1, &inlen);	/* anchored on the stack */
@@ -272,7 +290,7 @@ static int ns_exec(lua_State *L)
 	nns_io_free(io, 3);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
-	return luaL_execresult(L, status);
+	return exec_result(L, status);
 }
 
 /*
@@ -341,7 +359,7 @@ static int pipe_close(lua_State *L)
 	nns_proc_release(&pp->p);
 	if (ret != 0)
 		return luaL_fileresult(L, 0, NULL);
-	return luaL_execresult(L, status);
+	return exec_result(L, status);
 }
 
 static int ns_popen(lua_State *L)
@@ -411,6 +429,7 @@ static int ns_spawn(lua_State *L)
 	if (nns_proc_start(&x, &p->p, &e) < 0)
 		return lns_fail(L, 1, &e);
 	p->done = false;
+	p->pid = p->p.pid;
 	return 1;
 }
 
@@ -423,7 +442,7 @@ static int proc_result(lua_State *L, LProc *p)
 {
 	nns_proc_release(&p->p);
 	p->done = true;
-	return luaL_execresult(L, p->status);
+	return exec_result(L, p->status);
 }
 
 static int proc_wait(lua_State *L)
@@ -435,7 +454,7 @@ static int proc_wait(lua_State *L)
 	if (!lua_isnoneornil(L, 2))
 		timeout = (int)(luaL_checknumber(L, 2) * 1000);
 	if (p->done)
-		return luaL_execresult(L, p->status);
+		return exec_result(L, p->status);
 	/* A wait with a limit that runs out leaves the program running. */
 	if (timeout >= 0 && nns_proc_wait_exit(&p->p, timeout) == 0) {
 		luaL_pushfail(L);
@@ -443,7 +462,7 @@ static int proc_wait(lua_State *L)
 		return 2;
 	}
 	if (nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
-		nns_error_set(&e, e.code, "wait %d", (int)p->p.pid);
+		nns_error_set(&e, e.code, "wait %d", (int)p->pid);
 		luaL_pushfail(L);
 		lua_pushfstring(L, "netns: %s: %s", e.what, strerror(e.code));
 		lua_pushinteger(L, e.code);
@@ -482,6 +501,8 @@ static int proc_kill(lua_State *L)
 	} else if (!lua_isnoneornil(L, 2)) {
 		sig = (int)luaL_checkinteger(L, 2);
 	}
+	if (p->done)
+		errno = ESRCH;	/* reaped: its pid may be someone else's now */
 	if (p->done || kill(p->p.pid, sig) < 0)
 		return luaL_fileresult(L, 0, "kill");
 	lua_pushboolean(L, 1);
@@ -503,7 +524,7 @@ static int proc_index(lua_State *L)
 	const char *key = luaL_checkstring(L, 2);
 
 	if (!strcmp(key, "pid")) {
-		lua_pushinteger(L, p->p.pid ? p->p.pid : (lua_Integer)-1);
+		lua_pushinteger(L, p->pid);
 		return 1;
 	}
 	lua_getmetatable(L, 1);
@@ -516,7 +537,7 @@ static int proc_tostring(lua_State *L)
 {
 	LProc *p = check_proc(L);
 
-	lua_pushfstring(L, "netns process %d%s", (int)p->p.pid, p->done ? " (ended)" : "");
+	lua_pushfstring(L, "netns process %d%s", (int)p->pid, p->done ? " (ended)" : "");
 	return 1;
 }
 
