@@ -275,7 +275,8 @@ struct nns_route {
 	int family;
 	uint8_t dst_len, protocol, scope, type;
 	uint32_t table, flags, metric;
-	bool has_metric;
+	bool has_metric, has_pref;
+	uint8_t pref;			/* IPv6 router preference (ICMPV6_ROUTER_PREF_*) */
 	const void *dst, *gateway, *prefsrc;
 	int ifindex;
 	int nhops;

@@ -87,6 +87,10 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
 	if (tb[RTA_MULTIPATH])
 		parse_multipath(tb[RTA_MULTIPATH], r);
+	if (tb[RTA_PREF] && mnl_attr_get_payload_len(tb[RTA_PREF]) >= 1) {
+		r->has_pref = true;
+		r->pref = mnl_attr_get_u8(tb[RTA_PREF]);
+	}
 	return 0;
 }
 

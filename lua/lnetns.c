@@ -250,6 +250,24 @@ static struct nns_ns *opt_ns(lua_State *L, int arg, const char *key)
 	return ns;
 }
 
+/* The index of string option @key in @names, or @dflt when absent; others raise. */
+static int opt_choice(lua_State *L, int arg, const char *key, const char *const names[], int dflt)
+{
+	int t = opt_field(L, arg, key), i = dflt;
+
+	if (t != LUA_TNIL) {
+		const char *s = lua_tostring(L, -1);
+
+		for (i = 0; t == LUA_TSTRING && names[i] && strcmp(names[i], s); i++)
+			;
+		if (t != LUA_TSTRING || !names[i])
+			luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\"", key,
+							      luaL_tolstring(L, -1, NULL)));
+	}
+	lua_pop(L, 1);
+	return i;
+}
+
 static int opt_lladdr(lua_State *L, int arg, const char *key, uint8_t *buf, size_t size)
 {
 	const char *s = opt_string(L, arg, key);
@@ -395,6 +413,18 @@ static int l_disown(lua_State *L)
 {
 	nns_owner_clear(check_ns_name(L, 1));
 	return 0;
+}
+
+/* What is wrong with CIDR @1, or nil: for checks made in Lua. */
+static int l_cidr_problem(lua_State *L)
+{
+	struct nns_prefix p;
+	const char *why;
+
+	if (nns_parse_prefix(luaL_checkstring(L, 1), true, &p, &why) == 0)
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
 }
 
 /* What is wrong with interface name @1, or nil: for checks made in Lua. */
@@ -931,6 +961,10 @@ static void push_addr(lua_State *L, const struct nns_addr *a, int names)
 		set_int(L, "valid_life_time", a->valid_lft);
 		set_int(L, "preferred_life_time", a->preferred_lft);
 	}
+	set_true(L, "secondary", a->flags & IFA_F_SECONDARY);
+	set_true(L, "home", a->flags & IFA_F_HOMEADDRESS);
+	set_true(L, "mngtmpaddr", a->flags & IFA_F_MANAGETEMPADDR);
+	set_true(L, "optimistic", a->flags & IFA_F_OPTIMISTIC);
 	set_true(L, "dynamic", !(a->flags & IFA_F_PERMANENT));
 	set_true(L, "tentative", a->flags & IFA_F_TENTATIVE);
 	set_true(L, "dadfailed", a->flags & IFA_F_DADFAILED);
@@ -983,14 +1017,14 @@ static int addr_scope(lua_State *L, int arg)
 {
 	static const char *const names[] = { "global", "site", "link", "host", NULL };
 	static const int values[] = { 0, 200, 253, 254 };
-	int t = opt_field(L, arg, "scope"), scope = -1;
+	int t = opt_field(L, arg, "scope");
 
-	if (t == LUA_TSTRING)
-		scope = values[luaL_checkoption(L, lua_gettop(L), NULL, names)];
-	else if (t != LUA_TNIL)
-		scope = (int)opt_int(L, arg, "scope", 0, 255, NULL);
 	lua_pop(L, 1);
-	return scope;
+	if (t == LUA_TNUMBER)
+		return (int)opt_int(L, arg, "scope", 0, 255, NULL);
+	if (t == LUA_TNIL)
+		return -1;
+	return values[opt_choice(L, arg, "scope", names, 0)];
 }
 
 /* dev, cidr, options at 2, 3, 4 -> spec; the peer lives in @peer. */
@@ -1016,7 +1050,10 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 		uint32_t host, mask;
 
 		s->has_broadcast = true;
-		if (!strcmp(brd, "+")) {
+		if (!strcmp(brd, "+") && s->local.len >= 31) {
+			/* /31 and /32 have no broadcast address, as with ip. */
+			s->has_broadcast = false;
+		} else if (!strcmp(brd, "+")) {
 			/* "+": the all-ones host part, as `ip addr add ... brd +`. */
 			memcpy(&host, s->local.bytes, 4);
 			mask = s->local.len ? htonl(~0U << (32 - s->local.len)) : 0;
@@ -1096,12 +1133,8 @@ static int opt_family(lua_State *L, int arg)
 {
 	static const char *const names[] = { "inet", "inet6", "all", NULL };
 	static const int values[] = { AF_INET, AF_INET6, AF_UNSPEC };
-	int family = AF_UNSPEC;
 
-	if (opt_field(L, arg, "family") != LUA_TNIL)
-		family = values[luaL_checkoption(L, lua_gettop(L), NULL, names)];
-	lua_pop(L, 1);
-	return family;
+	return values[opt_choice(L, arg, "family", names, 2)];
 }
 
 static int ns_neighbors(lua_State *L)
@@ -1110,12 +1143,14 @@ static int ns_neighbors(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct addr_acc acc = { L, 0, 0 };
 	struct nns_error e = { 0 };
-	int ifindex = 0, family;
+	int ifindex = 0, family, t;
 
 	lns_check_options(L, 2, known);
 	family = opt_family(L, 2);
-	if (opt_field(L, 2, "dev") != LUA_TNIL &&
-	    resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
+	t = opt_field(L, 2, "dev");
+	if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TNUMBER)
+		opt_type_error(L, 2, "dev", "a string or an integer");
+	if (t != LUA_TNIL && resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
 	lua_newtable(L);
@@ -1138,13 +1173,15 @@ static int neigh_change(lua_State *L, int mode)
 	struct nns_error e = { 0 };
 	const char *dst, *state, *op = mode ? "neighbor add" : "neighbor del";
 	uint8_t lladdr[32];
-	int ret, len;
+	int ret, len, t;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	lns_check_options(L, 2, neigh_options);
 	dst = opt_string(L, 2, "dst");
 	luaL_argcheck(L, dst, 2, "option 'dst' is required");
 	check_prefix(L, 2, dst, false, &s.dst);
+	if (s.dst.len >= 0)
+		luaL_argerror(L, 2, lua_pushfstring(L, "invalid address \"%s\": a neighbor is one address, without a prefix length", dst));
 	len = opt_lladdr(L, 2, "lladdr", lladdr, sizeof(lladdr));
 	s.lladdr = len ? lladdr : NULL;
 	s.lladdr_len = (size_t)len;
@@ -1153,8 +1190,11 @@ static int neigh_change(lua_State *L, int mode)
 		luaL_argerror(L, 2, lua_pushfstring(L, "invalid neighbor state \"%s\"", state));
 	s.router = opt_bool(L, 2, "router", NULL);
 	s.proxy = opt_bool(L, 2, "proxy", NULL);
-	if (opt_field(L, 2, "dev") == LUA_TNIL)
+	t = opt_field(L, 2, "dev");
+	if (t == LUA_TNIL)
 		luaL_argerror(L, 2, "option 'dev' is required");
+	if (t != LUA_TSTRING && t != LUA_TNUMBER)
+		opt_type_error(L, 2, "dev", "a string or an integer");
 	ret = resolve_dev(L, h, lua_gettop(L), op, &s.ifindex, &e);
 	lua_pop(L, 1);
 	if (ret == 0)
@@ -1226,6 +1266,7 @@ static const luaL_Reg functions[] = {
 	{ "cleanup", l_cleanup },
 	{ "own", l_own },
 	{ "ifname_problem", l_ifname_problem },
+	{ "cidr_problem", l_cidr_problem },
 	{ "disown", l_disown },
 	{ NULL, NULL },
 };

@@ -109,8 +109,9 @@ static char **build_env(lua_State *L, int t)
 	}
 	lua_pushnil(L);
 	while (lua_next(L, t)) {
-		if (lua_type(L, -2) != LUA_TSTRING || (!lua_isstring(L, -1) && !lua_isboolean(L, -1)))
-			luaL_error(L, "bad environment entry (string keys and string values expected)");
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    !(lua_isstring(L, -1) || (lua_isboolean(L, -1) && !lua_toboolean(L, -1))))
+			luaL_error(L, "bad environment entry (string keys; string values, or false to remove)");
 		if (lua_isstring(L, -1)) {
 			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
 			env[n++] = (char *)lua_tostring(L, -1);

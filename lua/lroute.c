@@ -18,8 +18,11 @@ struct name {
 static const struct name protocols[] = {
 	{ RTPROT_UNSPEC, "unspec" }, { RTPROT_REDIRECT, "redirect" }, { RTPROT_KERNEL, "kernel" },
 	{ RTPROT_BOOT, "boot" }, { RTPROT_STATIC, "static" }, { RTPROT_RA, "ra" },
-	{ RTPROT_DHCP, "dhcp" }, { RTPROT_BIRD, "bird" }, { RTPROT_ZEBRA, "zebra" },
-	{ RTPROT_BGP, "bgp" }, { RTPROT_OSPF, "ospf" }, { 0, NULL },
+	{ 8, "gated" }, { RTPROT_MRT, "mrt" }, { RTPROT_ZEBRA, "zebra" }, { RTPROT_BIRD, "bird" },
+	{ RTPROT_DNROUTED, "dnrouted" }, { RTPROT_XORP, "xorp" }, { RTPROT_NTK, "ntk" },
+	{ RTPROT_DHCP, "dhcp" }, { RTPROT_KEEPALIVED, "keepalived" }, { RTPROT_BABEL, "babel" },
+	{ RTPROT_OPENR, "openr" }, { RTPROT_BGP, "bgp" }, { RTPROT_ISIS, "isis" },
+	{ RTPROT_OSPF, "ospf" }, { RTPROT_RIP, "rip" }, { RTPROT_EIGRP, "eigrp" }, { 0, NULL },
 };
 
 static const struct name types[] = {
@@ -177,6 +180,12 @@ static void push_route(lua_State *L, const struct nns_route *r, int names)
 	if (r->nhops) {
 		push_nexthops(L, r, names);
 		lua_setfield(L, -2, "nexthops");
+	}
+	if (r->has_pref) {
+		static const char *const prefs[] = { "medium", "high", "2", "low" };
+
+		lua_pushstring(L, prefs[r->pref & 3]);
+		lua_setfield(L, -2, "pref");
 	}
 }
 
@@ -353,13 +362,14 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { 0, NULL },
 	};
 	const char *dst;
+	int family = opt_named(L, arg, "family", families, 0, 0);
 
 	lua_getfield(L, arg, "dst");
 	dst = lua_tostring(L, -1);
 	luaL_argcheck(L, dst && lua_type(L, -1) == LUA_TSTRING, arg, "option 'dst' is required");
 	if (!strcmp(dst, "default")) {
 		memset(&s->dst, 0, sizeof(s->dst));
-		s->dst.family = opt_named(L, arg, "family", families, 0, 0);
+		s->dst.family = family;
 		if (!s->dst.family) {
 			/* A gateway says which family "default" means. */
 			struct nns_prefix gw;
@@ -373,6 +383,8 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 		s->dst.len = 0;
 	} else {
 		check_addr(L, arg, dst, true, &s->dst);
+		if (family && family != s->dst.family)
+			luaL_argerror(L, arg, "destination of another family than option 'family'");
 	}
 	lua_pop(L, 1);
 }
@@ -407,10 +419,16 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
 	lua_getfield(L, 2, "onlink");
 	s->onlink = lua_toboolean(L, -1);
 	lua_pop(L, 1);
-	s->table = (uint32_t)opt_table(L, 2, false);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)opt_named(L, 2, "type", types, 255,
 				     op == NNS_ROUTE_DEL ? RTN_UNSPEC : RTN_UNICAST);
+	/* Local, broadcast, anycast and nat routes live in the local table unless told. */
+	s->table = (uint32_t)opt_table(L, 2, false);
+	if (lua_getfield(L, 2, "table") == LUA_TNIL &&
+	    (s->type == RTN_LOCAL || s->type == RTN_BROADCAST || s->type == RTN_ANYCAST ||
+	     s->type == RTN_NAT))
+		s->table = RT_TABLE_LOCAL;
+	lua_pop(L, 1);
 	s->protocol = (uint8_t)opt_named(L, 2, "protocol", protocols, 255,
 					 op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
 	s->scope = (uint8_t)opt_named(L, 2, "scope", scopes, 255,

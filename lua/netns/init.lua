@@ -67,6 +67,15 @@ local function check_ifname(v, fname, arg)
   end
 end
 
+local function check_cidr(v, fname, arg)
+  if type(v) ~= "string" then
+    raise(("bad argument #%d to '%s' (string expected, got %s)"):format(arg, fname,
+      v == nil and "no value" or type(v)))
+  end
+  local why = core.cidr_problem(v)
+  if why then raise(("bad argument #%d to '%s' (invalid CIDR \"%s\": %s)"):format(arg, fname, v, why)) end
+end
+
 local function check_ns_option(v, fname, arg, key)
   if v ~= nil and getmetatable(v) ~= NS then
     raise(("bad argument #%d to '%s' (option '%s' must be a namespace handle, got %s)")
@@ -247,11 +256,13 @@ function Link:set(changes)
 end
 
 function Link:addr_add(cidr, opts)
+  check_cidr(cidr, "addr_add", 1)
   self.ns:addr_add(self.ifindex, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
 function Link:addr_del(cidr, opts)
+  check_cidr(cidr, "addr_del", 1)
   self.ns:addr_del(self.ifindex, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
@@ -338,7 +349,10 @@ end
 
 function NS:route_del(spec)
   local ok, msg, code = self._h:route_del(spec)
-  if not ok and spec.missing_ok and code == ERRNO.ESRCH then return false end
+  -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT
+  if not ok and spec.missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT) then
+    return false
+  end
   return check(ok, msg)
 end
 

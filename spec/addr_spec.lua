@@ -1,0 +1,506 @@
+-- Addresses: ns:addrs, ns:addr_add, ns:addr_del and the link shorthands.
+-- Every check reads the state back from the kernel twice, through the
+-- library and through `ip -j addr show`, and compares the two.
+
+local netns = require "netns"
+local H = require "helper"
+
+---------------------------------------------------------------------------
+-- Local helpers
+
+-- This process's id, read by the process itself.
+local function self_pid()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = f:read("a"):match("^(%d+)")
+  f:close()
+  return pid
+end
+
+-- Open descriptors of this process, once unreferenced files are collected.
+-- The listing's own pipe is left out by name: both of its ends may still be
+-- open here while the shell reads the directory.
+local function fds()
+  collectgarbage()
+  collectgarbage()
+  local out = H.sh(("me=$(readlink /proc/$$/fd/1); for f in /proc/%s/fd/*; do "
+    .. "t=$(readlink \"$f\") && [ \"$t\" != \"$me\" ] && echo \"$t\"; done"):format(self_pid()))
+  return select(2, out:gsub("\n", ""))
+end
+
+-- ip's address flags that a record carries as `name = true`.
+local FLAGS = {
+  "secondary", "temporary", "tentative", "nodad", "noprefixroute", "dadfailed",
+  "deprecated", "dynamic", "optimistic", "mngtmpaddr", "home", "stable-privacy",
+  "autojoin",
+}
+
+-- `ip -j addr show [dev DEV]` in @ns, one record per address (addr_info
+-- flattened per link, each with the ifindex and ifname of its link).
+local function ip_addrs(ns, dev)
+  local out = {}
+  local args = "addr show" .. (dev and (" dev " .. dev) or "")
+  for _, link in ipairs(H.ip(ns, args)) do
+    for _, info in ipairs(link.addr_info or {}) do
+      local rec = H.denull(info)
+      rec.ifindex, rec.ifname = link.ifindex, link.ifname
+      out[#out + 1] = rec
+    end
+  end
+  return out
+end
+
+-- Whether @a and @b hold the same values, tables compared by content.
+local function same(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do
+    if not same(v, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+local function by_address(a, b)
+  if a.ifindex ~= b.ifindex then return a.ifindex < b.ifindex end
+  if a.family ~= b.family then return a.family < b.family end
+  return a["local"] < b["local"]
+end
+
+-- A library record as ip prints it: `cidr` checked and dropped.
+local function as_ip(rec)
+  local out = {}
+  for k, v in pairs(rec) do out[k] = v end
+  assert.are.equal(rec["local"] .. "/" .. rec.prefixlen, rec.cidr)
+  out.cidr = nil
+  return out
+end
+
+-- The library's records of @ns (for @dev) and ip's, read while nothing
+-- changes (IPv6 duplicate address detection ends on its own): ip is read
+-- before and after the library, until both readings agree.
+local function both(ns, dev, ip_dev)
+  for _ = 1, 20 do
+    local before = ip_addrs(ns, ip_dev or dev)
+    local mine = ns:addrs(dev)
+    local after = ip_addrs(ns, ip_dev or dev)
+    table.sort(before, by_address)
+    table.sort(after, by_address)
+    if same(before, after) then
+      local list = {}
+      for i, rec in ipairs(mine) do list[i] = as_ip(rec) end
+      table.sort(list, by_address)
+      return list, before, mine
+    end
+    H.sh("sleep 0.1")
+  end
+  error("the addresses of " .. tostring(ns) .. " never held still")
+end
+
+-- Asserts that the library lists exactly what ip lists; returns ip's records.
+local function same_as_ip(ns, dev, ip_dev)
+  local mine, theirs = both(ns, dev, ip_dev)
+  assert.are.same(theirs, mine)
+  return theirs
+end
+
+-- ip's record of @cidr in @ns (on @dev, if given), or nil.
+local function ip_find(ns, cidr, dev)
+  local addr, len = cidr:match("^(.-)/(%d+)$")
+  for _, rec in ipairs(ip_addrs(ns, dev)) do
+    if rec["local"] == addr and rec.prefixlen == tonumber(len) then return rec end
+  end
+  return nil
+end
+
+-- The library's record of @cidr in @ns (on @dev, if given), or nil.
+local function lib_find(ns, cidr, dev)
+  for _, rec in ipairs(ns:addrs(dev)) do
+    if rec.cidr == cidr then return rec end
+  end
+  return nil
+end
+
+local seq = 0
+
+-- A fresh named namespace holding the veth pair va/vb (up when @up), removed
+-- when the test ends; that it leaves no descriptor behind is checked then.
+local function fresh(up)
+  seq = seq + 1
+  local fd0 = fds()
+  local ns = netns.add(("addr-%d-%d"):format(os.time() % 100000, seq))
+  local name = ns.name
+  finally(function()
+    ns:delete()
+    assert.is_false(netns.exists(name))
+    assert.are.equal(fd0, fds())
+  end)
+  local va, vb = ns:veth("va", "vb", { up = up })
+  return ns, va, vb
+end
+
+-- Asserts that @fn raises @msg, positioned at a line of this file.  With
+-- @extack, the kernel's extended-ack text may follow as ": <text>".
+local function raises(msg, extack, fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error: " .. msg)
+  err = tostring(err)
+  assert.is_truthy(err:match("addr_spec%.lua:%d+: "), "no position in: " .. err)
+  err = err:gsub("^[^:]+:%d+: ", "")
+  if extack and err:sub(1, #msg + 2) == msg .. ": " then return end
+  assert.are.equal(msg, err)
+end
+
+---------------------------------------------------------------------------
+
+describe("ns:addrs", function()
+  it("lists every address as ip -j addr show does", function()
+    local ns, va = fresh(true)
+    ns:link("lo"):up()
+    ns:addr_add("va", "10.0.0.1/24", { broadcast = "+", label = "va:one" })
+    ns:addr_add("va", "10.0.0.5/24")                     -- secondary
+    ns:addr_add(va.ifindex, "fd00::1/64", { nodad = true })
+    ns:addr_add("vb", "10.9.0.1/32", { peer = "10.9.0.2/32" })
+    ns:addr_add("vb", "fd00::9/64", { nodad = true, noprefixroute = true })
+    ns:addr_add("vb", "fd00::a/64")                      -- tentative
+    local list = same_as_ip(ns)
+    -- lo's two, two on va and its link-local, four on vb with its link-local
+    assert.are.equal(10, #list)
+  end)
+
+  it("carries each field ip prints", function()
+    local ns, va, vb = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24", { broadcast = "+", label = "va:one" })
+    ns:addr_add("vb", "10.9.0.1/32", { peer = "10.9.0.2/32" })
+    ns:addr_add("vb", "fd00::9/64", { nodad = true })
+    same_as_ip(ns)
+    local v4 = lib_find(ns, "10.0.0.1/24")
+    assert.are.same({
+      ifindex = va.ifindex, ifname = "va", family = "inet", ["local"] = "10.0.0.1",
+      prefixlen = 24, scope = "global", broadcast = "10.0.0.255", label = "va:one",
+      cidr = "10.0.0.1/24", valid_life_time = 4294967295, preferred_life_time = 4294967295,
+    }, v4)
+    local p2p = lib_find(ns, "10.9.0.1/32")
+    assert.are.equal("10.9.0.2", p2p.address)
+    assert.are.equal(vb.ifindex, p2p.ifindex)
+    local v6 = lib_find(ns, "fd00::9/64")
+    assert.are.equal("inet6", v6.family)
+    assert.is_true(v6.nodad)
+    assert.is_nil(v6.label)
+    assert.is_nil(v6.broadcast)
+  end)
+
+  it("lists one device's addresses, the device given by name or by ifindex", function()
+    local ns, va, vb = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24")
+    ns:addr_add("va", "fd00::1/64", { nodad = true })
+    ns:addr_add("vb", "10.0.1.1/24")
+    local by_name = same_as_ip(ns, "va")
+    assert.are.equal(2, #by_name)
+    for _, rec in ipairs(by_name) do assert.are.equal(va.ifindex, rec.ifindex) end
+    local by_index = same_as_ip(ns, vb.ifindex, "vb")
+    assert.are.equal(1, #by_index)
+    assert.are.equal("10.0.1.1", by_index[1]["local"])
+  end)
+
+  it("returns an empty list for a device without addresses", function()
+    local ns = fresh(false)
+    assert.are.same({}, ns:addrs("va"))
+    assert.are.same({}, ip_addrs(ns, "va"))
+  end)
+
+  it("raises for a device that does not exist", function()
+    local ns = fresh(false)
+    raises(("netns: address show nope (in %s): No such device [ENODEV]"):format(ns.name),
+      false, function() ns:addrs("nope") end)
+  end)
+end)
+
+describe("ns:addr_add and ns:addr_del", function()
+  it("add and delete an IPv4 address, the device given by name", function()
+    local ns, va = fresh(false)
+    assert.is_true(ns:addr_add("va", "192.0.2.10/24"))
+    local rec = ip_find(ns, "192.0.2.10/24")
+    assert.are.same({ family = "inet", ["local"] = "192.0.2.10", prefixlen = 24,
+                      scope = "global", label = "va", valid_life_time = 4294967295,
+                      preferred_life_time = 4294967295, ifindex = va.ifindex, ifname = "va" },
+                    rec)
+    same_as_ip(ns)
+    assert.is_true(ns:addr_del("va", "192.0.2.10/24"))
+    assert.is_nil(ip_find(ns, "192.0.2.10/24"))
+    assert.is_nil(lib_find(ns, "192.0.2.10/24"))
+    same_as_ip(ns)
+  end)
+
+  it("add and delete an IPv6 address, the device given by ifindex", function()
+    local ns, _, vb = fresh(false)
+    assert.is_true(ns:addr_add(vb.ifindex, "2001:db8::7/64", { nodad = true }))
+    local rec = ip_find(ns, "2001:db8::7/64")
+    assert.are.equal(vb.ifindex, rec.ifindex)
+    assert.are.equal("inet6", rec.family)
+    assert.are.equal("global", rec.scope)
+    same_as_ip(ns)
+    assert.is_true(ns:addr_del(vb.ifindex, "2001:db8::7/64"))
+    assert.is_nil(ip_find(ns, "2001:db8::7/64"))
+    assert.is_nil(lib_find(ns, "2001:db8::7/64"))
+  end)
+
+  it("writes addresses in their canonical form", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "2001:0DB8:0000::0001/64", { nodad = true })
+    assert.is_truthy(ip_find(ns, "2001:db8::1/64"))
+    assert.are.equal("2001:db8::1", lib_find(ns, "2001:db8::1/64")["local"])
+    -- a host part beyond the prefix is the address, not the network
+    ns:addr_add("va", "10.20.30.40/8")
+    assert.is_truthy(ip_find(ns, "10.20.30.40/8"))
+  end)
+
+  it("nodad makes an IPv6 address usable at once; without it, it is tentative", function()
+    local ns = fresh(true)    -- up with a carrier: duplicate address detection runs
+    ns:addr_add("va", "fd00::1/64", { nodad = true })
+    ns:addr_add("va", "fd00::2/64")
+    local with, without = ip_find(ns, "fd00::1/64"), ip_find(ns, "fd00::2/64")
+    assert.is_true(with.nodad)
+    assert.is_nil(with.tentative)
+    assert.is_true(without.tentative)
+    assert.is_nil(without.nodad)
+    local mine = lib_find(ns, "fd00::1/64")
+    assert.is_true(mine.nodad)
+    assert.is_nil(mine.tentative)
+    same_as_ip(ns, "va")
+  end)
+
+  it("broadcast '+' computes the broadcast address as `ip addr add ... brd +` does", function()
+    local ns = fresh(false)
+    for i, len in ipairs { 0, 8, 20, 24, 30, 31, 32 } do
+      local addr = ("10.%d.2.3/%d"):format(i, len)
+      ns:addr_add("va", addr, { broadcast = "+" })            -- the library on va
+      local out, ok = H.sh(H.inside(ns) .. "ip addr add " .. addr .. " brd + dev vb 2>&1")
+      assert(ok, out)                                         -- ip itself on vb
+      local theirs, mine = ip_find(ns, addr, "vb"), ip_find(ns, addr, "va")
+      assert.are.equal(theirs.broadcast, mine.broadcast, "broadcast of " .. addr)
+      assert.are.equal(theirs.broadcast, lib_find(ns, addr, "va").broadcast)
+    end
+    assert.are.equal("10.3.15.255", lib_find(ns, "10.3.2.3/20", "va").broadcast)
+    same_as_ip(ns)
+  end)
+
+  it("sets an explicit broadcast address", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24", { broadcast = "10.0.0.200" })
+    assert.are.equal("10.0.0.200", ip_find(ns, "10.0.0.1/24").broadcast)
+    assert.are.equal("10.0.0.200", lib_find(ns, "10.0.0.1/24").broadcast)
+  end)
+
+  it("sets a peer address (point to point)", function()
+    local ns = fresh(true)
+    ns:addr_add("va", "10.9.0.1/32", { peer = "10.9.0.2" })
+    ns:addr_add("vb", "fd00:9::1/128", { peer = "fd00:9::2", nodad = true })
+    local v4 = ip_find(ns, "10.9.0.1/32")
+    assert.are.equal("10.9.0.2", v4.address)
+    assert.are.equal("10.9.0.2", lib_find(ns, "10.9.0.1/32").address)
+    local v6 = ip_find(ns, "fd00:9::1/128")
+    assert.are.equal("fd00:9::2", v6.address)
+    assert.are.equal("fd00:9::2", lib_find(ns, "fd00:9::1/128").address)
+    same_as_ip(ns)
+    -- the peer's route is there, as ip's would be
+    local routes = H.ip(ns, "route show dev va")
+    assert.are.equal("10.9.0.2", routes[1].dst)
+    -- as with `ip addr del`, the peer names which address goes
+    assert.is_true(ns:addr_del("va", "10.9.0.1/32", { peer = "10.9.0.2" }))
+    assert.is_nil(ip_find(ns, "10.9.0.1/32"))
+    assert.is_true(ns:addr_del("vb", "fd00:9::1/128"))
+    assert.is_nil(ip_find(ns, "fd00:9::1/128"))
+  end)
+
+  it("sets a label", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24", { label = "va:web" })
+    assert.are.equal("va:web", ip_find(ns, "10.0.0.1/24").label)
+    assert.are.equal("va:web", lib_find(ns, "10.0.0.1/24").label)
+    -- and an address added without one carries the device's name, as ip shows
+    ns:addr_add("va", "10.0.1.1/24")
+    assert.are.equal("va", lib_find(ns, "10.0.1.1/24").label)
+    same_as_ip(ns)
+  end)
+
+  it("exist_ok tolerates an address already there and changes nothing", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24", { label = "va:a" })
+    ns:addr_add("va", "fd00::1/64", { nodad = true })
+    local before = same_as_ip(ns)
+    assert.is_false(ns:addr_add("va", "10.0.0.1/24", { exist_ok = true, label = "va:b" }))
+    assert.is_false(ns:addr_add("va", "fd00::1/64", { exist_ok = true, nodad = true }))
+    assert.are.same(before, same_as_ip(ns))
+    -- a new address with exist_ok is simply added
+    assert.is_true(ns:addr_add("va", "10.0.0.2/24", { exist_ok = true }))
+    assert.is_truthy(ip_find(ns, "10.0.0.2/24"))
+  end)
+
+  it("missing_ok tolerates an address that is not there", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24")
+    local before = same_as_ip(ns)
+    assert.is_false(ns:addr_del("va", "10.0.0.9/24", { missing_ok = true }))
+    assert.is_false(ns:addr_del("va", "fd00::9/64", { missing_ok = true }))
+    assert.are.same(before, same_as_ip(ns))
+    -- an address that is there is deleted
+    assert.is_true(ns:addr_del("va", "10.0.0.1/24", { missing_ok = true }))
+    assert.is_nil(ip_find(ns, "10.0.0.1/24"))
+  end)
+end)
+
+describe("link shorthands", function()
+  it("l:addr_add and l:addr_del act on that link and return it re-read", function()
+    local ns, va = fresh(false)
+    local l = va:addr_add("10.0.0.1/24")
+    assert.are.equal(va.ifindex, l.ifindex)
+    assert.are.equal("va", l.ifname)
+    assert.are.equal(ns, l.ns)
+    l = l:addr_add("fd00::1/64", { nodad = true })
+    assert.are.equal("va", l.ifname)
+    assert.is_truthy(ip_find(ns, "10.0.0.1/24"))
+    assert.is_true(ip_find(ns, "fd00::1/64").nodad)
+    assert.are.equal(va.ifindex, ip_find(ns, "10.0.0.1/24").ifindex)
+    same_as_ip(ns, "va")
+    l = l:addr_del("10.0.0.1/24")
+    assert.are.equal("va", l.ifname)
+    assert.is_nil(ip_find(ns, "10.0.0.1/24"))
+    l:addr_del("fd00::1/64")
+    assert.are.same({}, ip_addrs(ns, "va"))
+    assert.are.same({}, ns:addrs("va"))
+  end)
+end)
+
+describe("address errors", function()
+  -- Runs @fn, which must fail with @msg, and checks that it changed nothing:
+  -- addresses (by ip), descriptors, the thread's namespace.
+  local function fails_cleanly(ns, msg, extack, fn)
+    local addrs, fd0, where = ip_addrs(ns), fds(), H.thread_ns()
+    raises(msg, extack, fn)
+    table.sort(addrs, by_address)
+    local now = ip_addrs(ns)
+    table.sort(now, by_address)
+    assert.are.same(addrs, now)
+    assert.are.equal(fd0, fds())
+    assert.are.equal(where, H.thread_ns())
+  end
+
+  local function with_addresses()
+    local ns, va, vb = fresh(false)
+    ns:addr_add("va", "10.0.0.1/24")
+    ns:addr_add("va", "fd00::1/64", { nodad = true })
+    return ns, va, vb
+  end
+
+  it("malformed CIDRs are argument errors", function()
+    local ns = with_addresses()
+    local cases = {
+      { "10.0.0.1/33", "prefix length must be 0 to 32" },
+      { "300.1.1.1/24", "not an IPv4 or IPv6 address" },
+      { "fe80::1/129", "prefix length must be 0 to 128" },
+      { "10.0.0.1", "missing prefix length" },
+      { "fd00::5", "missing prefix length" },
+      { "10.0.0.1/", "prefix length must be 0 to 32" },
+      { "10.0.0.1/24x", "prefix length must be 0 to 32" },
+      { "10.0.0.1/-1", "prefix length must be 0 to 32" },
+      { "10.0.0/24", "not an IPv4 or IPv6 address" },
+      { "fd00:::1/64", "not an IPv4 or IPv6 address" },
+      { "", "not an IPv4 or IPv6 address" },
+    }
+    for _, c in ipairs(cases) do
+      local cidr, why = c[1], c[2]
+      for _, f in ipairs { "addr_add", "addr_del" } do
+        fails_cleanly(ns, ("bad argument #2 to '%s' (invalid CIDR \"%s\": %s)"):format(f, cidr, why),
+          false, function() ns[f](ns, "va", cidr) end)
+      end
+    end
+  end)
+
+  it("wrong argument types are argument errors", function()
+    local ns = with_addresses()
+    local cases = {
+      { "bad argument #2 to 'addr_add' (string expected, got nil)",
+        function() ns:addr_add("va", nil) end },
+      { "bad argument #2 to 'addr_add' (string expected, got table)",
+        function() ns:addr_add("va", {}) end },
+      { "bad argument #1 to 'addr_add' (string or integer expected, got table)",
+        function() ns:addr_add({}, "10.0.0.2/24") end },
+      { "bad argument #1 to 'addr_add' (string or integer expected, got boolean)",
+        function() ns:addr_add(true, "10.0.0.2/24") end },
+      { "bad argument #1 to 'addr_add' (invalid interface index)",
+        function() ns:addr_add(0, "10.0.0.2/24") end },
+      { "bad argument #3 to 'addr_add' (table expected, got string)",
+        function() ns:addr_add("va", "10.0.0.2/24", "nodad") end },
+      { "bad argument #3 to 'addr_add' (unknown option 'bogus')",
+        function() ns:addr_add("va", "10.0.0.2/24", { bogus = true }) end },
+      { "bad argument #3 to 'addr_del' (unknown option 'bogus')",
+        function() ns:addr_del("va", "10.0.0.1/24", { bogus = true }) end },
+      { "bad argument #3 to 'addr_add' (option 'nodad' must be a boolean, got string)",
+        function() ns:addr_add("va", "fd00::2/64", { nodad = "yes" }) end },
+      { "bad argument #3 to 'addr_add' (option 'label' must be a string, got number)",
+        function() ns:addr_add("va", "10.0.0.2/24", { label = 1 }) end },
+      { "bad argument #3 to 'addr_add' (peer of another family)",
+        function() ns:addr_add("va", "10.0.0.2/24", { peer = "fd00::2" }) end },
+      { "bad argument #3 to 'addr_add' (invalid address \"x\": not an IPv4 or IPv6 address)",
+        function() ns:addr_add("va", "10.0.0.2/24", { broadcast = "x" }) end },
+    }
+    for _, c in ipairs(cases) do fails_cleanly(ns, c[1], false, c[2]) end
+  end)
+
+  it("an unknown scope name is an error about argument #3", function()
+    local ns = with_addresses()
+    local addrs = ip_addrs(ns)
+    local ok, err = pcall(function() ns:addr_add("va", "10.0.0.2/24", { scope = "bogus" }) end)
+    assert.is_false(ok)
+    err = tostring(err):gsub("^[^:]+:%d+: ", "")
+    assert.is_truthy(err:match("^bad argument #3 to 'addr_add' %(.*scope.*bogus"), err)
+    assert.are.equal(#addrs, #ip_addrs(ns))
+  end)
+
+  it("an address on a missing device names the device, the namespace and ENODEV", function()
+    local ns = with_addresses()
+    fails_cleanly(ns, ("netns: address add nope (in %s): No such device [ENODEV]"):format(ns.name),
+      false, function() ns:addr_add("nope", "10.0.0.2/24") end)
+    fails_cleanly(ns, ("netns: address del nope (in %s): No such device [ENODEV]"):format(ns.name),
+      false, function() ns:addr_del("nope", "10.0.0.1/24") end)
+    fails_cleanly(ns, ("netns: address add 10.0.0.2/24 (in %s): No such device [ENODEV]"):format(ns.name),
+      true, function() ns:addr_add(4242, "10.0.0.2/24") end)
+    fails_cleanly(ns, ("netns: address add fd00::2/64 (in %s): No such device [ENODEV]"):format(ns.name),
+      true, function() ns:addr_add(4242, "fd00::2/64") end)
+    fails_cleanly(ns, ("netns: address del fd00::1/64 (in %s): No such device [ENODEV]"):format(ns.name),
+      true, function() ns:addr_del(4242, "fd00::1/64") end)
+  end)
+
+  it("a duplicate address is EEXIST, for IPv4 and IPv6", function()
+    local ns = with_addresses()
+    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]"):format(ns.name),
+      true, function() ns:addr_add("va", "10.0.0.1/24") end)
+    fails_cleanly(ns, ("netns: address add fd00::1/64 (in %s): File exists [EEXIST]"):format(ns.name),
+      true, function() ns:addr_add("va", "fd00::1/64", { nodad = true }) end)
+    -- other options do not make it another address
+    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]"):format(ns.name),
+      true, function() ns:addr_add("va", "10.0.0.1/24", { label = "va:x", broadcast = "+" }) end)
+  end)
+
+  it("deleting a missing address is EADDRNOTAVAIL", function()
+    local ns = with_addresses()
+    local text = "netns: address del %s (in %s): Cannot assign requested address [EADDRNOTAVAIL]"
+    fails_cleanly(ns, text:format("10.0.0.9/24", ns.name), true,
+      function() ns:addr_del("va", "10.0.0.9/24") end)
+    fails_cleanly(ns, text:format("fd00::9/64", ns.name), true,
+      function() ns:addr_del("va", "fd00::9/64") end)
+    -- there, but on the other device
+    fails_cleanly(ns, text:format("10.0.0.1/24", ns.name), true,
+      function() ns:addr_del("vb", "10.0.0.1/24") end)
+  end)
+
+  it("a failure through the link shorthand raises the same error", function()
+    local ns, va = with_addresses()
+    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]"):format(ns.name),
+      true, function() va:addr_add("10.0.0.1/24") end)
+    -- the CIDR is l:addr_add's argument #1
+    fails_cleanly(ns, "bad argument #1 to 'addr_add' (invalid CIDR \"10.0.0.1/33\": prefix length must be 0 to 32)",
+      false, function() va:addr_add("10.0.0.1/33") end)
+  end)
+end)
