@@ -30,8 +30,10 @@ function T:_step(fn, ...)
   raise(err)
 end
 
-function T:_record(what, undo)
-  self._undo[#self._undo + 1] = { what = what, undo = undo }
+-- @implied: the undo is implied by undoing the namespaces, so a whole
+-- destroy may skip it.
+function T:_record(what, undo, implied)
+  self._undo[#self._undo + 1] = { what = what, undo = undo, implied = implied }
 end
 
 -- Undoes journal entries down to @mark; returns the messages of undos that failed.
@@ -40,8 +42,10 @@ function T:_undo_to(mark)
   for i = #self._undo, mark + 1, -1 do
     local entry = self._undo[i]
     self._undo[i] = nil
-    local ok, err = pcall(entry.undo)
-    if not ok then failed[#failed + 1] = entry.what .. ": " .. tostring(err) end
+    if not (mark == 0 and entry.implied) then
+      local ok, err = pcall(entry.undo)
+      if not ok then failed[#failed + 1] = entry.what .. ": " .. tostring(err) end
+    end
   end
   return failed
 end
@@ -94,7 +98,7 @@ local HOST_OPTIONS = { forward = true, lo = true }
 
 local function add_host(self, name, opts)
   local ns = self:_namespace(name)
-  if opts.lo ~= false then ns:link_set("lo", { up = true }) end
+  if opts.lo ~= false then ns:link_set(1, { up = true }) end   -- lo is always index 1
   if opts.forward then
     ns:sysctl("net.ipv4.ip_forward", 1)
     ns:sysctl("net.ipv6.conf.all.forwarding", 1)
@@ -153,29 +157,39 @@ local function next_name(node)
   return name
 end
 
-local function add_addr(ns, ifname, cidr)
-  ns:addr_add(ifname, cidr, { nodad = cidr:find(":", 1, true) ~= nil })
+local function add_addr(ns, dev, cidr)
+  ns:addr_add(dev, cidr, { nodad = cidr:find(":", 1, true) ~= nil })
 end
 
 local function add_link(self, a, b, opts)
   local names = opts.names or {}
   local name_a, name_b = names[1] or next_name(a), names[2] or next_name(b)
-  a.ns:veth(name_a, name_b, { peer_ns = b.ns, mtu = opts.mtu, master = a.bridge })
-  self:_record("link del " .. name_a, function() a.ns:link_del(name_a, { missing_ok = true }) end)
-  if b.bridge then b.ns:link_set(name_b, { master = b.bridge }) end
+  -- The end on a switch is made first, so that it joins the bridge as it is
+  -- made; both ends come up with the pair.
+  local swap = b.bridge and not a.bridge
+  local first, second = a, b
+  local n1, n2 = name_a, name_b
+  if swap then first, second, n1, n2 = b, a, name_b, name_a end
+  local l1, l2 = first.ns:veth(n1, n2, { peer_ns = second.ns, mtu = opts.mtu,
+                                         master = first.bridge, up = true })
+  -- Destroying the namespaces removes their links in one sweep, which is
+  -- far cheaper than deleting them one by one: only a failed step needs this.
+  self:_record("link del " .. n1, function() first.ns:link_del(l1.ifindex, { missing_ok = true }) end,
+    true)
+  if second.bridge then second.ns:link_set(l2.ifindex, { master = second.bridge }) end
+  local la, lb = l1, l2
+  if swap then la, lb = l2, l1 end
   local addrs = opts.addrs or {}
-  if addrs[1] then add_addr(a.ns, name_a, addrs[1]) end
-  if addrs[2] then add_addr(b.ns, name_b, addrs[2]) end
+  if addrs[1] then add_addr(a.ns, la.ifindex, addrs[1]) end
+  if addrs[2] then add_addr(b.ns, lb.ifindex, addrs[2]) end
   if opts.rate then
-    a.ns:shape(name_a, opts.rate)
-    b.ns:shape(name_b, opts.rate)
+    a.ns:shape(la.ifindex, opts.rate)
+    b.ns:shape(lb.ifindex, opts.rate)
   end
-  a.ns:link_set(name_a, { up = true })
-  b.ns:link_set(name_b, { up = true })
   local rec = { a = a.name, b = b.name, names = { name_a, name_b }, addrs = { addrs[1], addrs[2] } }
   self._links[#self._links + 1] = rec
   self:_record("forget link " .. name_a, function() table.remove(self._links) end)
-  return { a.ns:link(name_a), b.ns:link(name_b) }
+  return { la, lb }
 end
 
 --- A veth between two nodes, up, with `addrs = { cidr_a, cidr_b }` (nil skips an
