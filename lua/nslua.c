@@ -2,8 +2,9 @@
 ** nslua: the stand-alone Lua 5.4 interpreter with the netns library built in.
 **
 ** It takes the options of 'lua5.4' and behaves like it (same messages, same
-** 'arg' table, same exit status, Ctrl-C interrupts running code).  On top of
-** that it preloads 'netns' (the C core and the embedded Lua modules), makes
+** 'arg' table, same exit status, Ctrl-C interrupts running code).  A script
+** stopped by SIGINT, SIGTERM or SIGHUP unwinds like an error and then exits
+** as a shell expects, 128 + the signal.  On top of that it preloads 'netns' (the C core and the embedded Lua modules), makes
 ** it a global, gives the library a chance to tear the script's topologies
 ** down when the script ends, and has a few options of its own; see
 ** 'print_help'.
@@ -57,6 +58,9 @@ static const char *progname = "nslua";
 /* the state that a SIGINT must stop: only a signal handler reads it */
 static lua_State *running_state = NULL;
 
+/* the signal that stopped the script, for an exit status of 128 + it */
+static volatile sig_atomic_t caught_signal = 0;
+
 
 
 /*
@@ -74,11 +78,12 @@ static void set_signal (int sig, void (*handler) (int)) {
 }
 
 
-/* Runs inside Lua at the first chance after a SIGINT. */
+/* Runs inside Lua at the first chance after SIGINT, SIGTERM or SIGHUP. */
 static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted!");
+  luaL_error(L, caught_signal == SIGTERM ? "terminated!" :
+                caught_signal == SIGHUP ? "hangup!" : "interrupted!");
 }
 
 
@@ -91,7 +96,19 @@ static void interrupt_hook (lua_State *L, lua_Debug *ar) {
 static void on_sigint (int sig) {
   int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
   set_signal(sig, SIG_DFL);
+  if (!caught_signal)
+    caught_signal = sig;
   lua_sethook(running_state, interrupt_hook, mask, 1);
+}
+
+/*
+** SIGTERM and SIGHUP stop a script the way Ctrl-C does, so that what it
+** built is torn down before nslua exits.
+*/
+static void catch_signals (void (*handler) (int)) {
+  set_signal(SIGINT, handler);
+  set_signal(SIGTERM, handler);
+  set_signal(SIGHUP, handler);
 }
 
 
@@ -141,9 +158,9 @@ static int docall (lua_State *L, int narg, int nres) {
   lua_pushcfunction(L, add_traceback);
   lua_insert(L, base);
   running_state = L;
-  set_signal(SIGINT, on_sigint);
+  catch_signals(on_sigint);
   status = lua_pcall(L, narg, nres, base);
-  set_signal(SIGINT, SIG_DFL);
+  catch_signals(SIG_DFL);
   lua_remove(L, base);
   return status;
 }
@@ -239,7 +256,8 @@ static void print_help (void) {
   "usage: %s [options] [script [args]]\n"
   "Runs a Lua 5.4 script with the 'netns' library preloaded (and in the\n"
   "global 'netns'); the topologies the script builds are removed when it\n"
-  "ends, fails or is interrupted.\n"
+  "ends, fails or is stopped by SIGINT, SIGTERM or SIGHUP (exit status\n"
+  "128 + the signal).\n"
   "Available options are:\n"
   "  -e stat          execute string 'stat'\n"
   "  -i               enter interactive mode after executing 'script'\n"
@@ -906,5 +924,7 @@ int main (int argc, char **argv) {
   result = lua_toboolean(L, -1);
   report(L, status);
   lua_close(L);  /* also runs pending to-be-closed variables, finalizers */
+  if (caught_signal)  /* as a shell reports a program a signal stopped */
+    return 128 + caught_signal;
   return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

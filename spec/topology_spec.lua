@@ -187,20 +187,44 @@ describe("nslua and topologies", function()
     assert.are.same({}, netns_list())
   end)
 
-  it("--keep leaves them, --graph draws them", function()
+  it("--keep leaves them, says how to remove them, --graph draws them", function()
     local dot = os.tmpname()
     finally(function() os.remove(dot); H.sh("ip netns del k-a; ip netns del k-sw") end)
-    local _, ok = run("--keep --graph " .. dot ..
+    local out, ok = run("--keep --graph " .. dot ..
       " -e 'local t = netns.topology{prefix=\"k-\"}; t:link(t:host \"a\", t:switch \"sw\")'")
     assert.is_true(ok)
+    assert.are.equal("nslua: kept topology k- (k-a k-sw); remove it with: nslua --cleanup k-\n", out)
     assert.are.same({ "k-a", "k-sw" }, netns_list())
+    assert.truthy(H.sh("ip netns exec k-a ip -br link"):find("a-eth0", 1, true))
     local f = assert(io.open(dot))
     assert.truthy(f:read("a"):find('"a" %-%- "sw"'))
     f:close()
-    -- kept pins belong to nobody: cleanup leaves them
-    assert.are.equal("", run("--cleanup k-"))
-    assert.are.same({ "k-a", "k-sw" }, netns_list())
+    -- the run has ended: cleanup removes what it kept
+    assert.are.equal("removed k-a\nremoved k-sw\n", run("--cleanup k-"))
+    assert.are.same({}, netns_list())
   end)
+
+  for _, case in ipairs { { "INT", 130, "interrupted!" }, { "TERM", 143, "terminated!" },
+                          { "HUP", 129, "hangup!" } } do
+    it("SIG" .. case[1] .. " while building tears everything down and exits " .. case[2], function()
+      local script = os.tmpname()
+      finally(function() os.remove(script) end)
+      local f = assert(io.open(script, "w"))
+      f:write('local t = netns.topology{prefix="i-"}\n',
+        'for i = 1, 1000 do t:host("h" .. i); if i == 5 then io.write("ready\\n"); io.flush() end end\n')
+      f:close()
+      local p = io.popen(nslua .. " " .. script .. " 2>&1 & echo $!; wait $!; echo status $?")
+      local pid = p:read("l")
+      assert.are.equal("ready", p:read("l"))
+      H.sh("kill -" .. case[1] .. " " .. pid)
+      local rest = p:read("a")
+      p:close()
+      assert.truthy(rest:find(case[3], 1, true), rest)
+      assert.truthy(rest:find("status " .. case[2], 1, true), rest)
+      assert.are.same({}, netns_list())
+      assert.are.equal("", owners())
+    end)
+  end
 
   it("--cleanup removes exactly the pins of a killed run", function()
     H.sh("ip netns add k-manual")

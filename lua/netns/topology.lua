@@ -429,9 +429,12 @@ function M.finish(keep, graph)
     end
   end
   if keep then
-    -- Kept on purpose: no longer a leftover for cleanup to remove.
+    -- Their pins stay, still owned by this (soon ended) run: cleanup removes them.
     for _, t in ipairs(M.live()) do
-      for _, node in ipairs(t._order) do core.disown(t.prefix .. node.name) end
+      local pins = {}
+      for _, node in ipairs(t._order) do pins[#pins + 1] = t.prefix .. node.name end
+      io.stderr:write(("nslua: kept topology %s (%s); remove it with: nslua --cleanup %s\n")
+        :format(t.prefix, table.concat(pins, " "), t.prefix))
     end
   else
     for _, t in ipairs(M.live()) do
