@@ -111,6 +111,13 @@ void nns_ns_close(struct nns_ns *ns);
 /* The handle's socket, opened inside the namespace the first time. */
 int nns_ns_nl(struct nns_ns *ns, struct nns_nl **out, struct nns_error *e);
 
+/*
+ * The id under which @other is known inside @ns (-1: none yet), as
+ * `ip netns list-id` shows; nns_nsid_set assigns one (-1: the kernel picks).
+ */
+int nns_nsid_get(struct nns_ns *ns, const struct nns_ns *other, int *id, struct nns_error *e);
+int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, int id, struct nns_error *e);
+
 /* Entering and leaving: @saved receives the thread's namespace. */
 int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e);
 /* Returns to @saved and closes it; aborts the process if that is impossible. */

@@ -21,6 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+
 #include "netns.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"
@@ -496,4 +500,64 @@ int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nn
 	*removed = names;
 	*count = kept;
 	return 0;
+}
+
+/* ---- namespace ids ------------------------------------------------------- */
+
+static int nsid_attr(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NETNSA_NSID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		*(int32_t *)data = (int32_t)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+int nns_nsid_get(struct nns_ns *ns, const struct nns_ns *other, int *id, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_msgs reply = { 0 };
+	struct rtgenmsg *g;
+	struct nns_nl *nl;
+	int32_t nsid = -1;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh->nlmsg_type = RTM_GETNSID;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)other->fd);
+	ret = nns_nl_request(nl, nlh, &reply, e);
+	if (ret == 0 && reply.len)
+		mnl_attr_parse((struct nlmsghdr *)reply.buf, sizeof(*g), nsid_attr, &nsid);
+	nns_msgs_free(&reply);
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns list-id");
+	*id = nsid;
+	return ret;
+}
+
+int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, int id, struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	nlh->nlmsg_type = RTM_NEWNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)other->fd);
+	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)id);
+	ret = nns_nl_request(nl, nlh, NULL, e);
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns set-id %d", id);
+	return ret;
 }

@@ -515,6 +515,32 @@ static int ns_enter_and_call(lua_State *L)
 	return lua_gettop(L) - 1;
 }
 
+/*
+ * ns:nsid(other [, id]): the id under which @other is known inside ns, or
+ * nil when it has none; with @id (or true: any), assigns one first.
+ */
+static int ns_nsid(lua_State *L)
+{
+	LNs *h = lns_check(L, 1), *other = lns_check(L, 2);
+	struct nns_error e = { 0 };
+	int id;
+
+	if (!lua_isnoneornil(L, 3)) {
+		lua_Integer want = lua_isboolean(L, 3) ? -1 : luaL_checkinteger(L, 3);
+
+		luaL_argcheck(L, want >= -1 && want <= INT32_MAX, 3, "invalid namespace id");
+		if (nns_nsid_set(&h->ns, &other->ns, (int)want, &e) < 0)
+			return lns_fail(L, 1, &e);
+	}
+	if (nns_nsid_get(&h->ns, &other->ns, &id, &e) < 0)
+		return lns_fail(L, 1, &e);
+	if (id < 0)
+		luaL_pushfail(L);
+	else
+		lua_pushinteger(L, id);
+	return 1;
+}
+
 /* ---- links -------------------------------------------------------------- */
 
 static void set_str(lua_State *L, const char *key, const char *value)
@@ -1230,6 +1256,7 @@ static const luaL_Reg ns_methods[] = {
 	{ "pin", ns_pin },
 	{ "forget_name", ns_forget_name },
 	{ "run", ns_enter_and_call },
+	{ "nsid", ns_nsid },
 	{ "links", ns_links },
 	{ "link", ns_link },
 	{ "link_add", ns_link_add },

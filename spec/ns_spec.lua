@@ -750,3 +750,23 @@ describe("ns:run", function()
     assert_unchanged(before)
   end)
 end)
+
+describe("ns:nsid", function()
+  it("gives and assigns the ids ip netns list-id shows", function()
+    local H = require "helper"
+    local a, b = netns.add "nsid-a", netns.add "nsid-b"
+    finally(function() a:delete(); b:delete() end)
+    assert.is_nil(a:nsid(b))
+    assert.are.equal(5, a:nsid(b, 5))
+    local ids = H.ip(a, "netns list-id")
+    assert.are.equal(5, ids[1].nsid)
+    assert.are.equal("nsid-b", ids[1].name)
+    -- a veth into b is reported with that id
+    a:veth("n0", "n1", { peer_ns = b })
+    assert.are.equal(5, a:link("n0").link_netnsid)
+    H.raises("netns: netns set-id 6 (in nsid-a): File exists [EEXIST]: Peer netns already has a nsid assigned",
+      a.nsid, a, b, 6)
+    H.raises("bad argument #1 to 'nsid' (namespace handle expected, got string)",
+      a.nsid, a, "nsid-b")
+  end)
+end)

@@ -95,8 +95,6 @@ local function strip(t, drop)
   return out
 end
 
-local TOLERANT = { exist_ok = true, missing_ok = true }
-
 ---------------------------------------------------------------------------
 -- Namespace handles
 
@@ -151,6 +149,18 @@ function NS:unpin()
     self.name, self.path = nil, nil
   end
   return self
+end
+
+--- The id under which namespace @other is known inside this one (nil when it
+-- has none), as `ip netns list-id`; @id (a number, or true for any) assigns one.
+function NS:nsid(other, id)
+  if getmetatable(other) ~= NS then
+    raise(("bad argument #1 to 'nsid' (namespace handle expected, got %s)"):format(
+      other == nil and "no value" or type(other)))
+  end
+  local nsid, msg = self._h:nsid(other and other._h, id)
+  if nsid == nil and msg then raise(msg) end
+  return nsid
 end
 
 function NS:run(fn, ...)

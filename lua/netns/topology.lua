@@ -352,12 +352,11 @@ local function ns_label(ns)
   return ns.name or tostring(ns):gsub("^netns ", "")
 end
 
--- The veth peer of @l among the links of the other namespaces: the end whose
--- index is @l's peer index and whose peer index is @l's own.
+-- The veth peer of @l among the links of the other namespaces: in the
+-- namespace @l's netnsid names, the end with @l's peer index.
 local function find_peer(seen, l)
-  local peer_index = l.link_index
   for _, other in ipairs(seen) do
-    if other.ns ~= l.ns and other.ifindex == peer_index and other.link_index == l.ifindex then
+    if other.ns ~= l.ns and other.ifindex == l.link_index and l.ns:nsid(other.ns) == l.link_netnsid then
       return other
     end
   end
@@ -365,7 +364,7 @@ end
 
 --- Graphviz DOT of what exists in namespaces @list (handles): one cluster
 -- per namespace, bridges with their ports, and veth pairs joined across
--- namespaces by their peer indexes, whatever made them.
+-- namespaces by peer index and namespace id, whatever made them.
 function M.graph(list)
   local out = { "graph netns {", "  node [fontname=Helvetica, shape=box];", "  compound=true;" }
   local all, ids = {}, {}
