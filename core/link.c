@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -378,6 +379,18 @@ int nns_link_put_add(struct nlmsghdr *nlh, const struct nns_link_spec *s)
 	return ret;
 }
 
+/* The kernel does not say which name of a veth pair was taken: find out. */
+static void explain_taken(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_error *e)
+{
+	struct nns_msgs msg = { 0 };
+	struct nns_link l;
+
+	if (e && !e->ext[0] && nns_link_get(ns, s->name, 0, &msg, &l, NULL) == -ENODEV)
+		snprintf(e->ext, sizeof(e->ext), "the peer name %s is taken%s", s->peer_name,
+			 s->peer_ns ? " in the peer namespace" : "");
+	nns_msgs_free(&msg);
+}
+
 /* Brings up the peer of a new veth, named @name in @ns. */
 static int peer_up(struct nns_ns *ns, const char *name, struct nns_error *e)
 {
@@ -417,6 +430,8 @@ int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_er
 			nns_nl_request(nl, del, NULL, NULL);
 		}
 	}
+	if (ret == -EEXIST && s->name && s->peer_name && !strcmp(s->kind, "veth"))
+		explain_taken(ns, s, e);
 	if (ret < 0)
 		nns_error_set(e, -ret, "link add %s", s->name ? s->name : s->kind);
 	return ret;

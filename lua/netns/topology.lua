@@ -67,7 +67,7 @@ function T:__close()
 end
 
 function T:__tostring()
-  return ("netns topology %s (%d hosts, %d links)"):format(self.prefix, #self._order, #self._links)
+  return ("netns topology %s (%d nodes, %d links)"):format(self.prefix, #self._order, #self._links)
 end
 
 ---------------------------------------------------------------------------
