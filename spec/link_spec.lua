@@ -593,3 +593,18 @@ describe("link argument errors", function()
     assert.is_true(open_fds() < fds)
   end)
 end)
+
+describe("a veth whose peer name is taken", function()
+  it("says so, and leaves nothing in either namespace", function()
+    local H = require "helper"
+    local a <close> = netns.new()
+    local b <close> = netns.new()
+    b:bridge("b-eth0")
+    H.raises("netns: link add v0 (in <anonymous " .. a.id .. ">): File exists [EEXIST]: " ..
+      "the peer name b-eth0 is taken in the peer namespace",
+      a.veth, a, "v0", "b-eth0", { peer_ns = b })
+    assert.is_nil(a:link("v0"))
+    assert.are.equal(1, #H.ip(a, "link show"))
+    assert.are.equal(2, #H.ip(b, "link show"))
+  end)
+end)
