@@ -248,10 +248,12 @@ describe("ns:veth", function()
       line = debug.getinfo(1, "l").currentline; ns:veth("w0", "taken", { peer_ns = other, up = true })
     end)
     assert.is_false(ok)
-    assert.are.equal(("%s:%d: netns: link add w0 (in %s): File exists [EEXIST]"):format(SRC, line, name), err)
+    assert.are.equal(("%s:%d: netns: link add w0 (in %s): File exists [EEXIST]: " ..
+      "the peer name taken is taken in the peer namespace"):format(SRC, line, name), err)
     assert.are.same(here, ip_names(ns))
     assert.are.same(there, ip_names(other))
-    raises(("netns: link add w0 (in %s): File exists [EEXIST]"):format(name),
+    raises(("netns: link add w0 (in %s): File exists [EEXIST]: " ..
+      "the peer name taken is taken in the peer namespace"):format(name),
       ns.veth, ns, "w0", "taken", { peer_ns = other })
     assert.are.same(here, ip_names(ns))
     assert.are.same(there, ip_names(other))
