@@ -5,6 +5,7 @@ LUA_PC ?= lua5.4
 LUA ?= lua5.4
 LUA_VERSION ?= 5.4
 BUSTED ?= busted
+LUACHECK ?= luacheck
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -82,16 +83,28 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMODDIR)/netns $(DESTDIR)$(LUA_LMODDIR)/netns
+	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 755 build/nslua $(DESTDIR)$(BINDIR)/nslua
 	install -m 755 build/netns/core.so $(DESTDIR)$(LUA_CMODDIR)/netns/core.so
 	install -m 644 $(LUA_SRC) $(DESTDIR)$(LUA_LMODDIR)/netns/
+	install -m 644 doc/nslua.1 $(DESTDIR)$(MANDIR)/man1/nslua.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nslua $(DESTDIR)$(LUA_CMODDIR)/netns/core.so
+	rm -f $(DESTDIR)$(MANDIR)/man1/nslua.1
 	rm -f $(addprefix $(DESTDIR)$(LUA_LMODDIR)/netns/,$(notdir $(LUA_SRC)))
 	-rmdir $(DESTDIR)$(LUA_CMODDIR)/netns $(DESTDIR)$(LUA_LMODDIR)/netns 2>/dev/null
+
+# Lua: zero luacheck warnings under .luacheckrc (lua-check is installed
+# when missing, as .ci/deps installs the rest).
+lint:
+	$(Q)command -v $(LUACHECK) >/dev/null || { echo "installing: lua-check"; \
+		export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends lua-check >/dev/null; }
+	$(say) LUACHECK "lua scripts spec bench"
+	$(Q)$(LUACHECK) -q lua scripts spec bench
 
 clean:
 	rm -rf build
 
-.PHONY: all check demo install uninstall clean
+.PHONY: all check demo install uninstall lint clean

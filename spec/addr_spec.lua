@@ -27,13 +27,6 @@ local function fds()
   return select(2, out:gsub("\n", ""))
 end
 
--- ip's address flags that a record carries as `name = true`.
-local FLAGS = {
-  "secondary", "temporary", "tentative", "nodad", "noprefixroute", "dadfailed",
-  "deprecated", "dynamic", "optimistic", "mngtmpaddr", "home", "stable-privacy",
-  "autojoin",
-}
-
 -- `ip -j addr show [dev DEV]` in @ns, one record per address (addr_info
 -- flattened per link, each with the ifindex and ifname of its link).
 local function ip_addrs(ns, dev)

@@ -598,7 +598,6 @@ end)
 
 describe("a veth whose peer name is taken", function()
   it("says so, and leaves nothing in either namespace", function()
-    local H = require "helper"
     local a <close> = netns.new()
     local b <close> = netns.new()
     b:bridge("b-eth0")

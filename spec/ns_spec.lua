@@ -753,7 +753,6 @@ end)
 
 describe("ns:nsid", function()
   it("gives and assigns the ids ip netns list-id shows", function()
-    local H = require "helper"
     local a, b = netns.add "nsid-a", netns.add "nsid-b"
     finally(function() a:delete(); b:delete() end)
     assert.is_nil(a:nsid(b))
