@@ -6,6 +6,7 @@ LUA ?= lua5.4
 LUA_VERSION ?= 5.4
 BUSTED ?= busted
 LUACHECK ?= luacheck
+CPPCHECK ?= cppcheck
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -103,6 +104,10 @@ lint:
 		apt-get install -y -qq --no-install-recommends lua-check >/dev/null; }
 	$(say) LUACHECK "lua scripts spec bench"
 	$(Q)$(LUACHECK) -q lua scripts spec bench
+	$(say) CPPCHECK "core lua"
+	$(Q)$(CPPCHECK) --enable=warning,style,performance,portability --error-exitcode=1 \
+		--inline-suppr --suppress=toomanyconfigs -q --std=c11 \
+		$(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) libmnl) core lua
 
 clean:
 	rm -rf build

@@ -140,10 +140,9 @@ void nns_ns_leave(int saved)
 
 int nns_ns_nl(struct nns_ns *ns, struct nns_nl **out, struct nns_error *e)
 {
-	int saved, ret;
-
 	if (!ns->nl) {
-		ret = nns_ns_enter(ns, &saved, e);
+		int saved, ret = nns_ns_enter(ns, &saved, e);
+
 		if (ret < 0)
 			return ret;
 		ret = nns_nl_open(&ns->nl);
@@ -396,25 +395,31 @@ static int owner_path(const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* Writes "pid starttime" of this process into a new @path. */
+static int write_owner(const char *path)
+{
+	char line[64];
+	int fd, n, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), start_time(getpid()));
+	if (write(fd, line, (size_t)n) != n)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
 int nns_owner_set(const char *name, struct nns_error *e)
 {
-	char path[PATH_MAX], line[64];
-	int fd, n, ret = owner_path(name, path, sizeof(path));
+	char path[PATH_MAX];
+	int ret = owner_path(name, path, sizeof(path));
 
 	if (ret == 0 && mkdir(NNS_OWNER_DIR, 0755) < 0 && errno != EEXIST)
 		ret = -errno;
-	if (ret == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			ret = -errno;
-		} else {
-			n = snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(),
-				     start_time(getpid()));
-			if (write(fd, line, (size_t)n) != n)
-				ret = -EIO;
-			close(fd);
-		}
-	}
+	if (ret == 0)
+		ret = write_owner(path);
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns own %s", name);
 	return ret;

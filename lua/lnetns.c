@@ -104,12 +104,14 @@ static int ns_close(lua_State *L)
 static int ns_tostring(lua_State *L)
 {
 	LNs *h = to_ns(L, 1);
-	char buf[NAME_MAX + 32];
 
-	if (h->ns.fd < 0)
+	if (h->ns.fd < 0) {
 		lua_pushliteral(L, "netns (closed)");
-	else
+	} else {
+		char buf[NAME_MAX + 32];
+
 		lua_pushfstring(L, "netns %s", lns_label(L, 1, buf, sizeof(buf)));
+	}
 	return 1;
 }
 
@@ -242,7 +244,7 @@ static struct nns_ns *opt_ns(lua_State *L, int arg, const char *key)
 
 		if (!h)
 			opt_type_error(L, arg, key, "a namespace handle");
-		if (h->ns.fd < 0)
+		else if (h->ns.fd < 0)
 			luaL_error(L, "attempt to use a closed namespace handle");
 		ns = &h->ns;
 	}
@@ -559,9 +561,9 @@ static void set_int(lua_State *L, const char *key, lua_Integer value)
 
 static void set_lladdr(lua_State *L, const char *key, const uint8_t *a, size_t len)
 {
-	char buf[3 * 32];
-
 	if (a && len && len <= 32) {
+		char buf[3 * 32];
+
 		nns_format_lladdr(a, len, buf);
 		set_str(L, key, buf);
 	}
@@ -685,7 +687,6 @@ static int ns_links(lua_State *L)
 	struct link_acc acc = { L, 0 };
 	struct nns_error e = { 0 };
 	lua_Integer i;
-	bool down;
 	int list;
 
 	lua_newtable(L);	/* records */
@@ -695,6 +696,8 @@ static int ns_links(lua_State *L)
 		return lns_fail(L, 1, &e);
 	list = lua_gettop(L) - 2;
 	for (i = 1; i <= acc.n; i++) {
+		bool down;
+
 		lua_rawgeti(L, list, i);
 		if (lua_getfield(L, -1, "link") == LUA_TNUMBER)
 			lua_rawget(L, list + 2);	/* whether that link is down */
@@ -810,7 +813,6 @@ static const char *const link_add_options[] = {
 static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s,
 		     uint8_t addr[2][32], struct nns_error *e)
 {
-	bool has;
 	int ret;
 
 	lns_check_options(L, arg, link_add_options);
@@ -851,7 +853,6 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s,
 	if (ret == 0 && opt_field(L, arg, "link") != LUA_TNIL)
 		ret = resolve_dev(L, h, lua_gettop(L), "link add", &s->link, e);
 	lua_pop(L, 1);
-	(void)has;
 	return ret;
 }
 
