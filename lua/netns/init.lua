@@ -474,7 +474,7 @@ function M.atexit()
   local topology = package.loaded["netns.topology"]
   if not topology then return end
   local host = package.loaded["netns.host"] or {}
-  local errors = topology.finish(host.keep, host.graph)
+  local errors = topology.finish(host.keep, host.graph, host.quiet)
   if #errors > 0 then error(table.concat(errors, "\n"), 0) end
 end
 

@@ -416,7 +416,7 @@ end
 
 --- At the end of a script: write the graph of every topology it made when
 -- asked, then destroy those still standing (unless @keep).  Returns the errors met, if any.
-function M.finish(keep, graph)
+function M.finish(keep, graph, quiet)
   local errors = {}
   if graph then
     local f, err = io.open(graph, "w")
@@ -432,8 +432,10 @@ function M.finish(keep, graph)
     for _, t in ipairs(M.live()) do
       local pins = {}
       for _, node in ipairs(t._order) do pins[#pins + 1] = t.prefix .. node.name end
-      io.stderr:write(("nslua: kept topology %s (%s); remove it with: nslua --cleanup %s\n")
-        :format(t.prefix, table.concat(pins, " "), t.prefix))
+      if not quiet then
+        io.stderr:write(("nslua: kept topology %s (%s); remove it with: nslua --cleanup %s\n")
+          :format(t.prefix, table.concat(pins, " "), t.prefix))
+      end
     end
   else
     for _, t in ipairs(M.live()) do
