@@ -67,11 +67,11 @@ static int ns_adopt(struct nns_ns *ns, int fd)
 	return 0;
 }
 
-int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e)
+static int open_ns(const char *path, int flags, struct nns_ns *ns, struct nns_error *e)
 {
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
@@ -82,6 +82,29 @@ int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e)
 out:
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns open %s", path);
+	return ret;
+}
+
+int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e)
+{
+	return open_ns(path, 0, ns, e);
+}
+
+/* A name under the run directory: a symlink planted there is never followed. */
+int nns_ns_open_name(const char *name, struct nns_ns *ns, struct nns_error *e)
+{
+	char path[PATH_MAX];
+	int ret = ns_path(name, path, sizeof(path));
+
+	if (ret < 0) {
+		nns_error_set(e, -ret, "netns open %s", name);
+		return ret;
+	}
+	ret = open_ns(path, O_NOFOLLOW, ns, e);
+	if (ret == -ELOOP && e)
+		snprintf(e->ext, sizeof(e->ext), "%s/%s is a symlink, never followed", NNS_RUN_DIR, name);
+	if (ret < 0)
+		nns_error_set(e, -ret, "netns open %s", name);
 	return ret;
 }
 
@@ -197,16 +220,31 @@ out:
  * it reach every mount namespace, as iproute2 arranges.  The lock keeps
  * concurrent first users from stacking several mounts on it.
  */
-static int prepare_run_dir(void)
+static int prepare_run_dir(struct nns_error *e)
 {
 	bool made = false;
 	int lock, ret = 0;
 
+	struct stat st;
+
 	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	lock = open(NNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock < 0)
+	/* Never a symlink, never a directory others could plant names in. */
+	lock = open(NNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lock < 0) {
+		if (e && (errno == ELOOP || errno == ENOTDIR))
+			snprintf(e->ext, sizeof(e->ext), "%s is not a directory (a symlink is never followed)",
+				 NNS_RUN_DIR);
 		return -errno;
+	}
+	if (fstat(lock, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022)) {
+		if (e)
+			snprintf(e->ext, sizeof(e->ext), "%s is not a directory only its owner "
+				 "(root) can write", NNS_RUN_DIR);
+		ret = -EPERM;
+		goto out;
+	}
 	if (flock(lock, LOCK_EX) < 0) {
 		ret = -errno;
 		goto out;
@@ -250,7 +288,7 @@ int nns_ns_pin(const struct nns_ns *ns, const char *name, struct nns_error *e)
 
 	ret = ns_path(name, path, sizeof(path));
 	if (ret == 0)
-		ret = prepare_run_dir();
+		ret = prepare_run_dir(e);
 	if (ret == 0)
 		ret = bind_ns(ns->fd, path);
 	if (ret < 0)
@@ -265,7 +303,7 @@ int nns_ns_add(const char *name, struct nns_ns *ns, struct nns_error *e)
 
 	ret = ns_path(name, path, sizeof(path));
 	if (ret == 0)
-		ret = prepare_run_dir();
+		ret = prepare_run_dir(e);
 	if (ret < 0)
 		goto out;
 	ret = nns_ns_new(ns, e);

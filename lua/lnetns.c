@@ -332,10 +332,8 @@ static int l_open(lua_State *L)
 		path = buf;
 	}
 	h = new_ns(L, name, path);
-	if (nns_ns_open_path(path, &h->ns, &e) < 0) {
-		nns_error_set(&e, e.code, "netns open %s", arg);
+	if ((name ? nns_ns_open_name(name, &h->ns, &e) : nns_ns_open_path(path, &h->ns, &e)) < 0)
 		return lns_fail(L, 0, &e);
-	}
 	return 1;
 }
 

@@ -769,3 +769,22 @@ describe("ns:nsid", function()
       a.nsid, a, "nsid-b")
   end)
 end)
+
+describe("the run directory", function()
+  local H = require "helper"
+
+  it("is never followed through a symlink planted in it", function()
+    H.sh("ln -s /proc/1/ns/net /run/netns/planted")
+    finally(function() os.remove("/run/netns/planted") end)
+    H.raises("netns: netns open planted: Too many levels of symbolic links [ELOOP]: " ..
+      "/run/netns/planted is a symlink, never followed", netns.open, "planted")
+  end)
+
+  it("is refused when others may write it", function()
+    H.sh("chmod 0777 /run/netns")
+    finally(function() H.sh("chmod 0755 /run/netns") end)
+    H.raises("netns: netns add fs-x: Operation not permitted [EPERM]: " ..
+      "/run/netns is not a directory only its owner (root) can write", netns.add, "fs-x")
+    assert.is_false(netns.exists("fs-x"))
+  end)
+end)
