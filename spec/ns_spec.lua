@@ -771,7 +771,6 @@ describe("ns:nsid", function()
 end)
 
 describe("the run directory", function()
-  local H = require "helper"
 
   it("is never followed through a symlink planted in it", function()
     H.sh("ln -s /proc/1/ns/net /run/netns/planted")
