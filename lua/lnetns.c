@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
@@ -398,6 +399,13 @@ static int l_list(lua_State *L)
 	return push_strv(L, names, n);
 }
 
+/* isatty(fd): whether descriptor @fd is a terminal (progress is shown only there). */
+static int l_isatty(lua_State *L)
+{
+	lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
 /* ns:own(name): records this process as the owner of pin @name; ns:disown(name). */
 static int l_own(lua_State *L)
 {
@@ -466,6 +474,11 @@ static int l_unpin(lua_State *L)
 	return unbind_result(L, nns_ns_unpin(check_ns_name(L, 1), &e), &e);
 }
 
+/*
+ * ns:pin(name [, own]): binds the namespace at /run/netns/NAME; with @own,
+ * also records this process as the pin's owner, in the same call, so that
+ * no interruption can fall between the two.
+ */
 static int ns_pin(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
@@ -475,6 +488,10 @@ static int ns_pin(lua_State *L)
 
 	if (nns_ns_pin(&h->ns, name, &e) < 0)
 		return lns_fail(L, 1, &e);
+	if (lua_toboolean(L, 3) && nns_owner_set(name, &e) < 0) {
+		nns_ns_unpin(name, NULL);
+		return lns_fail(L, 1, &e);
+	}
 	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
 	lua_pushstring(L, name);
 	lua_setiuservalue(L, 1, 1);
@@ -1291,6 +1308,7 @@ static const luaL_Reg functions[] = {
 	{ "unpin", l_unpin },
 	{ "cleanup", l_cleanup },
 	{ "own", l_own },
+	{ "isatty", l_isatty },
 	{ "ifname_problem", l_ifname_problem },
 	{ "cidr_problem", l_cidr_problem },
 	{ "disown", l_disown },

@@ -226,6 +226,24 @@ describe("nslua and topologies", function()
     end)
   end
 
+  it("shows build progress on a terminal only, and not with --quiet", function()
+    local script = os.tmpname()
+    finally(function() os.remove(script) end)
+    local f = assert(io.open(script, "w"))
+    f:write('local spec = { prefix = "pg-", switches = { "s" }, hosts = {}, links = {} }\n',
+      'for i = 1, 400 do spec.hosts["h" .. i] = {}; spec.links[i] = { "h" .. i, "s" } end\n',
+      'local t <close> = netns.build(spec)\n')
+    f:close()
+    -- `script` gives nslua a pseudo-terminal for its standard streams
+    local tty = H.sh("script -qec " .. H.quote(nslua .. " " .. script) .. " /dev/null")
+    assert.truthy(tty:find("\rbuilding pg%-: %d+ of 801 steps"), tty:sub(1, 200))
+    assert.truthy(tty:find("\r\27[K", 1, true))
+    assert.are.equal("", run(script))
+    local quiet = H.sh("script -qec " .. H.quote(nslua .. " --quiet " .. script) .. " /dev/null")
+    assert.are.equal("", quiet)
+    assert.are.same({}, netns_list())
+  end)
+
   it("--cleanup removes exactly the pins of a killed run", function()
     H.sh("ip netns add k-manual")
     finally(function() H.sh("ip netns del k-manual") end)

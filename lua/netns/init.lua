@@ -135,8 +135,8 @@ function NS:delete()
   self._h:close()
 end
 
-function NS:pin(name)
-  check(self._h:pin(name))
+function NS:pin(name, own)
+  check(self._h:pin(name, own))
   self.name, self.path = name, "/run/netns/" .. name
   return self
 end

@@ -87,10 +87,17 @@ function T:_namespace(name)
   local ns = netns.new()
   self:_record("close " .. name, function() ns:close() end)
   local pin = self.prefix .. name
-  assert(core.own(pin))
-  self:_record("disown " .. pin, function() core.disown(pin) end)
-  ns:pin(pin)
-  self:_record("unpin " .. pin, function() ns:unpin() end)
+  -- Recorded first: whatever interrupts the script after the pin is made,
+  -- the handle itself knows the name to undo.
+  self:_record("unpin " .. pin, function()
+    local pinned = ns._h:info()
+    if pinned then
+      core.disown(pinned)
+      assert(core.unpin(pinned))
+      ns._h:forget_name()
+    end
+  end)
+  ns:pin(pin, true)
   return ns
 end
 
@@ -317,19 +324,39 @@ function M.new(opts)
   return t
 end
 
+-- A one-line progress report on a terminal, once a build has taken a second.
+local function progress(prefix, total)
+  local host = package.loaded["netns.host"] or {}
+  if host.quiet or not core.isatty(2) then return function() end end
+  local start, shown, done = os.time(), false, 0
+  return function(finished)
+    done = done + 1
+    if finished then
+      if shown then io.stderr:write("\r\27[K") end
+    elseif os.time() - start >= 1 then
+      shown = true
+      io.stderr:write(("\rbuilding %s: %d of %d steps"):format(prefix, done, total))
+    end
+  end
+end
+
 local function build_steps(t, spec)
   local hosts = spec.hosts or {}
   local names = {}
   for name in pairs(hosts) do names[#names + 1] = name end
   table.sort(names)
+  local step = progress(t.prefix, #names + #(spec.switches or {}) + #(spec.links or {}))
   for _, name in ipairs(names) do
     local opts = hosts[name]
     t:host(name, type(opts) == "table" and opts or nil)
+    step()
   end
-  for _, name in ipairs(spec.switches or {}) do t:switch(name) end
+  for _, name in ipairs(spec.switches or {}) do t:switch(name); step() end
   for _, l in ipairs(spec.links or {}) do
     t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate })
+    step()
   end
+  step(true)
   for host, routes in pairs(spec.routes or {}) do
     local node = t:_node(host, 1)
     for _, r in ipairs(routes) do node.ns:route_add(r) end
