@@ -13,6 +13,8 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 LUA_CMODDIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
 LUA_LMODDIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
+# Annotations for lua-language-server (its Lua.workspace.library).
+TYPESDIR ?= $(PREFIX)/share/netns/types
 DESTDIR ?=
 
 CFLAGS ?= -O2 -g
@@ -84,26 +86,28 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMODDIR)/netns $(DESTDIR)$(LUA_LMODDIR)/netns
-	install -d $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(TYPESDIR)
 	install -m 755 build/nslua $(DESTDIR)$(BINDIR)/nslua
 	install -m 755 build/netns/core.so $(DESTDIR)$(LUA_CMODDIR)/netns/core.so
 	install -m 644 $(LUA_SRC) $(DESTDIR)$(LUA_LMODDIR)/netns/
 	install -m 644 doc/nslua.1 $(DESTDIR)$(MANDIR)/man1/nslua.1
+	install -m 644 types/netns.lua $(DESTDIR)$(TYPESDIR)/netns.lua
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nslua $(DESTDIR)$(LUA_CMODDIR)/netns/core.so
-	rm -f $(DESTDIR)$(MANDIR)/man1/nslua.1
+	rm -f $(DESTDIR)$(MANDIR)/man1/nslua.1 $(DESTDIR)$(TYPESDIR)/netns.lua
 	rm -f $(addprefix $(DESTDIR)$(LUA_LMODDIR)/netns/,$(notdir $(LUA_SRC)))
 	-rmdir $(DESTDIR)$(LUA_CMODDIR)/netns $(DESTDIR)$(LUA_LMODDIR)/netns 2>/dev/null
+	-rmdir $(DESTDIR)$(TYPESDIR) $(dir $(DESTDIR)$(TYPESDIR)) 2>/dev/null
 
-# Lua: zero luacheck warnings under .luacheckrc (lua-check is installed
-# when missing, as .ci/deps installs the rest).
+# Lua, annotations in types/ included: zero luacheck warnings under .luacheckrc
+# (lua-check is installed when missing, as .ci/deps installs the rest).
 lint:
 	$(Q)command -v $(LUACHECK) >/dev/null || { echo "installing: lua-check"; \
 		export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends lua-check >/dev/null; }
-	$(say) LUACHECK "lua scripts spec bench"
-	$(Q)$(LUACHECK) -q lua scripts spec bench
+	$(say) LUACHECK "lua scripts spec bench types"
+	$(Q)$(LUACHECK) -q lua scripts spec bench types
 	$(say) CPPCHECK "core lua"
 	$(Q)$(CPPCHECK) --enable=warning,style,performance,portability --error-exitcode=1 \
 		--inline-suppr --suppress=toomanyconfigs -q --std=c11 \

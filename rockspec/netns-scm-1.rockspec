@@ -37,4 +37,6 @@ build = {
          libdirs = { "$(MNL_LIBDIR)" },
       },
    },
+   -- lua-language-server annotations, kept in the rock's own directory.
+   copy_directories = { "types" },
 }

@@ -1,0 +1,652 @@
+---@meta netns
+-- Type annotations of the `netns` module for lua-language-server: add the
+-- folder holding this file to `Lua.workspace.library`.  Nothing here runs;
+-- the module itself is lua/netns/init.lua over the C layer `netns.core`.
+--
+-- Errors: bad arguments (wrong types, bad names, CIDRs or MACs, unknown
+-- option keys) raise Lua argument errors before anything reaches the kernel;
+-- failed system or netlink calls raise "file:line: netns: <operation>
+-- <object> (in <namespace>): <reason> [ERRNO]: <kernel's explanation>".
+-- "Raises" below means both; look-ups that find nothing return nil instead.
+--
+-- Its functions are bodies for the annotations: no argument, and no local
+-- table of methods, is used.
+-- luacheck: no unused
+
+---------------------------------------------------------------------------
+-- Option tables
+
+---@alias netns.Dev string|integer an interface name or ifindex
+---@alias netns.Cmd string|string[] an argv table (no shell), or a string run by `/bin/sh -c`
+---@alias netns.Family "inet"|"inet6"
+---@alias netns.Node string|netns.NS a host or switch of a topology, by name or handle
+---@alias netns.PingResults table<string, number|false> address -> round-trip time in ms, or false
+
+---@class netns.ExistOk
+---@field exist_ok? boolean return false instead of raising when it exists already (EEXIST)
+
+---@class netns.MissingOk
+---@field missing_ok? boolean return false instead of raising when there is nothing to remove
+
+---@class netns.LinkAddOptions
+---@field kind string required: "veth", "bridge", "macvlan", "macvtap", "vxlan" or any kind the kernel knows
+---@field name? string interface name (the result is re-read when given)
+---@field mtu? integer MTU, 68 or more
+---@field txqlen? integer transmit queue length
+---@field address? string link-layer address ("02:00:00:00:00:01")
+---@field master? netns.Dev bridge (or other master) to enslave the new link to
+---@field up? boolean bring the link (both ends of a veth) up
+---@field peer? string veth: name of the peer end
+---@field peer_ns? netns.NS veth: create the peer directly inside this namespace
+---@field peer_address? string veth: link-layer address of the peer
+---@field link? netns.Dev macvlan/macvtap/vxlan: the lower device
+---@field mode? string macvlan/macvtap: "bridge", "private", "vepa", "passthru", ...
+---@field id? integer vxlan: VNI, 0 to 16777215
+---@field port? integer vxlan: UDP destination port
+---@field group? string vxlan: multicast group address
+---@field remote? string vxlan: unicast remote address (used when `group` is absent)
+---@field local? string vxlan: local source address
+---@field ttl? integer vxlan: TTL of the outer packets, 0 to 255
+
+---@class netns.LinkSetOptions
+---@field up? boolean true brings the link up, false down
+---@field mtu? integer new MTU
+---@field name? string new interface name
+---@field address? string new link-layer address
+---@field master? netns.Dev|false enslave to this master; false releases it
+---@field txqlen? integer transmit queue length
+---@field alias? string interface alias (`ifalias`)
+---@field ns? netns.NS move the link into this namespace
+
+---@class netns.LinkMoveOptions
+---@field name? string the link's name in the namespace it moves to
+
+---@class netns.VethOptions
+---@field peer_ns? netns.NS create the peer end directly inside this namespace
+---@field mtu? integer MTU of both ends
+---@field address? string link-layer address of the first end
+---@field peer_address? string link-layer address of the peer end
+---@field master? netns.Dev bridge to enslave the first end to
+---@field up? boolean bring both ends up
+
+---@class netns.BridgeOptions
+---@field mtu? integer MTU of the bridge
+---@field address? string link-layer address of the bridge
+---@field up? boolean bring the bridge up
+---@field master? netns.Dev master to enslave the bridge to
+
+---@class netns.AddrOptions: netns.ExistOk, netns.MissingOk
+---@field nodad? boolean IPv6: skip duplicate address detection, usable at once
+---@field noprefixroute? boolean do not add the prefix route
+---@field broadcast? string IPv4 broadcast address, or "+" for the all-ones host part
+---@field peer? string address of the other end of a point-to-point link
+---@field label? string address label ("eth0:1")
+---@field scope? "global"|"site"|"link"|"host"|integer address scope
+
+---@class netns.NeighListOptions
+---@field dev? netns.Dev only the entries of this interface
+---@field family? netns.Family|"all" address family, both by default
+
+---@class netns.NeighSpec: netns.ExistOk, netns.MissingOk
+---@field dst string required: the neighbour's IP address (no prefix length)
+---@field dev netns.Dev required: the interface
+---@field lladdr? string its link-layer address
+---@field state? string NUD state name ("permanent", "reachable", "stale", "noarp", ...); permanent by default
+---@field router? boolean the neighbour is a router
+---@field proxy? boolean a proxy entry
+
+---@class netns.RouteListOptions
+---@field family? netns.Family|"all" address family, both by default
+---@field table? "main"|"local"|"default"|"all"|integer routing table, "main" by default
+
+---@class netns.NexthopSpec
+---@field gateway? string next-hop address
+---@field dev? netns.Dev outgoing interface
+---@field weight? integer 1 to 256
+
+---@class netns.RouteSpec: netns.ExistOk, netns.MissingOk
+---@field dst string required: "default", an address or a CIDR
+---@field gateway? string gateway address
+---@field dev? netns.Dev outgoing interface
+---@field metric? integer route metric (priority)
+---@field table? "main"|"local"|"default"|integer routing table, "main" by default
+---@field src? string preferred source address
+---@field onlink? boolean take the gateway as on-link, whatever the addresses say
+---@field scope? "global"|"site"|"link"|"host"|"nowhere"|integer route scope, chosen as `ip route` does when absent
+---@field protocol? string|integer "boot" (default), "static", "kernel", ... or a number
+---@field type? string|integer "unicast" (default), "local", "blackhole", "unreachable", "prohibit", ...
+---@field nexthops? netns.NexthopSpec[] multipath: 1 to 32 next hops
+---@field family? netns.Family which family "default" means when nothing else says
+
+---@class netns.ExecOptions
+---@field env? table<string, string|false> merged over the caller's environment; false removes a variable
+---@field cwd? string working directory of the program
+---@field stdin? string fed to the program's standard input
+---@field timeout? number seconds, then the program is killed (result `nil, "signal", 9`)
+---@field stdout? "inherit"|"null" the program's standard output ("inherit" by default)
+---@field stderr? "inherit"|"null" the program's standard error ("inherit" by default)
+
+---@class netns.SpawnOptions
+---@field env? table<string, string|false> merged over the caller's environment; false removes a variable
+---@field cwd? string working directory of the program
+---@field stdin? "inherit"|"null" the program's standard input ("inherit" by default)
+---@field stdout? "inherit"|"null" the program's standard output ("inherit" by default)
+---@field stderr? "inherit"|"null" the program's standard error ("inherit" by default)
+
+---@class netns.PingOptions
+---@field count? integer echo requests per address, 1 to 100 (3 by default)
+---@field timeout? number seconds to wait for replies (2 by default)
+
+---@class netns.ShapeOptions
+---@field burst? integer bucket size in bytes (10 ms of traffic by default, at least 3200)
+---@field latency? number seconds a packet may wait in the queue at most (0.05 by default)
+
+---@class netns.TopologyOptions
+---@field prefix? string prefix of the pins /run/netns/<prefix><name> (no '/'; "" by default)
+
+---@class netns.HostOptions
+---@field forward? boolean turn IPv4 and IPv6 forwarding on
+---@field lo? boolean false leaves lo down (it is brought up by default)
+
+---@class netns.TopologyLinkOptions
+---@field addrs? { [1]: string?, [2]: string? } one CIDR per end; nil skips an end
+---@field names? { [1]: string?, [2]: string? } interface names (default <node>-eth<N>)
+---@field mtu? integer MTU of both ends
+---@field rate? string shape both ends to this rate ("10mbit")
+
+---@class netns.BuildLink: netns.TopologyLinkOptions
+---@field [1] string first node's name
+---@field [2] string second node's name
+
+---@class netns.BuildSpec
+---@field prefix? string as in netns.topology
+---@field hosts? table<string, netns.HostOptions|true> host name -> its options
+---@field switches? string[] switch names
+---@field links? netns.BuildLink[] links between hosts and switches, made in order
+---@field routes? table<string, netns.RouteSpec[]> host name -> routes added in it
+
+---------------------------------------------------------------------------
+-- Records
+
+---@class netns.Link
+---@field ifindex integer interface index
+---@field ifname string interface name
+---@field flags string[] "UP", "BROADCAST", "LOWER_UP", ...; "NO-CARRIER" first, "M-DOWN" last, as `ip` writes them
+---@field mtu integer MTU
+---@field qdisc? string root qdisc kind
+---@field operstate string "UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN", ...
+---@field txqlen integer transmit queue length
+---@field link_type string "ether", "loopback", "none", ...
+---@field address? string link-layer address
+---@field broadcast? string link-layer broadcast address
+---@field promiscuity integer promiscuous mode count
+---@field min_mtu integer smallest MTU the device takes
+---@field max_mtu integer largest MTU the device takes
+---@field ifalias? string interface alias
+---@field kind? string `linkinfo.info_kind`: "veth", "bridge", "vxlan", ...; nil when none
+---@field master? string|integer name of its master (its index when that is not visible)
+---@field link? string peer or lower device's name, in the same namespace
+---@field link_index? integer peer or lower device's index, when in another namespace or not visible
+---@field link_netnsid? integer nsid of the namespace the peer is in
+---@field ns netns.NS the namespace the link is in
+local Link = {}
+
+--- Brings the link up.  Raises.
+---@return netns.Link link the link re-read
+function Link:up() end
+
+--- Brings the link down.  Raises.
+---@return netns.Link link the link re-read
+function Link:down() end
+
+--- Changes the link as `ns:link_set` does.  Raises.
+---@param changes netns.LinkSetOptions
+---@return netns.Link link the link re-read (as seen in `changes.ns` when it moved)
+function Link:set(changes) end
+
+--- Adds an address to the link.  Raises.
+---@param cidr string "10.0.0.1/24", "fd00::1/64"
+---@param opts? netns.AddrOptions
+---@return netns.Link link the link re-read
+function Link:addr_add(cidr, opts) end
+
+--- Removes an address from the link.  Raises.
+---@param cidr string
+---@param opts? netns.AddrOptions
+---@return netns.Link link the link re-read
+function Link:addr_del(cidr, opts) end
+
+--- The link's addresses.  Raises.
+---@return netns.Addr[]
+function Link:addrs() end
+
+--- Moves the link into another namespace.  Raises.
+---@param ns2 netns.NS
+---@param opts? netns.LinkMoveOptions
+---@return netns.Link link the link as seen in `ns2`
+function Link:move(ns2, opts) end
+
+--- Deletes the link (a veth's peer goes with it).  Raises.
+function Link:delete() end
+
+---@class netns.Addr
+---@field ifindex integer interface index
+---@field ifname? string interface name
+---@field family netns.Family address family
+---@field local string the address
+---@field prefixlen integer prefix length
+---@field cidr string `local` and `prefixlen`: "10.0.0.1/24"
+---@field address? string peer address of a point-to-point link
+---@field broadcast? string IPv4 broadcast address
+---@field scope string "global", "site", "link", "host", "nowhere" or a number
+---@field label? string address label
+---@field valid_life_time? integer seconds (4294967295: forever)
+---@field preferred_life_time? integer seconds (4294967295: forever)
+---@field secondary? true a secondary address
+---@field home? true IPv6 home address
+---@field mngtmpaddr? true IPv6: manages temporary addresses
+---@field optimistic? true IPv6 optimistic DAD
+---@field dynamic? true not permanent
+---@field tentative? true IPv6 DAD not yet done
+---@field dadfailed? true IPv6 DAD failed
+---@field deprecated? true IPv6 preferred lifetime over
+---@field nodad? true added without DAD
+---@field noprefixroute? true added without a prefix route
+
+---@class netns.Nexthop
+---@field gateway? string next-hop address
+---@field dev? string outgoing interface
+---@field weight integer next-hop weight
+---@field flags string[] "onlink", "linkdown", "dead"
+
+---@class netns.Route
+---@field dst string "default", an address, or a CIDR
+---@field family netns.Family address family
+---@field gateway? string gateway address
+---@field dev? string outgoing interface
+---@field protocol string|integer "kernel", "boot", "static", ... or a number
+---@field scope string|integer "global", "link", "host", ... or a number
+---@field type string|integer "unicast", "local", "blackhole", ... or a number
+---@field table string|integer "main", "local", "default" or a number
+---@field prefsrc? string preferred source address
+---@field metric? integer route metric
+---@field flags string[] "onlink", "linkdown", "dead"
+---@field nexthops? netns.Nexthop[] next hops of a multipath route
+---@field pref? string IPv6 router preference: "low", "medium", "high"
+
+---@class netns.Neighbor
+---@field dst string the neighbour's IP address
+---@field dev? string interface name
+---@field lladdr? string its link-layer address
+---@field state string[] NUD states: "REACHABLE", "STALE", "PERMANENT", "NOARP", ..., "NONE"
+---@field router? true the neighbour is a router
+---@field proxy? true a proxy entry
+
+---------------------------------------------------------------------------
+-- Process handles
+
+--- A program started by `ns:spawn`; it dies with the process that spawned it,
+--- and a handle that is garbage collected kills and reaps it.  Works with `<close>`.
+---@class netns.Process
+---@field pid integer the program's process id
+local Process = {}
+
+--- Waits for the program to end.  Does not raise for a failed wait: returns `nil, message, errno`.
+---@param timeout? number seconds; when they run out, returns `nil, "timeout"` and the program runs on
+---@return true|nil ok true when it exited with status 0
+---@return "exit"|"signal"|"timeout"|string how how it ended, "timeout", or an error message
+---@return integer? code exit status, signal number, or errno
+function Process:wait(timeout) end
+
+--- Sends a signal.  Does not raise when the program has ended: returns `nil, message, errno`.
+---@param sig? integer|string a number, or "TERM" (default), "KILL", "INT", "HUP", "USR1", "USR2", "STOP", "CONT",
+---"QUIT", also with a "SIG" prefix
+---@return true|nil ok
+---@return string? message
+---@return integer? errno
+function Process:kill(sig) end
+
+--- Whether the program is still running (reaps it when it has ended).
+---@return boolean
+function Process:running() end
+
+--- Releases the handle: kills and reaps a program still running.
+function Process:close() end
+
+---------------------------------------------------------------------------
+-- Namespace handles
+
+--- A handle on a network namespace.  `ns1 == ns2` when both denote the same
+--- namespace; `tostring(ns)` is "netns red" or "netns <anonymous 4026532345>".
+--- Works with `<close>`.  Any call but `close` on a closed handle raises.
+---@class netns.NS
+---@field name string|nil its name under /run/netns, nil when anonymous
+---@field path string|nil the file it was opened from or is pinned at
+---@field id integer its inode number, as `stat -L` shows
+local NS = {}
+
+--- Releases the handle (idempotent).  Never deletes a named namespace.
+function NS:close() end
+
+--- Removes a named namespace (as `ip netns del`) and closes the handle; on an anonymous one it is `close`.  Raises.
+function NS:delete() end
+
+--- Binds the namespace under /run/netns/<name>, so that `ip netns exec` reaches it.  Raises.
+---@param name string
+---@return netns.NS self
+function NS:pin(name) end
+
+--- Removes the pin made by `pin`; the namespace lives on in the handle.  Raises.
+---@return netns.NS self
+function NS:unpin() end
+
+--- Calls `fn(...)` with the calling thread inside the namespace, then returns home (also when `fn` raises).
+--- Raises when the namespace cannot be entered, and what `fn` raises.
+---@param fn function
+---@param ... any arguments for `fn`
+---@return any ... what `fn` returns
+function NS:run(fn, ...) end
+
+--- The namespace's file descriptor (for `setns` by other code).  Raises on a closed handle.
+---@return integer fd
+function NS:fileno() end
+
+--- The id under which namespace `other` is known inside this one, as `ip netns list-id`;
+--- with `id`, assigns one first (as `ip netns set`).  Raises.
+---@param other netns.NS
+---@param id? integer|true an id to assign, or true for any free one
+---@return integer|nil nsid nil when it has none
+function NS:nsid(other, id) end
+
+--- Every link of the namespace, as `ip -j -d link show`.  Raises.
+---@return netns.Link[]
+function NS:links() end
+
+--- One link, or nil when there is no such link.  Raises on other failures.
+---@param dev netns.Dev
+---@return netns.Link|nil
+function NS:link(dev) end
+
+--- Creates a link (`ip link add`).  Raises.
+---@param spec netns.LinkAddOptions
+---@return netns.Link|true link the new link re-read when `spec.name` is given, else true
+function NS:link_add(spec) end
+
+--- Changes a link (`ip link set`).  Raises.
+---@param dev netns.Dev
+---@param changes netns.LinkSetOptions
+---@return true
+function NS:link_set(dev, changes) end
+
+--- Deletes a link (`ip link del`).  Raises.
+---@param dev netns.Dev
+---@param opts? netns.MissingOk
+---@return boolean deleted false when it was missing and `missing_ok` was given
+function NS:link_del(dev, opts) end
+
+--- Creates a veth pair; both are gone again if either end fails.  Raises.
+---@param name string the first end, in this namespace
+---@param peer string the peer end, here or in `opts.peer_ns`
+---@param opts? netns.VethOptions
+---@return netns.Link first
+---@return netns.Link peer
+function NS:veth(name, peer, opts) end
+
+--- Creates a bridge.  Raises.
+---@param name string
+---@param opts? netns.BridgeOptions
+---@return netns.Link
+function NS:bridge(name, opts) end
+
+--- The addresses of the namespace, or of one link (`ip -j addr show`).  Raises.
+---@param dev? netns.Dev
+---@return netns.Addr[]
+function NS:addrs(dev) end
+
+--- Adds an IPv4 or IPv6 address (`ip addr add`).  Raises.
+---@param dev netns.Dev
+---@param cidr string "10.0.0.1/24", "fd00::1/64"
+---@param opts? netns.AddrOptions
+---@return boolean added false when it existed and `exist_ok` was given
+function NS:addr_add(dev, cidr, opts) end
+
+--- Removes an address (`ip addr del`).  Raises.
+---@param dev netns.Dev
+---@param cidr string
+---@param opts? netns.AddrOptions
+---@return boolean removed false when it was missing and `missing_ok` was given
+function NS:addr_del(dev, cidr, opts) end
+
+--- The neighbour (ARP and NDP) entries (`ip -j neigh`).  Raises.
+---@param opts? netns.NeighListOptions
+---@return netns.Neighbor[]
+function NS:neighbors(opts) end
+
+--- Adds a neighbour entry, permanent unless `spec.state` says otherwise.  Raises.
+---@param spec netns.NeighSpec
+---@return boolean added false when it existed and `exist_ok` was given
+function NS:neigh_add(spec) end
+
+--- Adds or replaces a neighbour entry.  Raises.
+---@param spec netns.NeighSpec
+---@return true
+function NS:neigh_replace(spec) end
+
+--- Removes a neighbour entry.  Raises.
+---@param spec netns.NeighSpec `dst` and `dev` are enough
+---@return boolean removed false when it was missing and `missing_ok` was given
+function NS:neigh_del(spec) end
+
+--- The routes (`ip -j route`), of table "main" unless told.  Raises.
+---@param opts? netns.RouteListOptions
+---@return netns.Route[]
+function NS:routes(opts) end
+
+--- Adds a route (`ip route add`).  Raises.
+---@param spec netns.RouteSpec
+---@return boolean added false when it existed and `exist_ok` was given
+function NS:route_add(spec) end
+
+--- Adds or replaces a route (`ip route replace`).  Raises.
+---@param spec netns.RouteSpec
+---@return true
+function NS:route_replace(spec) end
+
+--- Removes a route (`ip route del`).  Raises.
+---@param spec netns.RouteSpec
+---@return boolean removed false when it was missing and `missing_ok` was given
+function NS:route_del(spec) end
+
+--- Runs a program inside the namespace and waits; returns what `os.execute` returns.
+--- Raises on bad arguments and when the program cannot be started; a failing program does not raise.
+---@param cmd netns.Cmd
+---@param opts? netns.ExecOptions
+---@return boolean|nil ok true when it exited with status 0
+---@return "exit"|"signal" how
+---@return integer code exit status or signal number
+function NS:exec(cmd, opts) end
+
+--- Runs a program like `exec` and returns its standard output.
+--- Raises when it cannot run or exits non-zero (with its stderr in the message).
+---@param cmd netns.Cmd
+---@param opts? netns.ExecOptions
+---@return string stdout
+function NS:output(cmd, opts) end
+
+--- `io.popen` inside the namespace: a Lua file whose `close` returns like `exec`.  Raises.
+---@param cmd netns.Cmd
+---@param mode? "r"|"w" "r" by default
+---@return file*
+function NS:popen(cmd, mode) end
+
+--- Starts a program in the background.  Raises.
+---@param cmd netns.Cmd
+---@param opts? netns.SpawnOptions
+---@return netns.Process
+function NS:spawn(cmd, opts) end
+
+--- Reads (`value` absent) or writes a sysctl of the namespace: `ns:sysctl("net.ipv4.ip_forward", 1)`.  Raises.
+---@param key string a "net." key
+---@param value? string|number|boolean true and false write "1" and "0"
+---@return string|true value the value read (without its newline), or true after a write
+---@overload fun(self: netns.NS, key: string): string
+---@overload fun(self: netns.NS, key: string, value: string|number|boolean): true
+function NS:sysctl(key, value) end
+
+--- ICMP echo from inside the namespace (no `ping` binary).  Raises.
+---@param addr string an IPv4 or IPv6 address
+---@param opts? netns.PingOptions
+---@return boolean replied
+---@return number? ms round-trip time in milliseconds when it replied
+---@overload fun(self: netns.NS, addrs: string[], opts?: netns.PingOptions): netns.PingResults
+function NS:ping(addr, opts) end
+
+--- Shapes what `dev` sends to `rate` with a token bucket (tbf) as root qdisc.  Raises.
+---@param dev netns.Dev
+---@param rate string "10mbit", "1.5gbit", "500kbps", or bits per second
+---@param opts? netns.ShapeOptions
+---@return true
+function NS:shape(dev, rate, opts) end
+
+---------------------------------------------------------------------------
+-- Topologies
+
+---@class netns.TopologyNode
+---@field name string node name
+---@field kind "host"|"switch"
+---@field ns netns.NS its namespace
+
+---@class netns.TopologyLink
+---@field a string first node's name
+---@field b string second node's name
+---@field names { [1]: string, [2]: string } interface names at a and b
+---@field addrs { [1]: string?, [2]: string? } CIDRs at a and b
+
+--- Hosts, switches and links that the topology owns and undoes, newest first, on `destroy`,
+--- on `<close>`, when a step fails and (in nslua) when the script ends.
+---@class netns.Topology
+---@field prefix string prefix of its pins under /run/netns
+local Topology = {}
+
+--- A host: an anonymous namespace with lo up, pinned at /run/netns/<prefix><name>.  Raises.
+---@param name string letters, digits, '_', '.', '-'
+---@param opts? netns.HostOptions
+---@return netns.NS
+function Topology:host(name, opts) end
+
+--- A switch: a bridge named like the switch, in a namespace of its own.  Raises.
+---@param name string
+---@return netns.NS
+function Topology:switch(name) end
+
+--- A veth between two nodes, both ends up.  Raises (and undoes the step).
+---@param a netns.Node a host or switch of this topology
+---@param b netns.Node
+---@param opts? netns.TopologyLinkOptions
+---@return netns.Link at_a
+---@return netns.Link at_b
+function Topology:link(a, b, opts) end
+
+--- ICMP echo from `host` to `addr`.  Raises.
+---@param host netns.Node
+---@param addr string
+---@param opts? netns.PingOptions
+---@return boolean replied
+---@return number? ms
+---@overload fun(self: netns.Topology, host: netns.Node, addrs: string[], opts?: netns.PingOptions): netns.PingResults
+function Topology:ping(host, addr, opts) end
+
+--- Every host pings every other host's global addresses.  Raises.
+---@param opts? netns.PingOptions
+---@return table<string, netns.PingResults> matrix source host -> address -> ms or false
+---@return string summary printable, ending "*** Results: N% dropped (R/S received)"
+function Topology:pingall(opts) end
+
+--- The hosts and switches, in the order they were made.
+---@return netns.TopologyNode[]
+function Topology:hosts() end
+
+--- The links, in the order they were made.
+---@return netns.TopologyLink[]
+function Topology:links() end
+
+--- Graphviz DOT of the topology.
+---@return string
+function Topology:dot() end
+
+--- Removes everything the topology made, newest first; harmless twice.  Raises when an undo failed.
+function Topology:destroy() end
+
+---------------------------------------------------------------------------
+-- The module
+
+--- Linux network namespaces.  `require "netns"`; in nslua also the global `netns`.
+---@class netns
+---@field _VERSION string "netns 0.1"
+local netns = {}
+
+--- A new named namespace bound at /run/netns/<name>, as `ip netns add`.  Raises.
+---@param name string
+---@param opts? netns.ExistOk with exist_ok, opens the namespace when it exists
+---@return netns.NS
+function netns.add(name, opts) end
+
+--- A new anonymous namespace: freed with every link in it once nothing holds it.  Raises.
+---@return netns.NS
+function netns.new() end
+
+--- An existing namespace: a name under /run/netns, or a path when the string has a '/'.  Raises.
+---@param name_or_path string
+---@return netns.NS
+function netns.open(name_or_path) end
+
+--- The namespace of process `pid`.  Raises.
+---@param pid integer
+---@return netns.NS
+function netns.pid(pid) end
+
+--- The calling thread's namespace.  Raises.
+---@return netns.NS
+function netns.current() end
+
+--- Sorted names under /run/netns, as `ip netns list`.  Raises.
+---@return string[]
+function netns.list() end
+
+--- Whether namespace `name` exists under /run/netns.  Raises on an invalid name.
+---@param name string
+---@return boolean
+function netns.exists(name) end
+
+--- Deletes a named namespace, as `ip netns del`.  Raises.
+---@param name string
+---@param opts? netns.MissingOk
+---@return boolean deleted false when it was missing and `missing_ok` was given
+function netns.delete(name, opts) end
+
+--- Removes the pins that killed runs left under /run/netns (never those of live runs or `ip netns add`).  Raises.
+---@param prefix? string only names starting with it ("" by default: all)
+---@return string[] removed
+function netns.cleanup(prefix) end
+
+--- A new, empty topology.  Raises on a bad prefix.
+---@param opts? netns.TopologyOptions
+---@return netns.Topology
+function netns.topology(opts) end
+
+--- A whole topology from one table, all or nothing: a failed step tears it down and raises.
+---@param spec netns.BuildSpec
+---@return netns.Topology
+function netns.build(spec) end
+
+--- Graphviz DOT of what exists in these namespaces, however it was made.  Raises.
+---@param list netns.NS[]
+---@return string
+function netns.graph(list) end
+
+--- Whether `v` is a namespace handle of this module.
+---@param v any
+---@return boolean
+function netns.is_ns(v) end
+
+return netns
