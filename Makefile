@@ -7,6 +7,7 @@ LUA_VERSION ?= 5.4
 BUSTED ?= busted
 LUACHECK ?= luacheck
 CPPCHECK ?= cppcheck
+LINT_LUA := $(wildcard lua scripts spec bench types)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -106,8 +107,8 @@ lint:
 	$(Q)command -v $(LUACHECK) >/dev/null || { echo "installing: lua-check"; \
 		export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends lua-check >/dev/null; }
-	$(say) LUACHECK "lua scripts spec bench types"
-	$(Q)$(LUACHECK) -q lua scripts spec bench types
+	$(say) LUACHECK "$(LINT_LUA)"
+	$(Q)$(LUACHECK) -q $(LINT_LUA)
 	$(say) CPPCHECK "core lua"
 	$(Q)$(CPPCHECK) --enable=warning,style,performance,portability --error-exitcode=1 \
 		--inline-suppr --suppress=toomanyconfigs -q --std=c11 \
