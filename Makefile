@@ -85,6 +85,10 @@ check: all
 demo: all
 	$(Q)spec/sandbox build/nslua scripts/demo.lua
 
+# This project against iproute2, pyroute2, Mininet and a C floor (bench/README.md).
+bench: all
+	$(Q)bench/run $(BENCH_ARGS)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMODDIR)/netns $(DESTDIR)$(LUA_LMODDIR)/netns
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(TYPESDIR)
@@ -117,4 +121,4 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: all check demo install uninstall lint clean
+.PHONY: all check demo bench install uninstall lint clean

@@ -27,8 +27,15 @@ struct nns_nl {
 	struct mnl_socket *sk;
 	unsigned int portid;
 	uint32_t seq;
-	char buf[32768];	/* the kernel sends dump parts of up to 32 KiB */
 };
+
+/*
+ * Where replies land before they are read: one per thread, not one per
+ * socket, since every call reads its replies to the end before returning
+ * and a thousand handles should not hold a thousand buffers.  The kernel
+ * sends dump parts of up to 32 KiB.
+ */
+static __thread char rx_buf[32768];
 
 static int set_flag(struct mnl_socket *sk, int option)
 {
@@ -115,7 +122,7 @@ static ssize_t recv_some(struct nns_nl *nl)
 	ssize_t n;
 
 	do
-		n = mnl_socket_recvfrom(nl->sk, nl->buf, sizeof(nl->buf));
+		n = mnl_socket_recvfrom(nl->sk, rx_buf, sizeof(rx_buf));
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -172,7 +179,7 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 		goto out;
 	for (;;) {
 		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
 
 		if (n < 0) {
 			ret = (int)n;
@@ -216,7 +223,7 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 	ret = send_all(nl, req, req->nlmsg_len);
 	while (ret == 0) {
 		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
 
 		if (n < 0)
 			return (int)n;
@@ -306,7 +313,7 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 
 	while (pending) {
 		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
 
 		if (n < 0)
 			return (int)n;
