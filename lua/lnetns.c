@@ -1033,6 +1033,13 @@ static int collect_name(const struct nns_link *l, void *data)
 	return 0;
 }
 
+/* Pushes a table ifindex -> name of the links of @h, for records that name devices. */
+int lns_push_ifnames(lua_State *L, LNs *h, struct nns_error *e)
+{
+	lua_newtable(L);
+	return nns_link_dump(&h->ns, collect_name, L, e);
+}
+
 static int ns_addrs(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
@@ -1042,10 +1049,9 @@ static int ns_addrs(lua_State *L)
 
 	if (!lua_isnoneornil(L, 2) && resolve_dev(L, h, 2, "address show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
-	lua_newtable(L);
-	acc.names = lua_gettop(L);
-	if (nns_link_dump(&h->ns, collect_name, L, &e) < 0)
+	if (lns_push_ifnames(L, h, &e) < 0)
 		return lns_fail(L, 1, &e);
+	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e) < 0)
 		return lns_fail(L, 1, &e);
@@ -1195,10 +1201,9 @@ static int ns_neighbors(lua_State *L)
 	if (t != LUA_TNIL && resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
-	lua_newtable(L);
-	acc.names = lua_gettop(L);
-	if (nns_link_dump(&h->ns, collect_name, L, &e) < 0)
+	if (lns_push_ifnames(L, h, &e) < 0)
 		return lns_fail(L, 1, &e);
+	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e) < 0)
 		return lns_fail(L, 1, &e);

@@ -209,15 +209,6 @@ static int collect_route(const struct nns_route *r, void *data)
 	return 0;
 }
 
-static int collect_name(const struct nns_link *l, void *data)
-{
-	lua_State *L = data;
-
-	lua_pushstring(L, l->ifname);
-	lua_rawseti(L, -2, l->ifindex);
-	return 0;
-}
-
 static int opt_family(lua_State *L, int arg)
 {
 	static const struct name families[] = {
@@ -255,10 +246,9 @@ static int ns_routes(lua_State *L)
 	family = opt_family(L, 2);
 	acc.table = opt_table(L, 2, true);
 	lua_settop(L, 2);
-	lua_newtable(L);
-	acc.names = lua_gettop(L);
-	if (nns_link_dump(&h->ns, collect_name, L, &e) < 0)
+	if (lns_push_ifnames(L, h, &e) < 0)
 		return lns_fail(L, 1, &e);
+	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_route_dump(&h->ns, family, collect_route, &acc, &e) < 0)
 		return lns_fail(L, 1, &e);

@@ -5,24 +5,9 @@
 local netns = require "netns"
 local H = require "helper"
 
--- This process's id, read by the process itself.
-local function self_pid()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("a"):match("^(%d+)")
-  f:close()
-  return pid
-end
 
--- Open descriptors of this process, once unreferenced files are collected.
--- The listing's own pipe is left out by name: both of its ends may still be
--- open here while the shell reads the directory.
-local function fds()
-  collectgarbage()
-  collectgarbage()
-  local out = H.sh(("me=$(readlink /proc/$$/fd/1); for f in /proc/%s/fd/*; do "
-    .. "t=$(readlink \"$f\") && [ \"$t\" != \"$me\" ] && echo \"$t\"; done"):format(self_pid()))
-  return select(2, out:gsub("\n", ""))
-end
+-- Open descriptors of this process.
+local fds = H.fd_count
 
 -- Names printed by `ip netns list`, sorted.
 local function ip_netns_list()
