@@ -103,14 +103,6 @@ static int addr_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* The address of @attr when it is one of @family's, else NULL. */
-static const void *inet_attr(const struct nlattr *attr, int family)
-{
-	if (!attr || mnl_attr_get_payload_len(attr) != nns_addr_bytes(family))
-		return NULL;
-	return mnl_attr_get_payload(attr);
-}
-
 static int addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
@@ -127,8 +119,8 @@ static int addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 	a->prefixlen = ifa->ifa_prefixlen;
 	a->scope = ifa->ifa_scope;
 	a->flags = tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
-	a->local = inet_attr(tb[IFA_LOCAL], a->family);
-	a->address = inet_attr(tb[IFA_ADDRESS], a->family);
+	a->local = nns_attr_inet(tb[IFA_LOCAL], a->family);
+	a->address = nns_attr_inet(tb[IFA_ADDRESS], a->family);
 	if (!a->local) {
 		/* IPv6 reports only IFA_ADDRESS; it is the local one. */
 		a->local = a->address;
@@ -136,7 +128,7 @@ static int addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 	} else if (a->address && !memcmp(a->local, a->address, nns_addr_bytes(a->family))) {
 		a->address = NULL;
 	}
-	a->broadcast = inet_attr(tb[IFA_BROADCAST], a->family);
+	a->broadcast = nns_attr_inet(tb[IFA_BROADCAST], a->family);
 	a->label = tb[IFA_LABEL] ? mnl_attr_get_str(tb[IFA_LABEL]) : NULL;
 	if (tb[IFA_CACHEINFO]) {
 		const struct ifa_cacheinfo *ci = mnl_attr_get_payload(tb[IFA_CACHEINFO]);

@@ -64,15 +64,14 @@ static int neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n)
 	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
 		return -EAFNOSUPPORT;
 	mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, tb);
-	if (!tb[NDA_DST] ||
-	    mnl_attr_get_payload_len(tb[NDA_DST]) != nns_addr_bytes(ndm->ndm_family))
+	if (!nns_attr_inet(tb[NDA_DST], ndm->ndm_family))
 		return -EBADMSG;
 	memset(n, 0, sizeof(*n));
 	n->family = ndm->ndm_family;
 	n->ifindex = ndm->ndm_ifindex;
 	n->state = ndm->ndm_state;
 	n->flags = ndm->ndm_flags;
-	n->dst = mnl_attr_get_payload(tb[NDA_DST]);
+	n->dst = nns_attr_inet(tb[NDA_DST], n->family);
 	if (tb[NDA_LLADDR]) {
 		n->lladdr = mnl_attr_get_payload(tb[NDA_LLADDR]);
 		n->lladdr_len = mnl_attr_get_payload_len(tb[NDA_LLADDR]);

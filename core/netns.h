@@ -237,6 +237,8 @@ struct nns_prefix {
 /* Parses "10.0.0.1/24", "fe80::1/64" (and without "/len" when @need_len is false). */
 int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why);
 size_t nns_addr_bytes(int family);
+/* The address in netlink attribute @attr when it is one of @family's, else NULL. */
+const void *nns_attr_inet(const struct nlattr *attr, int family);
 
 struct nns_addr {
 	int family, ifindex;

@@ -28,13 +28,6 @@ static int route_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static const void *inet_or_null(const struct nlattr *attr, int family)
-{
-	if (!attr || mnl_attr_get_payload_len(attr) != nns_addr_bytes(family))
-		return NULL;
-	return mnl_attr_get_payload(attr);
-}
-
 /* Reads the next hops of RTA_MULTIPATH into @r (at most NNS_MAX_NEXTHOPS). */
 static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 {
@@ -55,7 +48,7 @@ static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 		     attr->nla_len >= sizeof(*attr);
 		     attr = (const struct nlattr *)((const char *)attr + NLA_ALIGN(attr->nla_len)))
 			if (mnl_attr_get_type(attr) == RTA_GATEWAY)
-				out->gateway = inet_or_null(attr, r->family);
+				out->gateway = nns_attr_inet(attr, r->family);
 		left -= NLA_ALIGN(nh->rtnh_len);
 		nh = RTNH_NEXT(nh);
 	}
@@ -79,9 +72,9 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->scope = rtm->rtm_scope;
 	r->type = rtm->rtm_type;
 	r->flags = rtm->rtm_flags;
-	r->dst = inet_or_null(tb[RTA_DST], r->family);
-	r->gateway = inet_or_null(tb[RTA_GATEWAY], r->family);
-	r->prefsrc = inet_or_null(tb[RTA_PREFSRC], r->family);
+	r->dst = nns_attr_inet(tb[RTA_DST], r->family);
+	r->gateway = nns_attr_inet(tb[RTA_GATEWAY], r->family);
+	r->prefsrc = nns_attr_inet(tb[RTA_PREFSRC], r->family);
 	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	r->has_metric = tb[RTA_PRIORITY] != NULL;
 	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;

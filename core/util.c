@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+
 #include "netns.h"
 
 void nns_error_set(struct nns_error *e, int code, const char *fmt, ...)
@@ -97,4 +99,11 @@ int nns_parse_lladdr(const char *s, uint8_t *out, size_t size)
 			return -EINVAL;
 	}
 	return n ? (int)n : -EINVAL;
+}
+
+const void *nns_attr_inet(const struct nlattr *attr, int family)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != nns_addr_bytes(family))
+		return NULL;
+	return mnl_attr_get_payload(attr);
 }
