@@ -189,7 +189,7 @@ describe("nslua and topologies", function()
 
   it("--keep leaves them, says how to remove them, --graph draws them", function()
     local dot = os.tmpname()
-    finally(function() os.remove(dot); H.sh("ip netns del k-a; ip netns del k-sw") end)
+    finally(function() os.remove(dot); H.sh("ip netns del k-a 2>/dev/null; ip netns del k-sw 2>/dev/null") end)
     local out, ok = run("--keep --graph " .. dot ..
       " -e 'local t = netns.topology{prefix=\"k-\"}; t:link(t:host \"a\", t:switch \"sw\")'")
     assert.is_true(ok)
@@ -238,12 +238,13 @@ describe("nslua and topologies", function()
     -- (python's pty copes with a closed stdin, where `script` may not)
     local function on_tty(args)
       return (H.sh("python3 -c 'import pty, sys; pty.spawn(sys.argv[1:])' sh -c " ..
-        H.quote(nslua .. " " .. args) .. " </dev/null"))
+        H.quote("NETNS_PROGRESS_AFTER=0 " .. nslua .. " " .. args) .. " </dev/null"))
     end
     local tty = on_tty(script)
     assert.truthy(tty:find("\rbuilding pg%-: %d+ of 801 steps"), tty:sub(1, 200))
     assert.truthy(tty:find("\r\27[K", 1, true))
     assert.are.equal("", run(script))
+    assert.are.equal("", H.sh("NETNS_PROGRESS_AFTER=0 " .. nslua .. " " .. script .. " 2>&1"))
     assert.are.equal("", on_tty("--quiet " .. script))
     assert.are.same({}, netns_list())
   end)

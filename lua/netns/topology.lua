@@ -324,16 +324,18 @@ function M.new(opts)
   return t
 end
 
--- A one-line progress report on a terminal, once a build has taken a second.
+-- A one-line progress report on a terminal, once a build has taken a
+-- second (or NETNS_PROGRESS_AFTER seconds): quick builds stay silent.
 local function progress(prefix, total)
   local host = package.loaded["netns.host"] or {}
   if host.quiet or not core.isatty(2) then return function() end end
+  local after = math.tointeger(tonumber(os.getenv("NETNS_PROGRESS_AFTER"))) or 1
   local start, shown, done = os.time(), false, 0
   return function(finished)
     done = done + 1
     if finished then
       if shown then io.stderr:write("\r\27[K") end
-    elseif os.time() - start >= 1 then
+    elseif os.time() - start >= after then
       shown = true
       io.stderr:write(("\rbuilding %s: %d of %d steps"):format(prefix, done, total))
     end
