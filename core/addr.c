@@ -103,7 +103,7 @@ static int addr_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
+int nns_addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
@@ -164,7 +164,7 @@ int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, vo
 		goto out;
 	}
 	nns_msgs_foreach(&msgs, nlh) {
-		if (addr_parse(nlh, &a) < 0 || (ifindex && a.ifindex != ifindex))
+		if (nns_addr_parse(nlh, &a) < 0 || (ifindex && a.ifindex != ifindex))
 			continue;
 		ret = cb(&a, data);
 		if (ret < 0)

@@ -54,7 +54,7 @@ static int neigh_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n)
+int nns_neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n)
 {
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[NDA_MAX + 1] = { 0 };
@@ -104,7 +104,7 @@ int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, 
 		goto out;
 	}
 	nns_msgs_foreach(&msgs, nlh) {
-		if (neigh_parse(nlh, &n) < 0 || (ifindex && n.ifindex != ifindex))
+		if (nns_neigh_parse(nlh, &n) < 0 || (ifindex && n.ifindex != ifindex))
 			continue;
 		ret = cb(&n, data);
 		if (ret < 0)

@@ -250,6 +250,8 @@ struct nns_addr {
 	bool has_cacheinfo;
 };
 typedef int (*nns_addr_cb)(const struct nns_addr *a, void *data);
+/* Parses one RTM_NEWADDR or RTM_DELADDR message. */
+int nns_addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a);
 
 struct nns_addr_spec {
 	int ifindex;
@@ -332,6 +334,8 @@ struct nns_neigh {
 	size_t lladdr_len;
 };
 typedef int (*nns_neigh_cb)(const struct nns_neigh *n, void *data);
+/* Parses one RTM_NEWNEIGH or RTM_DELNEIGH message. */
+int nns_neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n);
 int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, void *data,
 		   struct nns_error *e);
 struct nns_neigh_spec {
