@@ -108,7 +108,8 @@ int nns_addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
+	if ((nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR) ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
 		return -EBADMSG;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return -EAFNOSUPPORT;

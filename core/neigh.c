@@ -59,7 +59,8 @@ int nns_neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n)
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[NDA_MAX + 1] = { 0 };
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ndm)))
+	if ((nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH) ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ndm)))
 		return -EBADMSG;
 	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
 		return -EAFNOSUPPORT;

@@ -165,7 +165,7 @@ struct nns_link {
 
 typedef int (*nns_link_cb)(const struct nns_link *l, void *data);
 
-/* Parses one RTM_NEWLINK message. */
+/* Parses one RTM_NEWLINK or RTM_DELLINK message. */
 int nns_link_parse(const struct nlmsghdr *nlh, struct nns_link *l);
 int nns_link_dump(struct nns_ns *ns, nns_link_cb cb, void *data, struct nns_error *e);
 /* By name (@ifname) or index (@ifindex > 0); -ENODEV when missing. */
@@ -295,6 +295,7 @@ struct nns_route {
 	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];
 };
 typedef int (*nns_route_cb)(const struct nns_route *r, void *data);
+/* Parses one RTM_NEWROUTE or RTM_DELROUTE message. */
 int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r);
 int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data,
 		   struct nns_error *e);

@@ -59,7 +59,8 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+	if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
 		return -EBADMSG;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return -EAFNOSUPPORT;
