@@ -45,7 +45,8 @@ static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 		out->flags = nh->rtnh_flags;
 		for (attr = (const struct nlattr *)RTNH_DATA(nh);
 		     (const char *)attr + sizeof(*attr) <= (const char *)nh + nh->rtnh_len &&
-		     attr->nla_len >= sizeof(*attr);
+		     attr->nla_len >= sizeof(*attr) &&
+		     (const char *)attr + attr->nla_len <= (const char *)nh + nh->rtnh_len;
 		     attr = (const struct nlattr *)((const char *)attr + NLA_ALIGN(attr->nla_len)))
 			if (mnl_attr_get_type(attr) == RTA_GATEWAY)
 				out->gateway = nns_attr_inet(attr, r->family);
