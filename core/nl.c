@@ -109,8 +109,12 @@ static int parse_error(const struct nlmsghdr *nlh, struct nns_error *e)
 		e->ext[0] = '\0';
 	if (err->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
 		/* Without NLM_F_CAPPED the request itself sits before the TLVs. */
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+			/* An echo shorter than a header leaves no place to start. */
+			if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
+				return err->error;
 			off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		}
 		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
 			mnl_attr_parse(nlh, (unsigned)off, extack_attr, e);
 	}
@@ -125,6 +129,24 @@ static ssize_t recv_some(struct nns_nl *nl)
 		n = mnl_socket_recvfrom(nl->sk, rx_buf, sizeof(rx_buf));
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
+}
+
+/*
+ * Whether @left bytes at @nlh start with a whole message.  libmnl's
+ * mnl_nlmsg_ok compares lengths as int, so it takes an nlmsg_len of 2 GiB
+ * or more for a short one; and mnl_nlmsg_next needs an int counter.
+ */
+static bool msg_ok(const struct nlmsghdr *nlh, size_t left)
+{
+	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= left;
+}
+
+static struct nlmsghdr *msg_next(struct nlmsghdr *nlh, size_t *left)
+{
+	size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	*left = step < *left ? *left - step : 0;
+	return (struct nlmsghdr *)((char *)nlh + step);
 }
 
 static int send_all(struct nns_nl *nl, const void *buf, size_t len)
@@ -161,7 +183,9 @@ static int msgs_append(struct nns_msgs *m, const struct nlmsghdr *nlh)
 		m->buf = buf;
 		m->cap = cap;
 	}
+	/* The padding too is defined: a decoder may look up to the aligned end. */
 	memcpy(m->buf + m->len, nlh, nlh->nlmsg_len);
+	memset(m->buf + m->len + nlh->nlmsg_len, 0, need - nlh->nlmsg_len);
 	m->len += need;
 	return 0;
 }
@@ -180,12 +204,13 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 	for (;;) {
 		ssize_t n = recv_some(nl);
 		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
+		size_t left;
 
 		if (n < 0) {
 			ret = (int)n;
 			goto out;
 		}
-		for (; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
 			if (!ours(nl, nlh, seq, seq))
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -224,10 +249,11 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 	while (ret == 0) {
 		ssize_t n = recv_some(nl);
 		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
+		size_t left;
 
 		if (n < 0)
 			return (int)n;
-		for (; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
 			if (!ours(nl, nlh, seq, seq))
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -314,10 +340,11 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 	while (pending) {
 		ssize_t n = recv_some(nl);
 		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
+		size_t left;
 
 		if (n < 0)
 			return (int)n;
-		for (; mnl_nlmsg_ok(nlh, (int)n); nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
+		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
 			struct nns_error scratch;
 			int err;
 
