@@ -52,9 +52,10 @@ struct nns_msgs {
 	size_t len, cap;
 };
 void nns_msgs_free(struct nns_msgs *m);
+/* (An empty result may have no buffer at all: no arithmetic on NULL.) */
 #define nns_msgs_foreach(m, nlh) \
 	for (nlh = (struct nlmsghdr *)(m)->buf; \
-	     (char *)nlh < (m)->buf + (m)->len; \
+	     nlh && (char *)nlh < (m)->buf + (m)->len; \
 	     nlh = (struct nlmsghdr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len)))
 
 /*
