@@ -39,7 +39,8 @@ say := @printf '  %-7s %s\n'
 endif
 
 CORE_SRC := $(wildcard core/*.c)
-BIND_SRC := lua/lnetns.c lua/lproc.c lua/lroute.c lua/lping.c lua/lshape.c lua/lerror.c
+BIND_SRC := lua/lnetns.c lua/lproc.c lua/lroute.c lua/lrule.c lua/lmonitor.c lua/lping.c \
+	lua/lshape.c lua/lerror.c
 LUA_SRC := $(wildcard lua/netns/*.lua)
 HEADERS := core/netns.h lua/lnetns.h
 OBJ := $(patsubst %.c,build/obj/%.o,$(CORE_SRC) $(BIND_SRC))
@@ -82,6 +83,96 @@ build/nslua: build/obj/nslua.o build/obj/embed.o $(OBJ)
 check: all
 	$(Q)spec/sandbox $(BUSTED) --lua=build/nslua -o spec/summary.lua spec
 
+# ---- reliability (spec/README.md) ------------------------------------------
+# check-asan: the suite with nslua and the core built with ASan and UBSan in
+# build/asan; any report, in nslua or in a child it started, fails the run.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(CORE_SRC) $(BIND_SRC))
+ASAN_REPORTS := $(CURDIR)/build/asan/reports
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(ASAN_REPORTS)/asan \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(ASAN_REPORTS)/ubsan
+
+build/asan/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(say) CC-ASAN $<
+	$(Q)$(CC) $(CPPFLAGS) $(NSLUA_CPPFLAGS) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+build/asan/nslua: build/asan/obj/lua/nslua.o build/asan/obj/build/embed.o $(ASAN_OBJ)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) $(NSLUA_LIBS) -lm -ldl
+
+check-asan: all build/asan/nslua build/asan/decode_test
+	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
+	$(Q)$(ASAN_ENV) build/asan/decode_test
+	$(Q)$(ASAN_ENV) NSLUA=$(CURDIR)/build/asan/nslua \
+		spec/sandbox $(BUSTED) --lua=build/asan/nslua -o spec/summary.lua spec $(SPEC_ARGS)
+	$(Q)if [ -n "$$(ls $(ASAN_REPORTS))" ]; then cat $(ASAN_REPORTS)/*; \
+		echo "check-asan: sanitizer reports in $(ASAN_REPORTS)"; exit 1; fi
+	@echo "check-asan: no sanitizer reports"
+
+# Truncated, empty and over-long messages and attributes against the decoders.
+DECODE_TEST_SRC := fuzz/decode_test.c fuzz/fake_nl.c fuzz/records.c
+FAKE_NL_LDFLAGS := -Wl,--wrap=mnl_socket_open2,--wrap=mnl_socket_close,--wrap=mnl_socket_setsockopt \
+	-Wl,--wrap=mnl_socket_bind,--wrap=mnl_socket_get_portid,--wrap=mnl_socket_get_fd \
+	-Wl,--wrap=mnl_socket_sendto,--wrap=mnl_socket_recvfrom,--wrap=time
+
+build/asan/decode_test: $(patsubst %.c,build/asan/obj/%.o,$(CORE_SRC) $(DECODE_TEST_SRC))
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) $^ -o $@ $(FAKE_NL_LDFLAGS) $(MNL_LIBS)
+
+# check-valgrind: a subset of the suite (the specs that drive the core in
+# process) under memcheck; children nslua starts run without it.
+VALGRIND ?= valgrind
+VALGRIND_SPECS ?= spec/ns_spec.lua spec/link_spec.lua spec/addr_spec.lua spec/route_spec.lua \
+	spec/neigh_spec.lua spec/leak_spec.lua
+VALGRIND_CMD := $(VALGRIND) -q --leak-check=full --errors-for-leak-kinds=definite \
+	--show-leak-kinds=definite --error-exitcode=99 --suppressions=$(CURDIR)/spec/valgrind.supp
+
+check-valgrind: all
+	$(Q)spec/sandbox $(BUSTED) --lua="$(VALGRIND_CMD) build/nslua" -o spec/summary.lua \
+		$(VALGRIND_SPECS)
+
+# fuzz: libFuzzer targets (clang) for the reply decoders, the engine's acks
+# and the text parsers, each run FUZZ_TIME seconds from fuzz/corpus/NAME.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 20
+FUZZ_TARGETS := link addr route neigh ack prefix lladdr names
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(ASAN_FLAGS)
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(CORE_SRC) fuzz/fake_nl.c fuzz/records.c)
+
+build/fuzz/obj/%.o: %.c $(HEADERS) $(wildcard fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(say) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	$(say) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(FAKE_NL_LDFLAGS) $(MNL_LIBS)
+
+build/fuzz/capture: fuzz/capture.c
+	@mkdir -p $(dir $@)
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(MNL_LIBS)
+
+# The objects of the targets themselves are kept between builds.
+.PRECIOUS: build/fuzz/obj/fuzz/%.o
+
+# The targets run in the sandbox too, though their socket is a fake one.
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%) build/asan/decode_test
+	$(Q)build/asan/decode_test
+	$(Q)for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus/$$t; \
+		echo "  FUZZ    $$t ($(FUZZ_TIME) s)"; \
+		spec/sandbox build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/ build/fuzz/corpus/$$t fuzz/corpus/$$t \
+			2>build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+		grep -h "stat::number_of_executed_units" build/fuzz/$$t.log; done
+
+# New seeds from a live sandbox: veth, bridge, vxlan, addresses, routes, neighbours.
+fuzz-seeds: all build/fuzz/capture
+	$(Q)spec/sandbox build/nslua fuzz/capture.lua build/fuzz/capture fuzz/corpus
+
+check-hard: check-asan fuzz check-valgrind
+
 demo: all
 	$(Q)spec/sandbox build/nslua scripts/demo.lua
 
@@ -121,4 +212,4 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: all check demo bench install uninstall lint clean
+.PHONY: all check check-asan check-valgrind check-hard fuzz fuzz-seeds demo bench install uninstall lint clean

@@ -325,6 +325,82 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s,
 		     const char *label, struct nns_error *e);
 
+/* ---- policy rules (rule.c) ------------------------------------------- */
+
+struct nns_rule {
+	int family;
+	uint8_t src_len, dst_len, tos, action, protocol, ipproto;
+	bool invert;
+	uint32_t table, priority;
+	const void *src, *dst;		/* NULL: all */
+	const char *iif, *oif;
+	bool has_fwmark;
+	uint32_t fwmark, fwmask;
+	uint32_t goto_priority;
+	bool has_suppress_prefixlen;
+	uint32_t suppress_prefixlen;
+	bool has_uidrange;
+	uint32_t uidrange[2];
+	uint16_t sport[2], dport[2];	/* start 0: any */
+};
+typedef int (*nns_rule_cb)(const struct nns_rule *r, void *data);
+/* Parses one RTM_NEWRULE or RTM_DELRULE message. */
+int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r);
+int nns_rule_dump(struct nns_ns *ns, int family, nns_rule_cb cb, void *data,
+		  struct nns_error *e);
+
+/* What rule add/del send: a selector and an action (FR_ACT_*). */
+struct nns_rule_spec {
+	int family;
+	struct nns_prefix src, dst;	/* len -1: all */
+	uint8_t action, tos, ipproto;
+	bool invert;
+	uint32_t table;			/* 0: none */
+	bool has_priority;
+	uint32_t priority;
+	const char *iif, *oif;
+	bool has_fwmark;
+	uint32_t fwmark, fwmask;
+	uint32_t goto_priority;
+	bool has_suppress_prefixlen;
+	uint32_t suppress_prefixlen;
+	uint16_t sport[2], dport[2];
+};
+int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
+		 const struct nns_rule_spec *s);
+int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s,
+		    const char *label, struct nns_error *e);
+
+/* ---- events (monitor.c) ---------------------------------------------- */
+
+enum {
+	NNS_EV_LINK = 1 << 0,
+	NNS_EV_ADDR = 1 << 1,
+	NNS_EV_ROUTE = 1 << 2,
+	NNS_EV_NEIGH = 1 << 3,
+	NNS_EV_RULE = 1 << 4,
+};
+
+/*
+ * A non-blocking socket opened inside @ns that receives the kernel's
+ * notifications of the NNS_EV_* @kinds; @rcvbuf > 0 sets its receive
+ * buffer (a small one loses events sooner).
+ */
+int nns_monitor_open(const struct nns_ns *ns, unsigned kinds, int rcvbuf, int *fd,
+		     struct nns_error *e);
+typedef int (*nns_event_cb)(const struct nlmsghdr *nlh, void *data);
+/*
+ * Hands each notification of one queued datagram to @cb.  Returns how many
+ * there were, 0 when nothing is queued, -ENOBUFS when the kernel dropped
+ * some (the socket stays usable; state must be read again).
+ */
+int nns_monitor_read(int fd, nns_event_cb cb, void *data);
+/*
+ * Waits until one of @fds[0..n) is readable or @timeout_ms (-1: forever)
+ * passes; returns its index, -ETIMEDOUT, or -errno (-EINTR on a signal).
+ */
+int nns_wait_readable(const int *fds, size_t n, int timeout_ms);
+
 /* ---- neighbours (neigh.c) --------------------------------------------- */
 
 struct nns_neigh {

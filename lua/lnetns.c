@@ -613,7 +613,7 @@ static void push_link_flags(lua_State *L, unsigned flags)
 }
 
 /* A link record with ip -j -d names; "master"/"link" hold indexes until resolved. */
-static void push_link(lua_State *L, const struct nns_link *l)
+void lns_push_link(lua_State *L, const struct nns_link *l)
 {
 	lua_createtable(L, 0, 20);
 	set_int(L, "ifindex", l->ifindex);
@@ -673,7 +673,7 @@ static int collect_link(const struct nns_link *l, void *data)
 	struct link_acc *acc = data;
 	lua_State *L = acc->L;
 
-	push_link(L, l);
+	lns_push_link(L, l);
 	lua_rawseti(L, -4, ++acc->n);
 	lua_pushstring(L, l->ifname);
 	lua_rawseti(L, -3, l->ifindex);
@@ -803,7 +803,7 @@ static int ns_link(lua_State *L)
 		nns_msgs_free(&msg);
 		return lns_fail(L, 1, &e);
 	}
-	push_link(L, &l);
+	lns_push_link(L, &l);
 	nns_msgs_free(&msg);
 	if (l.master) {
 		push_ifname(L, h, l.master, NULL);
@@ -979,7 +979,7 @@ struct addr_acc {
 	lua_Integer n;
 };
 
-static void push_addr(lua_State *L, const struct nns_addr *a, int names)
+void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 {
 	char scope[8], buf[INET6_ADDRSTRLEN];
 
@@ -1019,7 +1019,7 @@ static int collect_addr(const struct nns_addr *a, void *data)
 {
 	struct addr_acc *acc = data;
 
-	push_addr(acc->L, a, acc->names);
+	lns_push_addr(acc->L, a, acc->names);
 	lua_rawseti(acc->L, -2, ++acc->n);
 	return 0;
 }
@@ -1145,7 +1145,7 @@ static int ns_addr_del(lua_State *L)
 
 /* ---- neighbours --------------------------------------------------------- */
 
-static void push_neigh(lua_State *L, const struct nns_neigh *n, int names)
+void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names)
 {
 	const char *states[10];
 	size_t i, count;
@@ -1172,7 +1172,7 @@ static int collect_neigh(const struct nns_neigh *n, void *data)
 {
 	struct addr_acc *acc = data;
 
-	push_neigh(acc->L, n, acc->names);
+	lns_push_neigh(acc->L, n, acc->names);
 	lua_rawseti(acc->L, -2, ++acc->n);
 	return 0;
 }
@@ -1330,6 +1330,8 @@ static void create_handle_meta(lua_State *L)
 	luaL_setfuncs(L, lns_route_methods, 0);
 	luaL_setfuncs(L, lns_ping_methods, 0);
 	luaL_setfuncs(L, lns_shape_methods, 0);
+	luaL_setfuncs(L, lns_rule_methods, 0);
+	luaL_setfuncs(L, lns_monitor_methods, 0);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 }
@@ -1337,7 +1339,9 @@ static void create_handle_meta(lua_State *L)
 LUA_CORE_API int luaopen_netns_core(lua_State *L)
 {
 	luaL_newlib(L, functions);
+	luaL_setfuncs(L, lns_monitor_functions, 0);
 	create_handle_meta(L);
 	lns_open_proc(L);
+	lns_open_monitor(L);
 	return 1;
 }

@@ -23,6 +23,26 @@ const char *lns_label(lua_State *L, int idx, char *buf, size_t size);
 int lns_fail(lua_State *L, int idx, const struct nns_error *e);
 /* Pushes a table ifindex -> name of the links of @h; <0 and @e on failure. */
 int lns_push_ifnames(lua_State *L, LNs *h, struct nns_error *e);
+/*
+ * Records as the list methods return them; @names is the stack index of
+ * a table ifindex -> name used to name devices.
+ */
+void lns_push_link(lua_State *L, const struct nns_link *l);
+void lns_push_addr(lua_State *L, const struct nns_addr *a, int names);
+void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names);
+void lns_push_route(lua_State *L, const struct nns_route *r, int names);
+void lns_push_rule(lua_State *L, const struct nns_rule *r);
+/* Numbers with names, such as routing tables; a NULL name ends a list. */
+struct lns_name {
+	int value;
+	const char *name;
+};
+extern const struct lns_name lns_route_tables[];
+/* Pushes the name of @value, or the number when it has none. */
+void lns_push_name(lua_State *L, const struct lns_name *names, int value);
+/* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
+int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
+		  int max, int dflt);
 /* Raises "unknown option 'x'" for any key of the table at @arg not in @known. */
 void lns_check_options(lua_State *L, int arg, const char *const known[]);
 
@@ -64,5 +84,9 @@ extern const luaL_Reg lns_proc_methods[];
 extern const luaL_Reg lns_route_methods[];
 extern const luaL_Reg lns_ping_methods[];
 extern const luaL_Reg lns_shape_methods[];
+extern const luaL_Reg lns_rule_methods[];
+extern const luaL_Reg lns_monitor_methods[];
+extern const luaL_Reg lns_monitor_functions[];
+void lns_open_monitor(lua_State *L);
 
 #endif

@@ -10,12 +10,7 @@
 
 #include "lnetns.h"
 
-struct name {
-	int value;
-	const char *name;
-};
-
-static const struct name protocols[] = {
+static const struct lns_name protocols[] = {
 	{ RTPROT_UNSPEC, "unspec" }, { RTPROT_REDIRECT, "redirect" }, { RTPROT_KERNEL, "kernel" },
 	{ RTPROT_BOOT, "boot" }, { RTPROT_STATIC, "static" }, { RTPROT_RA, "ra" },
 	{ 8, "gated" }, { RTPROT_MRT, "mrt" }, { RTPROT_ZEBRA, "zebra" }, { RTPROT_BIRD, "bird" },
@@ -25,25 +20,25 @@ static const struct name protocols[] = {
 	{ RTPROT_OSPF, "ospf" }, { RTPROT_RIP, "rip" }, { RTPROT_EIGRP, "eigrp" }, { 0, NULL },
 };
 
-static const struct name types[] = {
+static const struct lns_name types[] = {
 	{ RTN_UNICAST, "unicast" }, { RTN_LOCAL, "local" }, { RTN_BROADCAST, "broadcast" },
 	{ RTN_ANYCAST, "anycast" }, { RTN_MULTICAST, "multicast" },
 	{ RTN_BLACKHOLE, "blackhole" }, { RTN_UNREACHABLE, "unreachable" },
 	{ RTN_PROHIBIT, "prohibit" }, { RTN_THROW, "throw" }, { RTN_NAT, "nat" }, { 0, NULL },
 };
 
-static const struct name scopes[] = {
+static const struct lns_name scopes[] = {
 	{ RT_SCOPE_UNIVERSE, "global" }, { RT_SCOPE_SITE, "site" }, { RT_SCOPE_LINK, "link" },
 	{ RT_SCOPE_HOST, "host" }, { RT_SCOPE_NOWHERE, "nowhere" }, { 0, NULL },
 };
 
-static const struct name tables[] = {
+const struct lns_name lns_route_tables[] = {
 	{ RT_TABLE_MAIN, "main" }, { RT_TABLE_LOCAL, "local" }, { RT_TABLE_DEFAULT, "default" },
 	{ 0, NULL },
 };
 
 /* Pushes the name of @value, or the number when it has none. */
-static void push_name(lua_State *L, const struct name *names, int value)
+void lns_push_name(lua_State *L, const struct lns_name *names, int value)
 {
 	for (; names->name; names++)
 		if (names->value == value) {
@@ -54,8 +49,8 @@ static void push_name(lua_State *L, const struct name *names, int value)
 }
 
 /* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
-static int opt_named(lua_State *L, int arg, const char *key, const struct name *names,
-		     int max, int dflt)
+int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
+		  int max, int dflt)
 {
 	int t = lua_getfield(L, arg, key), value = dflt;
 
@@ -153,7 +148,7 @@ static void push_nexthops(lua_State *L, const struct nns_route *r, int names)
 	}
 }
 
-static void push_route(lua_State *L, const struct nns_route *r, int names)
+void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 {
 	lua_createtable(L, 0, 12);
 	push_dst(L, r);
@@ -162,13 +157,13 @@ static void push_route(lua_State *L, const struct nns_route *r, int names)
 	lua_setfield(L, -2, "family");
 	set_addr(L, "gateway", r->family, r->gateway);
 	set_dev(L, names, r->ifindex);
-	push_name(L, protocols, r->protocol);
+	lns_push_name(L, protocols, r->protocol);
 	lua_setfield(L, -2, "protocol");
-	push_name(L, scopes, r->scope);
+	lns_push_name(L, scopes, r->scope);
 	lua_setfield(L, -2, "scope");
-	push_name(L, types, r->type);
+	lns_push_name(L, types, r->type);
 	lua_setfield(L, -2, "type");
-	push_name(L, tables, (int)r->table);
+	lns_push_name(L, lns_route_tables, (int)r->table);
 	lua_setfield(L, -2, "table");
 	set_addr(L, "prefsrc", r->family, r->prefsrc);
 	if (r->has_metric) {
@@ -204,18 +199,18 @@ static int collect_route(const struct nns_route *r, void *data)
 	if ((acc->table >= 0 && r->table != (uint32_t)acc->table) ||
 	    (r->flags & RTM_F_CLONED))
 		return 0;
-	push_route(acc->L, r, acc->names);
+	lns_push_route(acc->L, r, acc->names);
 	lua_rawseti(acc->L, -2, ++acc->n);
 	return 0;
 }
 
 static int opt_family(lua_State *L, int arg)
 {
-	static const struct name families[] = {
+	static const struct lns_name families[] = {
 		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { AF_UNSPEC, "all" }, { 0, NULL },
 	};
 
-	return opt_named(L, arg, "family", families, 0, AF_UNSPEC);
+	return lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
 }
 
 static long opt_table(lua_State *L, int arg, bool listing)
@@ -227,7 +222,7 @@ static long opt_table(lua_State *L, int arg, bool listing)
 	}
 	if (listing)
 		lua_pop(L, 1);
-	return opt_named(L, arg, "table", tables, INT_MAX, RT_TABLE_MAIN);
+	return lns_opt_named(L, arg, "table", lns_route_tables, INT_MAX, RT_TABLE_MAIN);
 }
 
 static int ns_routes(lua_State *L)
@@ -348,11 +343,11 @@ static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *
 /* The destination: a CIDR, an address, or "default" (of @family, inet by default). */
 static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 {
-	static const struct name families[] = {
+	static const struct lns_name families[] = {
 		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { 0, NULL },
 	};
 	const char *dst;
-	int family = opt_named(L, arg, "family", families, 0, 0);
+	int family = lns_opt_named(L, arg, "family", families, 0, 0);
 
 	lua_getfield(L, arg, "dst");
 	dst = lua_tostring(L, -1);
@@ -410,7 +405,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
 	s->onlink = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
-	s->type = (uint8_t)opt_named(L, 2, "type", types, 255,
+	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,
 				     op == NNS_ROUTE_DEL ? RTN_UNSPEC : RTN_UNICAST);
 	/* Local, broadcast, anycast and nat routes live in the local table unless told. */
 	s->table = (uint32_t)opt_table(L, 2, false);
@@ -419,9 +414,9 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
 	     s->type == RTN_NAT))
 		s->table = RT_TABLE_LOCAL;
 	lua_pop(L, 1);
-	s->protocol = (uint8_t)opt_named(L, 2, "protocol", protocols, 255,
+	s->protocol = (uint8_t)lns_opt_named(L, 2, "protocol", protocols, 255,
 					 op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
-	s->scope = (uint8_t)opt_named(L, 2, "scope", scopes, 255,
+	s->scope = (uint8_t)lns_opt_named(L, 2, "scope", scopes, 255,
 		op == NNS_ROUTE_DEL ? RT_SCOPE_NOWHERE
 		: s->type == RTN_LOCAL ? RT_SCOPE_HOST
 		: (s->type == RTN_UNICAST && !s->has_gateway && !s->nhops && s->ifindex) ? RT_SCOPE_LINK

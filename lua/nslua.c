@@ -202,6 +202,8 @@ static int dostring (lua_State *L, const char *s, const char *chunkname) {
 #define OPT_QUIET       64
 #define OPT_HELP        128
 #define OPT_CLEANUP     256
+#define OPT_MONITOR     512
+#define OPT_JSON        1024
 
 struct cmdline {
   int flags;
@@ -224,6 +226,8 @@ static const struct long_option long_options[] = {
   { "help", OPT_HELP, 0 },
   { "graph", 0, 1 },
   { "cleanup", OPT_CLEANUP, 2 },
+  { "monitor", OPT_MONITOR, 0 },
+  { "json", OPT_JSON, 0 },
   { NULL, 0, 0 }
 };
 
@@ -271,6 +275,11 @@ static void print_help (void) {
   "  --quiet          do not report what the library does\n"
   "  --cleanup [prefix]\n"
   "                   remove the pins left by killed runs, then exit\n"
+  "  --monitor [name ...]\n"
+  "                   print the link, address, route, neighbour and rule\n"
+  "                   events of the named namespaces (else the current one)\n"
+  "                   as ip monitor does, until interrupted\n"
+  "  --json           with --monitor: one JSON object per event\n"
   "  --help           show this help and exit\n"
   "  --               stop handling options\n"
   "  -                stop handling options and execute stdin\n",
@@ -783,6 +792,33 @@ static int run_cleanup (lua_State *L, const char *prefix) {
 
 
 /*
+** nslua --monitor [--json] [name ...]: the arguments after the options
+** name the namespaces to watch.
+*/
+static int run_monitor (lua_State *L, char **argv, int argc, int first,
+                        int json) {
+  int i, status;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "netns.events");
+  if (report(L, docall(L, 1, 1)) != LUA_OK)
+    return 0;
+  lua_getfield(L, -1, "run");
+  lua_createtable(L, argc - first, 0);
+  for (i = first; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i - first + 1);
+  }
+  lua_pushboolean(L, json);
+  status = docall(L, 2, 0);
+  if (status != LUA_OK && caught_signal) {  /* the usual way to stop it */
+    lua_pop(L, 1);
+    return 1;
+  }
+  return report(L, status) == LUA_OK;
+}
+
+
+/*
 ** Calls 'netns.atexit(ok)' when the library has one, at most once per
 ** run: 'done' points into the exit guard below.
 */
@@ -900,6 +936,15 @@ static int pmain (lua_State *L) {
   if (cl.flags & OPT_CLEANUP) {
     lua_pushboolean(L, run_cleanup(L, cl.prefix));
     return 1;
+  }
+  if (cl.flags & OPT_MONITOR) {
+    lua_pushboolean(L, run_monitor(L, argv, argc, cl.script,
+                                   cl.flags & OPT_JSON));
+    return 1;
+  }
+  if (cl.flags & OPT_JSON) {
+    print_message(progname, "--json needs --monitor");
+    return 0;
   }
   done = push_exit_guard(L);
   ok = run_user_code(L, argv, argc, &cl);

@@ -367,6 +367,36 @@ function NS:route_del(spec)
 end
 
 ---------------------------------------------------------------------------
+-- Policy rules
+
+function NS:rules(opts)
+  return (check(self._h:rules(opts)))
+end
+
+function NS:rule_add(spec)
+  local ok, msg, code = self._h:rule_add(spec)
+  if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
+  return check(ok, msg)
+end
+
+function NS:rule_del(spec)
+  local ok, msg, code = self._h:rule_del(spec)
+  if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
+  return check(ok, msg)
+end
+
+---------------------------------------------------------------------------
+-- Events (netns.events)
+
+function NS:monitor(kinds)
+  return require("netns.events").monitor({ self }, kinds)
+end
+
+function NS:wait(cond)
+  return require("netns.events").wait(self, cond)
+end
+
+---------------------------------------------------------------------------
 -- Programs and sysctls
 
 function NS:exec(cmd, opts)
@@ -451,6 +481,25 @@ end
 -- @prefix that hold no namespace.  Returns the names removed.
 function M.cleanup(prefix)
   return (check(core.cleanup(prefix)))
+end
+
+--- One monitor over every namespace in @list (see NS:monitor).
+function M.monitor(list, kinds)
+  if type(list) ~= "table" or #list == 0 then
+    raise(("bad argument #1 to 'monitor' (array of namespaces expected, got %s)"):format(type(list)))
+  end
+  for i, ns in ipairs(list) do
+    if getmetatable(ns) ~= NS then
+      raise(("bad argument #1 to 'monitor' (namespace expected at index %d, got %s)")
+        :format(i, type(ns)))
+    end
+  end
+  return require("netns.events").monitor(list, kinds)
+end
+
+--- The first of @monitors with an event, and that event; nil on timeout.
+function M.select(monitors, timeout)
+  return require("netns.events").select(monitors, timeout)
 end
 
 --- A new topology (see netns.topology).

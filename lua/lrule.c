@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/* Policy rules: the rules, rule_add and rule_del methods (ip rule). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+
+#include "lnetns.h"
+
+static const struct lns_name actions[] = {
+	{ FR_ACT_TO_TBL, "table" }, { FR_ACT_GOTO, "goto" }, { FR_ACT_NOP, "nop" },
+	{ FR_ACT_BLACKHOLE, "blackhole" }, { FR_ACT_UNREACHABLE, "unreachable" },
+	{ FR_ACT_PROHIBIT, "prohibit" }, { 0, NULL },
+};
+
+static const struct lns_name ipprotos[] = {
+	{ IPPROTO_ICMP, "icmp" }, { IPPROTO_TCP, "tcp" }, { IPPROTO_UDP, "udp" },
+	{ IPPROTO_ICMPV6, "ipv6-icmp" }, { IPPROTO_SCTP, "sctp" }, { 0, NULL },
+};
+
+static const struct lns_name families[] = {
+	{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { AF_UNSPEC, "all" }, { 0, NULL },
+};
+
+/* ---- records ------------------------------------------------------------ */
+
+static void set_int(lua_State *L, const char *key, lua_Integer value)
+{
+	lua_pushinteger(L, value);
+	lua_setfield(L, -2, key);
+}
+
+static void set_hex(lua_State *L, const char *key, uint32_t value)
+{
+	lua_pushfstring(L, "0x%x", (unsigned)value);
+	lua_setfield(L, -2, key);
+}
+
+/* "all", or the address, with its length when it is not a single host. */
+static void set_selector(lua_State *L, const char *key, const char *lenkey, int family,
+			 const void *a, int len)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!a) {
+		lua_pushliteral(L, "all");
+		lua_setfield(L, -2, key);
+		return;
+	}
+	inet_ntop(family, a, buf, sizeof(buf));
+	lua_pushstring(L, buf);
+	lua_setfield(L, -2, key);
+	if (len != (family == AF_INET ? 32 : 128))
+		set_int(L, lenkey, len);
+}
+
+static void set_port_range(lua_State *L, const char *key, const uint16_t range[2])
+{
+	char start[16], end[16];
+
+	if (!range[0])
+		return;
+	if (range[0] == range[1]) {
+		set_int(L, key, range[0]);
+		return;
+	}
+	snprintf(start, sizeof(start), "%s_start", key);
+	snprintf(end, sizeof(end), "%s_end", key);
+	set_int(L, start, range[0]);
+	set_int(L, end, range[1]);
+}
+
+/* A rule record with ip -j rule names. */
+void lns_push_rule(lua_State *L, const struct nns_rule *r)
+{
+	lua_createtable(L, 0, 8);
+	lua_pushstring(L, r->family == AF_INET ? "inet" : "inet6");
+	lua_setfield(L, -2, "family");
+	set_int(L, "priority", r->priority);
+	if (r->invert) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "not");
+	}
+	set_selector(L, "src", "srclen", r->family, r->src, r->src_len);
+	if (r->dst)
+		set_selector(L, "dst", "dstlen", r->family, r->dst, r->dst_len);
+	if (r->tos)
+		set_hex(L, "tos", r->tos);
+	if (r->has_fwmark) {
+		set_hex(L, "fwmark", r->fwmark);
+		if (r->fwmask != UINT32_MAX)
+			set_hex(L, "fwmask", r->fwmask);
+	}
+	if (r->iif) {
+		lua_pushstring(L, r->iif);
+		lua_setfield(L, -2, "iif");
+	}
+	if (r->oif) {
+		lua_pushstring(L, r->oif);
+		lua_setfield(L, -2, "oif");
+	}
+	if (r->has_uidrange && !(r->uidrange[0] == 0 && r->uidrange[1] == UINT32_MAX)) {
+		set_int(L, "uid_start", r->uidrange[0]);
+		set_int(L, "uid_end", r->uidrange[1]);
+	}
+	if (r->ipproto) {
+		lns_push_name(L, ipprotos, r->ipproto);
+		lua_setfield(L, -2, "ipproto");
+	}
+	set_port_range(L, "sport", r->sport);
+	set_port_range(L, "dport", r->dport);
+	if (r->has_suppress_prefixlen)
+		set_int(L, "suppress_prefixlength", r->suppress_prefixlen);
+	if (r->action == FR_ACT_TO_TBL) {
+		lns_push_name(L, lns_route_tables, (int)r->table);
+		lua_setfield(L, -2, "table");
+	} else {
+		lns_push_name(L, actions, r->action);
+		lua_setfield(L, -2, "action");
+		if (r->action == FR_ACT_GOTO)
+			set_int(L, "goto", r->goto_priority);
+	}
+}
+
+struct rule_acc {
+	lua_State *L;
+	lua_Integer n;
+};
+
+static int collect_rule(const struct nns_rule *r, void *data)
+{
+	struct rule_acc *acc = data;
+
+	/* Multicast routing keeps rules of its own families; ip rule shows none of them. */
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return 0;
+	lns_push_rule(acc->L, r);
+	lua_rawseti(acc->L, -2, ++acc->n);
+	return 0;
+}
+
+static int ns_rules(lua_State *L)
+{
+	static const char *const known[] = { "family", NULL };
+	LNs *h = lns_check(L, 1);
+	struct rule_acc acc = { L, 0 };
+	struct nns_error e = { 0 };
+	int family = AF_UNSPEC;
+
+	lns_check_options(L, 2, known);
+	if (lua_istable(L, 2))
+		family = lns_opt_named(L, 2, "family", families, 0, AF_UNSPEC);
+	lua_newtable(L);
+	if (nns_rule_dump(&h->ns, family, collect_rule, &acc, &e) < 0)
+		return lns_fail(L, 1, &e);
+	return 1;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+static const char *const rule_options[] = {
+	"family", "priority", "from", "to", "iif", "oif", "fwmark", "fwmask", "table", "action",
+	"goto", "not", "tos", "ipproto", "sport", "dport", "suppress_prefixlength",
+	"exist_ok", "missing_ok", NULL,
+};
+
+static lua_Integer field_int(lua_State *L, int arg, const char *key, lua_Integer max, bool *has)
+{
+	int t = lua_getfield(L, arg, key), isnum;
+	lua_Integer n = lua_tointegerx(L, -1, &isnum);
+
+	*has = t != LUA_TNIL;
+	if (*has && !isnum)
+		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be an integer, got %s",
+						      key, luaL_typename(L, -1)));
+	if (*has && (n < 0 || n > max))
+		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range (0 to %I)",
+						      key, max));
+	lua_pop(L, 1);
+	return n;
+}
+
+static const char *field_string(lua_State *L, int arg, const char *key)
+{
+	int t = lua_getfield(L, arg, key);
+	const char *s = lua_tostring(L, -1);	/* the table keeps it alive */
+
+	if (t != LUA_TNIL && t != LUA_TSTRING)
+		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a string, got %s",
+						      key, luaL_typename(L, -1)));
+	lua_pop(L, 1);
+	return t == LUA_TSTRING ? s : NULL;
+}
+
+/* Option @key, "all" or an address with or without a length; len -1 when absent. */
+static void field_selector(lua_State *L, int arg, const char *key, struct nns_prefix *p)
+{
+	const char *s = field_string(L, arg, key), *why;
+
+	p->len = -1;
+	if (!s || !strcmp(s, "all"))
+		return;
+	if (nns_parse_prefix(s, false, p, &why) < 0)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s", key, s, why));
+	if (p->len < 0)
+		p->len = (int)nns_addr_bytes(p->family) * 8;
+}
+
+/* An interface name option; the kernel matches it even before the device exists. */
+static const char *field_ifname(lua_State *L, int arg, const char *key)
+{
+	const char *s = field_string(L, arg, key), *why;
+
+	if (s && nns_valid_ifname(s, &why) < 0)
+		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s", key, s, why));
+	return s;
+}
+
+/* fwmark = 16, "0x10" or "0x10/0xff" (mark and mask, as ip rule writes them). */
+static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
+{
+	bool has_mask;
+	lua_Integer mask;
+	int t = lua_getfield(L, arg, "fwmark");
+
+	s->fwmask = UINT32_MAX;
+	if (t == LUA_TNUMBER || t == LUA_TSTRING) {
+		const char *text = lua_tostring(L, -1);
+		char *end;
+		unsigned long mark = strtoul(text, &end, 0), slash = UINT32_MAX;
+
+		if (*end == '/')
+			slash = strtoul(end + 1, &end, 0);
+		if (*end || end == text || text[0] == '-' || mark > UINT32_MAX || slash > UINT32_MAX)
+			luaL_argerror(L, arg, lua_pushfstring(L, "invalid fwmark \"%s\"", text));
+		s->has_fwmark = true;
+		s->fwmark = (uint32_t)mark;
+		s->fwmask = (uint32_t)slash;
+	} else if (t != LUA_TNIL) {
+		luaL_argerror(L, arg, "option 'fwmark' must be an integer or a string");
+	}
+	lua_pop(L, 1);
+	mask = field_int(L, arg, "fwmask", UINT32_MAX, &has_mask);
+	if (has_mask)
+		s->fwmask = (uint32_t)mask;
+	if (has_mask && !s->has_fwmark)
+		luaL_argerror(L, arg, "option 'fwmask' needs option 'fwmark'");
+}
+
+/* sport/dport = 80, { 1000, 2000 } or "1000-2000". */
+static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2])
+{
+	int t = lua_getfield(L, arg, key);
+	lua_Integer lo = 0, hi = 0;
+	bool ok = true;
+
+	if (t == LUA_TNUMBER) {
+		ok = lua_isinteger(L, -1);
+		lo = hi = lua_tointeger(L, -1);
+	} else if (t == LUA_TTABLE) {
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		ok = lua_isinteger(L, -2) && lua_isinteger(L, -1);
+		lo = lua_tointeger(L, -2);
+		hi = lua_tointeger(L, -1);
+		lua_pop(L, 2);
+	} else if (t == LUA_TSTRING) {
+		const char *text = lua_tostring(L, -1);
+		char *end;
+
+		lo = hi = strtol(text, &end, 10);
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		ok = end != text && !*end;
+	} else if (t != LUA_TNIL) {
+		ok = false;
+	}
+	if (!ok || (t != LUA_TNIL && (lo < 1 || hi > 65535 || lo > hi)))
+		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a port or a range "
+						      "of ports (1 to 65535)", key));
+	lua_pop(L, 1);
+	range[0] = (uint16_t)lo;
+	range[1] = (uint16_t)hi;
+}
+
+static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
+{
+	int family = lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
+	int from = s->src.len >= 0 ? s->src.family : AF_UNSPEC;
+	int to = s->dst.len >= 0 ? s->dst.family : AF_UNSPEC;
+
+	if ((from && to && from != to) || (family && ((from && from != family) ||
+						      (to && to != family))))
+		luaL_argerror(L, arg, "options 'from', 'to' and 'family' disagree on the family");
+	return family ? family : from ? from : to ? to : AF_INET;
+}
+
+static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
+{
+	bool has_tos, has_goto;
+
+	luaL_checktype(L, arg, LUA_TTABLE);
+	lns_check_options(L, arg, rule_options);
+	field_selector(L, arg, "from", &s->src);
+	field_selector(L, arg, "to", &s->dst);
+	s->family = rule_family(L, arg, s);
+	s->priority = (uint32_t)field_int(L, arg, "priority", UINT32_MAX, &s->has_priority);
+	s->iif = field_ifname(L, arg, "iif");
+	s->oif = field_ifname(L, arg, "oif");
+	field_fwmark(L, arg, s);
+	s->tos = (uint8_t)field_int(L, arg, "tos", 255, &has_tos);
+	s->ipproto = (uint8_t)lns_opt_named(L, arg, "ipproto", ipprotos, 255, 0);
+	field_ports(L, arg, "sport", s->sport);
+	field_ports(L, arg, "dport", s->dport);
+	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", 128,
+						     &s->has_suppress_prefixlen);
+	s->goto_priority = (uint32_t)field_int(L, arg, "goto", UINT32_MAX, &has_goto);
+	lua_getfield(L, arg, "not");
+	s->invert = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	/* As with ip rule: a table means "look it up"; adding needs an action. */
+	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, INT32_MAX, 0);
+	s->action = (uint8_t)lns_opt_named(L, arg, "action", actions, 255,
+		s->table || !add ? FR_ACT_TO_TBL : has_goto ? FR_ACT_GOTO : FR_ACT_UNSPEC);
+	if (has_goto && s->action != FR_ACT_GOTO)
+		luaL_argerror(L, arg, "option 'goto' needs action \"goto\"");
+	if (add && s->action == FR_ACT_UNSPEC)
+		luaL_argerror(L, arg, "a rule needs option 'table' or 'action'");
+	if (add && s->action == FR_ACT_TO_TBL && !s->table)
+		luaL_argerror(L, arg, "action \"table\" needs option 'table'");
+	if (!add && s->action == FR_ACT_TO_TBL && !s->table) {
+		/* Deleting by selector alone: any action matches. */
+		s->action = FR_ACT_UNSPEC;
+	}
+}
+
+/* How messages name a rule: its priority, or what it selects. */
+static const char *rule_label(lua_State *L, int arg)
+{
+	if (lua_getfield(L, arg, "priority") == LUA_TNUMBER)
+		return lua_pushfstring(L, "pref %s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	if (lua_getfield(L, arg, "from") == LUA_TSTRING)
+		return lua_pushfstring(L, "from %s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	if (lua_getfield(L, arg, "to") == LUA_TSTRING)
+		return lua_pushfstring(L, "to %s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return lua_pushliteral(L, "from all");
+}
+
+static int rule_change(lua_State *L, bool add)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_rule_spec s;
+	struct nns_error e = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	rule_spec(L, 2, add, &s);
+	if (nns_rule_change(&h->ns, add, &s, rule_label(L, 2), &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int ns_rule_add(lua_State *L)
+{
+	return rule_change(L, true);
+}
+
+static int ns_rule_del(lua_State *L)
+{
+	return rule_change(L, false);
+}
+
+const luaL_Reg lns_rule_methods[] = {
+	{ "rules", ns_rules },
+	{ "rule_add", ns_rule_add },
+	{ "rule_del", ns_rule_del },
+	{ NULL, NULL },
+};

@@ -1,0 +1,461 @@
+-- netns.events: monitors of one or many namespaces, waiting for a state,
+-- and `nslua --monitor`.
+--
+-- The binding reads the kernel's notifications without blocking; this layer
+-- queues them, waits on the sockets with poll (never a sleep loop), and
+-- decides when a waited-for state holds by reading it back.
+
+local core = require "netns.core"
+
+local E = {}
+
+local function raise(msg)
+  return require("netns")._raise(msg)
+end
+
+local KINDS = { link = true, addr = true, route = true, neigh = true, rule = true }
+local ALL_KINDS = { "link", "addr", "route", "neigh", "rule" }
+
+local function check_timeout(timeout, fname, arg)
+  if timeout ~= nil and (math.type(timeout) == nil or timeout < 0) then
+    raise(("bad argument #%d to '%s' (timeout in seconds expected, got %s)")
+      :format(arg, fname, math.type(timeout) and tostring(timeout) or type(timeout)))
+  end
+end
+
+---------------------------------------------------------------------------
+-- Monitors
+
+local Monitor = {}
+Monitor.__index = Monitor
+Monitor.__name = "netns.monitor"
+
+function Monitor.__tostring(m)
+  if m._closed then return "netns.monitor (closed)" end
+  local names = {}
+  for i, sub in ipairs(m._subs) do names[i] = sub.ns.name or tostring(sub.ns) end
+  return ("netns.monitor (%s: %s)"):format(table.concat(names, ", "),
+    table.concat(m.kinds, ", "))
+end
+
+--- A monitor of the NNS_EV kinds in @kinds across the namespaces in @list.
+function E.monitor(list, kinds)
+  if kinds ~= nil and type(kinds) ~= "table" then
+    raise(("bad argument #1 to 'monitor' (table expected, got %s)"):format(type(kinds)))
+  end
+  local watched = {}
+  for _, k in ipairs(kinds or {}) do
+    if KINDS[k] then watched[#watched + 1] = k end
+  end
+  local m = setmetatable({ _subs = {}, _queue = {}, _head = 1, _fds = {},
+                           kinds = #watched > 0 and watched or ALL_KINDS }, Monitor)
+  for i, ns in ipairs(list) do
+    local sub, msg = ns._h:monitor(kinds)
+    if not sub then
+      m:close()
+      raise(msg)
+    end
+    m._subs[i] = { sub = sub, ns = ns }
+    m._fds[i] = sub:fileno()
+  end
+  if #list == 1 then m.fd = m._fds[1] end
+  return m
+end
+
+function Monitor:_check()
+  if self._closed then raise("attempt to use a closed monitor") end
+end
+
+-- Moves what the sockets hold now into the queue, each event naming its namespace.
+function Monitor:_fill()
+  local q = self._queue
+  for _, s in ipairs(self._subs) do
+    local events, msg = s.sub:read()
+    if not events then raise(msg) end
+    for _, ev in ipairs(events) do
+      ev.ns = s.ns
+      q[#q + 1] = ev
+    end
+  end
+end
+
+function Monitor:_pop()
+  local q, h = self._queue, self._head
+  local ev = q[h]
+  if ev == nil then return nil end
+  q[h] = nil
+  if q[h + 1] == nil then    -- empty: start again at 1 so indexes stay small
+    self._head = 1
+  else
+    self._head = h + 1
+  end
+  return ev
+end
+
+-- Events that are queued or readable now, without waiting.
+function Monitor:_ready()
+  return self:_pop() or (self:_fill() or self:_pop())
+end
+
+--- The next event, waiting at most @timeout seconds (nil: as long as it
+-- takes); nil on timeout.
+function Monitor:next(timeout)
+  self:_check()
+  check_timeout(timeout, "next", 1)
+  local ev = self:_ready()
+  if ev then return ev end
+  local deadline = timeout and core.monotonic() + timeout
+  while true do
+    local left = deadline and math.max(0, deadline - core.monotonic())
+    local ready = left ~= 0 and core.wait_readable(self._fds, left)
+    ev = self:_ready()
+    if ev or ready == nil or left == 0 then return ev end
+  end
+end
+
+--- Iterates over events until one takes longer than @timeout to come.
+function Monitor:events(timeout)
+  self:_check()
+  check_timeout(timeout, "events", 1)
+  return function() return self:next(timeout) end
+end
+
+--- The monitor's sockets, for an application's own poll loop.
+function Monitor:fds()
+  return table.move(self._fds, 1, #self._fds, 1, {})
+end
+
+--- Drops every event queued so far and reads the watched state afresh: for
+-- a monitor of one namespace, a table kind -> list as the list methods
+-- return it; for several, an array of such tables, each with its `ns`.
+-- Events after this call describe changes to that state.
+function Monitor:resync()
+  self:_check()
+  while self:_ready() do end
+  local snaps = {}
+  for i, s in ipairs(self._subs) do
+    local ns, snap = s.ns, { ns = s.ns }
+    for _, k in ipairs(self.kinds) do
+      if k == "link" then snap.link = ns:links()
+      elseif k == "addr" then snap.addr = ns:addrs()
+      elseif k == "route" then snap.route = ns:routes{ table = "all" }
+      elseif k == "neigh" then snap.neigh = ns:neighbors()
+      else snap.rule = ns:rules() end
+    end
+    snaps[i] = snap
+  end
+  return #snaps == 1 and snaps[1] or snaps
+end
+
+function Monitor:close()
+  for _, s in ipairs(self._subs) do s.sub:close() end
+  self._closed = true
+end
+Monitor.__close = Monitor.close
+
+--- The first of @monitors to have an event, and the event; nil after
+-- @timeout seconds (nil: no limit).
+function E.select(monitors, timeout)
+  if type(monitors) ~= "table" then
+    raise(("bad argument #1 to 'select' (table expected, got %s)"):format(type(monitors)))
+  end
+  check_timeout(timeout, "select", 2)
+  local fds, owner = {}, {}
+  for i, m in ipairs(monitors) do
+    if getmetatable(m) ~= Monitor then
+      raise(("bad argument #1 to 'select' (monitor expected at index %d)"):format(i))
+    end
+    m:_check()
+    local ev = m:_ready()
+    if ev then return m, ev end
+    for _, fd in ipairs(m._fds) do
+      fds[#fds + 1] = fd
+      owner[#fds] = m
+    end
+  end
+  if #fds == 0 then return nil end
+  local deadline = timeout and core.monotonic() + timeout
+  while true do
+    local left = deadline and math.max(0, deadline - core.monotonic())
+    local ready = left ~= 0 and core.wait_readable(fds, left)
+    if ready then
+      local m = owner[ready]
+      local ev = m:_ready()
+      if ev then return m, ev end
+    elseif ready == nil or left == 0 then
+      return nil
+    end
+  end
+end
+
+---------------------------------------------------------------------------
+-- Waiting for a state
+
+-- "10.0.0.1/32" and "10.0.0.1" name the same host route; the kernel writes the latter.
+local function host_form(dst)
+  return (dst:gsub("/32$", ""):gsub("^([^/]*:[^/]*)/128$", "%1"))
+end
+
+local function has(list, v)
+  for _, x in ipairs(list or {}) do
+    if x == v then return true end
+  end
+  return false
+end
+
+local conditions = {}
+
+conditions.link = {
+  kind = "link",
+  options = { operstate = "string", up = "boolean", carrier = "boolean", mtu = "number",
+              master = "string" },
+  find = function(ns, c)
+    local rec, msg, code = ns._h:link(c.link)
+    if not rec and code ~= 19 then raise(msg) end    -- 19: ENODEV, not there (yet)
+    return rec
+  end,
+  holds = function(rec, c)
+    return (c.operstate == nil or rec.operstate == c.operstate)
+      and (c.up == nil or has(rec.flags, "UP") == c.up)
+      and (c.carrier == nil or has(rec.flags, "LOWER_UP") == c.carrier)
+      and (c.mtu == nil or rec.mtu == c.mtu)
+      and (c.master == nil or rec.master == c.master)
+  end,
+}
+
+conditions.addr = {
+  kind = "addr",
+  options = { dev = "string", settled = "boolean" },
+  find = function(ns, c)
+    local want = c.addr
+    for _, a in ipairs(ns:addrs(c.dev)) do
+      if a["local"] == want or a.cidr == want then return a end
+    end
+  end,
+  holds = function(rec, c)
+    return not c.settled or not (rec.tentative or rec.dadfailed)
+  end,
+}
+
+conditions.route = {
+  kind = "route",
+  options = { table = "any", dev = "string", gateway = "string" },
+  find = function(ns, c)
+    local want = host_form(c.route)
+    for _, r in ipairs(ns:routes{ table = c.table }) do
+      if r.dst == want then return r end
+    end
+  end,
+  holds = function(rec, c)
+    return (c.dev == nil or rec.dev == c.dev) and (c.gateway == nil or rec.gateway == c.gateway)
+  end,
+}
+
+conditions.neigh = {
+  kind = "neigh",
+  options = { dev = "string", state = "string" },
+  find = function(ns, c)
+    for _, n in ipairs(ns:neighbors{ dev = c.dev }) do
+      if n.dst == c.neigh then return n end
+    end
+  end,
+  holds = function(rec, c)
+    return c.state == nil or has(rec.state, c.state)
+  end,
+}
+
+-- Which condition table @c asks for, after checking every key of it.
+local function condition_of(c)
+  if type(c) ~= "table" then
+    raise(("bad argument #1 to 'wait' (table expected, got %s)"):format(type(c)))
+  end
+  local cond
+  for name, spec in pairs(conditions) do
+    if c[name] ~= nil then
+      if cond then raise("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)") end
+      if type(c[name]) ~= "string" then
+        raise(("bad argument #1 to 'wait' (option '%s' must be a string)"):format(name))
+      end
+      cond = spec
+    end
+  end
+  if not cond then raise("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)") end
+  for k, v in pairs(c) do
+    local want = cond.options[k]
+    if k == "timeout" then
+      check_timeout(v, "wait", 1)
+    elseif k == "present" then
+      if type(v) ~= "boolean" then raise("bad argument #1 to 'wait' (option 'present' must be a boolean)") end
+    elseif not conditions[k] and not want then
+      raise(("bad argument #1 to 'wait' (unknown option '%s')"):format(tostring(k)))
+    elseif want and want ~= "any" and type(v) ~= want then
+      raise(("bad argument #1 to 'wait' (option '%s' must be a %s)"):format(k, want))
+    end
+  end
+  return cond
+end
+
+local function state_holds(ns, cond, c)
+  local rec = cond.find(ns, c)
+  if c.present == false then return rec == nil end
+  return rec ~= nil and cond.holds(rec, c)
+end
+
+--- Waits until the state @c describes holds in @ns: true as soon as it does
+-- (checked first, then at each event of its kind), false after c.timeout
+-- seconds (default 10).
+function E.wait(ns, c)
+  local cond = condition_of(c)
+  local timeout = c.timeout or 10
+  -- Subscribe before the first look, so that no change falls in between.
+  local m <close> = E.monitor({ ns }, { cond.kind })
+  if state_holds(ns, cond, c) then return true end
+  local deadline = core.monotonic() + timeout
+  while true do
+    local ev = m:next(math.max(0, deadline - core.monotonic()))
+    if not ev then return false end
+    while m:_ready() do end    -- a burst of events needs one look, not one each
+    if state_holds(ns, cond, c) then return true end
+  end
+end
+
+---------------------------------------------------------------------------
+-- nslua --monitor
+
+local function flags_text(rec)
+  return "<" .. table.concat(rec.flags or {}, ",") .. ">"
+end
+
+-- Words joined by spaces; nil ones are left out, and so are pairs whose value is nil.
+local function words()
+  local t = {}
+  local function add(k, v)
+    if v == nil then return end
+    t[#t + 1] = k
+    if v ~= true then t[#t + 1] = tostring(v) end
+  end
+  return add, function() return table.concat(t, " ") end
+end
+
+local function route_text(r)
+  local add, done = words()
+  add(r.type ~= "unicast" and r.type or nil, true)
+  add(r.dst, true)
+  add("via", r.gateway)
+  add("dev", r.dev)
+  add("table", r.table ~= "main" and r.table or nil)
+  add("proto", r.protocol)
+  add("scope", r.scope ~= "global" and r.scope or nil)
+  add("src", r.prefsrc)
+  add("metric", r.metric)
+  for _, nh in ipairs(r.nexthops or {}) do
+    add("nexthop", true)
+    add("via", nh.gateway)
+    add("dev", nh.dev)
+    add("weight", nh.weight)
+  end
+  return done()
+end
+
+local function rule_text(r)
+  local add, done = words()
+  add(r.priority .. ":", true)
+  add("not", r["not"])
+  add("from", r.srclen and (r.src .. "/" .. r.srclen) or r.src)
+  add("to", r.dst and (r.dstlen and r.dst .. "/" .. r.dstlen or r.dst))
+  add("fwmark", r.fwmark and (r.fwmask and r.fwmark .. "/" .. r.fwmask or r.fwmark))
+  add("iif", r.iif)
+  add("oif", r.oif)
+  add("lookup", r.table)
+  add(r.action, true)
+  add("goto", r["goto"])
+  return done()
+end
+
+local text = {
+  link = function(l)
+    return ("%d: %s: %s mtu %d state %s%s"):format(l.ifindex, l.ifname, flags_text(l), l.mtu,
+      l.operstate, l.address and (" link/" .. l.link_type .. " " .. l.address) or "")
+  end,
+  addr = function(a)
+    return ("%d: %s    %s %s/%d scope %s%s"):format(a.ifindex, a.ifname or "?", a.family,
+      a["local"], a.prefixlen, a.scope, a.tentative and " tentative" or "")
+  end,
+  route = route_text,
+  neigh = function(n)
+    return ("%s dev %s%s %s"):format(n.dst, n.dev or "?",
+      n.lladdr and (" lladdr " .. n.lladdr) or "", table.concat(n.state, ","))
+  end,
+  rule = rule_text,
+}
+
+--- One line for event @ev, as `ip monitor` prints it.
+function E.format(ev)
+  if ev.event == "overrun" then return "overrun: events were lost" end
+  return (ev.event == "del" and "Deleted " or "") .. text[ev.kind](ev)
+end
+
+-- JSON for the records: strings, numbers, booleans and arrays or tables of them.
+local function json(v, out)
+  local t = type(v)
+  if t == "string" then
+    out[#out + 1] = '"' .. v:gsub('[%c"\\]', function(c)
+      return ({ ['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\t'] = '\\t' })[c]
+        or ("\\u%04x"):format(c:byte())
+    end) .. '"'
+  elseif t == "number" or t == "boolean" then
+    out[#out + 1] = tostring(v)
+  elseif #v > 0 or next(v) == nil then
+    out[#out + 1] = "["
+    for i, x in ipairs(v) do
+      if i > 1 then out[#out + 1] = "," end
+      json(x, out)
+    end
+    out[#out + 1] = "]"
+  else
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys)
+    out[#out + 1] = "{"
+    for i, k in ipairs(keys) do
+      if i > 1 then out[#out + 1] = "," end
+      json(k, out)
+      out[#out + 1] = ":"
+      json(v[k], out)
+    end
+    out[#out + 1] = "}"
+  end
+  return out
+end
+
+--- Event @ev as one JSON object, its namespace under "netns".
+function E.json(ev)
+  local copy = {}
+  for k, v in pairs(ev) do copy[k] = v end
+  copy.ns = nil
+  copy.netns = ev.ns and (ev.ns.name or tostring(ev.ns)) or nil
+  return table.concat(json(copy, {}))
+end
+
+--- nslua --monitor [--json] [name ...]: prints the events of the named
+-- namespaces (the current one when none is named) until interrupted.
+function E.run(names, as_json)
+  local netns = require "netns"
+  local list = {}
+  for i, name in ipairs(names) do list[i] = netns.open(name) end
+  if #list == 0 then list[1] = netns.current() end
+  local m <close> = E.monitor(list)
+  local several = #list > 1
+  io.stdout:setvbuf("line")
+  for ev in m:events() do
+    if as_json then
+      io.stdout:write(E.json(ev), "\n")
+    else
+      io.stdout:write(several and ("[" .. (ev.ns.name or tostring(ev.ns)) .. "] ") or "",
+        E.format(ev), "\n")
+    end
+  end
+end
+
+E.Monitor = Monitor
+return E
