@@ -105,6 +105,9 @@ static int parse_error(const struct nlmsghdr *nlh, struct nns_error *e)
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
 		return -EBADMSG;
+	/* The kernel sends 0 or -errno; anything else is no answer to trust. */
+	if (err->error > 0 || err->error < -4095)
+		return -EBADMSG;
 	if (err->error && e)
 		e->ext[0] = '\0';
 	if (err->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
