@@ -210,9 +210,7 @@ conditions.link = {
   options = { operstate = "string", up = "boolean", carrier = "boolean", mtu = "number",
               master = "string" },
   find = function(ns, c)
-    local rec, msg, code = ns._h:link(c.link)
-    if not rec and code ~= 19 then raise(msg) end    -- 19: ENODEV, not there (yet)
-    return rec
+    return ns:link(c.link)    -- nil while it is missing
   end,
   holds = function(rec, c)
     return (c.operstate == nil or rec.operstate == c.operstate)

@@ -1,0 +1,394 @@
+-- Events: ns:monitor, netns.monitor over many namespaces, netns.select,
+-- ns:wait and `nslua --monitor`, checked against what was done and against
+-- what `ip -j` reads back.
+local H = require "helper"
+local netns = require "netns"
+local core = require "netns.core"
+
+-- Every event queued or arriving within @quiet seconds of the last one.
+local function drain(m, quiet)
+  local out = {}
+  for ev in m:events(quiet or 0.3) do out[#out + 1] = ev end
+  return out
+end
+
+-- "kind event key" for each event, where @key names the object; repeats
+-- of the line before are left out.
+local function summary(events)
+  local out = {}
+  for _, ev in ipairs(events) do
+    local what = ev.cidr or ev.dst or ev.ifname or (ev.priority and tostring(ev.priority))
+    local line = ("%s %s %s"):format(ev.kind, ev.event, tostring(what))
+    -- a change of state is reported again under the same name: once is enough here
+    if out[#out] ~= line then out[#out + 1] = line end
+  end
+  return out
+end
+
+-- The events of @events for which @pred holds.
+local function only(events, pred)
+  local out = {}
+  for _, ev in ipairs(events) do
+    if pred(ev) then out[#out + 1] = ev end
+  end
+  return out
+end
+
+describe("ns:monitor", function()
+  local a, b
+  before_each(function()
+    a, b = netns.new(), netns.new()
+  end)
+  after_each(function()
+    a:close()
+    b:close()
+  end)
+
+  it("reports link events in order, with the fields of ns:links()", function()
+    local m <close> = a:monitor { "link" }
+    a:veth("v0", "v1", { peer_ns = b })
+    a:link_set("v0", { mtu = 1400 })
+    a:link_set("v0", { name = "w0" })
+    a:link_del("w0")
+    local events = drain(m)
+    local names = {}
+    for _, ev in ipairs(events) do
+      assert.are.equal("link", ev.kind)
+      assert.are.equal(a, ev.ns)
+      if names[#names] ~= ev.event .. " " .. ev.ifname then
+        names[#names + 1] = ev.event .. " " .. ev.ifname
+      end
+    end
+    assert.are.same({ "new v0", "new w0", "del w0" }, names)
+    -- the change of mtu was reported with the new value, before the rename
+    local mtus = {}
+    for _, ev in ipairs(events) do
+      if ev.ifname == "v0" then mtus[#mtus + 1] = ev.mtu end
+    end
+    assert.are.equal(1500, mtus[1])
+    assert.are.equal(1400, mtus[#mtus])
+    -- a record carries what the listing does; the link's own kind is info_kind
+    local last_new = only(events, function(ev) return ev.event == "new" end)
+    last_new = last_new[#last_new]
+    assert.are.equal("veth", last_new.info_kind)
+    assert.are.equal(0, last_new.link_netnsid)
+    assert.is_number(last_new.ifindex)
+  end)
+
+  it("reports addresses and the routes the kernel adds for them", function()
+    a:veth("v0", "v1", { peer_ns = b })
+    local m <close> = a:monitor { "addr", "route" }
+    a:addr_add("v0", "10.7.0.1/24")
+    a:link_set("v0", { up = true })
+    a:route_add { dst = "10.8.0.0/16", gateway = "10.7.0.2" }
+    a:route_del { dst = "10.8.0.0/16" }
+    a:addr_del("v0", "10.7.0.1/24")
+    local events = drain(m)
+    local addrs = only(events, function(ev) return ev.kind == "addr" and ev.family == "inet" end)
+    assert.are.same({ "addr new 10.7.0.1/24", "addr del 10.7.0.1/24" }, summary(addrs))
+    assert.are.equal("v0", addrs[1].ifname)
+    assert.are.equal("global", addrs[1].scope)
+    local routes = only(events, function(ev)
+      return ev.kind == "route" and ev.table == "main" and ev.family == "inet"
+    end)
+    assert.are.same({ "route new 10.7.0.0/24", "route new 10.8.0.0/16",
+                      "route del 10.8.0.0/16", "route del 10.7.0.0/24" }, summary(routes))
+    assert.are.equal("10.7.0.2", routes[2].gateway)
+    assert.are.equal("v0", routes[2].dev)
+    assert.are.equal("kernel", routes[1].protocol)
+  end)
+
+  it("reports neighbours and rules", function()
+    a:veth("v0", "v1", { peer_ns = b })
+    local m <close> = a:monitor { "neigh", "rule" }
+    a:neigh_add { dst = "10.7.0.9", lladdr = "02:00:00:00:00:09", dev = "v0" }
+    a:neigh_del { dst = "10.7.0.9", dev = "v0" }
+    a:rule_add { from = "10.7.0.0/24", table = 100, priority = 1000 }
+    a:rule_del { priority = 1000 }
+    local events = drain(m)
+    assert.are.same({ "neigh new 10.7.0.9", "neigh del 10.7.0.9",
+                      "rule new 1000", "rule del 1000" }, summary(events))
+    assert.are.equal("02:00:00:00:00:09", events[1].lladdr)
+    assert.are.same({ "PERMANENT" }, events[1].state)
+    assert.are.equal("v0", events[1].dev)
+    local rule = only(events, function(ev) return ev.kind == "rule" end)[1]
+    assert.are.same({ 100, "10.7.0.0", 24 }, { rule.table, rule.src, rule.srclen })
+  end)
+
+  it("watches only the kinds asked for, and gives nil when nothing comes", function()
+    local m <close> = a:monitor { "addr" }
+    a:link_add { name = "br0", kind = "bridge" }
+    assert.is_nil(m:next(0.2))
+    assert.is_nil(m:next(0))
+  end)
+
+  it("names a device that appeared before the monitor saw any link event", function()
+    a:veth("v0", "v1", { peer_ns = b })
+    local m <close> = a:monitor { "addr" }
+    a:addr_add("v0", "10.7.0.1/24")
+    local ev = m:next(1)
+    assert.are.equal("v0", ev.ifname)
+  end)
+
+  it("hands its socket to an application's own poll loop", function()
+    local m <close> = a:monitor { "link" }
+    assert.are.equal(m.fd, m:fds()[1])
+    assert.is_nil(core.wait_readable({ m.fd }, 0))
+    a:link_add { name = "br0", kind = "bridge" }
+    assert.are.equal(1, core.wait_readable({ m.fd }, 1))
+    assert.are.equal("br0", m:next(0).ifname)
+  end)
+
+  it("returns as soon as an event comes, not at the timeout", function()
+    local m <close> = a:monitor { "link" }
+    local p = a:spawn { "sh", "-c", "sleep 0.2; ip link add br7 type bridge" }
+    local t0 = core.monotonic()
+    local ev = m:next(5)
+    local took = core.monotonic() - t0
+    p:wait()
+    assert.are.equal("br7", ev.ifname)
+    assert.is_true(took < 2, "took " .. took)
+  end)
+
+  it("leaves no descriptor open once closed, and refuses use after", function()
+    local before = H.fd_count()
+    do
+      local m <close> = a:monitor()
+      a:link_add { name = "br0", kind = "bridge" }
+      assert.is_table(m:next(1))
+    end
+    local m = a:monitor { "link" }
+    m:close()
+    assert.are.equal(before, H.fd_count())
+    H.raises("attempt to use a closed monitor", m.next, m, 0)
+    assert.are.equal("netns.monitor (closed)", tostring(m))
+  end)
+
+  it("rejects bad arguments with a clear message and opens nothing", function()
+    local before, here = H.fd_count(), H.thread_ns()
+    H.raises("bad argument #1 to 'monitor' (unknown event kind 'lnk' (link, addr, route, " ..
+      "neigh or rule))", a.monitor, a, { "lnk" })
+    H.raises("bad argument #1 to 'monitor' (event kind #1 must be a string)", a.monitor, a, { 1 })
+    H.raises("bad argument #1 to 'monitor' (table expected, got string)", a.monitor, a, "link")
+    H.raises("bad argument #1 to 'monitor' (unknown option 'rcvbuff')",
+      a.monitor, a, { "link", rcvbuff = 10 })
+    H.raises("bad argument #1 to 'monitor' (option 'rcvbuf' out of range)",
+      a.monitor, a, { "link", rcvbuf = 0 })
+    local m <close> = a:monitor { "link" }
+    H.raises("bad argument #1 to 'next' (timeout in seconds expected, got string)", m.next, m, "1")
+    H.raises("bad argument #1 to 'next' (timeout in seconds expected, got -1)", m.next, m, -1)
+    H.raises("bad argument #1 to 'events' (timeout in seconds expected, got table)",
+      m.events, m, {})
+    assert.are.equal(before + 1, H.fd_count())
+    assert.are.equal(here, H.thread_ns())
+    local c = netns.new()
+    c:close()
+    H.raises("attempt to use a closed namespace handle", c.monitor, c, { "link" })
+  end)
+end)
+
+describe("monitors of many namespaces", function()
+  it("watches ten namespaces in one loop, each event naming its namespace", function()
+    local list = {}
+    for i = 1, 10 do list[i] = netns.new() end
+    finally(function() for _, ns in ipairs(list) do ns:close() end end)
+    local m <close> = netns.monitor(list, { "link" })
+    for i = 10, 1, -1 do list[i]:link_add { name = "br" .. i, kind = "bridge" } end
+    local seen = {}
+    for ev in m:events(0.5) do
+      for i, ns in ipairs(list) do
+        if ns == ev.ns then
+          assert.are.equal("br" .. i, ev.ifname)
+          seen[i] = true
+        end
+      end
+    end
+    for i = 1, 10 do assert.is_true(seen[i], "no event from namespace " .. i) end
+    assert.are.equal(10, #m:fds())
+  end)
+
+  it("netns.select returns the first monitor with an event", function()
+    local a, b = netns.new(), netns.new()
+    finally(function() a:close(); b:close() end)
+    local ma <close> = a:monitor { "link" }
+    local mb <close> = b:monitor { "link" }
+    assert.is_nil(netns.select({ ma, mb }, 0.1))
+    b:link_add { name = "br0", kind = "bridge" }
+    local m, ev = netns.select({ ma, mb }, 2)
+    assert.are.equal(mb, m)
+    assert.are.equal("br0", ev.ifname)
+    H.raises("bad argument #1 to 'select' (monitor expected at index 2)", netns.select, { ma, 1 })
+    H.raises("bad argument #1 to 'monitor' (namespace expected at index 1, got string)",
+      netns.monitor, { "a" })
+  end)
+end)
+
+describe("overruns", function()
+  it("are reported, and resync agrees with ip -j afterwards", function()
+    local a = netns.new()
+    finally(function() a:close() end)
+    local m <close> = a:monitor { "link", "addr", rcvbuf = 1024 }
+    a:link_add { name = "br0", kind = "bridge", up = true }
+    for i = 1, 250 do
+      a:addr_add("br0", ("10.%d.%d.1/32"):format(i // 256, i % 256))
+      a:addr_add("br0", ("fd00::%x/128"):format(i), { nodad = true })
+    end
+    local events = drain(m, 0.2)
+    local overrun = only(events, function(ev) return ev.event == "overrun" end)
+    assert.is_true(#overrun >= 1, "no overrun among " .. #events .. " events")
+    assert.is_nil(overrun[1].kind)
+    assert.is_true(#events < 501, "all 500 changes fit a 1 KiB buffer?")
+    -- after resync the state is whole and the monitor goes on
+    local snap = m:resync()
+    local ip = {}
+    for _, l in ipairs(H.ip(a, "addr show")) do
+      for _, ai in ipairs(l.addr_info) do ip[#ip + 1] = ai["local"] .. "/" .. ai.prefixlen end
+    end
+    local ours = {}
+    for _, rec in ipairs(snap.addr) do ours[#ours + 1] = rec.cidr end
+    table.sort(ip)
+    table.sort(ours)
+    assert.are.same(ip, ours)
+    assert.are.equal(#H.ip(a, "link show"), #snap.link)
+    assert.is_nil(snap.route)
+    a:link_add { name = "br1", kind = "bridge" }
+    assert.are.equal("br1", m:next(1).ifname)
+  end)
+end)
+
+describe("ns:wait", function()
+  local a, b
+  before_each(function()
+    a, b = netns.new(), netns.new()
+    a:veth("v0", "v1", { peer_ns = b })
+  end)
+  after_each(function()
+    a:close()
+    b:close()
+  end)
+
+  it("is true at once when the state already holds", function()
+    local t0 = core.monotonic()
+    assert.is_true(a:wait { link = "v0", operstate = "DOWN", timeout = 5 })
+    assert.is_true(a:wait { link = "v9", present = false, timeout = 5 })
+    assert.is_true(core.monotonic() - t0 < 1)
+  end)
+
+  it("is true as soon as a link comes up, well before the timeout", function()
+    a:link_set("v0", { up = true })
+    local p = b:spawn { "sh", "-c", "sleep 0.3; ip link set v1 up" }
+    local t0 = core.monotonic()
+    assert.is_true(a:wait { link = "v0", operstate = "UP", carrier = true, timeout = 10 })
+    local took = core.monotonic() - t0
+    p:wait()
+    assert.is_true(took >= 0.2 and took < 3, "took " .. took)
+    assert.are.equal("UP", H.ip(a, "link show v0")[1].operstate)
+  end)
+
+  it("is false on timeout", function()
+    local t0 = core.monotonic()
+    assert.is_false(a:wait { link = "v0", up = true, timeout = 0.3 })
+    assert.is_false(a:wait { route = "10.9.0.0/24", timeout = 0.2 })
+    local took = core.monotonic() - t0
+    assert.is_true(took >= 0.5 and took < 2, "took " .. took)
+  end)
+
+  it("waits for an IPv6 address to pass duplicate address detection, without nodad", function()
+    a:link_set("v0", { up = true })
+    b:link_set("v1", { up = true })
+    assert.is_true(a:wait { link = "v0", carrier = true, timeout = 5 })
+    a:addr_add("v0", "fd00::1/64")
+    local flags = H.ip(a, "addr show dev v0")[1].addr_info
+    local tentative = false
+    for _, ai in ipairs(flags) do
+      if ai["local"] == "fd00::1" then tentative = ai.tentative ~= nil end
+    end
+    assert.is_true(tentative, "the address should start tentative")
+    assert.is_true(a:wait { addr = "fd00::1", settled = true, timeout = 10 })
+    for _, ai in ipairs(H.ip(a, "addr show dev v0")[1].addr_info) do
+      if ai["local"] == "fd00::1" then assert.is_nil(ai.tentative) end
+    end
+  end)
+
+  it("waits for a route, a neighbour and the removal of a link", function()
+    a:link_set("v0", { up = true })
+    a:addr_add("v0", "10.7.0.1/24")
+    local p = a:spawn { "sh", "-c", "sleep 0.2; ip route add 10.9.0.0/24 via 10.7.0.2; " ..
+      "ip neigh add 10.7.0.2 lladdr 02:00:00:00:00:02 dev v0; ip link del v0" }
+    assert.is_true(a:wait { route = "10.9.0.0/24", gateway = "10.7.0.2", timeout = 5 })
+    assert.is_true(a:wait { link = "v0", present = false, timeout = 5 })
+    p:wait()
+    assert.is_true(a:wait { route = "10.7.0.1", table = "local", present = false, timeout = 1 })
+  end)
+
+  it("rejects bad conditions with a clear message", function()
+    local before = H.fd_count()
+    H.raises("bad argument #1 to 'wait' (table expected, got string)", a.wait, a, "v0")
+    H.raises("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)",
+      a.wait, a, { timeout = 1 })
+    H.raises("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)",
+      a.wait, a, { link = "v0", addr = "10.0.0.1" })
+    H.raises("bad argument #1 to 'wait' (unknown option 'operstat')",
+      a.wait, a, { link = "v0", operstat = "UP" })
+    H.raises("bad argument #1 to 'wait' (option 'up' must be a boolean)",
+      a.wait, a, { link = "v0", up = "yes" })
+    H.raises("bad argument #1 to 'wait' (option 'link' must be a string)", a.wait, a, { link = 2 })
+    H.raises("bad argument #1 to 'wait' (timeout in seconds expected, got string)",
+      a.wait, a, { link = "v0", timeout = "1" })
+    assert.are.equal(before, H.fd_count())
+  end)
+end)
+
+describe("nslua --monitor", function()
+  local nslua = H.root .. "/build/nslua"
+
+  local function watch(args, changes)
+    local out = os.tmpname()
+    finally(function() os.remove(out) end)
+    H.sh(("%s --monitor %s > %s 2>&1 & pid=$!; sleep 0.3; %s; sleep 0.3; kill -INT $pid; " ..
+      "wait $pid; echo $? >> %s"):format(nslua, args, out, changes, out))
+    local f = assert(io.open(out))
+    local text = f:read("a")
+    f:close()
+    return text
+  end
+
+  before_each(function()
+    H.sh("ip netns add mon-a; ip netns add mon-b")
+  end)
+  after_each(function()
+    H.sh("ip netns del mon-a; ip netns del mon-b")
+  end)
+
+  it("prints events as lines, naming the namespace when it watches several", function()
+    local text = watch("mon-a mon-b", "ip -n mon-a link add br0 type bridge; " ..
+      "ip -n mon-b addr add 10.5.0.1/32 dev lo; ip -n mon-a rule add from 10.1.0.0/16 table 7 pref 900")
+    assert.truthy(text:find("%[mon%-a%] %d+: br0: <BROADCAST,MULTICAST> mtu 1500 state DOWN"), text)
+    assert.truthy(text:find("[mon-b] 1: lo    inet 10.5.0.1/32 scope global", 1, true), text)
+    assert.truthy(text:find("[mon-a] 900: from 10.1.0.0/16 lookup 7", 1, true), text)
+    -- stopped by SIGINT as a user stops it: no error text, status 130
+    assert.truthy(text:match("\n130\n$"), text)
+    assert.falsy(text:find("interrupted", 1, true), text)
+  end)
+
+  it("prints JSON objects with --json", function()
+    local json = require "dkjson"
+    local text = watch("--json mon-a", "ip -n mon-a link add br0 type bridge; ip -n mon-a link del br0")
+    local events = {}
+    for line in text:gmatch("[^\n]+") do
+      if line:sub(1, 1) == "{" then events[#events + 1] = assert(json.decode(line)) end
+    end
+    assert.is_true(#events >= 2, text)
+    assert.are.same({ "link", "new", "br0", "mon-a" },
+      { events[1].kind, events[1].event, events[1].ifname, events[1].netns })
+    assert.are.same({ "link", "del", "br0" },
+      { events[#events].kind, events[#events].event, events[#events].ifname })
+  end)
+
+  it("names a namespace that does not exist", function()
+    local out, ok = H.sh(nslua .. " --monitor mon-none 2>&1")
+    assert.is_nil(ok)
+    assert.truthy(out:find("mon-none", 1, true), out)
+    assert.truthy(out:find("No such file or directory", 1, true), out)
+  end)
+end)
