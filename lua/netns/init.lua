@@ -13,7 +13,16 @@ NS.__index = NS
 NS.__name = "netns"
 
 local Link = {}        -- methods of a link record
-Link.__index = Link
+
+-- rec.link_netns: the handle of the namespace a veth's peer is in, looked
+-- up only when asked for, among the handles this process holds.
+local ns_by_nsid
+function Link.__index(rec, key)
+  if key == "link_netns" and rec.link_netnsid then
+    return ns_by_nsid(rec.ns, rec.link_netnsid)
+  end
+  return Link[key]
+end
 
 local ERRNO = { EEXIST = 17, ENOENT = 2, ENODEV = 19, ESRCH = 3, EADDRNOTAVAIL = 99 }
 
@@ -98,9 +107,23 @@ end
 ---------------------------------------------------------------------------
 -- Namespace handles
 
+-- The handles given out, so that a link's peer namespace can be found among them.
+local live = setmetatable({}, { __mode = "k" })
+
 local function wrap(h)
   local name, path, id, dev = h:info()
-  return setmetatable({ _h = h, name = name, path = path, id = id, _dev = dev }, NS)
+  local ns = setmetatable({ _h = h, name = name, path = path, id = id, _dev = dev }, NS)
+  live[ns] = true
+  return ns
+end
+
+-- The handle, among those open, of the namespace known as @nsid inside @ns.
+function ns_by_nsid(ns, nsid)
+  for other in pairs(live) do
+    local ok, id = pcall(ns._h.nsid, ns._h, other._h)
+    if ok and id == nsid then return other end
+  end
+  return nil
 end
 
 local function checked_wrap(h, msg)
