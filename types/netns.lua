@@ -188,6 +188,7 @@
 ---@field link? string peer or lower device's name, in the same namespace
 ---@field link_index? integer peer or lower device's index, when in another namespace or not visible
 ---@field link_netnsid? integer nsid of the namespace the peer is in
+---@field link_netns? netns.NS handle of the namespace the peer is in, when this process holds one
 ---@field ns netns.NS the namespace the link is in
 local Link = {}
 
@@ -281,6 +282,106 @@ function Link:delete() end
 ---@field state string[] NUD states: "REACHABLE", "STALE", "PERMANENT", "NOARP", ..., "NONE"
 ---@field router? true the neighbour is a router
 ---@field proxy? true a proxy entry
+
+---@class netns.RuleListOptions
+---@field family? netns.Family|"all" address family, both by default
+
+---@class netns.RuleSpec: netns.ExistOk, netns.MissingOk
+---@field priority? integer rule priority ("pref"); the kernel picks one below the others when absent
+---@field from? string source address or CIDR, or "all"
+---@field to? string destination address or CIDR, or "all"
+---@field iif? string input interface name
+---@field oif? string output interface name
+---@field fwmark? integer|string firewall mark: 16, "0x10" or "0x10/0xff"
+---@field fwmask? integer mask for fwmark
+---@field table? "main"|"local"|"default"|integer table to look up
+---@field action? "table"|"goto"|"nop"|"blackhole"|"unreachable"|"prohibit" what to do instead of a lookup
+---@field goto? integer priority to go on from, with action "goto"
+---@field not? boolean invert the selector
+---@field tos? integer type of service
+---@field ipproto? "tcp"|"udp"|"icmp"|"ipv6-icmp"|"sctp"|integer IP protocol
+---@field sport? integer|integer[]|string source port, { lo, hi } or "lo-hi"
+---@field dport? integer|integer[]|string destination port, { lo, hi } or "lo-hi"
+---@field suppress_prefixlength? integer reject lookups yielding prefixes this short or shorter
+---@field family? netns.Family the family when no address says
+
+---@class netns.Rule
+---@field family netns.Family
+---@field priority integer
+---@field not? true inverted selector
+---@field src string "all" or an address
+---@field srclen? integer when not a single host
+---@field dst? string destination address
+---@field dstlen? integer when not a single host
+---@field tos? string "0x10"
+---@field fwmark? string "0x10"
+---@field fwmask? string "0xff", when not all ones
+---@field iif? string
+---@field oif? string
+---@field ipproto? string|integer
+---@field sport? integer
+---@field dport? integer
+---@field table? string|integer "main", "local", "default" or a number
+---@field action? string "prohibit", "blackhole", "unreachable", "goto" or "nop", for rules that look up no table
+---@field goto? integer
+
+--- An event: the record of its kind's listing with these fields added.
+---@class netns.Event: netns.Link, netns.Addr, netns.Route, netns.Neighbor, netns.Rule
+---@field event "new"|"del"|"overrun" overrun: events were lost; read the state again (`m:resync()`)
+---@field kind? "link"|"addr"|"route"|"neigh"|"rule" nil for an overrun
+---@field info_kind? string a link event's own kind ("veth", "bridge", ...)
+---@field ns netns.NS the namespace it happened in
+
+---@class netns.MonitorKinds
+---@field [integer] "link"|"addr"|"route"|"neigh"|"rule" all of them when none is given
+---@field rcvbuf? integer socket receive buffer in bytes (a small one overruns sooner)
+
+--- The kernel's notifications of one or more namespaces.  Works with `<close>`.
+---@class netns.Monitor
+---@field fd? integer the socket, for an application's poll loop (monitors of one namespace)
+---@field kinds string[] the kinds watched
+local Monitor = {}
+
+--- The next event, or nil when `timeout` seconds pass first (nil: wait as long as it takes).  Raises.
+---@param timeout? number
+---@return netns.Event|nil
+function Monitor:next(timeout) end
+
+--- Iterates over events until none comes for `timeout` seconds.
+---@param timeout? number
+---@return fun(): netns.Event|nil
+function Monitor:events(timeout) end
+
+--- The sockets of every namespace watched.
+---@return integer[]
+function Monitor:fds() end
+
+--- Drops queued events and reads the watched state afresh: kind -> list (for
+--- several namespaces, an array of such tables, each with `ns`).  Raises.
+---@return table
+function Monitor:resync() end
+
+--- Closes the sockets (idempotent).
+function Monitor:close() end
+
+--- What `ns:wait` waits for: exactly one of link, addr, route, neigh.
+---@class netns.WaitCondition
+---@field link? string a link name; with operstate=, up=, carrier=, mtu=, master=
+---@field operstate? string
+---@field up? boolean
+---@field carrier? boolean
+---@field mtu? integer
+---@field master? string
+---@field addr? string an address or CIDR; with dev=, settled=
+---@field settled? boolean no longer tentative (past duplicate address detection)
+---@field route? string a destination as `ip route` writes it; with table=, dev=, gateway=
+---@field table? string|integer
+---@field gateway? string
+---@field neigh? string a neighbour's address; with dev=, state=
+---@field state? string a NUD state the entry must be in, e.g. "REACHABLE"
+---@field dev? string
+---@field present? boolean false: wait until it is gone
+---@field timeout? number seconds, 10 by default
 
 ---------------------------------------------------------------------------
 -- Process handles
@@ -501,6 +602,31 @@ function NS:sysctl(key, value) end
 ---@overload fun(self: netns.NS, addrs: string[], opts?: netns.PingOptions): netns.PingResults
 function NS:ping(addr, opts) end
 
+--- Policy rules, as `ip -j rule`.  Raises.
+---@param opts? netns.RuleListOptions
+---@return netns.Rule[]
+function NS:rules(opts) end
+
+--- Adds a rule, as `ip rule add`.  Raises (EEXIST unless `exist_ok`).
+---@param spec netns.RuleSpec
+---@return boolean added false when it existed and `exist_ok` was given
+function NS:rule_add(spec) end
+
+--- Deletes the first rule matching `spec`, as `ip rule del`.  Raises (ENOENT unless `missing_ok`).
+---@param spec netns.RuleSpec
+---@return boolean deleted
+function NS:rule_del(spec) end
+
+--- A monitor of this namespace's events.  Raises.
+---@param kinds? netns.MonitorKinds
+---@return netns.Monitor
+function NS:monitor(kinds) end
+
+--- Waits until a state holds: true as soon as it does, false on timeout.  Raises on a bad condition.
+---@param cond netns.WaitCondition
+---@return boolean
+function NS:wait(cond) end
+
 --- Shapes what `dev` sends to `rate` with a token bucket (tbf) as root qdisc.  Raises.
 ---@param dev netns.Dev
 ---@param rate string "10mbit", "1.5gbit", "500kbps", or bits per second
@@ -628,6 +754,19 @@ function netns.delete(name, opts) end
 ---@param prefix? string only names starting with it ("" by default: all)
 ---@return string[] removed
 function netns.cleanup(prefix) end
+
+--- One monitor over several namespaces; each event names its `ns`.  Raises.
+---@param list netns.NS[]
+---@param kinds? netns.MonitorKinds
+---@return netns.Monitor
+function netns.monitor(list, kinds) end
+
+--- The first monitor with an event and that event, or nil after `timeout` seconds.  Raises.
+---@param monitors netns.Monitor[]
+---@param timeout? number
+---@return netns.Monitor|nil
+---@return netns.Event|nil
+function netns.select(monitors, timeout) end
 
 --- A new, empty topology.  Raises on a bad prefix.
 ---@param opts? netns.TopologyOptions
