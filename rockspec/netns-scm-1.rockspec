@@ -25,12 +25,14 @@ build = {
    modules = {
       ["netns"] = "lua/netns/init.lua",
       ["netns.topology"] = "lua/netns/topology.lua",
+      ["netns.events"] = "lua/netns/events.lua",
       ["netns.core"] = {
          sources = {
-            "core/addr.c", "core/link.c", "core/neigh.c", "core/nl.c", "core/ns.c",
-            "core/ping.c", "core/proc.c", "core/qdisc.c", "core/route.c", "core/util.c",
-            "lua/lerror.c", "lua/lnetns.c", "lua/lping.c", "lua/lproc.c", "lua/lroute.c",
-            "lua/lshape.c",
+            "core/addr.c", "core/link.c", "core/monitor.c", "core/neigh.c", "core/nl.c",
+            "core/ns.c", "core/ping.c", "core/proc.c", "core/qdisc.c", "core/route.c",
+            "core/rule.c", "core/util.c",
+            "lua/lerror.c", "lua/lmonitor.c", "lua/lnetns.c", "lua/lping.c", "lua/lproc.c",
+            "lua/lroute.c", "lua/lrule.c", "lua/lshape.c",
          },
          libraries = { "mnl" },
          incdirs = { "$(MNL_INCDIR)" },

@@ -23,6 +23,23 @@ local function lua_loads(env, dir)
 end
 
 describe("installing", function()
+  it("the rockspec builds every C source and ships every Lua module", function()
+    local f = assert(io.open(H.root .. "/rockspec/netns-scm-1.rockspec"))
+    local text = f:read("a")
+    f:close()
+    local listed, present = {}, {}
+    for path in text:gmatch('"((%a+)/[%w_/]+%.%a+)"') do
+      if not path:match("%.h$") then listed[#listed + 1] = path end
+    end
+    local files = H.sh(("cd %s && ls core/*.c lua/*.c lua/netns/*.lua"):format(H.quote(H.root)))
+    for path in files:gmatch("%S+") do
+      if path ~= "lua/nslua.c" then present[#present + 1] = path end
+    end
+    table.sort(listed)
+    table.sort(present)
+    assert.are.same(present, listed)
+  end)
+
   it("luarocks make installs a module lua5.4 loads, and remove takes it all away", function()
     if not H.sh("command -v luarocks"):match("luarocks") then
       pending("luarocks is not installed")
