@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/* The fake netlink socket described in fake_nl.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "fake_nl.h"
+
+unsigned fake_nl_sends, fake_nl_recvs;
+int fake_nl_follow_seq;
+
+static const void *answer;
+static size_t answer_size;
+static int armed;
+static uint32_t last_seq;
+/* Stands for the socket: libmnl's struct is opaque and never dereferenced here. */
+static char token;
+
+void fake_nl_answer(const void *data, size_t size)
+{
+	answer = data;
+	answer_size = size;
+	armed = 0;
+	fake_nl_sends = fake_nl_recvs = 0;
+}
+
+void fake_nl_ns(struct nns_ns *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	ns->fd = -1;
+	if (nns_nl_open(&ns->nl) < 0)
+		ns->nl = NULL;
+}
+
+void fake_nl_ns_close(struct nns_ns *ns)
+{
+	nns_nl_close(ns->nl);
+	ns->nl = NULL;
+}
+
+/* The wrapped calls (see FAKE_NL_WRAPS). */
+struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags);
+int __wrap_mnl_socket_close(struct mnl_socket *sk);
+int __wrap_mnl_socket_setsockopt(const struct mnl_socket *sk, int type, void *buf,
+				 socklen_t len);
+int __wrap_mnl_socket_bind(struct mnl_socket *sk, unsigned int groups, pid_t pid);
+unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *sk);
+int __wrap_mnl_socket_get_fd(const struct mnl_socket *sk);
+ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *sk, const void *buf, size_t len);
+ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *sk, void *buf, size_t size);
+time_t __wrap_time(time_t *t);
+
+struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags)
+{
+	(void)bus;
+	(void)flags;
+	return (struct mnl_socket *)&token;
+}
+
+int __wrap_mnl_socket_close(struct mnl_socket *sk)
+{
+	(void)sk;
+	return 0;
+}
+
+int __wrap_mnl_socket_setsockopt(const struct mnl_socket *sk, int type, void *buf,
+				 socklen_t len)
+{
+	(void)sk;
+	(void)type;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+int __wrap_mnl_socket_bind(struct mnl_socket *sk, unsigned int groups, pid_t pid)
+{
+	(void)sk;
+	(void)groups;
+	(void)pid;
+	return 0;
+}
+
+unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *sk)
+{
+	(void)sk;
+	return FAKE_PORTID;
+}
+
+int __wrap_mnl_socket_get_fd(const struct mnl_socket *sk)
+{
+	(void)sk;
+	return -1;
+}
+
+ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *sk, const void *buf, size_t len)
+{
+	(void)sk;
+	if (len >= sizeof(struct nlmsghdr))
+		last_seq = ((const struct nlmsghdr *)buf)->nlmsg_seq;
+	fake_nl_sends++;
+	armed = 1;
+	return (ssize_t)len;
+}
+
+ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *sk, void *buf, size_t size)
+{
+	size_t n = answer_size < size ? answer_size : size;
+
+	(void)sk;
+	if (!armed) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	armed = 0;
+	fake_nl_recvs++;
+	memcpy(buf, answer, n);
+	if (fake_nl_follow_seq) {
+		struct nlmsghdr *nlh = buf;
+		size_t left = n;
+
+		while (left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+		       nlh->nlmsg_len <= left) {
+			nlh->nlmsg_seq = last_seq;
+			if (NLMSG_ALIGN(nlh->nlmsg_len) >= left)
+				break;
+			left -= NLMSG_ALIGN(nlh->nlmsg_len);
+			nlh = (struct nlmsghdr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+		}
+	}
+	return (ssize_t)n;
+}
+
+time_t __wrap_time(time_t *t)
+{
+	if (t)
+		*t = 0;
+	return 0;
+}
