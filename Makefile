@@ -80,7 +80,9 @@ build/nslua: build/obj/nslua.o build/obj/embed.o $(OBJ)
 
 # The suite runs inside a private network and mount namespace: it never
 # sees or changes the machine's own network or /run/netns.
-check: all
+# decode_test (fuzz/README.md) first: the decoders against malformed replies.
+check: all build/asan/decode_test
+	$(Q)build/asan/decode_test
 	$(Q)spec/sandbox $(BUSTED) --lua=build/nslua -o spec/summary.lua spec
 
 # ---- reliability (spec/README.md) ------------------------------------------
@@ -154,8 +156,8 @@ build/fuzz/capture: fuzz/capture.c
 	$(say) CC $<
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(MNL_LIBS)
 
-# The objects of the targets themselves are kept between builds.
-.PRECIOUS: build/fuzz/obj/fuzz/%.o
+# Objects are kept between builds (pattern rules would remove them).
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_TARGETS:%=build/fuzz/obj/fuzz/fuzz_%.o)
 
 # The targets run in the sandbox too, though their socket is a fake one.
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%) build/asan/decode_test
