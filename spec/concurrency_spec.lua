@@ -37,7 +37,7 @@ describe("concurrent first use", function()
       echo "ns-mounts $(awk '$5 ~ "^/run/netns/"' /proc/self/mountinfo | wc -l)"
       for n in $(ls /run/netns); do ip netns del $n; done
       echo "left $(ls /run/netns | wc -l)"
-    ]]):format(H.root .. "/build/nslua", worker)
+    ]]):format(H.nslua, worker)
     local out = H.sh("unshare --mount --propagation private sh -c " .. H.quote(script) .. " 2>&1")
     assert.truthy(out:find("failed 0\n", 1, true), out)
     assert.truthy(out:find("names 800\n", 1, true), out)

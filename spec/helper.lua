@@ -11,6 +11,10 @@ assert(os.getenv("NETNS_SANDBOX") == "1",
 -- The repository root, from this file's own path.
 H.root = debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$") or "."
 
+-- The nslua that specs start: $NSLUA (an absolute path, e.g. the sanitizer
+-- build of make check-asan) or the repository's build/nslua.
+H.nslua = os.getenv("NSLUA") or (H.root .. "/build/nslua")
+
 local function sh_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end

@@ -8,7 +8,7 @@ local H = require "helper"
 local json = require "dkjson"
 
 local SRC = debug.getinfo(1, "S").short_src
-local NSLUA = H.root .. "/build/nslua"
+local NSLUA = H.nslua
 local ESRCH = 3
 
 ---------------------------------------------------------------------------

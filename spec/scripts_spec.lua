@@ -3,7 +3,7 @@
 -- leaves no namespace and no link behind -- also when a step fails.
 local H = require "helper"
 
-local NSLUA = H.root .. "/build/nslua"
+local NSLUA = H.nslua
 
 local function read(path)
   local f = assert(io.open(path))

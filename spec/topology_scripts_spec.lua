@@ -7,7 +7,7 @@ local H = require "helper"
 local lfs = require "lfs"
 local netns = require "netns"
 
-local NSLUA = H.root .. "/build/nslua"
+local NSLUA = H.nslua
 
 ---------------------------------------------------------------------------
 -- What is left

@@ -174,7 +174,7 @@ describe("netns.topology", function()
 end)
 
 describe("nslua and topologies", function()
-  local nslua = H.root .. "/build/nslua"
+  local nslua = H.nslua
 
   local function run(args)
     return H.sh(nslua .. " " .. args .. " 2>&1")
