@@ -97,27 +97,24 @@ static int send_echo(int fd, const struct nns_ping_target *t, uint16_t id, uint1
 static void take_reply(int fd, int family, uint16_t id, struct nns_ping_target *t, size_t n)
 {
 	uint8_t buf[1500];
-	const struct echo *r;
+	struct echo r;
 	uint16_t seq;
 	ssize_t len;
 	size_t off = 0;
 
 	len = recv(fd, buf, sizeof(buf), 0);
 	if (family == AF_INET && len >= (ssize_t)sizeof(struct iphdr))
-		off = (size_t)((const struct iphdr *)buf)->ihl * 4;
-	if (len < (ssize_t)(off + sizeof(*r)))
+		off = (size_t)(buf[0] & 0x0f) * 4;
+	if (len < (ssize_t)(off + sizeof(r)))
 		return;
-	r = (const struct echo *)(buf + off);
-	if (r->type != (family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) ||
-	    ntohs(r->id) != id)
+	/* Copied out: after an IP header of any length the echo is not aligned. */
+	memcpy(&r, buf + off, sizeof(r));
+	if (r.type != (family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) || ntohs(r.id) != id)
 		return;
-	seq = ntohs(r->seq);
+	seq = ntohs(r.seq);
 	if (seq < n && t[seq].family == family && !t[seq].replied) {
-		uint64_t sent;
-
-		memcpy(&sent, &r->sent_ns, sizeof(sent));
 		t[seq].replied = true;
-		t[seq].rtt_us = (uint32_t)((now_ns() - sent) / 1000);
+		t[seq].rtt_us = (uint32_t)((now_ns() - r.sent_ns) / 1000);
 	}
 }
 
