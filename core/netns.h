@@ -54,9 +54,9 @@ struct nns_msgs {
 void nns_msgs_free(struct nns_msgs *m);
 /* (An empty result may have no buffer at all: no arithmetic on NULL.) */
 #define nns_msgs_foreach(m, nlh) \
-	for (nlh = (struct nlmsghdr *)(m)->buf; \
-	     nlh && (char *)nlh < (m)->buf + (m)->len; \
-	     nlh = (struct nlmsghdr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len)))
+	for ((nlh) = (struct nlmsghdr *)(m)->buf; \
+	     (nlh) && (char *)(nlh) < (m)->buf + (m)->len; \
+	     (nlh) = (struct nlmsghdr *)((char *)(nlh) + NLMSG_ALIGN((nlh)->nlmsg_len)))
 
 /*
  * Sends @req (NLM_F_ACK is added) and waits for its acknowledgement; any

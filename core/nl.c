@@ -20,7 +20,7 @@
 /* Dumps restarted this many times when the kernel says they were interrupted. */
 #define DUMP_RETRIES 16
 /* A batch is sent in slices small enough that their ACKs fit the receive queue. */
-#define BATCH_SLICE_BYTES (64 * 1024)
+#define BATCH_SLICE_BYTES ((size_t)64 * 1024)
 #define BATCH_SLICE_MSGS 256
 
 struct nns_nl {
@@ -309,7 +309,7 @@ struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what)
 	batch_seal(b);
 	need = b->len + NNS_MSG_SIZE;
 	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4 * NNS_MSG_SIZE;
+		size_t cap = b->cap ? b->cap * 2 : (size_t)4 * NNS_MSG_SIZE;
 		char *buf;
 
 		while (cap < need)

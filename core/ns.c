@@ -394,7 +394,8 @@ out:
 		nns_error_set(e, -ret, "netns list");
 		return ret;
 	}
-	qsort(v, n, sizeof(*v), cmp_names);
+	if (n)		/* v is NULL when there is nothing */
+		qsort(v, n, sizeof(*v), cmp_names);
 	*names = v;
 	*count = n;
 	return 0;
@@ -474,10 +475,11 @@ void nns_owner_clear(const char *name)
 /* Whether the run that recorded itself as the owner of @name has ended. */
 static bool owner_dead(const char *name)
 {
-	char path[PATH_MAX], line[64];
+	char path[PATH_MAX], line[64], *end;
 	unsigned long long t;
 	ssize_t n;
-	int fd, pid;
+	long pid;
+	int fd;
 
 	if (owner_path(name, path, sizeof(path)) < 0)
 		return false;
@@ -489,9 +491,15 @@ static bool owner_dead(const char *name)
 	if (n <= 0)
 		return false;
 	line[n] = '\0';
-	if (sscanf(line, "%d %llu", &pid, &t) != 2)
+	/* "PID START\n"; anything else is not a record of ours */
+	errno = 0;
+	pid = strtol(line, &end, 10);
+	if (end == line || *end != ' ' || pid <= 0 || pid > INT_MAX)
 		return false;
-	return start_time(pid) != t;
+	t = strtoull(end + 1, &end, 10);
+	if (errno || (*end != '\n' && *end != '\0'))
+		return false;
+	return start_time((pid_t)pid) != t;
 }
 
 /* Whether @path holds a namespace (a bind-mounted nsfs file), not a stale file. */

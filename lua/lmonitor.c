@@ -52,7 +52,7 @@ static unsigned monitor_kinds(lua_State *L, int arg)
 		lua_rawgeti(L, arg, i);
 		if (lua_type(L, -1) != LUA_TSTRING)
 			luaL_argerror(L, arg, lua_pushfstring(L, "event kind #%I must be a string", i));
-		for (k = 0; kind_names[k] && strcmp(kind_names[k], lua_tostring(L, -1)); k++)
+		for (k = 0; kind_names[k] && strcmp(kind_names[k], lua_tostring(L, -1)) != 0; k++)
 			;
 		if (!kind_names[k])
 			luaL_argerror(L, arg, lua_pushfstring(L, "unknown event kind '%s' (link, "
@@ -76,7 +76,7 @@ static int monitor_rcvbuf(lua_State *L, int arg)
 		lua_pop(L, 1);
 		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= n)
 			continue;
-		if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "rcvbuf")) {
+		if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "rcvbuf") != 0) {
 			lua_pushvalue(L, -1);
 			luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'",
 							      luaL_tolstring(L, -1, NULL)));

@@ -261,7 +261,7 @@ static int opt_choice(lua_State *L, int arg, const char *key, const char *const 
 	if (t != LUA_TNIL) {
 		const char *s = lua_tostring(L, -1);
 
-		for (i = 0; t == LUA_TSTRING && names[i] && strcmp(names[i], s); i++)
+		for (i = 0; t == LUA_TSTRING && names[i] && strcmp(names[i], s) != 0; i++)
 			;
 		if (t != LUA_TSTRING || !names[i])
 			luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\"", key,

@@ -52,9 +52,15 @@ void lns_check_options(lua_State *L, int arg, const char *const known[]);
  * `netns` points where a mistake made through `netns.core` does.
  */
 void lns_where(lua_State *L);
-int lns_error(lua_State *L, const char *fmt, ...);
-int lns_argerror(lua_State *L, int arg, const char *msg);
-int lns_typeerror(lua_State *L, int arg, const char *tname);
+/* They raise (lua_error); the static analyzer is told they never return. */
+#ifdef __clang_analyzer__
+#define LNS_RAISES __attribute__((analyzer_noreturn))
+#else
+#define LNS_RAISES
+#endif
+int lns_error(lua_State *L, const char *fmt, ...) LNS_RAISES;
+int lns_argerror(lua_State *L, int arg, const char *msg) LNS_RAISES;
+int lns_typeerror(lua_State *L, int arg, const char *tname) LNS_RAISES;
 const char *lns_checklstring(lua_State *L, int arg, size_t *len);
 const char *lns_optlstring(lua_State *L, int arg, const char *def, size_t *len);
 lua_Integer lns_checkinteger(lua_State *L, int arg);

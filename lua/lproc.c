@@ -131,7 +131,7 @@ static int fd_option(lua_State *L, int arg, const char *key)
 	if (lua_istable(L, arg) && lua_getfield(L, arg, key) != LUA_TNIL) {
 		const char *s = lua_tostring(L, -1);
 
-		for (which = 0; names[which] && (!s || strcmp(s, names[which])); which++)
+		for (which = 0; names[which] && (!s || strcmp(s, names[which]) != 0); which++)
 			;
 		if (!names[which])
 			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be \"inherit\" or \"null\"", key));
@@ -546,18 +546,18 @@ static int proc_tostring(lua_State *L)
 
 static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t size)
 {
-	const char *key = luaL_checkstring(L, arg), *s;
+	const char *key = luaL_checkstring(L, arg);
 	size_t n = strlen(key);
 	char *d;
 
-	if (strncmp(key, "net.", 4) || n < 5 || n + 11 > size)
+	if (strncmp(key, "net.", 4) != 0 || n < 5 || n + 11 > size)
 		luaL_argerror(L, arg, lua_pushfstring(L, "invalid sysctl key \"%s\": must start with 'net.'", key));
 	if (strstr(key, "..") || strchr(key, '/') || key[n - 1] == '.')
 		luaL_argerror(L, arg, lua_pushfstring(L, "invalid sysctl key \"%s\": must be dotted names without '/' or '..'", key));
-	strcpy(path, "/proc/sys/");
-	for (s = key, d = path + 10; *s; s++)
-		*d++ = *s == '.' ? '/' : *s;
-	*d = '\0';
+	snprintf(path, size, "/proc/sys/%s", key);	/* n + 11 <= size */
+	for (d = path + 10; *d; d++)
+		if (*d == '.')
+			*d = '/';
 	return key;
 }
 

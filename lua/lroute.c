@@ -63,7 +63,7 @@ int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name 
 	} else if (t == LUA_TSTRING) {
 		const char *s = lua_tostring(L, -1);
 
-		for (; names->name && strcmp(names->name, s); names++)
+		for (; names->name && strcmp(names->name, s) != 0; names++)
 			;
 		if (!names->name)
 			luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\"", key, s));

@@ -451,8 +451,11 @@ static int run_options (lua_State *L, char **argv, int script) {
     }
     else if (opt == 'W')
       lua_warning(L, "@on", 0);
-    else if (opt == '-' && argv[i][2] != '\0')
-      i = scan_long(argv, i, &ignored);  /* skip its value, if any */
+    else if (opt == '-' && argv[i][2] != '\0') {
+      int last = scan_long(argv, i, &ignored);  /* skip its value, if any */
+      if (last > i)  /* (-1, a bad option, was refused by scan_cmdline) */
+        i = last;
+    }
   }
   return 1;
 }
@@ -491,7 +494,7 @@ static int handle_script (lua_State *L, char **argv, int script) {
   int status;
   const char *fname = argv[script];
   /* "-" is stdin, unless "--" made it a file name */
-  if (strcmp(fname, "-") == 0 && strcmp(argv[script - 1], "--") != 0)
+  if (strcmp(fname, "-") == 0 && (script == 1 || strcmp(argv[script - 1], "--") != 0))
     fname = NULL;
   status = luaL_loadfile(L, fname);
   if (status == LUA_OK)
