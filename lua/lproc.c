@@ -178,7 +178,9 @@ static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const
 /* What messages call the program: its argv[0], or the shell command. */
 static const char *cmd_label(struct nns_exec *x)
 {
-	return x->argv[2] && !strcmp(x->argv[0], "/bin/sh") && !strcmp(x->argv[1], "-c")
+	/* argv[2] exists only when argv[1] is not the terminating NULL. */
+	return x->argv[1] && x->argv[2] && !strcmp(x->argv[0], "/bin/sh") &&
+			       !strcmp(x->argv[1], "-c")
 		       ? x->argv[2] : x->argv[0];
 }
 
