@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <linux/netlink.h>
 
@@ -95,6 +96,14 @@ struct nns_ns {
 	struct nns_nl *nl;	/* socket opened inside it, on first use */
 	dev_t dev;
 	ino_t ino;
+	/*
+	 * The mount namespace programs run in (proc.c), made on first use:
+	 * a descriptor above 2, anything else when there is none yet.  The
+	 * stamp says which /etc/netns/NAME it was made from.
+	 */
+	int view;
+	struct timespec view_stamp;
+	ino_t view_etc;
 };
 
 int nns_valid_ns_name(const char *name, const char **why);
@@ -466,7 +475,7 @@ int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count,
 #define NNS_FD_NULL (-2)
 
 struct nns_exec {
-	const struct nns_ns *ns;
+	struct nns_ns *ns;		/* its mount view is made on first use */
 	const char *ns_name;		/* named: /etc/netns/NAME over /etc */
 	const char *label;		/* namespace as shown in messages */
 	char *const *argv;		/* argv[0] is looked up in PATH */

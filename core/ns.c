@@ -62,6 +62,7 @@ static int ns_adopt(struct nns_ns *ns, int fd)
 		return -EINVAL;
 	ns->fd = fd;
 	ns->nl = NULL;
+	ns->view = -1;
 	ns->dev = st.st_dev;
 	ns->ino = st.st_ino;
 	return 0;
@@ -125,6 +126,9 @@ void nns_ns_close(struct nns_ns *ns)
 {
 	nns_nl_close(ns->nl);
 	ns->nl = NULL;
+	if (ns->view > 2)
+		close(ns->view);
+	ns->view = -1;
 	if (ns->fd >= 0)
 		close(ns->fd);
 	ns->fd = -1;

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,20 +31,21 @@
 
 #include "netns.h"
 
-/* What a child that failed before exec tells its parent. */
+/*
+ * What a child that failed before exec tells its parent.  The child runs
+ * in the parent's memory (CLONE_VM | CLONE_VFORK, as posix_spawn does, so
+ * that nothing is copied) and the parent waits until it has exec'd or
+ * exited, so the report is simply written where the parent will look.
+ */
 struct child_report {
 	int err;
-	char stage[32];
+	const char *stage;
 };
 
-static void report(int fd, int err, const char *stage)
+static void report(struct child_report *r, int err, const char *stage)
 {
-	struct child_report r = { .err = err };
-	ssize_t n;
-
-	strncpy(r.stage, stage, sizeof(r.stage) - 1);
-	n = write(fd, &r, sizeof(r));
-	(void)n;
+	r->err = err;
+	r->stage = stage;
 	_exit(127);
 }
 
@@ -87,6 +90,108 @@ static const char *remount(const char *ns_name)
 	return NULL;
 }
 
+/*
+ * A view made once per handle and kept: making a mount namespace for each
+ * program, and tearing it down after, costs far more than most programs
+ * (the teardown waits for an RCU grace period).  Programs of one handle
+ * share the view, as they share the network namespace.
+ */
+
+/* Which /etc/netns/NAME a view shows: its inode and mtime (zero: none). */
+static void etc_stamp(const char *name, ino_t *ino, struct timespec *mtime)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	*ino = 0;
+	memset(mtime, 0, sizeof(*mtime));
+	if (name && snprintf(dir, sizeof(dir), "%s/%s", NNS_ETC_DIR, name) < (int)sizeof(dir) &&
+	    stat(dir, &st) == 0) {
+		*ino = st.st_ino;
+		*mtime = st.st_mtim;
+	}
+}
+
+/* The child that makes a view: it holds it until the parent has opened it. */
+static void view_maker(const struct nns_ns *ns, const char *name, int tell, int hold)
+{
+	char c = 0;
+
+	if (setns(ns->fd, CLONE_NEWNET) < 0 || remount(name) || write(tell, &c, 1) != 1)
+		_exit(1);
+	while (read(hold, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* @fd moved above 0, 1 and 2, where a program's standard streams go. */
+static int above_stdio(int fd)
+{
+	int high;
+
+	if (fd < 0 || fd > 2)
+		return fd < 0 ? -errno : fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (high < 0)
+		high = -errno;
+	close(fd);
+	return high;
+}
+
+/* A descriptor above 2 on a new view of @ns's mounts, or -errno. */
+static int make_view(const struct nns_ns *ns, const char *name)
+{
+	int tell[2], hold[2], fd = -EIO;
+	char c, path[64];
+	pid_t pid;
+
+	if (pipe2(tell, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		fd = -errno;
+		close(tell[0]);
+		close(tell[1]);
+		return fd;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(tell[0]);
+		close(hold[1]);
+		view_maker(ns, name, tell[1], hold[0]);
+	}
+	close(tell[1]);
+	close(hold[0]);
+	if (pid < 0)
+		fd = -errno;
+	else if (read(tell[0], &c, 1) == 1 &&
+		 snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < (int)sizeof(path))
+		fd = above_stdio(open(path, O_RDONLY | O_CLOEXEC));
+	close(hold[1]);		/* lets the maker go */
+	close(tell[0]);
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
+/* Makes or renews @ns's view; without one, each program makes its own. */
+static void refresh_view(struct nns_ns *ns, const char *name)
+{
+	struct timespec mtime;
+	ino_t ino;
+
+	etc_stamp(name, &ino, &mtime);
+	if (ns->view > 2 && (ino != ns->view_etc || mtime.tv_sec != ns->view_stamp.tv_sec ||
+			     mtime.tv_nsec != ns->view_stamp.tv_nsec)) {
+		close(ns->view);
+		ns->view = -1;
+	}
+	if (ns->view > 2)
+		return;
+	ns->view = make_view(ns, name);
+	ns->view_etc = ino;
+	ns->view_stamp = mtime;
+}
+
 static int open_null(int flags)
 {
 	return open("/dev/null", flags | O_CLOEXEC);
@@ -120,73 +225,153 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void child(const struct nns_exec *x, int rfd, pid_t parent)
+/*
+ * Enters the handle's view, or makes a view of its own; entering resets the
+ * working directory, which goes back to @cwd (the caller's, or the one asked for).
+ */
+static void enter_mounts(const struct nns_exec *x, struct child_report *r, const char *cwd)
 {
 	const char *stage;
+
+	if (x->ns->view > 2) {
+		if (setns(x->ns->view, CLONE_NEWNS) < 0)
+			report(r, errno, "enter mount view");
+		if (cwd && chdir(cwd) < 0 && x->cwd)
+			report(r, errno, "change directory");
+		return;
+	}
+	stage = remount(x->ns_name);
+	if (stage)
+		report(r, errno, stage);
+	if (x->cwd && chdir(x->cwd) < 0)
+		report(r, errno, "change directory");
+}
+
+/* Writes "netns: exec NAME (in NS): REASON [ENAME]" without stdio, which may allocate. */
+static void say_exec_failed(const struct nns_exec *x, int err)
+{
+	const char *parts[] = { "netns: exec ", x->argv[0], x->label ? " (in " : "",
+				x->label ? x->label : "", x->label ? ")" : "", ": ", strerror(err),
+				" [", nns_errno_name(err), "]\n" };
+	char msg[1024];
+	size_t i, len = 0;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t n = strnlen(parts[i], sizeof(msg) - 1 - len);
+
+		memcpy(msg + len, parts[i], n);
+		len += n;
+	}
+	if (write(2, msg, len) < 0)
+		return;
+}
+
+struct child_args {
+	const struct nns_exec *x;
+	struct child_report *report;
+	pid_t parent;
+	const char *cwd;
+};
+
+static int child(void *arg)
+{
+	const struct child_args *a = arg;
+	const struct nns_exec *x = a->x;
+	struct child_report *r = a->report;
 	int err;
 
 	reset_signals();
 	if (x->own_group)
 		setpgid(0, 0);
 	if (x->die_with_parent &&
-	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->parent))
 		_exit(127);
 	if (setns(x->ns->fd, CLONE_NEWNET) < 0)
-		report(rfd, errno, "enter namespace");
-	stage = remount(x->ns_name);
-	if (stage)
-		report(rfd, errno, stage);
+		report(r, errno, "enter namespace");
+	enter_mounts(x, r, a->cwd);
 	if (place_fd(x->stdin_fd, 0) < 0 || place_fd(x->stdout_fd, 1) < 0 ||
 	    place_fd(x->stderr_fd, 2) < 0)
-		report(rfd, errno, "redirect");
-	/* Only 0, 1 and 2 cross exec; the report pipe stays until exec closes it. */
+		report(r, errno, "redirect");
+	/* Only 0, 1 and 2 cross exec. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		report(rfd, errno, "close descriptors");
-	if (x->cwd && chdir(x->cwd) < 0)
-		report(rfd, errno, "change directory");
+		report(r, errno, "close descriptors");
 	if (x->envp)
 		execvpe(x->argv[0], x->argv, x->envp);
 	else
 		execvp(x->argv[0], x->argv);
 	err = errno;
-	dprintf(2, "netns: exec %s%s%s%s: %s [%s]\n", x->argv[0], x->label ? " (in " : "",
-		x->label ? x->label : "", x->label ? ")" : "", strerror(err), nns_errno_name(err));
+	say_exec_failed(x, err);
 	_exit(err == ENOENT ? 127 : 126);
+}
+
+/*
+ * Where the program starts, as an absolute path, since entering a view
+ * resets the directory: the one asked for, or the caller's.
+ */
+static const char *start_dir(const char *asked, char *buf, size_t size)
+{
+	char here[PATH_MAX];
+
+	if (asked && asked[0] == '/')
+		return asked;
+	if (!getcwd(here, sizeof(here)))
+		return asked;
+	if (snprintf(buf, size, "%s%s%s", here, asked ? "/" : "", asked ? asked : "") >= (int)size)
+		return asked;
+	return buf;
+}
+
+/* The child's own stack: it must not run on the suspended parent's. */
+#define CHILD_STACK (128 * 1024)
+
+/*
+ * Starts child() sharing our memory; returns once it has exec'd or failed.
+ * Signals stay blocked until the child has reset its handlers, so that none
+ * of ours runs in it.
+ */
+static pid_t spawn_child(struct child_args *a)
+{
+	sigset_t all, old;
+	char *stack;
+	pid_t pid;
+	int err;
+
+	stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pid = clone(child, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	munmap(stack, CHILD_STACK);
+	return pid < 0 ? -err : pid;
 }
 
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e)
 {
-	struct child_report r;
-	pid_t parent = getpid();
-	int fds[2], ret = 0;
-	ssize_t n;
+	struct child_report r = { 0 };
+	char where[PATH_MAX];
+	struct child_args a = { x, &r, getpid(), start_dir(x->cwd, where, sizeof(where)) };
+	int ret = 0;
 
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		ret = -errno;
-		goto out;
-	}
+	refresh_view(x->ns, x->ns_name);
 	p->pidfd = -1;
 	p->group = x->own_group;
-	p->pid = fork();
+	p->pid = spawn_child(&a);
 	if (p->pid < 0) {
-		ret = -errno;
-		close(fds[0]);
-		close(fds[1]);
+		ret = p->pid;
+		p->pid = 0;
 		goto out;
 	}
-	if (p->pid == 0)
-		child(x, fds[1], parent);
-	close(fds[1]);
-	do
-		n = read(fds[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	if (n == sizeof(r)) {
+	if (r.err) {
 		/* The child failed before exec and has exited: collect it. */
-		waitpid(p->pid, NULL, 0);
-		ret = -r.err;
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		p->pid = 0;
 		nns_error_set(e, r.err, "exec %s: %s", x->argv[0], r.stage);
-		return ret;
+		return -r.err;
 	}
 	/* Without pidfds (old kernels, valgrind) waits fall back to polling. */
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
