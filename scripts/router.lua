@@ -10,29 +10,10 @@ local function step(fmt, ...)
   print(("==> " .. fmt):format(...))
 end
 
--- A route as `ip route` writes it.
-local function route_line(r)
-  local words = {}
-  local function add(...)
-    for _, w in ipairs { ... } do words[#words + 1] = tostring(w) end
-  end
-  if r.type ~= "unicast" then add(r.type) end
-  add(r.dst)
-  if r.gateway then add("via", r.gateway) end
-  if r.dev then add("dev", r.dev) end
-  if r.protocol ~= "boot" then add("proto", r.protocol) end
-  if r.scope ~= "global" then add("scope", r.scope) end
-  if r.prefsrc then add("src", r.prefsrc) end
-  if r.metric then add("metric", r.metric) end
-  for _, nh in ipairs(r.nexthops or {}) do
-    add("nexthop", "via", nh.gateway, "dev", nh.dev, "weight", nh.weight)
-  end
-  return table.concat(words, " ")
-end
-
+-- A route record prints as `ip route` shows it.
 local function show_routes(ns)
   for _, r in ipairs(ns:routes()) do
-    print("    " .. route_line(r))
+    print("    " .. tostring(r))
   end
 end
 

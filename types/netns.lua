@@ -167,6 +167,10 @@
 
 ---------------------------------------------------------------------------
 -- Records
+--
+-- tostring() of a record is the line `ip` shows for it: `ip -br link` (then
+-- mtu and master), "10.0.0.1/24 dev eth0", `ip route`, `ip neigh`, `ip rule`;
+-- of the list a method returns, one record a line.
 
 ---@class netns.Link
 ---@field ifindex integer interface index

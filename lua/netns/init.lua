@@ -105,6 +105,119 @@ local function strip(t, drop)
 end
 
 ---------------------------------------------------------------------------
+-- Records print as `ip` prints them: one metatable per kind, shared by
+-- all records of that kind, and one for the lists the methods return.
+
+local Addr, Route, Neigh, Rule, List = {}, {}, {}, {}, {}
+Addr.__name, Route.__name, Neigh.__name, Rule.__name = "netns.addr", "netns.route",
+  "netns.neigh", "netns.rule"
+
+-- Appends to @out the word @key, followed by @value unless it is true;
+-- nothing when @value is nil or false.
+local function say(out, key, value)
+  if value == nil or value == false then return end
+  out[#out + 1] = value == true and key or key .. " " .. tostring(value)
+end
+
+-- A link as `ip -br link` shows it, then its MTU and its master.
+function Link:__tostring()
+  local peer = self.link or (self.link_index and "if" .. self.link_index)
+  local out = { ("%-16s %-14s %s<%s>"):format(peer and self.ifname .. "@" .. peer or self.ifname,
+    self.operstate or "UNKNOWN", self.address and self.address .. " " or "",
+    table.concat(self.flags or {}, ",")) }
+  say(out, "mtu", self.mtu)
+  say(out, "master", self.master)
+  return table.concat(out, " ")
+end
+
+-- An address as `ip address add` takes it: "10.0.0.1/24 dev eth0"; with a
+-- peer, the prefix length is the peer's ("10.9.0.1 peer 10.9.0.2/32").
+function Addr:__tostring()
+  local out = { self.address and self["local"] or self.cidr }
+  say(out, "peer", self.address and self.address .. "/" .. self.prefixlen)
+  say(out, "dev", self.ifname or self.ifindex)
+  say(out, "scope", self.scope ~= "global" and self.scope)
+  say(out, "label", self.label ~= self.ifname and self.label)
+  say(out, "tentative", self.tentative)
+  say(out, "dadfailed", self.dadfailed)
+  return table.concat(out, " ")
+end
+
+local function say_flags(out, flags)
+  for _, f in ipairs(flags or {}) do out[#out + 1] = f end
+end
+
+-- A route as `ip route` shows it.
+function Route:__tostring()
+  local out = {}
+  if self.type ~= "unicast" then out[1] = self.type end
+  out[#out + 1] = self.dst
+  say(out, "via", self.gateway)
+  say(out, "dev", self.dev)
+  say(out, "table", self.table ~= "main" and self.table)
+  say(out, "proto", self.protocol ~= "boot" and self.protocol)
+  say(out, "scope", self.scope ~= "global" and self.scope)
+  say(out, "src", self.prefsrc)
+  say(out, "metric", self.metric)
+  say_flags(out, self.flags)
+  for _, nh in ipairs(self.nexthops or {}) do
+    out[#out + 1] = "nexthop"
+    say(out, "via", nh.gateway)
+    say(out, "dev", nh.dev)
+    say(out, "weight", nh.weight)
+    say_flags(out, nh.flags)
+  end
+  say(out, "pref", self.pref)
+  return table.concat(out, " ")
+end
+
+-- A neighbour as `ip neigh` shows it.
+function Neigh:__tostring()
+  local out = { self.dst }
+  say(out, "dev", self.dev)
+  say(out, "lladdr", self.lladdr)
+  say(out, "router", self.router)
+  say(out, "proxy", self.proxy)
+  say_flags(out, self.state)
+  return table.concat(out, " ")
+end
+
+-- A rule as `ip rule` shows it: "32766:\tfrom all lookup main".
+function Rule:__tostring()
+  local function sel(addr, len) return addr and (len and addr .. "/" .. len or addr) end
+  local out = {}
+  say(out, "not", self["not"])
+  say(out, "from", sel(self.src, self.srclen))
+  say(out, "to", sel(self.dst, self.dstlen))
+  say(out, "tos", self.tos)
+  say(out, "fwmark", sel(self.fwmark, self.fwmask))
+  say(out, "iif", self.iif)
+  say(out, "oif", self.oif)
+  say(out, "ipproto", self.ipproto)
+  say(out, "sport", self.sport or (self.sport_start and self.sport_start .. "-" .. self.sport_end))
+  say(out, "dport", self.dport or (self.dport_start and self.dport_start .. "-" .. self.dport_end))
+  say(out, "uidrange", self.uid_start and self.uid_start .. "-" .. self.uid_end)
+  say(out, "lookup", self.table)
+  say(out, "suppress_prefixlength", self.suppress_prefixlen)
+  out[#out + 1] = self.action
+  say(out, "goto", self["goto"])
+  return self.priority .. ":\t" .. table.concat(out, " ")
+end
+
+-- A list of records: one record a line.
+function List:__tostring()
+  local out = {}
+  for i, rec in ipairs(self) do out[i] = tostring(rec) end
+  return table.concat(out, "\n")
+end
+
+-- Gives the records of @list their kind's metatable @mt, and @list its own.
+local function records(list, mt)
+  for i = 1, #list do setmetatable(list[i], mt) end
+  return setmetatable(list, List)
+end
+
+---------------------------------------------------------------------------
 -- Namespace handles
 
 -- The handles given out, so that a link's peer namespace can be found among them.
@@ -201,7 +314,7 @@ end
 function NS:links()
   local list = check(self._h:links())
   for _, rec in ipairs(list) do link_record(self, rec) end
-  return list
+  return setmetatable(list, List)
 end
 
 function NS:link(dev)
@@ -314,15 +427,11 @@ function Link:delete()
   check(self.ns._h:link_del(self.ifindex))
 end
 
-function Link:__tostring()
-  return ("link %s (%s, %s)"):format(self.ifname, self.kind or self.link_type, self.operstate)
-end
-
 ---------------------------------------------------------------------------
 -- Addresses and neighbours
 
 function NS:addrs(dev)
-  return (check(self._h:addrs(dev)))
+  return records(check(self._h:addrs(dev)), Addr)
 end
 
 function NS:addr_add(dev, cidr, opts)
@@ -338,7 +447,7 @@ function NS:addr_del(dev, cidr, opts)
 end
 
 function NS:neighbors(opts)
-  return (check(self._h:neighbors(opts)))
+  return records(check(self._h:neighbors(opts)), Neigh)
 end
 
 function NS:neigh_add(spec)
@@ -367,7 +476,7 @@ end
 -- Routes
 
 function NS:routes(opts)
-  return (check(self._h:routes(opts)))
+  return records(check(self._h:routes(opts)), Route)
 end
 
 function NS:route_add(spec)
@@ -393,7 +502,7 @@ end
 -- Policy rules
 
 function NS:rules(opts)
-  return (check(self._h:rules(opts)))
+  return records(check(self._h:rules(opts)), Rule)
 end
 
 function NS:rule_add(spec)
@@ -551,6 +660,7 @@ function M.atexit()
 end
 
 M.NS, M.Link = NS, Link
+M.Addr, M.Route, M.Neigh, M.Rule, M.List = Addr, Route, Neigh, Rule, List
 M._VERSION = "netns 0.1"
 
 return M
