@@ -204,6 +204,7 @@ static int dostring (lua_State *L, const char *s, const char *chunkname) {
 #define OPT_CLEANUP     256
 #define OPT_MONITOR     512
 #define OPT_JSON        1024
+#define OPT_CNI         2048
 
 struct cmdline {
   int flags;
@@ -228,6 +229,7 @@ static const struct long_option long_options[] = {
   { "cleanup", OPT_CLEANUP, 2 },
   { "monitor", OPT_MONITOR, 0 },
   { "json", OPT_JSON, 0 },
+  { "cni", OPT_CNI, 0 },
   { NULL, 0, 0 }
 };
 
@@ -280,6 +282,9 @@ static void print_help (void) {
   "                   events of the named namespaces (else the current one)\n"
   "                   as ip monitor does, until interrupted\n"
   "  --json           with --monitor: one JSON object per event\n"
+  "  --cni plugin.lua\n"
+  "                   run plugin.lua as a CNI plugin: the request from the\n"
+  "                   CNI_* variables and stdin, one JSON document out\n"
   "  --help           show this help and exit\n"
   "  --               stop handling options\n"
   "  -                stop handling options and execute stdin\n",
@@ -822,6 +827,27 @@ static int run_monitor (lua_State *L, char **argv, int argc, int first,
 
 
 /*
+** nslua --cni plugin.lua: one CNI invocation of the plugin the script
+** returns (netns.cni.run); its exit status is the protocol's, 0 or 1.
+*/
+static int run_cni (lua_State *L, char **argv, int argc, int script) {
+  if (script >= argc) {
+    print_message(progname, "--cni needs a plugin script");
+    return 0;
+  }
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "netns.cni");
+  if (report(L, docall(L, 1, 1)) != LUA_OK)
+    return 0;
+  lua_getfield(L, -1, "run");
+  lua_pushstring(L, argv[script]);
+  if (report(L, docall(L, 1, 1)) != LUA_OK)
+    return 0;
+  return lua_tointeger(L, -1) == 0;
+}
+
+
+/*
 ** Calls 'netns.atexit(ok)' when the library has one, at most once per
 ** run: 'done' points into the exit guard below.
 */
@@ -943,6 +969,10 @@ static int pmain (lua_State *L) {
   if (cl.flags & OPT_MONITOR) {
     lua_pushboolean(L, run_monitor(L, argv, argc, cl.script,
                                    cl.flags & OPT_JSON));
+    return 1;
+  }
+  if (cl.flags & OPT_CNI) {
+    lua_pushboolean(L, run_cni(L, argv, argc, cl.script));
     return 1;
   }
   if (cl.flags & OPT_JSON) {

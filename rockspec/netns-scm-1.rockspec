@@ -26,6 +26,8 @@ build = {
       ["netns"] = "lua/netns/init.lua",
       ["netns.topology"] = "lua/netns/topology.lua",
       ["netns.events"] = "lua/netns/events.lua",
+      -- CNI plugins in Lua; needs lua-cjson at run time (Debian: lua-cjson).
+      ["netns.cni"] = "lua/netns/cni.lua",
       ["netns.core"] = {
          sources = {
             "core/addr.c", "core/link.c", "core/monitor.c", "core/neigh.c", "core/nl.c",
