@@ -178,6 +178,11 @@ typedef int (*nns_link_cb)(const struct nns_link *l, void *data);
 /* Parses one RTM_NEWLINK or RTM_DELLINK message. */
 int nns_link_parse(const struct nlmsghdr *nlh, struct nns_link *l);
 int nns_link_dump(struct nns_ns *ns, nns_link_cb cb, void *data, struct nns_error *e);
+/*
+ * The name of link @ifindex, one ioctl instead of a dump when a record
+ * names a few devices among many; -ENODEV when there is none.
+ */
+int nns_ifname(struct nns_ns *ns, int ifindex, char name[16]);
 /* By name (@ifname) or index (@ifindex > 0); -ENODEV when missing. */
 int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex,
 		 struct nns_msgs *msg, struct nns_link *l, struct nns_error *e);

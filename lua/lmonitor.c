@@ -108,7 +108,7 @@ static int ns_monitor(lua_State *L)
 		return lns_fail(L, 1, &e);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, -2, 1);
-	lua_newtable(L);
+	lns_push_ifnames(L, 1);
 	lua_setiuservalue(L, -2, 2);
 	return 1;
 }
@@ -119,7 +119,6 @@ struct event_acc {
 	lua_State *L;
 	int mon, names, list;	/* stack indexes */
 	lua_Integer n;
-	bool refreshed;		/* names read again during this call */
 };
 
 static int note_name(const struct nns_link *l, void *data)
@@ -133,31 +132,6 @@ static int note_name(const struct nns_link *l, void *data)
 	return 0;
 }
 
-/*
- * Makes sure the names table knows @ifindex, reading the namespace's links
- * once per call when it does not: a device named in an event may be newer
- * than any link event this monitor saw.
- */
-static void know_ifindex(struct event_acc *acc, int ifindex)
-{
-	lua_State *L = acc->L;
-	LNs *h;
-	int t;
-
-	if (!ifindex || acc->refreshed)
-		return;
-	t = lua_rawgeti(L, acc->names, ifindex);
-	lua_pop(L, 1);
-	if (t != LUA_TNIL)
-		return;
-	acc->refreshed = true;
-	lua_getiuservalue(L, acc->mon, 1);
-	h = lua_touserdata(L, -1);
-	lua_pop(L, 1);
-	if (h && h->ns.fd >= 0)
-		nns_link_dump(&h->ns, note_name, acc, NULL);
-}
-
 /* Replaces ifindex field @key of the record on top by its name, when known. */
 static void name_index(struct event_acc *acc, const char *key, const char *unknown_key)
 {
@@ -167,8 +141,7 @@ static void name_index(struct event_acc *acc, const char *key, const char *unkno
 		lua_pop(L, 1);
 		return;
 	}
-	know_ifindex(acc, (int)lua_tointeger(L, -1));
-	if (lua_rawgeti(L, acc->names, lua_tointeger(L, -1)) == LUA_TSTRING) {
+	if (lua_geti(L, acc->names, lua_tointeger(L, -1)) == LUA_TSTRING) {
 		lua_setfield(L, -3, key);
 		lua_pop(L, 1);
 		return;
@@ -207,7 +180,6 @@ static bool push_addr_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 
 	if (nns_addr_parse(nlh, &a) < 0)
 		return false;
-	know_ifindex(acc, a.ifindex);
 	lns_push_addr(acc->L, &a, acc->names);
 	return true;
 }
@@ -215,14 +187,10 @@ static bool push_addr_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 static bool push_route_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 {
 	struct nns_route r;
-	int i;
 
 	/* Cached clones are not routes anyone added, as in the listing. */
 	if (nns_route_parse(nlh, &r) < 0 || (r.flags & RTM_F_CLONED))
 		return false;
-	know_ifindex(acc, r.ifindex);
-	for (i = 0; i < r.nhops; i++)
-		know_ifindex(acc, r.nh[i].ifindex);
 	lns_push_route(acc->L, &r, acc->names);
 	return true;
 }
@@ -233,7 +201,6 @@ static bool push_neigh_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 
 	if (nns_neigh_parse(nlh, &n) < 0)
 		return false;
-	know_ifindex(acc, n.ifindex);
 	lns_push_neigh(acc->L, &n, acc->names);
 	return true;
 }
@@ -295,7 +262,7 @@ static int on_event(const struct nlmsghdr *nlh, void *data)
 static int mon_read(lua_State *L)
 {
 	LMon *m = check_monitor(L, 1);
-	struct event_acc acc = { L, 1, 0, 0, 0, false };
+	struct event_acc acc = { L, 1, 0, 0, 0 };
 	int i, ret = 1;
 
 	lua_settop(L, 1);

@@ -985,7 +985,7 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 
 	lua_createtable(L, 0, 14);
 	set_int(L, "ifindex", a->ifindex);
-	if (lua_rawgeti(L, names, a->ifindex) == LUA_TSTRING)
+	if (lua_geti(L, names, a->ifindex) == LUA_TSTRING)
 		lua_setfield(L, -2, "ifname");
 	else
 		lua_pop(L, 1);
@@ -1024,20 +1024,36 @@ static int collect_addr(const struct nns_addr *a, void *data)
 	return 0;
 }
 
-static int collect_name(const struct nns_link *l, void *data)
+/* __index of a names table: asks the kernel for one name and keeps it. */
+static int ifname_index(lua_State *L)
 {
-	lua_State *L = data;
+	LNs *h = lua_touserdata(L, lua_upvalueindex(1));
+	char name[IF_NAMESIZE];
+	lua_Integer ifindex = lua_tointeger(L, 2);
 
-	lua_pushstring(L, l->ifname);
-	lua_rawseti(L, -2, l->ifindex);
-	return 0;
+	if (!lua_isinteger(L, 2) || ifindex <= 0 || ifindex > INT32_MAX || h->ns.fd < 0 ||
+	    nns_ifname(&h->ns, (int)ifindex, name) < 0)
+		return 0;
+	lua_pushstring(L, name);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, 1, ifindex);
+	return 1;
 }
 
-/* Pushes a table ifindex -> name of the links of @h, for records that name devices. */
-int lns_push_ifnames(lua_State *L, LNs *h, struct nns_error *e)
+/*
+ * Pushes a table ifindex -> name for the records of the handle at @hidx:
+ * names are looked up as records need them (lua_geti), which costs far
+ * less than a dump of every link when there are many.
+ */
+void lns_push_ifnames(lua_State *L, int hidx)
 {
+	hidx = lua_absindex(L, hidx);
 	lua_newtable(L);
-	return nns_link_dump(&h->ns, collect_name, L, e);
+	lua_createtable(L, 0, 1);
+	lua_pushvalue(L, hidx);
+	lua_pushcclosure(L, ifname_index, 1);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
 }
 
 static int ns_addrs(lua_State *L)
@@ -1049,8 +1065,7 @@ static int ns_addrs(lua_State *L)
 
 	if (!lua_isnoneornil(L, 2) && resolve_dev(L, h, 2, "address show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
-	if (lns_push_ifnames(L, h, &e) < 0)
-		return lns_fail(L, 1, &e);
+	lns_push_ifnames(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e) < 0)
@@ -1152,7 +1167,7 @@ void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names)
 
 	lua_createtable(L, 0, 6);
 	set_inet(L, "dst", n->family, n->dst);
-	if (lua_rawgeti(L, names, n->ifindex) == LUA_TSTRING)
+	if (lua_geti(L, names, n->ifindex) == LUA_TSTRING)
 		lua_setfield(L, -2, "dev");
 	else
 		lua_pop(L, 1);
@@ -1201,8 +1216,7 @@ static int ns_neighbors(lua_State *L)
 	if (t != LUA_TNIL && resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
-	if (lns_push_ifnames(L, h, &e) < 0)
-		return lns_fail(L, 1, &e);
+	lns_push_ifnames(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e) < 0)

@@ -21,8 +21,8 @@ LNs *lns_check(lua_State *L, int idx);
 const char *lns_label(lua_State *L, int idx, char *buf, size_t size);
 /* Pushes nil, "netns: <message>", errno for the handle at @idx (0: none). */
 int lns_fail(lua_State *L, int idx, const struct nns_error *e);
-/* Pushes a table ifindex -> name of the links of @h; <0 and @e on failure. */
-int lns_push_ifnames(lua_State *L, LNs *h, struct nns_error *e);
+/* Pushes a table ifindex -> name, filled as it is read, for the handle at @hidx. */
+void lns_push_ifnames(lua_State *L, int hidx);
 /*
  * Records as the list methods return them; @names is the stack index of
  * a table ifindex -> name used to name devices.

@@ -89,7 +89,7 @@ static void set_addr(lua_State *L, const char *key, int family, const void *a)
 
 static void set_dev(lua_State *L, int names, int ifindex)
 {
-	if (ifindex && lua_rawgeti(L, names, ifindex) != LUA_TNIL)
+	if (ifindex && lua_geti(L, names, ifindex) != LUA_TNIL)
 		lua_setfield(L, -2, "dev");
 	else if (ifindex)
 		lua_pop(L, 1);
@@ -241,8 +241,7 @@ static int ns_routes(lua_State *L)
 	family = opt_family(L, 2);
 	acc.table = opt_table(L, 2, true);
 	lua_settop(L, 2);
-	if (lns_push_ifnames(L, h, &e) < 0)
-		return lns_fail(L, 1, &e);
+	lns_push_ifnames(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_route_dump(&h->ns, family, collect_route, &acc, &e) < 0)
