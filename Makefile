@@ -8,6 +8,7 @@ BUSTED ?= busted
 LUACHECK ?= luacheck
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
+LDOC ?= ldoc
 LINT_LUA := $(wildcard lua scripts spec bench types)
 
 PREFIX ?= /usr/local
@@ -215,10 +216,20 @@ uninstall:
 	-rmdir $(DESTDIR)$(LUA_CMODDIR)/netns $(DESTDIR)$(LUA_LMODDIR)/netns 2>/dev/null
 	-rmdir $(DESTDIR)$(TYPESDIR) $(dir $(DESTDIR)$(TYPESDIR)) 2>/dev/null
 
-# Lua, annotations in types/ included: zero luacheck warnings under .luacheckrc
+# The reference of the Lua API, from its doc comments (doc/config.ld), in
+# build/doc: open build/doc/index.html.  Any LDoc warning fails it.
+doc:
+	$(say) LDOC build/doc
+	@mkdir -p build && rm -rf build/doc
+	$(Q)$(LDOC) -q -c doc/config.ld --fatalwarnings . >build/ldoc.log 2>&1 || \
+		{ cat build/ldoc.log; exit 1; }
+	$(Q)! grep -v -e '^reading configuration' -e '^changing to directory' build/ldoc.log
+
+# The reference builds without a warning (doc); Lua, annotations in types/
+# included: zero luacheck warnings under .luacheckrc
 # (lua-check is installed when missing, as .ci/deps installs the rest); C:
 # zero cppcheck and clang-tidy findings (.clang-tidy), each file on its own.
-lint:
+lint: doc
 	$(Q)command -v $(LUACHECK) >/dev/null || { echo "installing: lua-check"; \
 		export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends lua-check >/dev/null; }
@@ -236,4 +247,4 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: all check check-asan check-valgrind check-hard fuzz fuzz-seeds demo bench install uninstall lint clean
+.PHONY: all check check-asan check-valgrind check-hard fuzz fuzz-seeds demo bench install uninstall doc lint clean

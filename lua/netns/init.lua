@@ -1,8 +1,31 @@
--- netns: Linux network namespaces, links, addresses, routes and neighbours.
+--- Linux network namespaces, links, addresses, routes and neighbours.
+--
+-- `local netns = require "netns"` (in nslua, also the global `netns`).
+-- Records carry the field names of `ip -j`, methods the nouns and verbs of
+-- `ip`: `ip -n red link set eth0 up` is `red:link_set("eth0", { up = true })`.
+--
+-- Errors: bad arguments (wrong types, bad names, CIDRs or MACs, unknown
+-- option keys) raise ordinary Lua argument errors before anything reaches
+-- the kernel; a failed system or netlink call raises a message that points at
+-- the caller's line and names the operation, the object, the namespace, the
+-- errno and the kernel's explanation:
+-- `topo.lua:12: netns: link add veth0 (in red): File exists [EEXIST]`.
+-- Look-ups that find nothing return nil.  A failed operation leaves nothing
+-- half-made.  `require "netns.core"`, the C layer underneath, returns
+-- `nil, message, errno` instead of raising.
 --
 -- This layer turns the C binding's `nil, message, errno` results into errors
 -- raised at the caller's line, wraps namespace handles so that they carry
 -- `name`, `path` and `id`, and gives link records their shorthand methods.
+-- @module netns
+-- @usage
+-- local netns = require "netns"
+-- local red, blue = netns.add "red", netns.add "blue"
+-- local a, b = red:veth("veth0", "veth1", { peer_ns = blue, up = true })
+-- a:addr_add "192.168.10.1/24"
+-- b:addr_add "192.168.10.2/24"
+-- assert(red:exec { "ping", "-c1", "192.168.10.2" })
+-- red:delete(); blue:delete()
 
 local core = require "netns.core"
 
@@ -104,7 +127,7 @@ local function strip(t, drop)
   return out
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Records print as `ip` prints them: one metatable per kind, shared by
 -- all records of that kind, and one for the lists the methods return.
 
@@ -217,7 +240,7 @@ local function records(list, mt)
   return setmetatable(list, List)
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Namespace handles
 
 -- The handles given out, so that a link's peer namespace can be found among them.
@@ -252,16 +275,52 @@ function NS.__tostring(ns)
   return tostring(ns._h)
 end
 
+--- A handle on a network namespace.
+-- Handles come from `netns.add`, `netns.new`, `netns.open`, `netns.pid`,
+-- `netns.current` and topologies.  `ns1 == ns2` when both denote the same
+-- namespace; `tostring(ns)` is `netns red` or `netns <anonymous 4026532345>`.
+-- A handle works with `<close>`; garbage collection only releases its
+-- descriptors, it never deletes a named namespace.  Any call but `close` on
+-- a closed handle raises.
+--
+-- Every method below raises on failure (see the module's "Errors"), unless
+-- it says otherwise.
+-- @type NS
+
+--- Its name under /run/netns; nil when it is anonymous.
+-- @field name
+
+--- The file it was opened from or is pinned at; nil when there is none.
+-- @field path
+
+--- Its inode number, as `stat -L` shows it: the namespace's identity.
+-- @field id
+
+--- Releases the handle (idempotent); also what `<close>` does.
+-- A named namespace lives on; an anonymous one is freed, with every link in
+-- it, once nothing holds it.
+-- @usage
+-- do
+--   local ns <close> = netns.new()
+--   ns:link_set("lo", { up = true })
+-- end  -- the namespace is gone here
 function NS:close()
   self._h:close()
 end
 NS.__close = NS.close
 
---- The handle's namespace file descriptor (for `setns` by other code).
+--- The namespace's file descriptor, for `setns` by other code.
+-- @treturn integer the descriptor, valid until the handle is closed
+-- @raise on a closed handle
+-- @usage local fd = red:fileno()
 function NS:fileno()
   return self._h:fileno()
 end
 
+--- Removes a named namespace, as `ip netns del`, and closes the handle.
+-- On an anonymous namespace it is `close`.
+-- @raise when the namespace cannot be unmounted or removed
+-- @usage netns.add("tmp"):delete()
 function NS:delete()
   self._h:info()    -- raises on a closed handle before anything is removed
   local name = self.name
@@ -271,12 +330,22 @@ function NS:delete()
   self._h:close()
 end
 
+--- Binds the namespace under /run/netns/`name`, so that `ip netns exec` reaches it.
+-- @tparam string name a namespace name (no '/', not `.` or `..`)
+-- @tparam[opt] boolean own record the pin as this run's, for `netns.cleanup` once the run has ended
+-- @treturn NS the handle itself, now named
+-- @raise when the name is taken (EEXIST) or the bind fails
+-- @usage local ns = netns.new():pin("lab")   -- ip netns exec lab ...
 function NS:pin(name, own)
   check(self._h:pin(name, own))
   self.name, self.path = name, "/run/netns/" .. name
   return self
 end
 
+--- Removes the pin made by `pin`; the namespace lives on in the handle.
+-- @treturn NS the handle itself, now anonymous
+-- @raise when the pin cannot be removed
+-- @usage ns:unpin()
 function NS:unpin()
   self._h:info()
   if self.name then
@@ -287,8 +356,13 @@ function NS:unpin()
   return self
 end
 
---- The id under which namespace @other is known inside this one (nil when it
--- has none), as `ip netns list-id`; @id (a number, or true for any) assigns one.
+--- The id under which namespace `other` is known inside this one, as `ip netns list-id`.
+-- With `id`, assigns one first, as `ip netns set`.
+-- @tparam NS other another namespace handle
+-- @tparam[opt] integer|true id an id to assign, or true for any free one
+-- @treturn ?integer the id, nil when it has none
+-- @raise on a bad handle or when the kernel refuses the id
+-- @usage local id = red:nsid(blue, true)
 function NS:nsid(other, id)
   if getmetatable(other) ~= NS then
     raise(("bad argument #1 to 'nsid' (namespace handle expected, got %s)"):format(
@@ -299,11 +373,18 @@ function NS:nsid(other, id)
   return nsid
 end
 
+--- Calls `fn(...)` with the calling thread inside the namespace, and returns its results.
+-- Afterwards the thread is back where it was, also when `fn` raises.
+-- @tparam function fn what to run
+-- @param ... arguments for `fn`
+-- @return what `fn` returns
+-- @raise when the namespace cannot be entered, and what `fn` raises
+-- @usage local id = red:run(function() return netns.current().id end)   -- red.id
 function NS:run(fn, ...)
   return self._h:run(fn, ...)
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Links
 
 local function link_record(ns, rec)
@@ -311,12 +392,20 @@ local function link_record(ns, rec)
   return setmetatable(rec, Link)
 end
 
+--- Every link of the namespace, as `ip -j -d link show` lists them.
+-- @treturn {Link,...} link records, with their methods; the list prints one `ip -br link` line per link
+-- @usage for _, l in ipairs(red:links()) do print(l.ifname, l.operstate) end
 function NS:links()
   local list = check(self._h:links())
   for _, rec in ipairs(list) do link_record(self, rec) end
   return setmetatable(list, List)
 end
 
+--- One link, or nil when there is no such link.
+-- @tparam string|integer dev an interface name or index
+-- @treturn ?Link the link record
+-- @raise on a bad name and on failures other than a missing link
+-- @usage local lo = red:link("lo")
 function NS:link(dev)
   local rec, msg = self._h:link(dev)
   if rec then return link_record(self, rec) end
@@ -331,17 +420,43 @@ local function reread(ns, dev)
   return rec
 end
 
+--- Creates a link, as `ip link add`.
+-- `spec` fields: `name`, `kind` (required: `veth`, `bridge`, `macvlan`,
+-- `macvtap`, `vxlan` or any kind the kernel knows), `mtu`, `txqlen`,
+-- `address`, `master`, `up`; for a veth `peer`, `peer_ns` (a handle: the peer
+-- is made there), `peer_address`; for macvlan and macvtap `link` (the lower
+-- device) and `mode`; for vxlan `id`, `port`, `group` or `remote`, `local`,
+-- `link`, `ttl`.
+-- @tparam table spec what to create
+-- @treturn Link|true the new link re-read when `spec.name` is given, else true
+-- @raise on a bad spec, or when the kernel refuses (EEXIST when the name is taken)
+-- @usage red:link_add { name = "mv0", kind = "macvlan", link = "eth0", mode = "bridge" }
 function NS:link_add(spec)
   check(self._h:link_add(strip(spec, {})))
   return spec.name and reread(self, spec.name) or true
 end
 
+--- Changes a link, as `ip link set`.
+-- `changes` fields: `up` (true up, false down), `mtu`, `name`, `address`,
+-- `master` (a name, or false to release), `txqlen`, `alias`, `ns` (a handle:
+-- the link moves there).
+-- @tparam string|integer dev an interface name or index
+-- @tparam table changes what to change
+-- @treturn true
+-- @raise on a bad change or when the kernel refuses it
+-- @usage red:link_set("veth0", { mtu = 1400, up = true })
 function NS:link_set(dev, changes)
   if type(changes) == "table" then check_ns_option(changes.ns, "link_set", 2, "ns") end
   check(self._h:link_set(dev, strip(changes, {})))
   return true
 end
 
+--- Deletes a link, as `ip link del`; a veth's peer goes with it.
+-- @tparam string|integer dev an interface name or index
+-- @tparam[opt] table opts `missing_ok = true`: return false when there is no such link
+-- @treturn boolean true, or false when it was missing and `missing_ok` was given
+-- @raise when it cannot be deleted
+-- @usage red:link_del("veth0", { missing_ok = true })
 function NS:link_del(dev, opts)
   opts = options(opts, { missing_ok = true }, "link_del", 2)
   local ok, msg, code = self._h:link_del(dev)
@@ -352,6 +467,18 @@ end
 local VETH_OPTIONS = { peer_ns = true, mtu = true, address = true, peer_address = true,
                        master = true, up = true }
 
+--- Creates a veth pair and returns both ends.
+-- If either end cannot be made, neither is left.
+-- `opts` fields: `peer_ns` (the peer is created directly in that namespace),
+-- `mtu`, `address`, `peer_address`, `master` (a bridge for the first end),
+-- `up` (both ends up).
+-- @tparam string name the first end, in this namespace
+-- @tparam string peer the peer end, here or in `opts.peer_ns`
+-- @tparam[opt] table opts options
+-- @treturn Link the first end
+-- @treturn Link the peer end, as seen in its namespace
+-- @raise on bad names or options, or when the kernel refuses (the message names a taken peer)
+-- @usage local a, b = red:veth("veth0", "veth1", { peer_ns = blue, up = true })
 function NS:veth(name, peer, opts)
   check_ifname(name, "veth", 1)
   check_ifname(peer, "veth", 2)
@@ -368,6 +495,13 @@ end
 
 local BRIDGE_OPTIONS = { mtu = true, address = true, up = true, master = true }
 
+--- Creates a bridge.
+-- `opts` fields: `mtu`, `address`, `up`, `master`.
+-- @tparam string name its name
+-- @tparam[opt] table opts options
+-- @treturn Link the bridge
+-- @raise on a bad name or when the kernel refuses
+-- @usage local br = red:bridge("br0", { up = true })
 function NS:bridge(name, opts)
   check_ifname(name, "bridge", 1)
   opts = options(opts, BRIDGE_OPTIONS, "bridge", 2)
@@ -376,11 +510,34 @@ function NS:bridge(name, opts)
   return reread(self, name)
 end
 
+--- A link record, as `ns:links()` and `ns:link()` return it.
+-- Its fields carry the names of `ip -j -d link show`: `ifindex`, `ifname`,
+-- `flags` (an array such as `{ "BROADCAST", "MULTICAST", "UP", "LOWER_UP" }`),
+-- `mtu`, `qdisc`, `operstate`, `txqlen`, `link_type`, `address`, `broadcast`,
+-- `promiscuity`, `min_mtu`, `max_mtu`, `ifalias`, `master` (a name), `link`
+-- (the peer's name, same namespace), `link_index` and `link_netnsid` (a
+-- peer elsewhere); `kind` (`veth`, `bridge`, ...; nil when none), `ns` (its
+-- namespace handle) and `link_netns` (the handle of a veth peer's namespace,
+-- when this process holds one).
+--
+-- `tostring(l)` is its `ip -br link` line followed by `mtu` and `master`:
+-- `veth0@veth1      UP             02:00:00:00:00:01 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500`.
+--
+-- Its methods act on the link in its namespace; each returns the link
+-- re-read and raises on failure.
+-- @type Link
+
+--- Brings the link up.
+-- @treturn Link the link re-read
+-- @usage veth0 = veth0:up()
 function Link:up()
   check(self.ns._h:link_set(self.ifindex, { up = true }))
   return reread(self.ns, self.ifindex)
 end
 
+--- Brings the link down.
+-- @treturn Link the link re-read
+-- @usage veth0 = veth0:down()
 function Link:down()
   check(self.ns._h:link_set(self.ifindex, { up = false }))
   return reread(self.ns, self.ifindex)
@@ -389,6 +546,10 @@ end
 local LINK_SET_OPTIONS = { up = true, mtu = true, name = true, address = true, master = true,
                           txqlen = true, alias = true, ns = true }
 
+--- Changes the link as `ns:link_set` does.
+-- @tparam table changes `up`, `mtu`, `name`, `address`, `master`, `txqlen`, `alias`, `ns`
+-- @treturn Link the link re-read, as seen in `changes.ns` when it moved
+-- @usage veth0 = veth0:set { mtu = 9000 }
 function Link:set(changes)
   if type(changes) ~= "table" then
     raise(("bad argument #1 to 'set' (table expected, got %s)"):format(
@@ -401,94 +562,199 @@ function Link:set(changes)
   return reread(self.ns, self.ifindex)
 end
 
+--- Adds an address to the link, as `ns:addr_add` does.
+-- @tparam string cidr `10.0.0.1/24`, `fd00::1/64`
+-- @tparam[opt] table opts as for `ns:addr_add`
+-- @treturn Link the link re-read
+-- @usage veth0:addr_add "10.0.0.1/24"
 function Link:addr_add(cidr, opts)
   check_cidr(cidr, "addr_add", 1)
   self.ns:addr_add(self.ifindex, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
+--- Removes an address from the link.
+-- @tparam string cidr the address with its prefix length
+-- @tparam[opt] table opts `missing_ok = true`: no error when it is not there
+-- @treturn Link the link re-read
+-- @usage veth0:addr_del "10.0.0.1/24"
 function Link:addr_del(cidr, opts)
   check_cidr(cidr, "addr_del", 1)
   self.ns:addr_del(self.ifindex, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
+--- The link's addresses, as `ns:addrs(dev)` lists them.
+-- @treturn {table,...} address records
+-- @usage for _, a in ipairs(veth0:addrs()) do print(a.cidr) end
 function Link:addrs()
   return self.ns:addrs(self.ifindex)
 end
 
+--- Moves the link into another namespace.
+-- @tparam NS ns2 where it goes
+-- @tparam[opt] table opts `name`: its name there
+-- @treturn Link the link as seen in `ns2`
+-- @usage local there = veth1:move(blue, { name = "eth0" })
 function Link:move(ns2, opts)
   opts = options(opts, { name = true }, "move", 2)
   check(self.ns._h:link_set(self.ifindex, { ns = ns2._h, name = opts.name }))
   return reread(ns2, opts.name or self.ifname)
 end
 
+--- Deletes the link; a veth's peer goes with it.
+-- @usage veth0:delete()
 function Link:delete()
   check(self.ns._h:link_del(self.ifindex))
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Addresses and neighbours
 
+--- @type NS
+
+--- The addresses of the namespace, or of one link, as `ip -j addr show` lists them.
+-- A record has `ifindex`, `ifname`, `family` (`inet` or `inet6`), `local`,
+-- `prefixlen`, `cidr` (`10.0.0.1/24`), `scope`, `broadcast`, `address` (a
+-- point-to-point peer), `label`, the lifetimes, and flags such as `tentative`
+-- or `nodad` set to true.  `tostring(a)` is `10.0.0.1/24 dev eth0`, as
+-- `ip address add` takes it.
+-- @tparam[opt] string|integer dev only this link's addresses
+-- @treturn {table,...} address records; the list prints one a line
+-- @usage print(red:addrs("veth0"))
 function NS:addrs(dev)
   return records(check(self._h:addrs(dev)), Addr)
 end
 
+--- Adds an IPv4 or IPv6 address, as `ip addr add`.
+-- `opts` fields: `nodad` (IPv6: usable at once), `noprefixroute`,
+-- `broadcast` (an address, or `+`), `peer` (point to point), `label`,
+-- `scope`, `exist_ok`.
+-- @tparam string|integer dev an interface name or index
+-- @tparam string cidr `10.0.0.1/24`, `fd00::1/64`
+-- @tparam[opt] table opts options
+-- @treturn boolean true, or false when it existed and `exist_ok` was given
+-- @raise on a bad address or when the kernel refuses
+-- @usage red:addr_add("veth0", "fd00::1/64", { nodad = true })
 function NS:addr_add(dev, cidr, opts)
   local ok, msg, code = self._h:addr_add(dev, cidr, opts)
   if not ok and opts and opts.exist_ok and code == ERRNO.EEXIST then return false end
   return check(ok, msg)
 end
 
+--- Removes an address, as `ip addr del`.
+-- @tparam string|integer dev an interface name or index
+-- @tparam string cidr the address with its prefix length
+-- @tparam[opt] table opts `missing_ok = true`: return false when it is not there
+-- @treturn boolean true, or false when it was missing and `missing_ok` was given
+-- @raise when the kernel refuses
+-- @usage red:addr_del("veth0", "10.0.0.1/24")
 function NS:addr_del(dev, cidr, opts)
   local ok, msg, code = self._h:addr_del(dev, cidr, opts)
   if not ok and opts and opts.missing_ok and code == ERRNO.EADDRNOTAVAIL then return false end
   return check(ok, msg)
 end
 
+--- The neighbour (ARP and NDP) entries, as `ip -j neigh` lists them.
+-- A record has `dst`, `dev`, `lladdr`, `state` (an array such as
+-- `{ "REACHABLE" }`), and `router` or `proxy` set to true.  `tostring(n)` is
+-- its `ip neigh` line: `10.0.0.2 dev eth0 lladdr 02:00:00:00:00:02 REACHABLE`.
+-- @tparam[opt] table opts `dev` (only this link's entries), `family` (`inet`, `inet6`; both by default)
+-- @treturn {table,...} neighbour records; the list prints one a line
+-- @usage for _, n in ipairs(blue:neighbors()) do print(n.dst, n.lladdr, n.state[1]) end
 function NS:neighbors(opts)
   return records(check(self._h:neighbors(opts)), Neigh)
 end
 
+--- Adds a neighbour entry, permanent unless `spec.state` says otherwise.
+-- `spec` fields: `dst` and `dev` (required), `lladdr`, `state` (`permanent`,
+-- `reachable`, `stale`, `noarp`, ...), `router`, `proxy`, `exist_ok`.
+-- @tparam table spec the entry
+-- @treturn boolean true, or false when it existed and `exist_ok` was given
+-- @raise on a bad spec or when the kernel refuses
+-- @usage red:neigh_add { dst = "10.0.0.2", lladdr = "02:00:00:00:00:02", dev = "veth0" }
 function NS:neigh_add(spec)
   local ok, msg, code = self._h:neigh_add(spec)
   if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
   return check(ok, msg)
 end
 
+--- Adds or replaces a neighbour entry.
+-- @tparam table spec as for `neigh_add`
+-- @treturn true
+-- @raise on a bad spec or when the kernel refuses
+-- @usage red:neigh_replace { dst = "10.0.0.2", lladdr = "02:00:00:00:00:03", dev = "veth0" }
 function NS:neigh_replace(spec)
   return check(self._h:neigh_replace(spec))
 end
 
+--- Removes a neighbour entry.
+-- @tparam table spec `dst` and `dev`; `missing_ok = true` returns false when it is not there
+-- @treturn boolean true, or false when it was missing and `missing_ok` was given
+-- @raise when the kernel refuses
+-- @usage red:neigh_del { dst = "10.0.0.2", dev = "veth0" }
 function NS:neigh_del(spec)
   local ok, msg, code = self._h:neigh_del(spec)
   if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
   return check(ok, msg)
 end
 
---- Shapes what @dev sends to @rate ("10mbit", "1gbit", "500kbps") with a
--- token bucket (tbf); opts: burst (bytes), latency (seconds queued at most).
+--- Shapes what `dev` sends to `rate`, with a token bucket (tbf) as its root qdisc.
+-- @tparam string|integer dev an interface name or index
+-- @tparam string rate `10mbit`, `1.5gbit`, `500kbps`, or bits per second
+-- @tparam[opt] table opts `burst` (bytes the bucket holds), `latency` (seconds a packet may wait at most)
+-- @treturn true
+-- @raise on a bad rate or when the kernel refuses
+-- @usage red:shape("veth0", "10mbit")
 function NS:shape(dev, rate, opts)
   return check(self._h:shape(dev, rate, opts))
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Routes
 
+--- The routes, as `ip -j route` lists them.
+-- A record has `dst` (`default`, an address or a CIDR), `family`, `gateway`,
+-- `dev`, `protocol`, `scope`, `type`, `table`, `prefsrc`, `metric`, `flags`,
+-- `pref`, and `nexthops` for a multipath route.  `tostring(r)` is its
+-- `ip route` line: `default via 10.0.0.1 dev eth0`.
+-- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default), `table` (`main` by default, a number, or `all`)
+-- @treturn {table,...} route records; the list prints one a line
+-- @usage print(red:routes { family = "inet6" })
 function NS:routes(opts)
   return records(check(self._h:routes(opts)), Route)
 end
 
+--- Adds a route, as `ip route add`.
+-- `spec` fields: `dst` (required: `default`, an address or a CIDR),
+-- `gateway`, `dev`, `metric`, `table`, `src`, `onlink`, `scope`, `protocol`,
+-- `type` (`unicast`, `blackhole`, `unreachable`, ...), `nexthops` (a list of
+-- `{ gateway =, dev =, weight = }`), `family` (which family `default` means
+-- when nothing else says), `exist_ok`.
+-- @tparam table spec the route
+-- @treturn boolean true, or false when it existed and `exist_ok` was given
+-- @raise on a bad spec or when the kernel refuses (its explanation included)
+-- @usage h2:route_add { dst = "default", gateway = "10.0.0.1" }
 function NS:route_add(spec)
   local ok, msg, code = self._h:route_add(spec)
   if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
   return check(ok, msg)
 end
 
+--- Adds or replaces a route, as `ip route replace`.
+-- @tparam table spec as for `route_add`
+-- @treturn true
+-- @raise on a bad spec or when the kernel refuses
+-- @usage red:route_replace { dst = "10.2.0.0/24", gateway = "10.0.0.3" }
 function NS:route_replace(spec)
   return check(self._h:route_replace(spec))
 end
 
+--- Removes a route, as `ip route del`.
+-- @tparam table spec as for `route_add`; `missing_ok = true` returns false when it is not there
+-- @treturn boolean true, or false when it was missing and `missing_ok` was given
+-- @raise when the kernel refuses
+-- @usage red:route_del { dst = "10.2.0.0/24" }
 function NS:route_del(spec)
   local ok, msg, code = self._h:route_del(spec)
   -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT
@@ -498,72 +764,175 @@ function NS:route_del(spec)
   return check(ok, msg)
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Policy rules
 
+--- The policy routing rules, as `ip -j rule` lists them.
+-- A record has `family`, `priority`, `src` (`all` or an address) and
+-- `srclen`, `dst` and `dstlen`, `not`, `tos`, `fwmark`, `fwmask`, `iif`,
+-- `oif`, `ipproto`, ports, `table`, `action`, `goto`.  `tostring(r)` is its
+-- `ip rule` line: `32766:	from all lookup main`.
+-- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default)
+-- @treturn {table,...} rule records; the list prints one a line
+-- @usage print(red:rules { family = "inet" })
 function NS:rules(opts)
   return records(check(self._h:rules(opts)), Rule)
 end
 
+--- Adds a rule, as `ip rule add`.
+-- `spec` fields: `priority`, `from`, `to`, `iif`, `oif`, `fwmark`, `fwmask`,
+-- `table`, `action` (`table`, `goto`, `nop`, `blackhole`, `unreachable`,
+-- `prohibit`), `goto`, `not`, `tos`, `ipproto`, `sport`, `dport`,
+-- `suppress_prefixlength`, `family`, `exist_ok`.
+-- @tparam table spec the rule
+-- @treturn boolean true, or false when it existed and `exist_ok` was given
+-- @raise on a bad spec or when the kernel refuses
+-- @usage red:rule_add { from = "10.1.0.0/24", table = 100, priority = 1000 }
 function NS:rule_add(spec)
   local ok, msg, code = self._h:rule_add(spec)
   if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
   return check(ok, msg)
 end
 
+--- Deletes the first rule matching `spec`, as `ip rule del`.
+-- @tparam table spec as for `rule_add`; `missing_ok = true` returns false when none matches
+-- @treturn boolean true, or false when none matched and `missing_ok` was given
+-- @raise when the kernel refuses
+-- @usage red:rule_del { priority = 1000 }
 function NS:rule_del(spec)
   local ok, msg, code = self._h:rule_del(spec)
   if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
   return check(ok, msg)
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Events (netns.events)
 
+--- A monitor of the namespace's events: links, addresses, routes, neighbours and rules coming and going.
+-- @tparam[opt] table kinds some of `link`, `addr`, `route`, `neigh`, `rule` (all by default);
+-- `rcvbuf` sets the socket's buffer
+-- @treturn Monitor the monitor
+-- @raise when its socket cannot be opened
+-- @usage
+-- local m <close> = red:monitor { "link" }
+-- red:link_set("veth0", { up = false })
+-- print(m:next(1).operstate)
 function NS:monitor(kinds)
   return require("netns.events").monitor({ self }, kinds)
 end
 
+--- Waits until a state holds: true as soon as it does, false on timeout.
+-- `cond` names one object: `link` (with `operstate`, `up`, `carrier`, `mtu`,
+-- `master`), `addr` (with `dev`, `settled`: past duplicate address
+-- detection), `route` (with `table`, `dev`, `gateway`) or `neigh` (with
+-- `dev`, `state`); `present = false` waits until it is gone; `timeout` in
+-- seconds, 10 by default.
+-- @tparam table cond the condition
+-- @treturn boolean whether it held in time
+-- @raise on a bad condition
+-- @usage assert(red:wait { addr = "fd00::1", settled = true })
 function NS:wait(cond)
   return require("netns.events").wait(self, cond)
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Programs and sysctls
 
+--- Runs a program inside the namespace, waits, and returns what `os.execute` returns.
+-- The program sees the namespace as under `ip netns exec`: its own
+-- /sys/class/net, and /etc/netns/NAME files over /etc.  It inherits no
+-- descriptor but 0, 1 and 2.  `opts` fields: `env` (merged over the
+-- caller's environment; false removes a variable), `cwd`, `stdin` (a
+-- string), `timeout` (seconds, then it is killed: `nil, "signal", 9`),
+-- `stdout` and `stderr` (`inherit` or `null`).
+-- @tparam string|{string,...} cmd an argv table (no shell), or a string run by `/bin/sh -c`
+-- @tparam[opt] table opts options
+-- @treturn ?boolean true when it exited with status 0
+-- @treturn string `exit` or `signal`
+-- @treturn integer the exit status or the signal number
+-- @raise on bad arguments and when the program cannot be started; a failing program does not raise
+-- @usage assert(red:exec { "ping", "-c1", "192.168.10.2" })
 function NS:exec(cmd, opts)
   local ok, how, code = self._h:exec(cmd, opts)
   if ok or how == "exit" or how == "signal" then return ok, how, code end
   raise(how)
 end
 
+--- Runs a program like `exec` and returns its standard output.
+-- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
+-- @tparam[opt] table opts as for `exec`
+-- @treturn string what it wrote on its standard output
+-- @raise when it cannot run or exits non-zero, with its standard error in the message
+-- @usage print(red:output "ip -br addr")
 function NS:output(cmd, opts)
   return (check(self._h:output(cmd, opts)))
 end
 
+--- `io.popen` inside the namespace: a Lua file whose `close` returns like `exec`.
+-- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
+-- @tparam[opt="r"] string mode `r` or `w`
+-- @treturn file the program's standard output (`r`) or input (`w`)
+-- @raise when the program cannot be started
+-- @usage
+-- local f = red:popen { "ip", "monitor" }
+-- print(f:read("l"))
 function NS:popen(cmd, mode)
   return (check(self._h:popen(cmd, mode)))
 end
 
+--- Starts a program in the background.
+-- It dies with the process that spawned it.  `opts` fields: `env`, `cwd`,
+-- and `stdin`, `stdout`, `stderr` (`inherit` or `null`).
+-- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
+-- @tparam[opt] table opts options
+-- @treturn Process its handle
+-- @raise on bad arguments and when the program cannot be started
+-- @usage
+-- local p = red:spawn { "sleep", "10" }
+-- p:kill()
+-- print(p:wait())   --> nil  signal  15
 function NS:spawn(cmd, opts)
   return (check(self._h:spawn(cmd, opts)))
 end
 
---- ICMP echo from inside the namespace: true and the round trip in ms, or
--- false; with a list of addresses, a table address -> ms or false.
+--- ICMP echo from inside the namespace, without a `ping` program.
+-- With a list of addresses, all are pinged at once and the result is a
+-- table address -> round trip in ms, or false.
+-- @tparam string|{string,...} addrs an IPv4 or IPv6 address, or a list of them
+-- @tparam[opt] table opts `count` (requests per address, 3 by default), `timeout` (seconds, 2 by default)
+-- @treturn boolean whether a reply came back (the table for a list)
+-- @treturn ?number the round trip in milliseconds
+-- @raise on a bad address or when the socket cannot be opened
+-- @usage local ok, ms = red:ping("192.168.10.2", { count = 1 })
 function NS:ping(addrs, opts)
   local ok, rtt = self._h:ping(addrs, opts)
   if ok == nil then raise(rtt) end
   return ok, rtt
 end
 
+--- Reads or writes a sysctl of the namespace.
+-- @tparam string key a `net.` key: `net.ipv4.ip_forward`
+-- @tparam[opt] string|number|boolean value what to write (true and false write 1 and 0)
+-- @treturn string|true the value read (without its newline), or true after a write
+-- @raise on a bad key, or when the file cannot be read or written
+-- @usage red:sysctl("net.ipv4.ip_forward", 1)
 function NS:sysctl(key, value)
   return (check(self._h:sysctl(key, value)))
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Module functions
 
+--- Namespaces, topologies and leftovers.
+-- @section functions
+
+--- Creates a named namespace bound at /run/netns/`name`, as `ip netns add`.
+-- iproute2 sees it, and this module sees those `ip netns add` makes.
+-- @tparam string name a namespace name (no '/', not `.` or `..`)
+-- @tparam[opt] table opts `exist_ok = true`: open it when it exists
+-- @treturn NS its handle
+-- @raise on a bad name, or when it exists (EEXIST) or cannot be made
+-- @usage local red = netns.add "red"
 function M.add(name, opts)
   opts = options(opts, { exist_ok = true }, "add", 2)
   local h, msg, code = core.add(name)
@@ -573,30 +942,63 @@ function M.add(name, opts)
   return checked_wrap(h, msg)
 end
 
+--- Creates an anonymous namespace: no file; the kernel frees it, with every link in it, once nothing holds it.
+-- @treturn NS its handle
+-- @raise when it cannot be made
+-- @usage local scratch <close> = netns.new()
 function M.new()
   return checked_wrap(core.new())
 end
 
+--- Opens an existing namespace.
+-- @tparam string name_or_path a name under /run/netns, or, with a '/', a path
+-- (`/proc/123/ns/net`, a Docker `SandboxKey`)
+-- @treturn NS its handle
+-- @raise when there is no such namespace
+-- @usage local red = netns.open "red"
 function M.open(name_or_path)
   return checked_wrap(core.open(name_or_path))
 end
 
+--- Opens the namespace of process `pid` (a container's, say).
+-- @tparam integer pid a process id
+-- @treturn NS its handle
+-- @raise when there is no such process
+-- @usage local there = netns.pid(1234)
 function M.pid(pid)
   return checked_wrap(core.pid(pid))
 end
 
+--- Opens the calling thread's namespace.
+-- @treturn NS its handle
+-- @usage local here = netns.current()
 function M.current()
   return checked_wrap(core.current())
 end
 
+--- The names under /run/netns, sorted, as `ip netns list`.
+-- @treturn {string,...} names
+-- @raise when /run/netns cannot be read
+-- @usage for _, name in ipairs(netns.list()) do print(name) end
 function M.list()
   return (check(core.list()))
 end
 
+--- Whether namespace `name` exists under /run/netns.
+-- @tparam string name a namespace name
+-- @treturn boolean
+-- @raise on a bad name
+-- @usage if not netns.exists "red" then netns.add "red" end
 function M.exists(name)
   return core.exists(name)
 end
 
+--- Deletes a named namespace, as `ip netns del`.
+-- @tparam string name a namespace name
+-- @tparam[opt] table opts `missing_ok = true`: return false when there is none
+-- @treturn boolean true, or false when it was missing and `missing_ok` was given
+-- @raise when it cannot be removed
+-- @usage netns.delete("red", { missing_ok = true })
 function M.delete(name, opts)
   opts = options(opts, { missing_ok = true }, "delete", 2)
   local ok, msg, code = core.delete(name)
@@ -604,18 +1006,31 @@ function M.delete(name, opts)
   return check(ok, msg)
 end
 
---- Whether @v is a namespace handle of this module.
+--- Whether `v` is a namespace handle of this module.
+-- @param v any value
+-- @treturn boolean
+-- @usage assert(netns.is_ns(netns.current()))
 function M.is_ns(v)
   return getmetatable(v) == NS
 end
 
---- Removes what killed runs left under /run/netns: names starting with
--- @prefix that hold no namespace.  Returns the names removed.
+--- Removes the pins that killed runs left under /run/netns.
+-- Only names that start with `prefix` and were made by a run that has ended go;
+-- Pins of live runs and those `ip netns add` made are never touched.
+-- @tparam[opt=""] string prefix only names starting with it
+-- @treturn {string,...} the names removed
+-- @raise when /run/netns cannot be read
+-- @usage netns.cleanup "lab-"
 function M.cleanup(prefix)
   return (check(core.cleanup(prefix)))
 end
 
---- One monitor over every namespace in @list (see NS:monitor).
+--- One monitor over several namespaces; each event names its `ns`.
+-- @tparam {NS,...} list the namespaces
+-- @tparam[opt] table kinds as for `ns:monitor`
+-- @treturn Monitor the monitor
+-- @raise on a bad list, or when a socket cannot be opened
+-- @usage local m <close> = netns.monitor({ red, blue }, { "addr" })
 function M.monitor(list, kinds)
   if type(list) ~= "table" or #list == 0 then
     raise(("bad argument #1 to 'monitor' (array of namespaces expected, got %s)"):format(type(list)))
@@ -629,22 +1044,49 @@ function M.monitor(list, kinds)
   return require("netns.events").monitor(list, kinds)
 end
 
---- The first of @monitors with an event, and that event; nil on timeout.
+--- The first of several monitors to have an event, and that event.
+-- @tparam {Monitor,...} monitors the monitors
+-- @tparam[opt] number timeout seconds (nil: as long as it takes)
+-- @treturn ?Monitor the monitor, nil on timeout
+-- @treturn ?table the event
+-- @raise on bad arguments or a failed read
+-- @usage local m, ev = netns.select({ m1, m2 }, 5)
 function M.select(monitors, timeout)
   return require("netns.events").select(monitors, timeout)
 end
 
---- A new topology (see netns.topology).
+--- A new, empty topology, which owns and undoes all it makes (see `netns.topology`).
+-- @tparam[opt] table opts `prefix`: its pins are `/run/netns/<prefix><name>` (no '/'; "" by default)
+-- @treturn netns.topology.Topology the topology
+-- @raise on a bad prefix
+-- @usage local t <close> = netns.topology { prefix = "lab-" }
 function M.topology(opts)
   return require("netns.topology").new(opts)
 end
 
---- A whole topology from one table, all or nothing.
+--- A whole topology from one table, all or nothing: a failed step tears it down and raises.
+-- `spec` fields: `prefix`, `hosts` (name -> options of `t:host`, or true),
+-- `switches` (names), `links` (`{ "h1", "s1", addrs =, names =, mtu =, rate = }`,
+-- made in order), `routes` (host name -> list of `route_add` specs).
+-- @tparam table spec the topology
+-- @treturn netns.topology.Topology the topology
+-- @raise what the failed step raised, once all is undone
+-- @usage
+-- local t <close> = netns.build {
+--   prefix = "lab-", hosts = { h1 = true, h2 = true }, switches = { "s1" },
+--   links = { { "h1", "s1", addrs = { "10.0.0.1/24" } }, { "h2", "s1", addrs = { "10.0.0.2/24" } } },
+-- }
 function M.build(spec)
   return require("netns.topology").build(spec)
 end
 
---- Graphviz DOT of what really exists across the namespaces in @list.
+--- Graphviz DOT of what exists in these namespaces, however it was made.
+-- One cluster per namespace, bridges with their ports, veth pairs joined
+-- across namespaces.
+-- @tparam {NS,...} list the namespaces
+-- @treturn string the DOT text
+-- @raise when a namespace cannot be read
+-- @usage io.open("net.dot", "w"):write(netns.graph { red, blue })
 function M.graph(list)
   return require("netns.topology").graph(list)
 end
@@ -658,6 +1100,84 @@ function M.atexit()
   local errors = topology.finish(host.keep, host.graph, host.quiet)
   if #errors > 0 then error(table.concat(errors, "\n"), 0) end
 end
+
+-- -------------------------------------------------------------------------
+-- Objects the binding and netns.events make, documented here
+
+--- A program started by `ns:spawn`.
+-- It dies with the process that spawned it; a handle that is garbage
+-- collected kills and reaps its program.  Works with `<close>`.
+-- @type Process
+
+--- The program's process id.
+-- @field pid
+
+--- Waits for the program to end; returns like `ns:exec`.
+-- Does not raise when the wait fails: returns `nil, message, errno`.
+-- @tparam[opt] number timeout seconds; when they run out, it returns `nil, "timeout"` and the program runs on
+-- @treturn ?boolean true when it exited with status 0
+-- @treturn string `exit`, `signal`, `timeout`, or a message
+-- @treturn ?integer the exit status, the signal number, or an errno
+-- @usage local ok, how, code = p:wait(5)
+-- @function Process:wait
+
+--- Sends the program a signal.
+-- Does not raise when the program has ended: returns `nil, message, errno`.
+-- @tparam[opt="TERM"] integer|string sig a number, or a name: `TERM`, `KILL`, `INT`, `HUP`, `USR1`,
+-- `USR2`, `STOP`, `CONT`, `QUIT`, also with a `SIG` prefix
+-- @treturn ?true true when it was sent
+-- @treturn ?string a message
+-- @treturn ?integer an errno
+-- @usage p:kill "INT"
+-- @function Process:kill
+
+--- Whether the program still runs; reaps it when it has ended.
+-- @treturn boolean
+-- @usage while p:running() do os.execute "sleep 0.1" end
+-- @function Process:running
+
+--- Releases the handle: kills and reaps a program that still runs.
+-- @usage p:close()
+-- @function Process:close
+
+--- The kernel's notifications of one or more namespaces, from `ns:monitor` or `netns.monitor`.
+-- An event is the record its kind's listing returns (a link, an address,
+-- a route, a neighbour, a rule) with `event` (`new` or `del`), `kind`
+-- (`link`, `addr`, `route`, `neigh`, `rule`) and `ns` added.  An event
+-- `{ event = "overrun" }` says events were lost: read the state again with
+-- `m:resync()`.  Works with `<close>`.
+-- @type Monitor
+
+--- The kinds watched.
+-- @field kinds
+
+--- The next event, waiting at most `timeout` seconds.
+-- @tparam[opt] number timeout seconds (nil: as long as it takes)
+-- @treturn ?table the event, nil on timeout
+-- @raise when a socket fails
+-- @usage local ev = m:next(1)
+-- @function Monitor:next
+
+--- Iterates over the events until none comes for `timeout` seconds.
+-- @tparam[opt] number timeout seconds (nil: as long as it takes)
+-- @treturn function an iterator for `for ev in m:events(1) do ... end`
+-- @usage for ev in m:events(0.5) do print(ev.kind, ev.event) end
+-- @function Monitor:events
+
+--- The sockets of every namespace watched, for an application's own poll loop.
+-- @treturn {integer,...} file descriptors
+-- @usage local fds = m:fds()
+-- @function Monitor:fds
+
+--- Drops the queued events and reads the watched state afresh.
+-- @treturn table kind -> list of records (for several namespaces, an array of such tables, each with `ns`)
+-- @raise when the state cannot be read
+-- @usage local state = m:resync()
+-- @function Monitor:resync
+
+--- Closes the sockets (idempotent); also what `<close>` does.
+-- @usage m:close()
+-- @function Monitor:close
 
 M.NS, M.Link = NS, Link
 M.Addr, M.Route, M.Neigh, M.Rule, M.List = Addr, Route, Neigh, Rule, List

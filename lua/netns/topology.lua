@@ -1,7 +1,10 @@
--- netns.topology: networks of hosts, switches and links that own all they
--- create.  Every step records its undo in a journal; destroy() runs the
--- journal newest first, a failed step undoes itself before raising, and a
--- failed build() tears the whole topology down.
+--- Topologies: networks of hosts, switches and links that own all they create.
+--
+-- `netns.topology`, `netns.build` and `netns.graph` make and draw them.
+-- Every step records its undo in a journal; destroy() runs the journal
+-- newest first, a failed step undoes itself before raising, and a failed
+-- build() tears the whole topology down.
+-- @module netns.topology
 local netns = require "netns"
 local core = require "netns.core"
 
@@ -16,7 +19,7 @@ local live, made = {}, {}
 
 local function is_ns(v) return netns.is_ns(v) end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- The journal
 
 -- Runs @fn as one step: on failure, what it recorded is undone, then the
@@ -50,7 +53,30 @@ function T:_undo_to(mark)
   return failed
 end
 
---- Removes everything the topology made, newest first.  Harmless twice.
+--- A network of hosts, switches and links that owns all it creates.
+-- Made by `netns.topology` or `netns.build`.  Its hosts are anonymous
+-- namespaces held by the running process and pinned at
+-- `/run/netns/<prefix><name>`, so that `ip netns exec` reaches them.  It
+-- removes all of it, newest first, on `destroy`, on `<close>`, when a step
+-- fails, and (in nslua) when the script ends, fails or is interrupted.
+-- `tostring(t)` is `netns topology lab- (3 nodes, 2 links)`.
+--
+-- Its methods raise on failure; a failed step is undone first.
+-- @type Topology
+-- @usage
+-- local t <close> = netns.topology { prefix = "lab-" }
+-- local h1, h2 = t:host "h1", t:host "h2"
+-- local s = t:switch "s1"
+-- t:link(h1, s, { addrs = { "10.0.0.1/24" } })
+-- t:link(h2, s, { addrs = { "10.0.0.2/24" } })
+-- assert(t:ping(h2, "10.0.0.1"))
+
+--- The prefix of its pins under /run/netns.
+-- @field prefix
+
+--- Removes everything the topology made, newest first; harmless twice.
+-- @raise when an undo failed, naming each that did (the others still ran)
+-- @usage t:destroy()
 function T:destroy()
   if self._destroyed then return end
   self._destroyed = true
@@ -70,7 +96,7 @@ function T:__tostring()
   return ("netns topology %s (%d nodes, %d links)"):format(self.prefix, #self._order, #self._links)
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Nodes
 
 local function check_name(name, fname)
@@ -120,7 +146,12 @@ local function add_host(self, name, opts)
   return ns
 end
 
---- A host: a namespace with lo up; `forward = true` turns on IPv4 and IPv6 forwarding.
+--- A host: an anonymous namespace with lo up, pinned at `/run/netns/<prefix><name>`.
+-- @tparam string name letters, digits, '_', '.' and '-'
+-- @tparam[opt] table opts `forward = true` turns IPv4 and IPv6 forwarding on; `lo = false` leaves lo down
+-- @treturn netns.NS its namespace handle
+-- @raise on a bad or taken name, or when the namespace cannot be made
+-- @usage local r = t:host("r", { forward = true })
 function T:host(name, opts)
   check_name(name, "host")
   opts = opts or {}
@@ -138,7 +169,11 @@ local function add_switch(self, name)
   return ns
 end
 
---- A switch: a bridge, named like the switch, in a namespace of its own.
+--- A switch: a bridge, named like the switch (`br0` when the name is too long), in a namespace of its own.
+-- @tparam string name letters, digits, '_', '.' and '-'
+-- @treturn netns.NS its namespace handle
+-- @raise on a bad or taken name, or when it cannot be made
+-- @usage local s = t:switch "s1"
 function T:switch(name)
   check_name(name, "switch")
   return self:_step(add_switch, name)
@@ -152,7 +187,7 @@ function T:_node(v, arg)
   return node
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Links
 
 local LINK_OPTIONS = { addrs = true, names = true, mtu = true, rate = true }
@@ -199,10 +234,17 @@ local function add_link(self, a, b, opts)
   return { la, lb }
 end
 
---- A veth between two nodes, up, with `addrs = { cidr_a, cidr_b }` (nil skips an
--- end), `names = { ifname_a, ifname_b }` (default <node>-eth<N>), `mtu`, and
--- `rate` ("10mbit": both ends shaped by a token bucket).
--- Returns both interfaces.
+--- A veth between two nodes, both ends up; an end on a switch joins its bridge.
+-- `opts` fields: `addrs` (one CIDR per end; nil skips an end), `names`
+-- (interface names; by default `<node>-eth<N>`), `mtu`, `rate` (`10mbit`:
+-- both ends shaped by a token bucket).
+-- @tparam string|netns.NS a a host or switch of this topology, by name or handle
+-- @tparam string|netns.NS b the other node
+-- @tparam[opt] table opts options
+-- @treturn netns.Link the end at `a`
+-- @treturn netns.Link the end at `b`
+-- @raise on a node of another topology, bad options, or when a step fails (the link is undone)
+-- @usage t:link(h1, r, { addrs = { "10.1.0.1/24", "10.1.0.2/24" } })
 function T:link(a, b, opts)
   local na, nb = self:_node(a, 1), self:_node(b, 2)
   opts = opts or {}
@@ -213,10 +255,12 @@ function T:link(a, b, opts)
   return ends[1], ends[2]
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Looking at it
 
---- The hosts and switches, in the order they were made: { name=, kind=, ns= }.
+--- The hosts and switches, in the order they were made.
+-- @treturn {table,...} `{ name =, kind = "host" or "switch", ns = }` each
+-- @usage for _, h in ipairs(t:hosts()) do print(h.name, h.kind) end
 function T:hosts()
   local out = {}
   for i, node in ipairs(self._order) do
@@ -225,7 +269,9 @@ function T:hosts()
   return out
 end
 
---- The links, in the order they were made: { a=, b=, names = {..}, addrs = {..} }.
+--- The links, in the order they were made.
+-- @treturn {table,...} `{ a =, b =, names = { ifname_a, ifname_b }, addrs = { cidr_a, cidr_b } }` each
+-- @usage for _, l in ipairs(t:links()) do print(l.a, l.b, l.names[1]) end
 function T:links()
   local out = {}
   for i, l in ipairs(self._links) do
@@ -234,7 +280,14 @@ function T:links()
   return out
 end
 
---- ICMP echo from @host to @addr: true and the round trip in ms, or false.
+--- ICMP echo from a host, as `ns:ping`.
+-- @tparam string|netns.NS host a host of this topology
+-- @tparam string|{string,...} addr an address, or a list of them
+-- @tparam[opt] table opts `count`, `timeout`
+-- @treturn boolean whether a reply came back (for a list: address -> ms or false)
+-- @treturn ?number the round trip in milliseconds
+-- @raise on a node of another topology or a bad address
+-- @usage assert(t:ping(h2, "10.0.0.1"))
 function T:ping(host, addr, opts)
   local node = self:_node(host, 1)
   return node.ns:ping(addr, opts)
@@ -249,8 +302,11 @@ local function addresses_of(node)
   return out
 end
 
---- Every host pings every other host's global addresses, each host all at
--- once.  Returns { [src] = { [addr] = ms | false } } and a printable summary.
+--- Every host pings every other host's global addresses, each host all at once.
+-- @tparam[opt] table opts `count`, `timeout`, as for `ns:ping`
+-- @treturn table source host name -> address -> ms or false
+-- @treturn string a printable summary ending `*** Results: N% dropped (R/S received)`
+-- @usage print(select(2, t:pingall()))
 function T:pingall(opts)
   local matrix, lines, sent, lost = {}, {}, 0, 0
   local hosts = {}
@@ -282,8 +338,10 @@ local function dot_id(s)
   return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
 end
 
---- Graphviz DOT: hosts as boxes, switches as ellipses, links labelled with
--- interface names and addresses.
+--- Graphviz DOT of the topology.
+-- Hosts are boxes, switches ellipses, links labelled with interface names and addresses.
+-- @treturn string the DOT text
+-- @usage io.open("lab.dot", "w"):write(t:dot())
 function T:dot()
   if self._final_dot then return self._final_dot end
   local out = { "graph " .. dot_id(self.prefix) .. " {",
@@ -305,12 +363,12 @@ function T:dot()
   return table.concat(out, "\n") .. "\n"
 end
 
----------------------------------------------------------------------------
+-- -------------------------------------------------------------------------
 -- Making topologies
 
 local M = {}
 
---- A new, empty topology; its pins are /run/netns/<prefix><name>.
+-- A new, empty topology; its pins are /run/netns/<prefix><name>.
 function M.new(opts)
   opts = opts or {}
   local prefix = opts.prefix or ""
@@ -365,7 +423,7 @@ local function build_steps(t, spec)
   end
 end
 
---- A whole topology from one table; all or nothing.
+-- A whole topology from one table; all or nothing.
 function M.build(spec)
   if type(spec) ~= "table" then raise("bad argument #1 to 'build' (table expected)") end
   local t = M.new { prefix = spec.prefix }
@@ -391,7 +449,7 @@ local function find_peer(seen, l)
   end
 end
 
---- Graphviz DOT of what exists in namespaces @list (handles): one cluster
+-- Graphviz DOT of what exists in namespaces @list (handles): one cluster
 -- per namespace, bridges with their ports, and veth pairs joined across
 -- namespaces by peer index and namespace id, whatever made them.
 function M.graph(list)
@@ -435,7 +493,7 @@ function M.graph(list)
   return table.concat(out, "\n") .. "\n"
 end
 
---- Every topology not yet destroyed.
+-- Every topology not yet destroyed.
 function M.live()
   local out = {}
   for t in pairs(live) do out[#out + 1] = t end
@@ -443,7 +501,7 @@ function M.live()
   return out
 end
 
---- At the end of a script: write the graph of every topology it made when
+-- At the end of a script: write the graph of every topology it made when
 -- asked, then destroy those still standing (unless @keep).  Returns the errors met, if any.
 function M.finish(keep, graph, quiet)
   local errors = {}
