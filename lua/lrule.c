@@ -33,9 +33,14 @@ static void set_int(lua_State *L, const char *key, lua_Integer value)
 	lua_setfield(L, -2, key);
 }
 
-static void set_hex(lua_State *L, const char *key, uint32_t value)
+/* As ip writes them: printf's "%#x" for marks ("0x10", but "0"), "0x%02x" for tos. */
+static void set_hex(lua_State *L, const char *key, const char *format, uint32_t value)
 {
-	lua_pushfstring(L, "0x%x", (unsigned)value);
+	char buf[16];
+
+	/* lua_pushfstring knows no %x */
+	snprintf(buf, sizeof(buf), format, (unsigned)value);
+	lua_pushstring(L, buf);
 	lua_setfield(L, -2, key);
 }
 
@@ -88,11 +93,11 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 	if (r->dst)
 		set_selector(L, "dst", "dstlen", r->family, r->dst, r->dst_len);
 	if (r->tos)
-		set_hex(L, "tos", r->tos);
+		set_hex(L, "tos", "0x%02x", r->tos);
 	if (r->has_fwmark) {
-		set_hex(L, "fwmark", r->fwmark);
+		set_hex(L, "fwmark", "%#x", r->fwmark);
 		if (r->fwmask != UINT32_MAX)
-			set_hex(L, "fwmask", r->fwmask);
+			set_hex(L, "fwmask", "%#x", r->fwmask);
 	}
 	if (r->iif) {
 		lua_pushstring(L, r->iif);
@@ -112,12 +117,14 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 	}
 	set_port_range(L, "sport", r->sport);
 	set_port_range(L, "dport", r->dport);
-	if (r->has_suppress_prefixlen)
-		set_int(L, "suppress_prefixlength", r->suppress_prefixlen);
-	if (r->action == FR_ACT_TO_TBL) {
+	/* As ip: the table whatever the action, with what suppresses its routes. */
+	if (r->table) {
 		lns_push_name(L, lns_route_tables, (int)r->table);
 		lua_setfield(L, -2, "table");
-	} else {
+		if (r->has_suppress_prefixlen)
+			set_int(L, "suppress_prefixlen", r->suppress_prefixlen);
+	}
+	if (r->action != FR_ACT_TO_TBL) {
 		lns_push_name(L, actions, r->action);
 		lua_setfield(L, -2, "action");
 		if (r->action == FR_ACT_GOTO)
@@ -186,11 +193,13 @@ static lua_Integer field_int(lua_State *L, int arg, const char *key, lua_Integer
 static const char *field_string(lua_State *L, int arg, const char *key)
 {
 	int t = lua_getfield(L, arg, key);
-	const char *s = lua_tostring(L, -1);	/* the table keeps it alive */
+	const char *s;
 
+	/* before lua_tostring, which would turn a number into a string */
 	if (t != LUA_TNIL && t != LUA_TSTRING)
 		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a string, got %s",
 						      key, luaL_typename(L, -1)));
+	s = lua_tostring(L, -1);	/* the table keeps it alive */
 	lua_pop(L, 1);
 	return t == LUA_TSTRING ? s : NULL;
 }
@@ -231,10 +240,15 @@ static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
 		const char *text = lua_tostring(L, -1);
 		char *end;
 		unsigned long mark = strtoul(text, &end, 0), slash = UINT32_MAX;
+		bool empty = end == text;	/* no mark, as in "/0xff" */
 
-		if (*end == '/')
-			slash = strtoul(end + 1, &end, 0);
-		if (*end || end == text || text[0] == '-' || mark > UINT32_MAX || slash > UINT32_MAX)
+		if (*end == '/') {
+			const char *mask_text = end + 1;
+
+			slash = strtoul(mask_text, &end, 0);
+			empty = empty || end == mask_text;
+		}
+		if (empty || *end || text[0] == '-' || mark > UINT32_MAX || slash > UINT32_MAX)
 			luaL_argerror(L, arg, lua_pushfstring(L, "invalid fwmark \"%s\"", text));
 		s->has_fwmark = true;
 		s->fwmark = (uint32_t)mark;
@@ -278,9 +292,10 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 	} else if (t != LUA_TNIL) {
 		ok = false;
 	}
-	if (!ok || (t != LUA_TNIL && (lo < 1 || hi > 65535 || lo > hi)))
+	/* The kernel refuses 65535 (fib_rule_port_range_valid: end < 0xffff). */
+	if (!ok || (t != LUA_TNIL && (lo < 1 || hi > 65534 || lo > hi)))
 		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a port or a range "
-						      "of ports (1 to 65535)", key));
+						      "of ports (1 to 65534)", key));
 	lua_pop(L, 1);
 	range[0] = (uint16_t)lo;
 	range[1] = (uint16_t)hi;
@@ -301,6 +316,7 @@ static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 {
 	bool has_tos, has_goto;
+	int t;
 
 	luaL_checktype(L, arg, LUA_TTABLE);
 	lns_check_options(L, arg, rule_options);
@@ -318,7 +334,10 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", 128,
 						     &s->has_suppress_prefixlen);
 	s->goto_priority = (uint32_t)field_int(L, arg, "goto", UINT32_MAX, &has_goto);
-	lua_getfield(L, arg, "not");
+	t = lua_getfield(L, arg, "not");
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		luaL_argerror(L, arg, lua_pushfstring(L, "option 'not' must be a boolean, got %s",
+						      luaL_typename(L, -1)));
 	s->invert = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	/* As with ip rule: a table means "look it up"; adding needs an action. */
