@@ -9,6 +9,7 @@ LUACHECK ?= luacheck
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LDOC ?= ldoc
+CLANG_FORMAT ?= clang-format
 LINT_LUA := $(wildcard lua scripts spec bench types)
 
 PREFIX ?= /usr/local
@@ -228,7 +229,8 @@ doc:
 # The reference builds without a warning (doc); Lua, annotations in types/
 # included: zero luacheck warnings under .luacheckrc
 # (lua-check is installed when missing, as .ci/deps installs the rest); C:
-# zero cppcheck and clang-tidy findings (.clang-tidy), each file on its own.
+# zero cppcheck and clang-tidy findings (.clang-tidy), each file on its own,
+# and the layout of .clang-format.
 lint: doc
 	$(Q)command -v $(LUACHECK) >/dev/null || { echo "installing: lua-check"; \
 		export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
@@ -243,8 +245,17 @@ lint: doc
 	$(Q)fail=0; for f in $(wildcard core/*.c lua/*.c); do \
 		out=$$($(CLANG_TIDY) --quiet $$f -- -std=gnu11 $(CPPFLAGS) $(NSLUA_CPPFLAGS) 2>&1) || \
 		{ printf '%s\n' "$$out" | grep -v ' generated\.$$'; fail=1; }; done; exit $$fail
+	$(say) FORMAT "core lua"
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
+
+# C sources laid out as .clang-format says; lua/nslua.c keeps the layout of
+# Lua's own lua.c, which it follows.
+FORMAT_SRC = $(filter-out lua/nslua.c,$(wildcard core/*.c core/*.h lua/*.c lua/*.h))
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_SRC)
 
 clean:
 	rm -rf build
 
-.PHONY: all check check-asan check-valgrind check-hard fuzz fuzz-seeds demo bench install uninstall doc lint clean
+.PHONY: all check check-asan check-valgrind check-hard fuzz fuzz-seeds demo bench install uninstall doc lint format clean
