@@ -310,8 +310,9 @@ function M.load(path)
   return handlers
 end
 
--- Calls handler @fn with stdout kept for the protocol: print and io.write
--- inside it go to stderr.
+-- Calls @fn (a handler, or the loading of the plugin file) with stdout kept
+-- for the protocol: print and io.write inside it go to stderr.  (Programs
+-- the plugin runs write where it says: ns:exec(cmd, { stdout = "null" }).)
 local function call_quietly(fn, ...)
   local saved_print, saved_out = print, io.output()
   print = function(...)      -- luacheck: ignore 121
@@ -371,7 +372,7 @@ function M.run(plugin, opts)
   local cmd = getenv("CNI_COMMAND")
   local conf_version
   local ok, doc = pcall(function()
-    local handlers = type(plugin) == "table" and plugin or M.load(plugin)
+    local handlers = type(plugin) == "table" and plugin or call_quietly(M.load, plugin)
     if cmd == nil or cmd == "" then
       return ("CNI plugin %s\nCNI protocol versions supported: %s\n"):format(
         type(plugin) == "string" and plugin or "(Lua)", table.concat(plugin_versions(handlers), ", "))
