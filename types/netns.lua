@@ -708,6 +708,56 @@ function Topology:dot() end
 function Topology:destroy() end
 
 ---------------------------------------------------------------------------
+-- CNI plugins: `local cni = require "netns.cni" ---@type netns.cni`
+
+--- One CNI invocation, as the runtime asked for it.
+---@class netns.cni.Request
+---@field command "ADD"|"DEL"|"CHECK"|"STATUS"|"GC"
+---@field containerid? string CNI_CONTAINERID
+---@field netns_path? string CNI_NETNS
+---@field netns? netns.NS the open handle on CNI_NETNS (nil on DEL when it is gone)
+---@field ifname? string CNI_IFNAME
+---@field args table<string, string> CNI_ARGS ("K1=V1;K2=V2")
+---@field path string[] CNI_PATH, split
+---@field config table the decoded network configuration
+---@field prevResult? table config.prevResult
+---@field runtimeConfig? table config.runtimeConfig
+---@field cniVersion string config.cniVersion
+---@field stdin string the configuration as received (what delegated plugins get)
+
+---@alias netns.cni.Handler fun(conf: table, ns: netns.NS|nil, req: netns.cni.Request): table|nil
+
+--- What a plugin file returns.  `add` returns the result (interfaces, ips, routes, dns).
+---@class netns.cni.Handlers
+---@field add netns.cni.Handler
+---@field del? netns.cni.Handler missing: DEL succeeds
+---@field check? netns.cni.Handler missing: CHECK succeeds
+---@field status? netns.cni.Handler
+---@field gc? netns.cni.Handler
+---@field version? string[]|fun(): string[] the versions spoken (default netns.cni.VERSIONS)
+
+--- The CNI protocol around a plugin written in Lua.
+---@class netns.cni
+---@field VERSIONS string[] "0.3.0" to "1.1.0"
+---@field INCOMPATIBLE_VERSION integer 1
+---@field UNSUPPORTED_FIELD integer 2
+---@field UNKNOWN_CONTAINER integer 3
+---@field INVALID_ENVIRONMENT integer 4
+---@field IO_FAILURE integer 5
+---@field DECODE_FAILURE integer 6
+---@field INVALID_CONFIG integer 7
+---@field TRY_AGAIN_LATER integer 11
+---@field INTERNAL integer 999 (what any other error of a handler becomes)
+---@field error fun(code: integer, msg: string, details?: string) raises a CNI error object
+---@field is_error fun(v: any): boolean
+---@field ipam fun(req: netns.cni.Request, cmd?: string): table|nil runs config.ipam.type from CNI_PATH; its result
+---@field delegate fun(req: netns.cni.Request, name: string, cmd?: string): table|nil the same for any plugin
+---@field find_plugin fun(req: netns.cni.Request, name: string): string|nil
+---@field load fun(path: string): netns.cni.Handlers
+---@field run fun(plugin: netns.cni.Handlers|string, opts?: table): integer one invocation; the exit status
+---@field main fun(plugin: netns.cni.Handlers|string) runs one invocation and exits
+
+---------------------------------------------------------------------------
 -- The module
 
 --- Linux network namespaces.  `require "netns"`; in nslua also the global `netns`.
