@@ -216,6 +216,23 @@ out:
 	return ret;
 }
 
+int nns_ifindex(struct nns_ns *ns, const char *name)
+{
+	struct ifreq ifr = { 0 };
+	struct nns_nl *nl;
+	int ret;
+
+	if (strlen(name) >= IF_NAMESIZE)
+		return -ENODEV;
+	ret = nns_ns_nl(ns, &nl, NULL);
+	if (ret < 0)
+		return ret;
+	strcpy(ifr.ifr_name, name);
+	if (ioctl(nns_nl_fd(nl), SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_ifindex;
+}
+
 int nns_ifname(struct nns_ns *ns, int ifindex, char name[IF_NAMESIZE])
 {
 	struct ifreq ifr = { .ifr_ifindex = ifindex };

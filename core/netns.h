@@ -183,6 +183,8 @@ int nns_link_dump(struct nns_ns *ns, nns_link_cb cb, void *data, struct nns_erro
  * names a few devices among many; -ENODEV when there is none.
  */
 int nns_ifname(struct nns_ns *ns, int ifindex, char name[16]);
+/* The index of link @name (> 0), by one ioctl; -ENODEV when there is none. */
+int nns_ifindex(struct nns_ns *ns, const char *name);
 /* By name (@ifname) or index (@ifindex > 0); -ENODEV when missing. */
 int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex,
 		 struct nns_msgs *msg, struct nns_link *l, struct nns_error *e);

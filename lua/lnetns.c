@@ -734,8 +734,6 @@ static int ns_links(lua_State *L)
 static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifindex,
 		       struct nns_error *e)
 {
-	struct nns_msgs msg = { 0 };
-	struct nns_link l;
 	const char *name = NULL;
 	int ret;
 
@@ -749,12 +747,12 @@ static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifind
 	if (lua_type(L, arg) != LUA_TSTRING)
 		luaL_typeerror(L, arg, "string or integer");
 	name = check_ifname(L, arg, lua_tostring(L, arg));
-	ret = nns_link_get(&h->ns, name, 0, &msg, &l, e);
-	if (ret == 0)
-		*ifindex = l.ifindex;
-	else
-		nns_error_set(e, -ret, "%s %s", op, name);
-	nns_msgs_free(&msg);
+	ret = nns_ifindex(&h->ns, name);
+	if (ret > 0) {
+		*ifindex = ret;
+		return 0;
+	}
+	nns_error_set(e, -ret, "%s %s", op, name);
 	return ret;
 }
 

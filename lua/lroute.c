@@ -55,8 +55,12 @@ int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name 
 	int t = lua_getfield(L, arg, key), value = dflt;
 
 	if (t == LUA_TNUMBER) {
-		lua_Integer n = luaL_checkinteger(L, -1);
+		int isint;
+		lua_Integer n = lua_tointegerx(L, -1, &isint);
 
+		if (!isint)
+			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a name or an integer",
+							      key));
 		if (n < 0 || n > max)
 			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range", key));
 		value = (int)n;
@@ -270,20 +274,19 @@ static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct
 static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op,
 		     struct nns_error *e)
 {
-	struct nns_msgs msg = { 0 };
-	struct nns_link l;
 	int t = lua_getfield(L, -1, "dev"), ret = 0;
 
 	*ifindex = 0;
 	if (t == LUA_TNUMBER) {
 		*ifindex = (int)luaL_checkinteger(L, -1);
 	} else if (t == LUA_TSTRING) {
-		ret = nns_link_get(&h->ns, lua_tostring(L, -1), 0, &msg, &l, e);
-		if (ret == 0)
-			*ifindex = l.ifindex;
-		else
+		ret = nns_ifindex(&h->ns, lua_tostring(L, -1));
+		if (ret > 0) {
+			*ifindex = ret;
+			ret = 0;
+		} else {
 			nns_error_set(e, -ret, "%s: dev %s", op, lua_tostring(L, -1));
-		nns_msgs_free(&msg);
+		}
 	} else if (t != LUA_TNIL) {
 		luaL_argerror(L, arg, "option 'dev' must be a name or an index");
 	}

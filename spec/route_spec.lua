@@ -617,6 +617,7 @@ describe("routes", function()
           [[invalid protocol "carrier-pigeon"]] },
         { { dst = "10.20.0.0/16", dev = "v0", table = "all" }, [[invalid table "all"]] },
         { { dst = "10.20.0.0/16", dev = "v0", table = -1 }, "option 'table' out of range" },
+        { { dst = "10.20.0.0/16", dev = "v0", table = 1.5 }, "option 'table' must be a name or an integer" },
         { { dst = "10.20.0.0/16", dev = "v0", metric = -1 }, "option 'metric' out of range" },
         { { dst = "default", family = "ipx" }, [[invalid family "ipx"]] },
         { { dst = "10.20.0.0/16", dev = "v0", family = "ipx" }, [[invalid family "ipx"]] },
