@@ -224,6 +224,27 @@ out:
  * it reach every mount namespace, as iproute2 arranges.  The lock keeps
  * concurrent first users from stacking several mounts on it.
  */
+/*
+ * The run directory this thread last found ready.  A topology adds
+ * hundreds of namespaces; the check is redone only when the directory is
+ * no longer that one (same device and inode, still root's alone, still not
+ * a symlink), which one lstat tells.
+ */
+static __thread struct {
+	bool ready;
+	dev_t dev;
+	ino_t ino;
+} run_dir;
+
+static bool run_dir_still_ready(void)
+{
+	struct stat st;
+
+	return run_dir.ready && lstat(NNS_RUN_DIR, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_dev == run_dir.dev && st.st_ino == run_dir.ino && !(st.st_mode & 022) &&
+	       (st.st_uid == 0 || st.st_uid == geteuid());
+}
+
 static int prepare_run_dir(struct nns_error *e)
 {
 	bool made = false;
@@ -231,6 +252,9 @@ static int prepare_run_dir(struct nns_error *e)
 
 	struct stat st;
 
+	if (run_dir_still_ready())
+		return 0;
+	run_dir.ready = false;
 	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	/* Never a symlink, never a directory others could plant names in. */
@@ -261,6 +285,11 @@ static int prepare_run_dir(struct nns_error *e)
 			goto out;
 		}
 		made = true;
+	}
+	if (ret == 0 && fstat(lock, &st) == 0) {
+		run_dir.ready = true;
+		run_dir.dev = st.st_dev;
+		run_dir.ino = st.st_ino;
 	}
 out:
 	close(lock);

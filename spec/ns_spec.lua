@@ -786,4 +786,17 @@ describe("the run directory", function()
       "/run/netns is not a directory only its owner (root) can write", netns.add, "fs-x")
     assert.is_false(netns.exists("fs-x"))
   end)
+
+  it("is checked again when it changes after namespaces were added", function()
+    netns.add("fs-ok"):close()
+    finally(function() netns.delete("fs-ok", { missing_ok = true }) end)
+    -- the same directory, now writable by others
+    H.sh("chmod 0775 /run/netns")
+    finally(function() H.sh("chmod 0755 /run/netns") end)
+    H.raises("netns: netns add fs-y: Operation not permitted [EPERM]: " ..
+      "/run/netns is not a directory only its owner (root) can write", netns.add, "fs-y")
+    H.sh("chmod 0755 /run/netns")
+    netns.add("fs-y"):delete()
+    assert.is_false(netns.exists("fs-y"))
+  end)
 end)
