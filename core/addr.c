@@ -65,14 +65,12 @@ int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const c
 const char *nns_scope_name(uint8_t scope, char *buf, size_t size)
 {
 	switch (scope) {
-	case RT_SCOPE_UNIVERSE:	return "global";
-	case RT_SCOPE_SITE:	return "site";
-	case RT_SCOPE_LINK:	return "link";
-	case RT_SCOPE_HOST:	return "host";
-	case RT_SCOPE_NOWHERE:	return "nowhere";
-	default:
-		snprintf(buf, size, "%u", scope);
-		return buf;
+	case RT_SCOPE_UNIVERSE: return "global";
+	case RT_SCOPE_SITE: return "site";
+	case RT_SCOPE_LINK: return "link";
+	case RT_SCOPE_HOST: return "host";
+	case RT_SCOPE_NOWHERE: return "nowhere";
+	default: snprintf(buf, size, "%u", scope); return buf;
 	}
 }
 
@@ -158,7 +156,7 @@ int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, vo
 	nlh->nlmsg_type = RTM_GETADDR;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
-	ifa->ifa_index = (uint32_t)ifindex;	/* the kernel filters on it */
+	ifa->ifa_index = (uint32_t)ifindex; /* the kernel filters on it */
 	ret = nns_nl_dump(nl, nlh, &msgs, e);
 	if (ret < 0) {
 		nns_error_set(e, -ret, "address show");
@@ -178,8 +176,7 @@ out:
 
 /* ---- changing ----------------------------------------------------------- */
 
-int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
-		 const struct nns_addr_spec *s)
+int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const struct nns_addr_spec *s)
 {
 	size_t len = nns_addr_bytes(s->local.family);
 	struct ifaddrmsg *ifa;

@@ -43,18 +43,18 @@ const char *nns_operstate_name(uint8_t state)
 const char *nns_link_type_name(uint16_t type)
 {
 	switch (type) {
-	case ARPHRD_ETHER:	return "ether";
-	case ARPHRD_LOOPBACK:	return "loopback";
-	case ARPHRD_NONE:	return "none";
-	case ARPHRD_VOID:	return "void";
-	case ARPHRD_IPGRE:	return "gre";
-	case ARPHRD_TUNNEL:	return "ipip";
-	case ARPHRD_TUNNEL6:	return "tunnel6";
-	case ARPHRD_SIT:	return "sit";
-	case ARPHRD_PPP:	return "ppp";
-	case ARPHRD_IEEE80211:	return "ieee802.11";
-	case ARPHRD_INFINIBAND:	return "infiniband";
-	default:		return "unknown";
+	case ARPHRD_ETHER: return "ether";
+	case ARPHRD_LOOPBACK: return "loopback";
+	case ARPHRD_NONE: return "none";
+	case ARPHRD_VOID: return "void";
+	case ARPHRD_IPGRE: return "gre";
+	case ARPHRD_TUNNEL: return "ipip";
+	case ARPHRD_TUNNEL6: return "tunnel6";
+	case ARPHRD_SIT: return "sit";
+	case ARPHRD_PPP: return "ppp";
+	case ARPHRD_IEEE80211: return "ieee802.11";
+	case ARPHRD_INFINIBAND: return "infiniband";
+	default: return "unknown";
 	}
 }
 
@@ -250,8 +250,8 @@ int nns_ifname(struct nns_ns *ns, int ifindex, char name[IF_NAMESIZE])
 	return 0;
 }
 
-int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex,
-		 struct nns_msgs *msg, struct nns_link *l, struct nns_error *e)
+int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex, struct nns_msgs *msg,
+		 struct nns_link *l, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh;
@@ -351,9 +351,12 @@ static int put_vxlan(struct nlmsghdr *nlh, const struct nns_link_spec *s)
 
 static int macvlan_mode(const char *mode, uint32_t *out)
 {
-	static const struct { const char *name; uint32_t mode; } modes[] = {
+	static const struct {
+		const char *name;
+		uint32_t mode;
+	} modes[] = {
 		{ "private", MACVLAN_MODE_PRIVATE }, { "vepa", MACVLAN_MODE_VEPA },
-		{ "bridge", MACVLAN_MODE_BRIDGE }, { "passthru", MACVLAN_MODE_PASSTHRU },
+		{ "bridge", MACVLAN_MODE_BRIDGE },   { "passthru", MACVLAN_MODE_PASSTHRU },
 		{ "source", MACVLAN_MODE_SOURCE },
 	};
 	size_t i;
@@ -514,8 +517,8 @@ int nns_link_put_set(struct nlmsghdr *nlh, int ifindex, const struct nns_link_ch
 	return 0;
 }
 
-int nns_link_set(struct nns_ns *ns, int ifindex, const char *label,
-		 const struct nns_link_change *c, struct nns_error *e)
+int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct nns_link_change *c,
+		 struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);

@@ -19,11 +19,10 @@ static const struct {
 	unsigned kind;
 	int group;
 } groups[] = {
-	{ NNS_EV_LINK, RTNLGRP_LINK },
-	{ NNS_EV_ADDR, RTNLGRP_IPV4_IFADDR }, { NNS_EV_ADDR, RTNLGRP_IPV6_IFADDR },
-	{ NNS_EV_ROUTE, RTNLGRP_IPV4_ROUTE }, { NNS_EV_ROUTE, RTNLGRP_IPV6_ROUTE },
-	{ NNS_EV_NEIGH, RTNLGRP_NEIGH },
-	{ NNS_EV_RULE, RTNLGRP_IPV4_RULE }, { NNS_EV_RULE, RTNLGRP_IPV6_RULE },
+	{ NNS_EV_LINK, RTNLGRP_LINK },	      { NNS_EV_ADDR, RTNLGRP_IPV4_IFADDR },
+	{ NNS_EV_ADDR, RTNLGRP_IPV6_IFADDR }, { NNS_EV_ROUTE, RTNLGRP_IPV4_ROUTE },
+	{ NNS_EV_ROUTE, RTNLGRP_IPV6_ROUTE }, { NNS_EV_NEIGH, RTNLGRP_NEIGH },
+	{ NNS_EV_RULE, RTNLGRP_IPV4_RULE },   { NNS_EV_RULE, RTNLGRP_IPV6_RULE },
 };
 
 /* Notifications are single messages; a link with all its statistics is the largest. */
@@ -118,7 +117,7 @@ int nns_wait_readable(const int *fds, size_t n, int timeout_ms)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 	ret = poll(pfd, n, timeout_ms);
 	if (ret < 0) {
-		ret = -errno;	/* EINTR included: the caller decides whether to go on */
+		ret = -errno; /* EINTR included: the caller decides whether to go on */
 	} else if (ret == 0) {
 		ret = -ETIMEDOUT;
 	} else {

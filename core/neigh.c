@@ -15,9 +15,9 @@ static const struct {
 	uint16_t bit;
 	const char *name;
 } nud_names[] = {
-	{ NUD_INCOMPLETE, "INCOMPLETE" }, { NUD_REACHABLE, "REACHABLE" },
-	{ NUD_STALE, "STALE" }, { NUD_DELAY, "DELAY" }, { NUD_PROBE, "PROBE" },
-	{ NUD_FAILED, "FAILED" }, { NUD_NOARP, "NOARP" }, { NUD_PERMANENT, "PERMANENT" },
+	{ NUD_INCOMPLETE, "INCOMPLETE" }, { NUD_REACHABLE, "REACHABLE" }, { NUD_STALE, "STALE" },
+	{ NUD_DELAY, "DELAY" },		  { NUD_PROBE, "PROBE" },	  { NUD_FAILED, "FAILED" },
+	{ NUD_NOARP, "NOARP" },		  { NUD_PERMANENT, "PERMANENT" },
 };
 #define N_NUD (sizeof(nud_names) / sizeof(nud_names[0]))
 

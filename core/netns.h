@@ -23,9 +23,9 @@
 
 /* What failed, for a message "op obj (in ns): strerror [ENAME]: ext". */
 struct nns_error {
-	int code;		/* positive errno */
-	char what[160];		/* "link add veth0" */
-	char ext[256];		/* kernel's extack text, or "" */
+	int code;	/* positive errno */
+	char what[160]; /* "link add veth0" */
+	char ext[256];	/* kernel's extack text, or "" */
 };
 
 void nns_error_set(struct nns_error *e, int code, const char *fmt, ...)
@@ -36,13 +36,12 @@ const char *nns_errno_name(int code);
 
 /* ---- netlink engine (nl.c) ------------------------------------------- */
 
-struct nns_nl;		/* one rtnetlink socket */
+struct nns_nl; /* one rtnetlink socket */
 
 /* Opens a socket in the calling thread's current namespace. */
 int nns_nl_open(struct nns_nl **out);
 void nns_nl_close(struct nns_nl *nl);
 int nns_nl_fd(const struct nns_nl *nl);
-
 
 /*
  * Messages of a dump, copied out of the socket so that an interrupted dump
@@ -54,9 +53,8 @@ struct nns_msgs {
 };
 void nns_msgs_free(struct nns_msgs *m);
 /* (An empty result may have no buffer at all: no arithmetic on NULL.) */
-#define nns_msgs_foreach(m, nlh) \
-	for ((nlh) = (struct nlmsghdr *)(m)->buf; \
-	     (nlh) && (char *)(nlh) < (m)->buf + (m)->len; \
+#define nns_msgs_foreach(m, nlh)                                                                \
+	for ((nlh) = (struct nlmsghdr *)(m)->buf; (nlh) && (char *)(nlh) < (m)->buf + (m)->len; \
 	     (nlh) = (struct nlmsghdr *)((char *)(nlh) + NLMSG_ALIGN((nlh)->nlmsg_len)))
 
 /*
@@ -67,8 +65,7 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 		   struct nns_error *e);
 
 /* Runs dump request @req (NLM_F_DUMP is added) into @out, retrying if interrupted. */
-int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out,
-		struct nns_error *e);
+int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, struct nns_error *e);
 
 /*
  * A batch: many requests in one sendmsg, acknowledgements collected after.
@@ -78,9 +75,9 @@ int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out,
 struct nns_batch {
 	char *buf;
 	size_t len, cap;
-	size_t tail;		/* offset of the request being built */
+	size_t tail; /* offset of the request being built */
 	unsigned count;
-	char **what;		/* per request, for error messages */
+	char **what; /* per request, for error messages */
 };
 struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what);
 int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e);
@@ -92,8 +89,8 @@ void nns_batch_free(struct nns_batch *b);
 /* ---- namespaces (ns.c) ------------------------------------------------ */
 
 struct nns_ns {
-	int fd;			/* the namespace: nsfs file, O_CLOEXEC */
-	struct nns_nl *nl;	/* socket opened inside it, on first use */
+	int fd;		   /* the namespace: nsfs file, O_CLOEXEC */
+	struct nns_nl *nl; /* socket opened inside it, on first use */
 	dev_t dev;
 	ino_t ino;
 	/*
@@ -157,18 +154,18 @@ void nns_strv_free(char **v, size_t n);
 
 struct nns_link {
 	int ifindex;
-	unsigned flags;			/* IFF_* */
+	unsigned flags; /* IFF_* */
 	const char *ifname;
 	uint32_t mtu, min_mtu, max_mtu, txqlen, group, promiscuity;
-	uint8_t operstate;		/* IF_OPER_* */
-	uint16_t type;			/* ARPHRD_* */
+	uint8_t operstate; /* IF_OPER_* */
+	uint16_t type;	   /* ARPHRD_* */
 	const uint8_t *address, *broadcast;
 	size_t addrlen, brdlen;
-	int master;			/* ifindex or 0 */
-	int link;			/* IFLA_LINK or 0 */
+	int master; /* ifindex or 0 */
+	int link;   /* IFLA_LINK or 0 */
 	int link_netnsid;
 	bool has_link_netnsid;
-	const char *kind;		/* IFLA_INFO_KIND or NULL */
+	const char *kind; /* IFLA_INFO_KIND or NULL */
 	const char *alias;
 	const char *qdisc;
 };
@@ -186,8 +183,8 @@ int nns_ifname(struct nns_ns *ns, int ifindex, char name[16]);
 /* The index of link @name (> 0), by one ioctl; -ENODEV when there is none. */
 int nns_ifindex(struct nns_ns *ns, const char *name);
 /* By name (@ifname) or index (@ifindex > 0); -ENODEV when missing. */
-int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex,
-		 struct nns_msgs *msg, struct nns_link *l, struct nns_error *e);
+int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex, struct nns_msgs *msg,
+		 struct nns_link *l, struct nns_error *e);
 
 /* What link_add creates; unset numbers are 0, unset strings NULL. */
 struct nns_link_spec {
@@ -195,20 +192,20 @@ struct nns_link_spec {
 	uint32_t mtu, txqlen;
 	const uint8_t *address;
 	size_t addrlen;
-	int master;			/* ifindex in the same namespace */
+	int master; /* ifindex in the same namespace */
 	bool up;
 	/* veth */
 	const char *peer_name;
-	struct nns_ns *peer_ns;		/* NULL: same namespace */
+	struct nns_ns *peer_ns; /* NULL: same namespace */
 	const uint8_t *peer_address;
 	size_t peer_addrlen;
 	/* macvlan, macvtap, vxlan: lower device (ifindex) and settings */
 	int link;
-	const char *mode;		/* macvlan mode: bridge, private, vepa, passthru */
-	uint32_t vni;			/* vxlan or vlan id (set: has_vni) */
+	const char *mode; /* macvlan mode: bridge, private, vepa, passthru */
+	uint32_t vni;	  /* vxlan or vlan id (set: has_vni) */
 	bool has_vni;
-	uint16_t port;			/* vxlan UDP port, host order */
-	const char *group, *local;	/* vxlan remote group or peer, source */
+	uint16_t port;		   /* vxlan UDP port, host order */
+	const char *group, *local; /* vxlan remote group or peer, source */
 	uint8_t ttl;
 };
 int nns_link_put_add(struct nlmsghdr *nlh, const struct nns_link_spec *s);
@@ -225,13 +222,13 @@ struct nns_link_change {
 	const uint8_t *address;
 	size_t addrlen;
 	bool has_master;
-	int master;			/* 0: no master */
+	int master; /* 0: no master */
 	const char *alias;
-	const struct nns_ns *ns;	/* move there */
+	const struct nns_ns *ns; /* move there */
 };
 int nns_link_put_set(struct nlmsghdr *nlh, int ifindex, const struct nns_link_change *c);
-int nns_link_set(struct nns_ns *ns, int ifindex, const char *label,
-		 const struct nns_link_change *c, struct nns_error *e);
+int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct nns_link_change *c,
+		 struct nns_error *e);
 int nns_link_del(struct nns_ns *ns, int ifindex, const char *label, struct nns_error *e);
 
 /* Text forms as iproute2 prints them. */
@@ -247,9 +244,9 @@ int nns_valid_ifname(const char *name, const char **why);
 
 /* An IPv4 or IPv6 address with its prefix length. */
 struct nns_prefix {
-	int family;			/* AF_INET, AF_INET6 */
+	int family; /* AF_INET, AF_INET6 */
 	uint8_t bytes[16];
-	int len;			/* prefix length; -1 when absent */
+	int len; /* prefix length; -1 when absent */
 };
 /* Parses "10.0.0.1/24", "fe80::1/64" (and without "/len" when @need_len is false). */
 int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why);
@@ -260,7 +257,7 @@ const void *nns_attr_inet(const struct nlattr *attr, int family);
 struct nns_addr {
 	int family, ifindex;
 	uint8_t prefixlen, scope;
-	uint32_t flags;			/* IFA_F_* */
+	uint32_t flags; /* IFA_F_* */
 	const void *local, *address, *broadcast;
 	const char *label;
 	uint32_t valid_lft, preferred_lft;
@@ -274,11 +271,11 @@ struct nns_addr_spec {
 	int ifindex;
 	struct nns_prefix local;
 	bool nodad, noprefixroute;
-	bool has_broadcast;		/* IPv4: explicit broadcast, else computed */
+	bool has_broadcast; /* IPv4: explicit broadcast, else computed */
 	uint8_t broadcast[4];
-	const struct nns_prefix *peer;	/* point-to-point peer, or NULL */
+	const struct nns_prefix *peer; /* point-to-point peer, or NULL */
 	const char *label;
-	int scope;			/* -1: kernel default */
+	int scope; /* -1: kernel default */
 };
 int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		 const struct nns_addr_spec *s);
@@ -296,7 +293,7 @@ const char *nns_scope_name(uint8_t scope, char *buf, size_t size);
 
 struct nns_nexthop {
 	int ifindex, weight;
-	uint8_t flags;			/* RTNH_F_* */
+	uint8_t flags; /* RTNH_F_* */
 	const void *gateway;
 };
 
@@ -305,7 +302,7 @@ struct nns_route {
 	uint8_t dst_len, protocol, scope, type;
 	uint32_t table, flags, metric;
 	bool has_metric, has_pref;
-	uint8_t pref;			/* IPv6 router preference (ICMPV6_ROUTER_PREF_*) */
+	uint8_t pref; /* IPv6 router preference (ICMPV6_ROUTER_PREF_*) */
 	const void *dst, *gateway, *prefsrc;
 	int ifindex;
 	int nhops;
@@ -314,8 +311,7 @@ struct nns_route {
 typedef int (*nns_route_cb)(const struct nns_route *r, void *data);
 /* Parses one RTM_NEWROUTE or RTM_DELROUTE message. */
 int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r);
-int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data,
-		   struct nns_error *e);
+int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data, struct nns_error *e);
 
 struct nns_route_nexthop {
 	int ifindex, weight;
@@ -325,7 +321,7 @@ struct nns_route_nexthop {
 
 /* What route add/replace/del send; iproute2's defaults are the caller's to fill. */
 struct nns_route_spec {
-	struct nns_prefix dst;		/* len -1: a host route */
+	struct nns_prefix dst; /* len -1: a host route */
 	bool has_gateway, has_prefsrc, has_metric, onlink;
 	struct nns_prefix gateway, prefsrc;
 	int ifindex;
@@ -338,8 +334,8 @@ struct nns_route_spec {
 enum { NNS_ROUTE_ADD, NNS_ROUTE_REPLACE, NNS_ROUTE_DEL };
 int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		  const struct nns_route_spec *s);
-int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s,
-		     const char *label, struct nns_error *e);
+int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s, const char *label,
+		     struct nns_error *e);
 
 /* ---- policy rules (rule.c) ------------------------------------------- */
 
@@ -348,7 +344,7 @@ struct nns_rule {
 	uint8_t src_len, dst_len, tos, action, protocol, ipproto;
 	bool invert;
 	uint32_t table, priority;
-	const void *src, *dst;		/* NULL: all */
+	const void *src, *dst; /* NULL: all */
 	const char *iif, *oif;
 	bool has_fwmark;
 	uint32_t fwmark, fwmask;
@@ -357,21 +353,20 @@ struct nns_rule {
 	uint32_t suppress_prefixlen;
 	bool has_uidrange;
 	uint32_t uidrange[2];
-	uint16_t sport[2], dport[2];	/* start 0: any */
+	uint16_t sport[2], dport[2]; /* start 0: any */
 };
 typedef int (*nns_rule_cb)(const struct nns_rule *r, void *data);
 /* Parses one RTM_NEWRULE or RTM_DELRULE message. */
 int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r);
-int nns_rule_dump(struct nns_ns *ns, int family, nns_rule_cb cb, void *data,
-		  struct nns_error *e);
+int nns_rule_dump(struct nns_ns *ns, int family, nns_rule_cb cb, void *data, struct nns_error *e);
 
 /* What rule add/del send: a selector and an action (FR_ACT_*). */
 struct nns_rule_spec {
 	int family;
-	struct nns_prefix src, dst;	/* len -1: all */
+	struct nns_prefix src, dst; /* len -1: all */
 	uint8_t action, tos, ipproto;
 	bool invert;
-	uint32_t table;			/* 0: none */
+	uint32_t table; /* 0: none */
 	bool has_priority;
 	uint32_t priority;
 	const char *iif, *oif;
@@ -384,8 +379,8 @@ struct nns_rule_spec {
 };
 int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		 const struct nns_rule_spec *s);
-int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s,
-		    const char *label, struct nns_error *e);
+int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s, const char *label,
+		    struct nns_error *e);
 
 /* ---- events (monitor.c) ---------------------------------------------- */
 
@@ -421,8 +416,8 @@ int nns_wait_readable(const int *fds, size_t n, int timeout_ms);
 
 struct nns_neigh {
 	int family, ifindex;
-	uint16_t state;			/* NUD_* */
-	uint8_t flags;			/* NTF_* */
+	uint16_t state; /* NUD_* */
+	uint8_t flags;	/* NTF_* */
 	const void *dst;
 	const uint8_t *lladdr;
 	size_t lladdr_len;
@@ -437,7 +432,7 @@ struct nns_neigh_spec {
 	struct nns_prefix dst;
 	const uint8_t *lladdr;
 	size_t lladdr_len;
-	uint16_t state;			/* 0: NUD_PERMANENT */
+	uint16_t state; /* 0: NUD_PERMANENT */
 	bool router, proxy;
 };
 int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replace,
@@ -451,9 +446,9 @@ int nns_neigh_state_parse(const char *name, uint16_t *state);
 /* ---- shaping (qdisc.c) ----------------------------------------------- */
 
 struct nns_shaping {
-	uint64_t rate;			/* bytes per second */
-	uint32_t burst;			/* bytes the bucket holds */
-	uint32_t limit;			/* bytes queued at most */
+	uint64_t rate;	/* bytes per second */
+	uint32_t burst; /* bytes the bucket holds */
+	uint32_t limit; /* bytes queued at most */
 };
 /* Makes a token bucket the root qdisc of @ifindex, replacing what was there. */
 int nns_shape(struct nns_ns *ns, int ifindex, const char *label, const struct nns_shaping *s,
@@ -465,7 +460,7 @@ struct nns_ping_target {
 	int family;
 	uint8_t addr[16];
 	bool replied;
-	uint32_t rtt_us;		/* of the first reply */
+	uint32_t rtt_us; /* of the first reply */
 };
 
 /*
@@ -473,8 +468,8 @@ struct nns_ping_target {
  * once, until each has answered or @timeout_ms has passed; returns how many
  * answered.
  */
-int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count,
-	     int timeout_ms, struct nns_error *e);
+int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count, int timeout_ms,
+	     struct nns_error *e);
 
 /* ---- programs (proc.c) ------------------------------------------------ */
 
@@ -482,29 +477,29 @@ int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count,
 #define NNS_FD_NULL (-2)
 
 struct nns_exec {
-	struct nns_ns *ns;		/* its mount view is made on first use */
-	const char *ns_name;		/* named: /etc/netns/NAME over /etc */
-	const char *label;		/* namespace as shown in messages */
-	char *const *argv;		/* argv[0] is looked up in PATH */
-	char *const *envp;		/* NULL: the caller's environment */
+	struct nns_ns *ns;   /* its mount view is made on first use */
+	const char *ns_name; /* named: /etc/netns/NAME over /etc */
+	const char *label;   /* namespace as shown in messages */
+	char *const *argv;   /* argv[0] is looked up in PATH */
+	char *const *envp;   /* NULL: the caller's environment */
 	const char *cwd;
-	int stdin_fd, stdout_fd, stderr_fd;	/* an fd, NNS_FD_INHERIT or NNS_FD_NULL */
+	int stdin_fd, stdout_fd, stderr_fd; /* an fd, NNS_FD_INHERIT or NNS_FD_NULL */
 	bool die_with_parent;
-	bool own_group;			/* a process group of its own, killed whole */
+	bool own_group; /* a process group of its own, killed whole */
 };
 
 struct nns_proc {
-	pid_t pid;			/* 0 once reaped */
+	pid_t pid; /* 0 once reaped */
 	int pidfd;
-	bool group;			/* leads its own process group */
+	bool group; /* leads its own process group */
 };
 
 /* One end of a pipe to the program: @data to write, or @buf to read into. */
 struct nns_io {
 	int fd;
-	const char *data;		/* input: write data[len..size) */
+	const char *data; /* input: write data[len..size) */
 	size_t size;
-	char *buf;			/* output: buf[0..len) */
+	char *buf; /* output: buf[0..len) */
 	size_t len, cap;
 };
 
@@ -513,8 +508,8 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
  * Serves @io while the program runs, then reaps it into @status.  After
  * @timeout_ms (-1: none) the program is killed and reaped.
  */
-int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms,
-		  int *status, struct nns_error *e);
+int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms, int *status,
+		  struct nns_error *e);
 /* 1 once the program has ended (not reaped), 0 if @timeout_ms ran out first. */
 int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms);
 /* 1 and @status once the program has ended, 0 while it runs. */

@@ -273,8 +273,7 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 	return ret;
 }
 
-int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out,
-		struct nns_error *e)
+int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, struct nns_error *e)
 {
 	int ret, tries = 0;
 
@@ -358,7 +357,8 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 			if (err < 0 && !*failed) {
 				*failed = err;
 				if (e)
-					nns_error_set(e, -err, "%s", b->what[nlh->nlmsg_seq - base]);
+					nns_error_set(e, -err, "%s",
+						      b->what[nlh->nlmsg_seq - base]);
 			}
 		}
 	}

@@ -103,7 +103,8 @@ int nns_ns_open_name(const char *name, struct nns_ns *ns, struct nns_error *e)
 	}
 	ret = open_ns(path, O_NOFOLLOW, ns, e);
 	if (ret == -ELOOP && e)
-		snprintf(e->ext, sizeof(e->ext), "%s/%s is a symlink, never followed", NNS_RUN_DIR, name);
+		snprintf(e->ext, sizeof(e->ext), "%s/%s is a symlink, never followed", NNS_RUN_DIR,
+			 name);
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns open %s", name);
 	return ret;
@@ -261,15 +262,18 @@ static int prepare_run_dir(struct nns_error *e)
 	lock = open(NNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lock < 0) {
 		if (e && (errno == ELOOP || errno == ENOTDIR))
-			snprintf(e->ext, sizeof(e->ext), "%s is not a directory (a symlink is never followed)",
+			snprintf(e->ext, sizeof(e->ext),
+				 "%s is not a directory (a symlink is never followed)",
 				 NNS_RUN_DIR);
 		return -errno;
 	}
 	if (fstat(lock, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
 	    (st.st_mode & 022)) {
 		if (e)
-			snprintf(e->ext, sizeof(e->ext), "%s is not a directory only its owner "
-				 "(root) can write", NNS_RUN_DIR);
+			snprintf(e->ext, sizeof(e->ext),
+				 "%s is not a directory only its owner "
+				 "(root) can write",
+				 NNS_RUN_DIR);
 		ret = -EPERM;
 		goto out;
 	}
@@ -427,7 +431,7 @@ out:
 		nns_error_set(e, -ret, "netns list");
 		return ret;
 	}
-	if (n)		/* v is NULL when there is nothing */
+	if (n) /* v is NULL when there is nothing */
 		qsort(v, n, sizeof(*v), cmp_names);
 	*names = v;
 	*count = n;
@@ -518,7 +522,7 @@ static bool owner_dead(const char *name)
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;	/* no record: not ours to remove (ip netns add) */
+		return false; /* no record: not ours to remove (ip netns add) */
 	n = read(fd, line, sizeof(line) - 1);
 	close(fd);
 	if (n <= 0)
@@ -542,7 +546,7 @@ static bool is_pinned(const char *path)
 	bool pinned;
 
 	if (fd < 0)
-		return errno != ENOENT;	/* unreadable: leave it alone */
+		return errno != ENOENT; /* unreadable: leave it alone */
 	pinned = ioctl(fd, NS_GET_NSTYPE) >= 0;
 	close(fd);
 	return pinned;
@@ -590,8 +594,7 @@ int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nn
 
 static int nsid_attr(const struct nlattr *attr, void *data)
 {
-	if (mnl_attr_get_type(attr) == NETNSA_NSID &&
-	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+	if (mnl_attr_get_type(attr) == NETNSA_NSID && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
 		*(int32_t *)data = (int32_t)mnl_attr_get_u32(attr);
 	return MNL_CB_OK;
 }

@@ -24,7 +24,7 @@ struct echo {
 	// cppcheck-suppress unusedStructMember ; part of the ICMP header, always 0
 	uint8_t type, code;
 	uint16_t sum, id, seq;
-	uint64_t sent_ns;	/* our payload: when it left */
+	uint64_t sent_ns; /* our payload: when it left */
 };
 
 static uint64_t now_ns(void)
@@ -85,7 +85,7 @@ static int send_echo(int fd, const struct nns_ping_target *t, uint16_t id, uint1
 		memcpy(&sin.sin_addr, t->addr, 4);
 		msg.sum = checksum(&msg, sizeof(msg));
 	} else {
-		msg.type = ICMP6_ECHO_REQUEST;	/* the kernel sums ICMPv6 */
+		msg.type = ICMP6_ECHO_REQUEST; /* the kernel sums ICMPv6 */
 		memcpy(&sin6.sin6_addr, t->addr, 16);
 		sa = (struct sockaddr *)&sin6;
 		salen = sizeof(sin6);
@@ -129,8 +129,8 @@ static size_t pending(const struct nns_ping_target *t, size_t n)
 	return left;
 }
 
-int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count,
-	     int timeout_ms, struct nns_error *e)
+int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count, int timeout_ms,
+	     struct nns_error *e)
 {
 	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 	/* Tells our replies from other pingers' in the namespace: no secret. */
@@ -160,7 +160,8 @@ int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count,
 
 			if (now >= round_end)
 				break;
-			if (poll(pfd, 2, (int)((round_end - now) / 1000000u) + 1) < 0 && errno != EINTR)
+			if (poll(pfd, 2, (int)((round_end - now) / 1000000u) + 1) < 0 &&
+			    errno != EINTR)
 				break;
 			if (pfd[0].revents & POLLIN)
 				take_reply(fds[0], AF_INET, id, t, n);

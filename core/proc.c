@@ -166,7 +166,7 @@ static int make_view(const struct nns_ns *ns, const char *name)
 	else if (read(tell[0], &c, 1) == 1 &&
 		 snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < (int)sizeof(path))
 		fd = above_stdio(open(path, O_RDONLY | O_CLOEXEC));
-	close(hold[1]);		/* lets the maker go */
+	close(hold[1]); /* lets the maker go */
 	close(tell[0]);
 	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -250,9 +250,11 @@ static void enter_mounts(const struct nns_exec *x, struct child_report *r, const
 /* Writes "netns: exec NAME (in NS): REASON [ENAME]" without stdio, which may allocate. */
 static void say_exec_failed(const struct nns_exec *x, int err)
 {
-	const char *parts[] = { "netns: exec ", x->argv[0], x->label ? " (in " : "",
-				x->label ? x->label : "", x->label ? ")" : "", ": ", strerror(err),
-				" [", nns_errno_name(err), "]\n" };
+	const char *parts[] = { "netns: exec ",		 x->argv[0],
+				x->label ? " (in " : "", x->label ? x->label : "",
+				x->label ? ")" : "",	 ": ",
+				strerror(err),		 " [",
+				nns_errno_name(err),	 "]\n" };
 	char msg[1024];
 	size_t i, len = 0;
 
@@ -283,8 +285,7 @@ static int child(void *arg)
 	reset_signals();
 	if (x->own_group)
 		setpgid(0, 0);
-	if (x->die_with_parent &&
-	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->parent))
+	if (x->die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->parent))
 		_exit(127);
 	if (setns(x->ns->fd, CLONE_NEWNET) < 0)
 		report(r, errno, "enter namespace");
@@ -475,8 +476,7 @@ static int poll_slice(const struct nns_proc *p, int wait_ms)
 }
 
 /* Serves the pipes in @io until the program exits and they close, or time runs out. */
-static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadline,
-		bool *exited)
+static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadline, bool *exited)
 {
 	for (;;) {
 		struct pollfd pfd[4];
@@ -511,8 +511,8 @@ static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadli
 	}
 }
 
-int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms,
-		  int *status, struct nns_error *e)
+int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms, int *status,
+		  struct nns_error *e)
 {
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	bool exited = false;

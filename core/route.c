@@ -34,8 +34,8 @@ static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
 	int left = (int)mnl_attr_get_payload_len(mp);
 
-	while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
-	       nh->rtnh_len <= left && r->nhops < NNS_MAX_NEXTHOPS) {
+	while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= left &&
+	       r->nhops < NNS_MAX_NEXTHOPS) {
 		struct nns_nexthop *out = &r->nh[r->nhops++];
 		const struct nlattr *attr;
 
@@ -89,8 +89,7 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	return 0;
 }
 
-int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data,
-		   struct nns_error *e)
+int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nns_msgs msgs = { 0 };
@@ -190,11 +189,12 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	return s->nhops ? put_multipath(nlh, s) : 0;
 }
 
-int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s,
-		     const char *label, struct nns_error *e)
+int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s, const char *label,
+		     struct nns_error *e)
 {
 	static const char *const verbs[] = { "add", "replace", "del" };
-	static const uint16_t flags[] = { NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE | NLM_F_REPLACE, 0 };
+	static const uint16_t flags[] = { NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE | NLM_F_REPLACE,
+					  0 };
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nns_nl *nl;

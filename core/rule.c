@@ -45,8 +45,7 @@ static int rule_attr(const struct nlattr *attr, void *data)
 		if (mnl_attr_get_payload_len(attr) < sizeof(struct fib_rule_port_range))
 			return MNL_CB_ERROR;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	tb[type] = attr;
 	return MNL_CB_OK;
@@ -91,7 +90,7 @@ int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r)
 	if (tb[FRA_GOTO])
 		r->goto_priority = mnl_attr_get_u32(tb[FRA_GOTO]);
 	r->has_suppress_prefixlen = tb[FRA_SUPPRESS_PREFIXLEN] &&
-		mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]) != UINT32_MAX;
+				    mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]) != UINT32_MAX;
 	if (r->has_suppress_prefixlen)
 		r->suppress_prefixlen = mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]);
 	if (tb[FRA_PROTOCOL])
@@ -112,8 +111,7 @@ int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r)
 	return 0;
 }
 
-int nns_rule_dump(struct nns_ns *ns, int family, nns_rule_cb cb, void *data,
-		  struct nns_error *e)
+int nns_rule_dump(struct nns_ns *ns, int family, nns_rule_cb cb, void *data, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nns_msgs msgs = { 0 };
@@ -154,8 +152,7 @@ static void put_port_range(struct nlmsghdr *nlh, uint16_t type, const uint16_t r
 		mnl_attr_put(nlh, type, sizeof(r), &r);
 }
 
-int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
-		 const struct nns_rule_spec *s)
+int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const struct nns_rule_spec *s)
 {
 	struct fib_rule_hdr *frh;
 
@@ -200,8 +197,8 @@ int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	return 0;
 }
 
-int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s,
-		    const char *label, struct nns_error *e)
+int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s, const char *label,
+		    struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -211,8 +208,7 @@ int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s,
 	ret = nns_ns_nl(ns, &nl, e);
 	if (ret < 0)
 		return ret;
-	nns_rule_put(nlh, add ? RTM_NEWRULE : RTM_DELRULE,
-		     add ? NLM_F_CREATE | NLM_F_EXCL : 0, s);
+	nns_rule_put(nlh, add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, s);
 	ret = nns_nl_request(nl, nlh, NULL, e);
 	if (ret < 0)
 		nns_error_set(e, -ret, "rule %s %s", add ? "add" : "del", label);

@@ -35,10 +35,9 @@ size_t nns_error_format(const struct nns_error *e, const char *where, char *buf,
 	const char *desc = strerrordesc_np(e->code);
 	int n;
 
-	n = snprintf(buf, size, "%s%s%s%s: %s [%s]%s%s", e->what,
-		     where ? " (in " : "", where ? where : "", where ? ")" : "",
-		     desc ? desc : "Unknown error", nns_errno_name(e->code),
-		     e->ext[0] ? ": " : "", e->ext);
+	n = snprintf(buf, size, "%s%s%s%s: %s [%s]%s%s", e->what, where ? " (in " : "",
+		     where ? where : "", where ? ")" : "", desc ? desc : "Unknown error",
+		     nns_errno_name(e->code), e->ext[0] ? ": " : "", e->ext);
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -22,7 +22,7 @@
 
 /* User values: 1, the namespace handle (to name devices); 2, its ifindex -> name table. */
 typedef struct LMon {
-	int fd;		/* -1 once closed */
+	int fd; /* -1 once closed */
 } LMon;
 
 static const char *const kind_names[] = { "link", "addr", "route", "neigh", "rule", NULL };
@@ -51,13 +51,16 @@ static unsigned monitor_kinds(lua_State *L, int arg)
 
 		lua_rawgeti(L, arg, i);
 		if (lua_type(L, -1) != LUA_TSTRING)
-			luaL_argerror(L, arg, lua_pushfstring(L, "event kind #%I must be a string", i));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "event kind #%I must be a string", i));
 		for (k = 0; kind_names[k] && strcmp(kind_names[k], lua_tostring(L, -1)) != 0; k++)
 			;
 		if (!kind_names[k])
-			luaL_argerror(L, arg, lua_pushfstring(L, "unknown event kind '%s' (link, "
-							      "addr, route, neigh or rule)",
-							      lua_tostring(L, -1)));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L,
+						      "unknown event kind '%s' (link, "
+						      "addr, route, neigh or rule)",
+						      lua_tostring(L, -1)));
 		kinds |= 1u << k;
 		lua_pop(L, 1);
 	}
@@ -78,8 +81,9 @@ static int monitor_rcvbuf(lua_State *L, int arg)
 			continue;
 		if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "rcvbuf") != 0) {
 			lua_pushvalue(L, -1);
-			luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'",
-							      luaL_tolstring(L, -1, NULL)));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "unknown option '%s'",
+						      luaL_tolstring(L, -1, NULL)));
 		}
 	}
 	if (lua_getfield(L, arg, "rcvbuf") != LUA_TNIL) {
@@ -117,7 +121,7 @@ static int ns_monitor(lua_State *L)
 
 struct event_acc {
 	lua_State *L;
-	int mon, names, list;	/* stack indexes */
+	int mon, names, list; /* stack indexes */
 	lua_Integer n;
 };
 
@@ -248,8 +252,7 @@ static int on_event(const struct nlmsghdr *nlh, void *data)
 	for (i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {
 		bool del = nlh->nlmsg_type == decoders[i].del_type;
 
-		if ((del || nlh->nlmsg_type == decoders[i].new_type) &&
-		    decoders[i].push(acc, nlh))
+		if ((del || nlh->nlmsg_type == decoders[i].new_type) && decoders[i].push(acc, nlh))
 			append(acc, del ? "del" : "new", decoders[i].kind);
 	}
 	return 0;
@@ -386,10 +389,8 @@ static const luaL_Reg monitor_methods[] = {
 };
 
 static const luaL_Reg monitor_meta[] = {
-	{ "__index", NULL },	/* set below */
-	{ "__gc", mon_close },
-	{ "__close", mon_close },
-	{ "__tostring", mon_tostring },
+	{ "__index", NULL }, /* set below */
+	{ "__gc", mon_close }, { "__close", mon_close }, { "__tostring", mon_tostring },
 	{ NULL, NULL },
 };
 

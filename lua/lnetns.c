@@ -64,7 +64,7 @@ static const char *uservalue(lua_State *L, int idx, int n)
 
 	lua_getiuservalue(L, idx, n);
 	s = lua_tostring(L, -1);
-	lua_pop(L, 1);	/* still referenced by the handle */
+	lua_pop(L, 1); /* still referenced by the handle */
 	return s;
 }
 
@@ -98,7 +98,7 @@ static int ns_close(lua_State *L)
 {
 	LNs *h = to_ns(L, 1);
 
-	nns_ns_close(&h->ns);	/* idempotent: fd is -1 afterwards */
+	nns_ns_close(&h->ns); /* idempotent: fd is -1 afterwards */
 	return 0;
 }
 
@@ -141,7 +141,8 @@ static const char *check_ns_name(lua_State *L, int arg)
 	const char *name = luaL_checkstring(L, arg), *why;
 
 	if (nns_valid_ns_name(name, &why) < 0)
-		luaL_argerror(L, arg, lua_pushfstring(L, "invalid namespace name \"%s\": %s", name, why));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "invalid namespace name \"%s\": %s", name, why));
 	return name;
 }
 
@@ -150,7 +151,8 @@ static const char *check_ifname(lua_State *L, int arg, const char *name)
 	const char *why;
 
 	if (nns_valid_ifname(name, &why) < 0)
-		luaL_argerror(L, arg, lua_pushfstring(L, "invalid interface name \"%s\": %s", name, why));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "invalid interface name \"%s\": %s", name, why));
 	return name;
 }
 
@@ -171,8 +173,9 @@ void lns_check_options(lua_State *L, int arg, const char *const known[])
 				ok = !strcmp(known[i], lua_tostring(L, -1));
 		if (!ok) {
 			lua_pushvalue(L, -1);
-			luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'",
-							      luaL_tolstring(L, -1, NULL)));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "unknown option '%s'",
+						      luaL_tolstring(L, -1, NULL)));
 		}
 	}
 }
@@ -188,8 +191,9 @@ static int opt_field(lua_State *L, int arg, const char *key)
 
 static void opt_type_error(lua_State *L, int arg, const char *key, const char *want)
 {
-	luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be %s, got %s", key, want,
-					      luaL_typename(L, -1)));
+	luaL_argerror(L, arg,
+		      lua_pushfstring(L, "option '%s' must be %s, got %s", key, want,
+				      luaL_typename(L, -1)));
 }
 
 static const char *opt_string(lua_State *L, int arg, const char *key)
@@ -201,7 +205,7 @@ static const char *opt_string(lua_State *L, int arg, const char *key)
 		s = lua_tostring(L, -1);
 	else if (t != LUA_TNIL)
 		opt_type_error(L, arg, key, "a string");
-	lua_pop(L, 1);	/* the table keeps the string alive */
+	lua_pop(L, 1); /* the table keeps the string alive */
 	return s;
 }
 
@@ -218,8 +222,8 @@ static bool opt_bool(lua_State *L, int arg, const char *key, bool *has)
 	return b;
 }
 
-static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer lo,
-			   lua_Integer hi, bool *has)
+static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer lo, lua_Integer hi,
+			   bool *has)
 {
 	int t = opt_field(L, arg, key), isnum;
 	lua_Integer n = lua_tointegerx(L, -1, &isnum);
@@ -227,8 +231,9 @@ static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer l
 	if (t != LUA_TNIL && !isnum)
 		opt_type_error(L, arg, key, "an integer");
 	if (t != LUA_TNIL && (n < lo || n > hi))
-		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range (%I to %I)",
-						      key, lo, hi));
+		luaL_argerror(
+			L, arg,
+			lua_pushfstring(L, "option '%s' out of range (%I to %I)", key, lo, hi));
 	if (has)
 		*has = t != LUA_TNIL;
 	lua_pop(L, 1);
@@ -264,8 +269,9 @@ static int opt_choice(lua_State *L, int arg, const char *key, const char *const 
 		for (i = 0; t == LUA_TSTRING && names[i] && strcmp(names[i], s) != 0; i++)
 			;
 		if (t != LUA_TSTRING || !names[i])
-			luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\"", key,
-							      luaL_tolstring(L, -1, NULL)));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "invalid %s \"%s\"", key,
+						      luaL_tolstring(L, -1, NULL)));
 	}
 	lua_pop(L, 1);
 	return i;
@@ -284,14 +290,14 @@ static int opt_lladdr(lua_State *L, int arg, const char *key, uint8_t *buf, size
 	return n;
 }
 
-static void check_prefix(lua_State *L, int arg, const char *s, bool need_len,
-			 struct nns_prefix *p)
+static void check_prefix(lua_State *L, int arg, const char *s, bool need_len, struct nns_prefix *p)
 {
 	const char *why;
 
 	if (nns_parse_prefix(s, need_len, p, &why) < 0)
-		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s",
-						      need_len ? "CIDR" : "address", s, why));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "invalid %s \"%s\": %s",
+					      need_len ? "CIDR" : "address", s, why));
 }
 
 /* ---- namespaces --------------------------------------------------------- */
@@ -521,7 +527,7 @@ static int ns_enter_and_call(lua_State *L)
 	luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (nns_ns_enter(&h->ns, &saved, &e) < 0) {
 		lns_fail(L, 1, &e);
-		return lua_error(L);	/* the message is at the top */
+		return lua_error(L); /* the message is at the top */
 	}
 	top = lua_gettop(L);
 	status = lua_pcall(L, top - 2, LUA_MULTRET, 0);
@@ -586,14 +592,27 @@ static void set_lladdr(lua_State *L, const char *key, const uint8_t *a, size_t l
 
 static void push_link_flags(lua_State *L, unsigned flags)
 {
-	static const struct { unsigned bit; const char *name; } names[] = {
-		{ IFF_LOOPBACK, "LOOPBACK" }, { IFF_BROADCAST, "BROADCAST" },
-		{ IFF_POINTOPOINT, "POINTOPOINT" }, { IFF_MULTICAST, "MULTICAST" },
-		{ IFF_NOARP, "NOARP" }, { IFF_ALLMULTI, "ALLMULTI" }, { IFF_PROMISC, "PROMISC" },
-		{ IFF_NOTRAILERS, "NOTRAILERS" }, { IFF_DEBUG, "DEBUG" },
-		{ IFF_DYNAMIC, "DYNAMIC" }, { IFF_AUTOMEDIA, "AUTOMEDIA" },
-		{ IFF_PORTSEL, "PORTSEL" }, { IFF_SLAVE, "SLAVE" }, { IFF_MASTER, "MASTER" },
-		{ IFF_UP, "UP" }, { IFF_LOWER_UP, "LOWER_UP" }, { IFF_DORMANT, "DORMANT" },
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ IFF_LOOPBACK, "LOOPBACK" },
+		{ IFF_BROADCAST, "BROADCAST" },
+		{ IFF_POINTOPOINT, "POINTOPOINT" },
+		{ IFF_MULTICAST, "MULTICAST" },
+		{ IFF_NOARP, "NOARP" },
+		{ IFF_ALLMULTI, "ALLMULTI" },
+		{ IFF_PROMISC, "PROMISC" },
+		{ IFF_NOTRAILERS, "NOTRAILERS" },
+		{ IFF_DEBUG, "DEBUG" },
+		{ IFF_DYNAMIC, "DYNAMIC" },
+		{ IFF_AUTOMEDIA, "AUTOMEDIA" },
+		{ IFF_PORTSEL, "PORTSEL" },
+		{ IFF_SLAVE, "SLAVE" },
+		{ IFF_MASTER, "MASTER" },
+		{ IFF_UP, "UP" },
+		{ IFF_LOWER_UP, "LOWER_UP" },
+		{ IFF_DORMANT, "DORMANT" },
 		{ IFF_ECHO, "ECHO" },
 	};
 	lua_Integer n = 0;
@@ -704,9 +723,9 @@ static int ns_links(lua_State *L)
 	lua_Integer i;
 	int list;
 
-	lua_newtable(L);	/* records */
-	lua_newtable(L);	/* ifindex -> name */
-	lua_newtable(L);	/* ifindex -> whether it is down */
+	lua_newtable(L); /* records */
+	lua_newtable(L); /* ifindex -> name */
+	lua_newtable(L); /* ifindex -> whether it is down */
 	if (nns_link_dump(&h->ns, collect_link, &acc, &e) < 0)
 		return lns_fail(L, 1, &e);
 	list = lua_gettop(L) - 2;
@@ -715,7 +734,7 @@ static int ns_links(lua_State *L)
 
 		lua_rawgeti(L, list, i);
 		if (lua_getfield(L, -1, "link") == LUA_TNUMBER)
-			lua_rawget(L, list + 2);	/* whether that link is down */
+			lua_rawget(L, list + 2); /* whether that link is down */
 		down = lua_toboolean(L, -1);
 		lua_pop(L, 1);
 		mark_lower_down(L, down);
@@ -818,13 +837,14 @@ static int ns_link(lua_State *L)
 }
 
 static const char *const link_add_options[] = {
-	"name", "kind", "mtu", "txqlen", "address", "master", "up", "peer", "peer_ns",
-	"peer_address", "link", "mode", "id", "port", "group", "remote", "local", "ttl", NULL,
+	"name",	 "kind",    "mtu",	    "txqlen", "address", "master", "up",
+	"peer",	 "peer_ns", "peer_address", "link",   "mode",	 "id",	   "port",
+	"group", "remote",  "local",	    "ttl",    NULL,
 };
 
 /* Fills a spec from the option table at @arg; pushes nothing it keeps. */
-static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s,
-		     uint8_t addr[2][32], struct nns_error *e)
+static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uint8_t addr[2][32],
+		     struct nns_error *e)
 {
 	int ret;
 
@@ -887,8 +907,8 @@ static const char *const link_set_options[] = {
 	"up", "mtu", "name", "address", "master", "txqlen", "alias", "ns", NULL,
 };
 
-static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
-		       uint8_t *addr, struct nns_error *e)
+static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c, uint8_t *addr,
+		       struct nns_error *e)
 {
 	int ret = 0, t;
 
@@ -973,7 +993,7 @@ static void set_true(lua_State *L, const char *key, bool cond)
 
 struct addr_acc {
 	lua_State *L;
-	int names;		/* stack index of ifindex -> name */
+	int names; /* stack index of ifindex -> name */
 	lua_Integer n;
 };
 
@@ -1071,8 +1091,8 @@ static int ns_addrs(lua_State *L)
 	return 1;
 }
 
-static const char *const addr_options[] = { "nodad", "noprefixroute", "broadcast", "peer",
-					     "label", "scope", "missing_ok", "exist_ok", NULL };
+static const char *const addr_options[] = { "nodad", "noprefixroute", "broadcast", "peer", "label",
+					    "scope", "missing_ok",    "exist_ok",  NULL };
 
 static int addr_scope(lua_State *L, int arg)
 {
@@ -1222,8 +1242,8 @@ static int ns_neighbors(lua_State *L)
 	return 1;
 }
 
-static const char *const neigh_options[] = { "dst", "lladdr", "dev", "state", "router",
-					      "proxy", "missing_ok", "exist_ok", NULL };
+static const char *const neigh_options[] = { "dst",   "lladdr",	    "dev",	"state", "router",
+					     "proxy", "missing_ok", "exist_ok", NULL };
 
 static int neigh_change(lua_State *L, int mode)
 {
@@ -1240,7 +1260,11 @@ static int neigh_change(lua_State *L, int mode)
 	luaL_argcheck(L, dst, 2, "option 'dst' is required");
 	check_prefix(L, 2, dst, false, &s.dst);
 	if (s.dst.len >= 0)
-		luaL_argerror(L, 2, lua_pushfstring(L, "invalid address \"%s\": a neighbor is one address, without a prefix length", dst));
+		luaL_argerror(L, 2,
+			      lua_pushfstring(L,
+					      "invalid address \"%s\": a neighbor is one address, "
+					      "without a prefix length",
+					      dst));
 	len = opt_lladdr(L, 2, "lladdr", lladdr, sizeof(lladdr));
 	s.lladdr = len ? lladdr : NULL;
 	s.lladdr_len = (size_t)len;
@@ -1306,11 +1330,9 @@ static const luaL_Reg ns_methods[] = {
 };
 
 static const luaL_Reg ns_meta[] = {
-	{ "__index", NULL },	/* set below */
-	{ "__gc", ns_close },
-	{ "__close", ns_close },
-	{ "__tostring", ns_tostring },
-	{ NULL, NULL },
+	{ "__index", NULL }, /* set below */
+	{ "__gc", ns_close },	       { "__close", ns_close },
+	{ "__tostring", ns_tostring }, { NULL, NULL },
 };
 
 static const luaL_Reg functions[] = {

@@ -13,7 +13,7 @@
 
 /* A namespace handle; its user values hold the name (1) and the path (2). */
 typedef struct LNs {
-	struct nns_ns ns;	/* ns.fd < 0 once closed */
+	struct nns_ns ns; /* ns.fd < 0 once closed */
 } LNs;
 
 LNs *lns_check(lua_State *L, int idx);
@@ -41,8 +41,8 @@ extern const struct lns_name lns_route_tables[];
 /* Pushes the name of @value, or the number when it has none. */
 void lns_push_name(lua_State *L, const struct lns_name *names, int value);
 /* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
-int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
-		  int max, int dflt);
+int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names, int max,
+		  int dflt);
 /* Raises "unknown option 'x'" for any key of the table at @arg not in @known. */
 void lns_check_options(lua_State *L, int arg, const char *const known[]);
 

@@ -34,7 +34,8 @@ static int ns_ping(lua_State *L)
 			timeout_ms = (int)(luaL_checknumber(L, -1) * 1000);
 		lua_pop(L, 2);
 		luaL_argcheck(L, count >= 1 && count <= 100, 3, "count must be 1 to 100");
-		luaL_argcheck(L, timeout_ms >= 1 && timeout_ms <= 3600000, 3, "timeout out of range");
+		luaL_argcheck(L, timeout_ms >= 1 && timeout_ms <= 3600000, 3,
+			      "timeout out of range");
 	}
 	if (many)
 		n = (int)lua_rawlen(L, 2);

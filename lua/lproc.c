@@ -20,7 +20,7 @@ extern char **environ;
 
 typedef struct LProc {
 	struct nns_proc p;
-	pid_t pid;		/* kept after the program is reaped */
+	pid_t pid; /* kept after the program is reaped */
 	int status;
 	bool done;
 } LProc;
@@ -71,9 +71,10 @@ static char **check_argv(lua_State *L, int arg)
 	argv = new_strv(L, n);
 	for (i = 0; i < n; i++) {
 		if (lua_rawgeti(L, arg, (lua_Integer)i + 1) != LUA_TSTRING)
-			luaL_argerror(L, arg, lua_pushfstring(L, "command element %d is not a string",
-							      (int)i + 1));
-		argv[i] = (char *)lua_tostring(L, -1);	/* the table keeps it */
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "command element %d is not a string",
+						      (int)i + 1));
+		argv[i] = (char *)lua_tostring(L, -1); /* the table keeps it */
 		lua_pop(L, 1);
 	}
 	return argv;
@@ -97,7 +98,7 @@ static char **build_env(lua_State *L, int t)
 		lua_pop(L, 1);
 	}
 	env = new_strv(L, n + extra);
-	lua_newtable(L);	/* anchors the "k=v" strings */
+	lua_newtable(L); /* anchors the "k=v" strings */
 	n = 0;
 	for (i = 0; environ[i]; i++) {
 		const char *eq = strchr(environ[i], '=');
@@ -111,7 +112,8 @@ static char **build_env(lua_State *L, int t)
 	while (lua_next(L, t)) {
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    !(lua_isstring(L, -1) || (lua_isboolean(L, -1) && !lua_toboolean(L, -1))))
-			luaL_error(L, "bad environment entry (string keys; string values, or false to remove)");
+			luaL_error(L, "bad environment entry (string keys; string values, or false "
+				      "to remove)");
 		if (lua_isstring(L, -1)) {
 			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
 			env[n++] = (char *)lua_tostring(L, -1);
@@ -134,7 +136,10 @@ static int fd_option(lua_State *L, int arg, const char *key)
 		for (which = 0; names[which] && (!s || strcmp(s, names[which]) != 0); which++)
 			;
 		if (!names[which])
-			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be \"inherit\" or \"null\"", key));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L,
+						      "option '%s' must be \"inherit\" or \"null\"",
+						      key));
 		lua_pop(L, 1);
 	} else if (lua_istable(L, arg)) {
 		lua_pop(L, 1);
@@ -156,7 +161,7 @@ static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const
 	x->ns = &h->ns;
 	x->argv = check_argv(L, cmd);
 	lua_getiuservalue(L, hidx, 1);
-	x->ns_name = lua_tostring(L, -1);	/* anchored on the stack */
+	x->ns_name = lua_tostring(L, -1); /* anchored on the stack */
 	x->label = lns_label(L, hidx, label, size);
 	x->stdin_fd = x->stdout_fd = x->stderr_fd = NNS_FD_INHERIT;
 	x->die_with_parent = true;
@@ -181,7 +186,8 @@ static const char *cmd_label(struct nns_exec *x)
 	/* argv[2] exists only when argv[1] is not the terminating NULL. */
 	return x->argv[1] && x->argv[2] && !strcmp(x->argv[0], "/bin/sh") &&
 			       !strcmp(x->argv[1], "-c")
-		       ? x->argv[2] : x->argv[0];
+		       ? x->argv[2]
+		       : x->argv[0];
 }
 
 /* The same, from the command argument (2) itself. */
@@ -190,7 +196,7 @@ static const char *cmd_label_of(lua_State *L)
 	if (lua_type(L, 2) == LUA_TSTRING)
 		return lua_tostring(L, 2);
 	lua_rawgeti(L, 2, 1);
-	lua_replace(L, 2);	/* the label outlives nothing it needs */
+	lua_replace(L, 2); /* the label outlives nothing it needs */
 	return lua_tostring(L, 2);
 }
 
@@ -227,8 +233,8 @@ static void close_fd(int *fd)
 
 /* ---- exec and output ---------------------------------------------------- */
 
-static const char *const exec_options[] = { "env", "cwd", "stdin", "timeout", "stdout",
-					    "stderr", NULL };
+static const char *const exec_options[] = { "env",    "cwd",	"stdin", "timeout",
+					    "stdout", "stderr", NULL };
 
 /*
  * Runs the program with stdin fed from option "stdin" and, when @capture,
@@ -248,8 +254,9 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	/* With a time limit, whatever the program starts is killed with it. */
 	x.own_group = timeout >= 0;
 	if (lua_istable(L, 3) && lua_getfield(L, 3, "stdin") != LUA_TNIL) {
-		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3, "option 'stdin' must be a string");
-		in = lua_tolstring(L, -1, &inlen);	/* anchored on the stack */
+		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3,
+			      "option 'stdin' must be a string");
+		in = lua_tolstring(L, -1, &inlen); /* anchored on the stack */
 	}
 	for (i = 0; i < 3 && ret == 0; i++)
 		if ((i == 0 && in) || (i > 0 && capture))
@@ -268,7 +275,7 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	io[0] = (struct nns_io){ .fd = in ? fds[0][1] : -1, .data = in, .size = inlen };
 	io[1] = (struct nns_io){ .fd = fds[1][0] };
 	io[2] = (struct nns_io){ .fd = fds[2][0] };
-	fds[0][1] = fds[1][0] = fds[2][0] = -1;	/* now owned by io */
+	fds[0][1] = fds[1][0] = fds[2][0] = -1; /* now owned by io */
 	for (i = 0; i < 3; i++)
 		close_fd(&fds[i][i == 0 ? 0 : 1]);
 	ret = nns_proc_wait(&p, io, 3, timeout, status, e);
@@ -379,7 +386,7 @@ static int ns_popen(lua_State *L)
 	luaL_argcheck(L, (mode[0] == 'r' || mode[0] == 'w') && !mode[1], 3, "invalid mode");
 	reading = mode[0] == 'r';
 	lua_settop(L, 3);
-	lua_pushnil(L);	/* no options */
+	lua_pushnil(L); /* no options */
 	prepare(L, 1, 2, 4, none, &x, label, sizeof(label));
 	if (make_pipe(fds, &e, cmd_label(&x)) < 0)
 		return lns_fail(L, 1, &e);
@@ -389,7 +396,7 @@ static int ns_popen(lua_State *L)
 		x.stdin_fd = fds[0];
 	mine = reading ? fds[0] : fds[1];
 	pp = lua_newuserdatauv(L, sizeof(*pp), 0);
-	pp->stream.closef = NULL;	/* closed until the program runs */
+	pp->stream.closef = NULL; /* closed until the program runs */
 	pp->p.pid = 0;
 	pp->p.pidfd = -1;
 	luaL_setmetatable(L, LUA_FILEHANDLE);
@@ -427,7 +434,7 @@ static int ns_spawn(lua_State *L)
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
 	p->p.pidfd = -1;
-	p->done = true;	/* nothing to reap until started */
+	p->done = true; /* nothing to reap until started */
 	luaL_setmetatable(L, LNS_PROC);
 	if (nns_proc_start(&x, &p->p, &e) < 0)
 		return lns_fail(L, 1, &e);
@@ -488,10 +495,10 @@ static int proc_running(lua_State *L)
 
 static int proc_kill(lua_State *L)
 {
-	static const char *const names[] = { "TERM", "KILL", "INT", "HUP", "USR1", "USR2",
-					     "STOP", "CONT", "QUIT", NULL };
-	static const int sigs[] = { SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1, SIGUSR2,
-				    SIGSTOP, SIGCONT, SIGQUIT };
+	static const char *const names[] = { "TERM", "KILL", "INT",  "HUP",  "USR1",
+					     "USR2", "STOP", "CONT", "QUIT", NULL };
+	static const int sigs[] = { SIGTERM, SIGKILL, SIGINT,  SIGHUP, SIGUSR1,
+				    SIGUSR2, SIGSTOP, SIGCONT, SIGQUIT };
 	LProc *p = check_proc(L);
 	int sig = SIGTERM;
 
@@ -505,7 +512,7 @@ static int proc_kill(lua_State *L)
 		sig = (int)luaL_checkinteger(L, 2);
 	}
 	if (p->done)
-		errno = ESRCH;	/* reaped: its pid may be someone else's now */
+		errno = ESRCH; /* reaped: its pid may be someone else's now */
 	if (p->done || kill(p->p.pid, sig) < 0)
 		return luaL_fileresult(L, 0, "kill");
 	lua_pushboolean(L, 1);
@@ -553,10 +560,16 @@ static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t si
 	char *d;
 
 	if (strncmp(key, "net.", 4) != 0 || n < 5 || n + 11 > size)
-		luaL_argerror(L, arg, lua_pushfstring(L, "invalid sysctl key \"%s\": must start with 'net.'", key));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(
+				      L, "invalid sysctl key \"%s\": must start with 'net.'", key));
 	if (strstr(key, "..") || strchr(key, '/') || key[n - 1] == '.')
-		luaL_argerror(L, arg, lua_pushfstring(L, "invalid sysctl key \"%s\": must be dotted names without '/' or '..'", key));
-	snprintf(path, size, "/proc/sys/%s", key);	/* n + 11 <= size */
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L,
+					      "invalid sysctl key \"%s\": must be dotted names "
+					      "without '/' or '..'",
+					      key));
+	snprintf(path, size, "/proc/sys/%s", key); /* n + 11 <= size */
 	for (d = path + 10; *d; d++)
 		if (*d == '.')
 			*d = '/';
@@ -590,7 +603,8 @@ static int ns_sysctl(lua_State *L)
 	int fd;
 
 	if (writing) {
-		luaL_argexpected(L, lua_isstring(L, 3) || lua_isboolean(L, 3), 3, "string or number");
+		luaL_argexpected(L, lua_isstring(L, 3) || lua_isboolean(L, 3), 3,
+				 "string or number");
 		value = lua_isboolean(L, 3) ? (lua_toboolean(L, 3) ? "1" : "0")
 					    : lua_tolstring(L, 3, &len);
 		len = strlen(value);
@@ -619,28 +633,18 @@ static int ns_sysctl(lua_State *L)
 /* ---- registration ------------------------------------------------------- */
 
 const luaL_Reg lns_proc_methods[] = {
-	{ "exec", ns_exec },
-	{ "output", ns_output },
-	{ "popen", ns_popen },
-	{ "spawn", ns_spawn },
-	{ "sysctl", ns_sysctl },
-	{ NULL, NULL },
+	{ "exec", ns_exec },   { "output", ns_output }, { "popen", ns_popen },
+	{ "spawn", ns_spawn }, { "sysctl", ns_sysctl }, { NULL, NULL },
 };
 
 static const luaL_Reg proc_methods[] = {
-	{ "wait", proc_wait },
-	{ "kill", proc_kill },
-	{ "running", proc_running },
-	{ "close", proc_gc },
-	{ NULL, NULL },
+	{ "wait", proc_wait }, { "kill", proc_kill }, { "running", proc_running },
+	{ "close", proc_gc },  { NULL, NULL },
 };
 
 static const luaL_Reg proc_meta[] = {
-	{ "__index", proc_index },
-	{ "__gc", proc_gc },
-	{ "__close", proc_gc },
-	{ "__tostring", proc_tostring },
-	{ NULL, NULL },
+	{ "__index", proc_index },	 { "__gc", proc_gc }, { "__close", proc_gc },
+	{ "__tostring", proc_tostring }, { NULL, NULL },
 };
 
 void lns_open_proc(lua_State *L)

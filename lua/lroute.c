@@ -11,29 +11,54 @@
 #include "lnetns.h"
 
 static const struct lns_name protocols[] = {
-	{ RTPROT_UNSPEC, "unspec" }, { RTPROT_REDIRECT, "redirect" }, { RTPROT_KERNEL, "kernel" },
-	{ RTPROT_BOOT, "boot" }, { RTPROT_STATIC, "static" }, { RTPROT_RA, "ra" },
-	{ 8, "gated" }, { RTPROT_MRT, "mrt" }, { RTPROT_ZEBRA, "zebra" }, { RTPROT_BIRD, "bird" },
-	{ RTPROT_DNROUTED, "dnrouted" }, { RTPROT_XORP, "xorp" }, { RTPROT_NTK, "ntk" },
-	{ RTPROT_DHCP, "dhcp" }, { RTPROT_KEEPALIVED, "keepalived" }, { RTPROT_BABEL, "babel" },
-	{ RTPROT_OPENR, "openr" }, { RTPROT_BGP, "bgp" }, { RTPROT_ISIS, "isis" },
-	{ RTPROT_OSPF, "ospf" }, { RTPROT_RIP, "rip" }, { RTPROT_EIGRP, "eigrp" }, { 0, NULL },
+	{ RTPROT_UNSPEC, "unspec" },
+	{ RTPROT_REDIRECT, "redirect" },
+	{ RTPROT_KERNEL, "kernel" },
+	{ RTPROT_BOOT, "boot" },
+	{ RTPROT_STATIC, "static" },
+	{ RTPROT_RA, "ra" },
+	{ 8, "gated" },
+	{ RTPROT_MRT, "mrt" },
+	{ RTPROT_ZEBRA, "zebra" },
+	{ RTPROT_BIRD, "bird" },
+	{ RTPROT_DNROUTED, "dnrouted" },
+	{ RTPROT_XORP, "xorp" },
+	{ RTPROT_NTK, "ntk" },
+	{ RTPROT_DHCP, "dhcp" },
+	{ RTPROT_KEEPALIVED, "keepalived" },
+	{ RTPROT_BABEL, "babel" },
+	{ RTPROT_OPENR, "openr" },
+	{ RTPROT_BGP, "bgp" },
+	{ RTPROT_ISIS, "isis" },
+	{ RTPROT_OSPF, "ospf" },
+	{ RTPROT_RIP, "rip" },
+	{ RTPROT_EIGRP, "eigrp" },
+	{ 0, NULL },
 };
 
 static const struct lns_name types[] = {
-	{ RTN_UNICAST, "unicast" }, { RTN_LOCAL, "local" }, { RTN_BROADCAST, "broadcast" },
-	{ RTN_ANYCAST, "anycast" }, { RTN_MULTICAST, "multicast" },
-	{ RTN_BLACKHOLE, "blackhole" }, { RTN_UNREACHABLE, "unreachable" },
-	{ RTN_PROHIBIT, "prohibit" }, { RTN_THROW, "throw" }, { RTN_NAT, "nat" }, { 0, NULL },
+	{ RTN_UNICAST, "unicast" },
+	{ RTN_LOCAL, "local" },
+	{ RTN_BROADCAST, "broadcast" },
+	{ RTN_ANYCAST, "anycast" },
+	{ RTN_MULTICAST, "multicast" },
+	{ RTN_BLACKHOLE, "blackhole" },
+	{ RTN_UNREACHABLE, "unreachable" },
+	{ RTN_PROHIBIT, "prohibit" },
+	{ RTN_THROW, "throw" },
+	{ RTN_NAT, "nat" },
+	{ 0, NULL },
 };
 
 static const struct lns_name scopes[] = {
-	{ RT_SCOPE_UNIVERSE, "global" }, { RT_SCOPE_SITE, "site" }, { RT_SCOPE_LINK, "link" },
-	{ RT_SCOPE_HOST, "host" }, { RT_SCOPE_NOWHERE, "nowhere" }, { 0, NULL },
+	{ RT_SCOPE_UNIVERSE, "global" }, { RT_SCOPE_SITE, "site" },	  { RT_SCOPE_LINK, "link" },
+	{ RT_SCOPE_HOST, "host" },	 { RT_SCOPE_NOWHERE, "nowhere" }, { 0, NULL },
 };
 
 const struct lns_name lns_route_tables[] = {
-	{ RT_TABLE_MAIN, "main" }, { RT_TABLE_LOCAL, "local" }, { RT_TABLE_DEFAULT, "default" },
+	{ RT_TABLE_MAIN, "main" },
+	{ RT_TABLE_LOCAL, "local" },
+	{ RT_TABLE_DEFAULT, "default" },
 	{ 0, NULL },
 };
 
@@ -49,8 +74,8 @@ void lns_push_name(lua_State *L, const struct lns_name *names, int value)
 }
 
 /* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
-int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
-		  int max, int dflt)
+int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names, int max,
+		  int dflt)
 {
 	int t = lua_getfield(L, arg, key), value = dflt;
 
@@ -59,8 +84,9 @@ int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name 
 		lua_Integer n = lua_tointegerx(L, -1, &isint);
 
 		if (!isint)
-			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a name or an integer",
-							      key));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "option '%s' must be a name or an integer",
+						      key));
 		if (n < 0 || n > max)
 			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range", key));
 		value = (int)n;
@@ -73,7 +99,8 @@ int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name 
 			luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\"", key, s));
 		value = names->value;
 	} else if (t != LUA_TNIL) {
-		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a name or a number", key));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option '%s' must be a name or a number", key));
 	}
 	lua_pop(L, 1);
 	return value;
@@ -191,7 +218,7 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 struct route_acc {
 	lua_State *L;
 	int names;
-	long table;		/* -1: all */
+	long table; /* -1: all */
 	lua_Integer n;
 };
 
@@ -200,8 +227,7 @@ static int collect_route(const struct nns_route *r, void *data)
 	struct route_acc *acc = data;
 
 	/* Cached clones are not routes anyone added. */
-	if ((acc->table >= 0 && r->table != (uint32_t)acc->table) ||
-	    (r->flags & RTM_F_CLONED))
+	if ((acc->table >= 0 && r->table != (uint32_t)acc->table) || (r->flags & RTM_F_CLONED))
 		return 0;
 	lns_push_route(acc->L, r, acc->names);
 	lua_rawseti(acc->L, -2, ++acc->n);
@@ -211,7 +237,10 @@ static int collect_route(const struct nns_route *r, void *data)
 static int opt_family(lua_State *L, int arg)
 {
 	static const struct lns_name families[] = {
-		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { AF_UNSPEC, "all" }, { 0, NULL },
+		{ AF_INET, "inet" },
+		{ AF_INET6, "inet6" },
+		{ AF_UNSPEC, "all" },
+		{ 0, NULL },
 	};
 
 	return lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
@@ -256,8 +285,8 @@ static int ns_routes(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const route_options[] = {
-	"dst", "gateway", "dev", "metric", "table", "src", "onlink", "scope", "protocol", "type",
-	"nexthops", "family", "missing_ok", "exist_ok", NULL,
+	"dst",	    "gateway", "dev",	   "metric", "table",	   "src",      "onlink", "scope",
+	"protocol", "type",    "nexthops", "family", "missing_ok", "exist_ok", NULL,
 };
 
 static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct nns_prefix *p)
@@ -265,9 +294,10 @@ static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct
 	const char *why;
 
 	if (nns_parse_prefix(s, false, p, &why) < 0 || (!prefix && p->len >= 0))
-		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s",
-						      prefix ? "destination" : "address", s,
-						      prefix ? why : "not a single address"));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "invalid %s \"%s\": %s",
+					      prefix ? "destination" : "address", s,
+					      prefix ? why : "not a single address"));
 }
 
 /* The interface index of field "dev" of the table on top, or 0. */
@@ -310,8 +340,8 @@ static void field_gateway(lua_State *L, int arg, bool *has, uint8_t *bytes, int 
 	lua_pop(L, 1);
 }
 
-static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *s,
-			  const char *op, struct nns_error *e)
+static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *s, const char *op,
+			  struct nns_error *e)
 {
 	int i, n, ret = 0;
 
@@ -321,7 +351,8 @@ static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *
 	}
 	luaL_argcheck(L, lua_istable(L, -1), arg, "option 'nexthops' must be a table");
 	n = (int)lua_rawlen(L, -1);
-	luaL_argcheck(L, n > 0 && n <= NNS_MAX_NEXTHOPS, arg, "option 'nexthops' needs 1 to 32 entries");
+	luaL_argcheck(L, n > 0 && n <= NNS_MAX_NEXTHOPS, arg,
+		      "option 'nexthops' needs 1 to 32 entries");
 	for (i = 0; i < n && ret == 0; i++) {
 		struct nns_route_nexthop *nh = &s->nh[i];
 
@@ -346,7 +377,9 @@ static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *
 static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 {
 	static const struct lns_name families[] = {
-		{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { 0, NULL },
+		{ AF_INET, "inet" },
+		{ AF_INET6, "inet6" },
+		{ 0, NULL },
 	};
 	const char *dst;
 	int family = lns_opt_named(L, arg, "family", families, 0, 0);
@@ -376,11 +409,11 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 	lua_pop(L, 1);
 }
 
-static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
-		      struct nns_error *e)
+static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, struct nns_error *e)
 {
-	const char *opname = op == NNS_ROUTE_DEL ? "route del" : op == NNS_ROUTE_ADD ? "route add"
-										: "route replace";
+	const char *opname = op == NNS_ROUTE_DEL   ? "route del"
+			     : op == NNS_ROUTE_ADD ? "route add"
+						   : "route replace";
 	int ret;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
@@ -408,7 +441,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,
-				     op == NNS_ROUTE_DEL ? RTN_UNSPEC : RTN_UNICAST);
+					 op == NNS_ROUTE_DEL ? RTN_UNSPEC : RTN_UNICAST);
 	/* Local, broadcast, anycast and nat routes live in the local table unless told. */
 	s->table = (uint32_t)opt_table(L, 2, false);
 	if (lua_getfield(L, 2, "table") == LUA_TNIL &&
@@ -417,12 +450,14 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s,
 		s->table = RT_TABLE_LOCAL;
 	lua_pop(L, 1);
 	s->protocol = (uint8_t)lns_opt_named(L, 2, "protocol", protocols, 255,
-					 op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
-	s->scope = (uint8_t)lns_opt_named(L, 2, "scope", scopes, 255,
-		op == NNS_ROUTE_DEL ? RT_SCOPE_NOWHERE
+					     op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
+	s->scope = (uint8_t)lns_opt_named(
+		L, 2, "scope", scopes, 255,
+		op == NNS_ROUTE_DEL    ? RT_SCOPE_NOWHERE
 		: s->type == RTN_LOCAL ? RT_SCOPE_HOST
-		: (s->type == RTN_UNICAST && !s->has_gateway && !s->nhops && s->ifindex) ? RT_SCOPE_LINK
-		: RT_SCOPE_UNIVERSE);
+		: (s->type == RTN_UNICAST && !s->has_gateway && !s->nhops && s->ifindex)
+			? RT_SCOPE_LINK
+			: RT_SCOPE_UNIVERSE);
 	if (ret == 0)
 		ret = route_nexthops(L, h, 2, s, opname, e);
 	return ret;
@@ -439,7 +474,7 @@ static int route_change(lua_State *L, int op)
 	if (route_spec(L, h, op, &s, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_getfield(L, 2, "dst");
-	label = lua_tostring(L, -1);	/* still held by the table */
+	label = lua_tostring(L, -1); /* still held by the table */
 	lua_pop(L, 1);
 	if (nns_route_change(&h->ns, op, &s, label, &e) < 0)
 		return lns_fail(L, 1, &e);

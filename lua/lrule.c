@@ -11,18 +11,25 @@
 #include "lnetns.h"
 
 static const struct lns_name actions[] = {
-	{ FR_ACT_TO_TBL, "table" }, { FR_ACT_GOTO, "goto" }, { FR_ACT_NOP, "nop" },
-	{ FR_ACT_BLACKHOLE, "blackhole" }, { FR_ACT_UNREACHABLE, "unreachable" },
-	{ FR_ACT_PROHIBIT, "prohibit" }, { 0, NULL },
+	{ FR_ACT_TO_TBL, "table" },
+	{ FR_ACT_GOTO, "goto" },
+	{ FR_ACT_NOP, "nop" },
+	{ FR_ACT_BLACKHOLE, "blackhole" },
+	{ FR_ACT_UNREACHABLE, "unreachable" },
+	{ FR_ACT_PROHIBIT, "prohibit" },
+	{ 0, NULL },
 };
 
 static const struct lns_name ipprotos[] = {
-	{ IPPROTO_ICMP, "icmp" }, { IPPROTO_TCP, "tcp" }, { IPPROTO_UDP, "udp" },
+	{ IPPROTO_ICMP, "icmp" },	 { IPPROTO_TCP, "tcp" },   { IPPROTO_UDP, "udp" },
 	{ IPPROTO_ICMPV6, "ipv6-icmp" }, { IPPROTO_SCTP, "sctp" }, { 0, NULL },
 };
 
 static const struct lns_name families[] = {
-	{ AF_INET, "inet" }, { AF_INET6, "inet6" }, { AF_UNSPEC, "all" }, { 0, NULL },
+	{ AF_INET, "inet" },
+	{ AF_INET6, "inet6" },
+	{ AF_UNSPEC, "all" },
+	{ 0, NULL },
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -169,9 +176,26 @@ static int ns_rules(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const rule_options[] = {
-	"family", "priority", "from", "to", "iif", "oif", "fwmark", "fwmask", "table", "action",
-	"goto", "not", "tos", "ipproto", "sport", "dport", "suppress_prefixlength",
-	"exist_ok", "missing_ok", NULL,
+	"family",
+	"priority",
+	"from",
+	"to",
+	"iif",
+	"oif",
+	"fwmark",
+	"fwmask",
+	"table",
+	"action",
+	"goto",
+	"not",
+	"tos",
+	"ipproto",
+	"sport",
+	"dport",
+	"suppress_prefixlength",
+	"exist_ok",
+	"missing_ok",
+	NULL,
 };
 
 static lua_Integer field_int(lua_State *L, int arg, const char *key, lua_Integer max, bool *has)
@@ -181,11 +205,12 @@ static lua_Integer field_int(lua_State *L, int arg, const char *key, lua_Integer
 
 	*has = t != LUA_TNIL;
 	if (*has && !isnum)
-		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be an integer, got %s",
-						      key, luaL_typename(L, -1)));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option '%s' must be an integer, got %s", key,
+					      luaL_typename(L, -1)));
 	if (*has && (n < 0 || n > max))
-		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range (0 to %I)",
-						      key, max));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option '%s' out of range (0 to %I)", key, max));
 	lua_pop(L, 1);
 	return n;
 }
@@ -197,9 +222,10 @@ static const char *field_string(lua_State *L, int arg, const char *key)
 
 	/* before lua_tostring, which would turn a number into a string */
 	if (t != LUA_TNIL && t != LUA_TSTRING)
-		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a string, got %s",
-						      key, luaL_typename(L, -1)));
-	s = lua_tostring(L, -1);	/* the table keeps it alive */
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option '%s' must be a string, got %s", key,
+					      luaL_typename(L, -1)));
+	s = lua_tostring(L, -1); /* the table keeps it alive */
 	lua_pop(L, 1);
 	return t == LUA_TSTRING ? s : NULL;
 }
@@ -240,7 +266,7 @@ static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
 		const char *text = lua_tostring(L, -1);
 		char *end;
 		unsigned long mark = strtoul(text, &end, 0), slash = UINT32_MAX;
-		bool empty = end == text;	/* no mark, as in "/0xff" */
+		bool empty = end == text; /* no mark, as in "/0xff" */
 
 		if (*end == '/') {
 			const char *mask_text = end + 1;
@@ -294,8 +320,11 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 	}
 	/* The kernel refuses 65535 (fib_rule_port_range_valid: end < 0xffff). */
 	if (!ok || (t != LUA_TNIL && (lo < 1 || hi > 65534 || lo > hi)))
-		luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' must be a port or a range "
-						      "of ports (1 to 65534)", key));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L,
+					      "option '%s' must be a port or a range "
+					      "of ports (1 to 65534)",
+					      key));
 	lua_pop(L, 1);
 	range[0] = (uint16_t)lo;
 	range[1] = (uint16_t)hi;
@@ -307,8 +336,8 @@ static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 	int from = s->src.len >= 0 ? s->src.family : AF_UNSPEC;
 	int to = s->dst.len >= 0 ? s->dst.family : AF_UNSPEC;
 
-	if ((from && to && from != to) || (family && ((from && from != family) ||
-						      (to && to != family))))
+	if ((from && to && from != to) ||
+	    (family && ((from && from != family) || (to && to != family))))
 		luaL_argerror(L, arg, "options 'from', 'to' and 'family' disagree on the family");
 	return family ? family : from ? from : to ? to : AF_INET;
 }
@@ -332,18 +361,21 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	field_ports(L, arg, "sport", s->sport);
 	field_ports(L, arg, "dport", s->dport);
 	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", 128,
-						     &s->has_suppress_prefixlen);
+						    &s->has_suppress_prefixlen);
 	s->goto_priority = (uint32_t)field_int(L, arg, "goto", UINT32_MAX, &has_goto);
 	t = lua_getfield(L, arg, "not");
 	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-		luaL_argerror(L, arg, lua_pushfstring(L, "option 'not' must be a boolean, got %s",
-						      luaL_typename(L, -1)));
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option 'not' must be a boolean, got %s",
+					      luaL_typename(L, -1)));
 	s->invert = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	/* As with ip rule: a table means "look it up"; adding needs an action. */
 	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, INT32_MAX, 0);
 	s->action = (uint8_t)lns_opt_named(L, arg, "action", actions, 255,
-		s->table || !add ? FR_ACT_TO_TBL : has_goto ? FR_ACT_GOTO : FR_ACT_UNSPEC);
+					   s->table || !add ? FR_ACT_TO_TBL
+					   : has_goto	    ? FR_ACT_GOTO
+							    : FR_ACT_UNSPEC);
 	if (has_goto && s->action != FR_ACT_GOTO)
 		luaL_argerror(L, arg, "option 'goto' needs action \"goto\"");
 	if (add && s->action == FR_ACT_UNSPEC)

@@ -10,10 +10,13 @@
 /* "10mbit", "1.5gbit", "800kbps", 64000 (bit/s): bytes per second, or 0. */
 static uint64_t parse_rate(const char *s)
 {
-	static const struct { const char *unit; double bytes; } units[] = {
-		{ "", 0.125 }, { "bit", 0.125 }, { "kbit", 125 }, { "mbit", 125e3 },
-		{ "gbit", 125e6 }, { "tbit", 125e9 }, { "bps", 1 }, { "kbps", 1e3 },
-		{ "mbps", 1e6 }, { "gbps", 1e9 },
+	static const struct {
+		const char *unit;
+		double bytes;
+	} units[] = {
+		{ "", 0.125 },	   { "bit", 0.125 },  { "kbit", 125 }, { "mbit", 125e3 },
+		{ "gbit", 125e6 }, { "tbit", 125e9 }, { "bps", 1 },    { "kbps", 1e3 },
+		{ "mbps", 1e6 },   { "gbps", 1e9 },
 	};
 	char *end;
 	double n = strtod(s, &end);
