@@ -227,7 +227,7 @@ int nns_ifindex(struct nns_ns *ns, const char *name)
 	ret = nns_ns_nl(ns, &nl, NULL);
 	if (ret < 0)
 		return ret;
-	strcpy(ifr.ifr_name, name);
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
 	if (ioctl(nns_nl_fd(nl), SIOCGIFINDEX, &ifr) < 0)
 		return -errno;
 	return ifr.ifr_ifindex;

@@ -323,7 +323,7 @@ static const char *start_dir(const char *asked, char *buf, size_t size)
 }
 
 /* The child's own stack: it must not run on the suspended parent's. */
-#define CHILD_STACK (128 * 1024)
+#define CHILD_STACK ((size_t)128 * 1024)
 
 /*
  * Starts child() sharing our memory; returns once it has exec'd or failed.

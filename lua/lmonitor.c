@@ -121,7 +121,7 @@ static int ns_monitor(lua_State *L)
 
 struct event_acc {
 	lua_State *L;
-	int mon, names, list; /* stack indexes */
+	int names, list; /* stack indexes */
 	lua_Integer n;
 };
 
@@ -265,7 +265,7 @@ static int on_event(const struct nlmsghdr *nlh, void *data)
 static int mon_read(lua_State *L)
 {
 	LMon *m = check_monitor(L, 1);
-	struct event_acc acc = { L, 1, 0, 0, 0 };
+	struct event_acc acc = { L, 0, 0, 0 };
 	int i, ret = 1;
 
 	lua_settop(L, 1);

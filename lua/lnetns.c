@@ -766,13 +766,14 @@ static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifind
 	if (lua_type(L, arg) != LUA_TSTRING)
 		luaL_typeerror(L, arg, "string or integer");
 	name = check_ifname(L, arg, lua_tostring(L, arg));
+	*ifindex = 0;
 	ret = nns_ifindex(&h->ns, name);
 	if (ret > 0) {
 		*ifindex = ret;
 		return 0;
 	}
 	nns_error_set(e, -ret, "%s %s", op, name);
-	return ret;
+	return ret < 0 ? ret : -ENODEV;
 }
 
 /*
