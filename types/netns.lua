@@ -153,6 +153,17 @@
 ---@field names? { [1]: string?, [2]: string? } interface names (default <node>-eth<N>)
 ---@field mtu? integer MTU of both ends
 ---@field rate? string shape both ends to this rate ("10mbit")
+---@field vxlan? netns.VxlanOptions a link to a host on another machine, which one end names
+
+--- A link to a host on another machine: a VXLAN device made in the underlay and moved into the host here.
+---@class netns.VxlanOptions
+---@field id integer VNI, 0 to 16777215
+---@field remote string the other machine's underlay address
+---@field local? string this machine's underlay address
+---@field dev? string underlay device ("eth0")
+---@field port? integer UDP port, 4789 by default
+---@field ttl? integer
+---@field underlay? netns.NS where the device is made and its socket stays (the current namespace by default)
 
 ---@class netns.BuildLink: netns.TopologyLinkOptions
 ---@field [1] string first node's name

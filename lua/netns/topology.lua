@@ -190,7 +190,9 @@ end
 -- -------------------------------------------------------------------------
 -- Links
 
-local LINK_OPTIONS = { addrs = true, names = true, mtu = true, rate = true }
+local LINK_OPTIONS = { addrs = true, names = true, mtu = true, rate = true, vxlan = true }
+local VXLAN_OPTIONS = { id = true, remote = true, ["local"] = true, dev = true, port = true,
+                        ttl = true, underlay = true }
 
 local function next_name(node)
   local name = ("%s-eth%d"):format(node.name, node.ifaces)
@@ -234,10 +236,84 @@ local function add_link(self, a, b, opts)
   return { la, lb }
 end
 
+-- The end here of a link to a host on another machine: a VXLAN device made
+-- in the underlay namespace (where its UDP socket stays) and moved into the
+-- host, so that both machines' parts of one script name and address their
+-- ends as a single machine would.
+local function add_tunnel(self, node, far, here_first, opts)
+  local vx = opts.vxlan
+  local i = here_first and 1 or 2
+  local name = (opts.names or {})[i] or next_name(node)
+  local underlay = vx.underlay or require("netns").current()
+  underlay:link_add { name = name, kind = "vxlan", id = vx.id, remote = vx.remote,
+                      ["local"] = vx["local"], link = vx.dev, port = vx.port or 4789,
+                      ttl = vx.ttl, mtu = opts.mtu }
+  -- Until it is moved it is in the underlay, which is not ours to leave things in.
+  local ok, err = pcall(underlay.link_set, underlay, name, { ns = node.ns })
+  if not ok then
+    underlay:link_del(name, { missing_ok = true })
+    error(err, 0)
+  end
+  if not vx.underlay then underlay:close() end
+  self:_record("link del " .. name, function() node.ns:link_del(name, { missing_ok = true }) end,
+    true)
+  local addr = (opts.addrs or {})[i]
+  if addr then add_addr(node.ns, name, addr) end
+  local l = node.ns:link_set(name, { up = true }) and node.ns:link(name)
+  if opts.rate then node.ns:shape(name, opts.rate) end
+  local names, addrs = {}, {}
+  names[i], addrs[i] = name, addr
+  local a, b = node.name, far
+  if not here_first then a, b = far, node.name end
+  self._links[#self._links + 1] = { a = a, b = b, names = names, addrs = addrs,
+                                    vxlan = { id = vx.id, remote = vx.remote } }
+  self:_record("forget link " .. name, function() table.remove(self._links) end)
+  self._remote[far] = true
+  return here_first and { l } or { nil, l }
+end
+
+-- Checks a vxlan link's options; returns the node here, the far name and which end is here.
+function T:_tunnel_ends(a, b, vx)
+  if type(vx) ~= "table" then
+    raise(("bad argument #3 to 'link' (option 'vxlan' must be a table, got %s)"):format(type(vx)))
+  end
+  for k in pairs(vx) do
+    if not VXLAN_OPTIONS[k] then raise(("bad argument #3 to 'link' (unknown vxlan option '%s')"):format(k)) end
+  end
+  if math.type(vx.id) ~= "integer" or vx.id < 0 or vx.id > 0xffffff then
+    raise("bad argument #3 to 'link' (vxlan option 'id' must be an integer from 0 to 16777215)")
+  end
+  if type(vx.remote) ~= "string" then
+    raise("bad argument #3 to 'link' (vxlan option 'remote' must be the other machine's address)")
+  end
+  local here_a = (type(a) == "string" and self._nodes[a]) or (is_ns(a) and self._by_ns[a])
+  local here_b = (type(b) == "string" and self._nodes[b]) or (is_ns(b) and self._by_ns[b])
+  if here_a and here_b then
+    raise("bad argument #3 to 'link' (a vxlan link joins a host here to one on another machine)")
+  end
+  local node, far = here_a or here_b, here_a and b or a
+  if not node then
+    raise(("bad argument #1 to 'link' (not a host or switch of this topology: %s)"):format(tostring(a)))
+  end
+  if type(far) ~= "string" or far == "" then
+    raise(("bad argument #%d to 'link' (the host on the other machine, by name)"):format(here_a and 2 or 1))
+  end
+  return node, far, here_a and true or false
+end
+
 --- A veth between two nodes, both ends up; an end on a switch joins its bridge.
 -- `opts` fields: `addrs` (one CIDR per end; nil skips an end), `names`
 -- (interface names; by default `<node>-eth<N>`), `mtu`, `rate` (`10mbit`:
--- both ends shaped by a token bucket).
+-- both ends shaped by a token bucket), `vxlan` (a host on another machine:
+-- see below).
+--
+-- With `vxlan = { id =, remote =, local =, dev =, port =, ttl =, underlay = }`
+-- one of `a`, `b` is a node here and the other names a host on another
+-- machine, whose own part of the script makes the same link from its side.
+-- The end here is a VXLAN device (VNI `id`, to `remote`, the other machine's
+-- underlay address, over `dev`, UDP `port` 4789 by default) made in the
+-- `underlay` namespace (the current one by default) and moved into the
+-- host; only that end is returned, in its position.
 -- @tparam string|netns.NS a a host or switch of this topology, by name or handle
 -- @tparam string|netns.NS b the other node
 -- @tparam[opt] table opts options
@@ -246,11 +322,16 @@ end
 -- @raise on a node of another topology, bad options, or when a step fails (the link is undone)
 -- @usage t:link(h1, r, { addrs = { "10.1.0.1/24", "10.1.0.2/24" } })
 function T:link(a, b, opts)
-  local na, nb = self:_node(a, 1), self:_node(b, 2)
   opts = opts or {}
   for k in pairs(opts) do
     if not LINK_OPTIONS[k] then raise(("bad argument #3 to 'link' (unknown option '%s')"):format(k)) end
   end
+  if opts.vxlan ~= nil then
+    local node, far, here_first = self:_tunnel_ends(a, b, opts.vxlan)
+    local ends = self:_step(add_tunnel, node, far, here_first, opts)
+    return ends[1], ends[2]
+  end
+  local na, nb = self:_node(a, 1), self:_node(b, 2)
   local ends = self:_step(add_link, na, nb, opts)
   return ends[1], ends[2]
 end
@@ -275,7 +356,8 @@ end
 function T:links()
   local out = {}
   for i, l in ipairs(self._links) do
-    out[i] = { a = l.a, b = l.b, names = { l.names[1], l.names[2] }, addrs = { l.addrs[1], l.addrs[2] } }
+    out[i] = { a = l.a, b = l.b, names = { l.names[1], l.names[2] }, addrs = { l.addrs[1], l.addrs[2] },
+               vxlan = l.vxlan and { id = l.vxlan.id, remote = l.vxlan.remote } }
   end
   return out
 end
@@ -352,12 +434,19 @@ function T:dot()
     out[#out + 1] = ("  %s [shape=%s];"):format(dot_id(node.name),
       node.kind == "switch" and "ellipse" or "box")
   end
+  local far = {}
+  for name in pairs(self._remote) do far[#far + 1] = name end
+  table.sort(far)
+  for _, name in ipairs(far) do
+    out[#out + 1] = ("  %s [shape=box, style=dashed];"):format(dot_id(name))
+  end
   for _, l in ipairs(self._links) do
     local function label(i)
-      return l.names[i] .. (l.addrs[i] and ("\\n" .. l.addrs[i]) or "")
+      return (l.names[i] or "") .. (l.addrs[i] and ("\\n" .. l.addrs[i]) or "")
     end
-    out[#out + 1] = ("  %s -- %s [taillabel=\"%s\", headlabel=\"%s\"];"):format(
-      dot_id(l.a), dot_id(l.b), label(1), label(2))
+    out[#out + 1] = ("  %s -- %s [taillabel=\"%s\", headlabel=\"%s\"%s];"):format(
+      dot_id(l.a), dot_id(l.b), label(1), label(2),
+      l.vxlan and (", style=dashed, label=\"vxlan " .. l.vxlan.id .. "\"") or "")
   end
   out[#out + 1] = "}"
   return table.concat(out, "\n") .. "\n"
@@ -376,7 +465,7 @@ function M.new(opts)
     raise("bad argument #1 to 'topology' (prefix must be a string without '/')")
   end
   local t = setmetatable({ prefix = prefix, _undo = {}, _nodes = {}, _by_ns = {},
-                           _order = {}, _links = {} }, T)
+                           _order = {}, _links = {}, _remote = {} }, T)
   live[t] = true
   made[#made + 1] = t
   return t
@@ -413,7 +502,8 @@ local function build_steps(t, spec)
   end
   for _, name in ipairs(spec.switches or {}) do t:switch(name); step() end
   for _, l in ipairs(spec.links or {}) do
-    t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate })
+    t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate,
+                         vxlan = l.vxlan })
     step()
   end
   step(true)
