@@ -19,7 +19,8 @@ usage: bench/run [options]
   --reps N             repetitions of every measurement (default 3)
   --sizes 10,100,1000  N for star-N and pairs-N (default 10,100,1000; more is opt-in;
                        star-N stops at 1023, the most ports a Linux bridge takes)
-  --workloads LIST     star,pairs,dump,exec (default all)
+  --chain-sizes LIST   N for chain-N (default 10,100; --full adds 1000)
+  --workloads LIST     star,pairs,chain,dump,exec (default all)
   --contenders LIST    floor,nslua,build,ip,batch,pyroute2,mininet (default all)
   --peers-max N        largest N the peers (ip, ip -batch, pyroute2, Mininet) build
                        (default 100: at 1000 they take minutes a run)
@@ -31,12 +32,12 @@ usage: bench/run [options]
   --pyroute2-execs N   programs in pyroute2's run (default 50: ~0.1 s a program)
   --full               every contender at every size, Mininet up to 300, all
                        repetitions and counts for everyone (about an hour)
-  --quick              --reps 1 --sizes 10,100
+  --quick              --reps 1 --sizes 10,100 --chain-sizes 10,100
   --syscalls           also run each contender once under strace -f -c and print
                        its system calls per unit (the most frequent ones)
   --no-check           skip the check that every contender builds the same topology
   --help               this text
-Tables compare the time per unit (host, pair, dump, program), so counts may
+Tables compare the time per unit (host, pair, router, dump, program), so counts may
 differ between contenders.  Runs inside spec/sandbox (bench/run enters it);
 logs go to build/bench/logs.
 ]]
@@ -45,7 +46,7 @@ logs go to build/bench/logs.
 -- Options
 
 local opt = {
-  reps = 3, sizes = { 10, 100, 1000 }, workloads = { "star", "pairs", "dump", "exec" },
+  reps = 3, sizes = { 10, 100, 1000 }, workloads = { "star", "pairs", "chain", "dump", "exec" },
   contenders = { "floor", "nslua", "build", "ip", "batch", "pyroute2", "mininet" },
   peers_max = 100, mininet_max = 300, mininet_reps = 1, dump_count = 100, exec_count = 500,
   pyroute2_dumps = 10, pyroute2_execs = 50, check = true,
@@ -76,6 +77,7 @@ do
     local a = arg[i]
     if a == "--reps" then opt.reps = numbers(value())[1]
     elseif a == "--sizes" then opt.sizes = numbers(value())
+    elseif a == "--chain-sizes" then opt.chain_sizes = numbers(value())
     elseif a == "--workloads" then opt.workloads = split(value())
     elseif a == "--contenders" then opt.contenders = split(value())
     elseif a == "--peers-max" then opt.peers_max = numbers(value())[1]
@@ -86,7 +88,7 @@ do
     elseif a == "--pyroute2-dumps" then opt.pyroute2_dumps = numbers(value())[1]
     elseif a == "--pyroute2-execs" then opt.pyroute2_execs = numbers(value())[1]
     elseif a == "--full" then opt.full = true
-    elseif a == "--quick" then opt.reps, opt.sizes = 1, { 10, 100 }
+    elseif a == "--quick" then opt.reps, opt.sizes, opt.quick = 1, { 10, 100 }, true
     elseif a == "--no-check" then opt.check = false
     elseif a == "--syscalls" then opt.syscalls = true
     elseif a == "--help" or a == "-h" then io.stdout:write(USAGE); os.exit(0)
@@ -100,6 +102,7 @@ if opt.full then
   opt.peers_max, opt.mininet_reps = math.huge, opt.reps
   opt.pyroute2_dumps, opt.pyroute2_execs = opt.dump_count, opt.exec_count
 end
+opt.chain_sizes = opt.chain_sizes or ((opt.full and not opt.quick) and { 10, 100, 1000 } or { 10, 100 })
 
 if os.getenv("NETNS_SANDBOX") ~= "1" then
   io.stderr:write("bench: run me through bench/run: I must be inside spec/sandbox\n")
@@ -202,7 +205,7 @@ local function contender(key, c)
   order[#order + 1] = key
 end
 
--- argv(workload, n, phase) for star/pairs; argv(workload, name, count) for dump/exec.
+-- argv(workload, n, phase) for star/pairs/chain; argv(workload, name, count) for dump/exec.
 contender("floor", {
   label = "floor (C)",
   argv = function(w, a, b) return { FLOOR, w, a, b } end,
@@ -213,7 +216,7 @@ contender("nslua", {
 })
 contender("build", {
   label = "nslua netns.build",
-  only = { star = true, pairs = true },
+  only = { star = true, pairs = true, chain = true },
   argv = function(w, n, phase)
     if phase == "build" then return { NSLUA, "--keep", here .. "/nslua_build.lua", w, n, phase } end
     if phase == "teardown" then return { NSLUA, here .. "/nslua_api.lua", w, n, phase } end
@@ -337,21 +340,72 @@ local function has_addr(ns, ifname, cidr)
   return false
 end
 
--- The problems with the star-N or pairs-N now standing (empty: none).
+local function has_route(ns, want)
+  for _, r in ipairs(ns:routes { family = "inet" }) do
+    if r.dst == want.dst and r.gateway == want.gateway then return true end
+  end
+  return false
+end
+
+-- Whether `ping -c1 -W1 addr` from namespace @name gets an answer (a few tries).
+local function pings(name, addr)
+  for _ = 1, 3 do
+    local _, ok = capture(cmdline { "ip", "netns", "exec", name, "ping", "-c1", "-W1", addr } .. " >/dev/null 2>&1")
+    if ok then return true end
+  end
+  return false
+end
+
+-- The sandbox's own IPv4 forwarding, as the driver found it: a contender must not change it.
+local SANDBOX_FORWARD = "/proc/sys/net/ipv4/ip_forward"
+local sandbox_forward = read_file(SANDBOX_FORWARD)
+
+-- The problems with the star-N, pairs-N or chain-N now standing (empty: none).
 local function verify(w, n)
   local bad = {}
   local function expect(cond, fmt, ...)
     if not cond then bad[#bad + 1] = fmt:format(...) end
   end
-  local function host(name, ifname, cidr)
+  -- Namespace @name with lo up and, for each { ifname, cidr } in @ifaces, that link up with that address.
+  local function host(name, ifaces, more)
     if not netns.exists(name) then return expect(false, "no namespace %s", name) end
     local ns <close> = netns.open(name)
     local l = links_by_name(ns)
-    expect(l[ifname] and flagged_up(l[ifname]), "%s: %s missing or down", name, ifname)
     expect(l.lo and flagged_up(l.lo), "%s: lo down", name)
-    expect(has_addr(ns, ifname, cidr), "%s: no %s on %s", name, cidr, ifname)
+    for _, want in ipairs(ifaces) do
+      local ifname, cidr = want[1], want[2]
+      expect(l[ifname] and flagged_up(l[ifname]), "%s: %s missing or down", name, ifname)
+      expect(l[ifname] and has_addr(ns, ifname, cidr), "%s: no %s on %s", name, cidr, ifname)
+    end
+    if more then more(ns) end
   end
-  if w == "star" then
+  if w == "chain" then
+    -- Forwarding is read by another program, so that a contender writing
+    -- the sysctl in the wrong namespace cannot be confirmed by the same mistake.
+    for i = 1, n do
+      local name, ifaces = "r" .. i, {}
+      if i > 1 then ifaces[#ifaces + 1] = { "left", topo.chain_cidr(i - 1, 2) } end
+      if i < n then ifaces[#ifaces + 1] = { "right", topo.chain_cidr(i, 1) } end
+      host(name, ifaces, function(ns)
+        for _, r in ipairs(topo.chain_routes(i, n)) do
+          expect(has_route(ns, r), "%s: no route to %s via %s", name, r.dst, r.gateway)
+        end
+      end)
+      local fwd = capture(cmdline { "ip", "netns", "exec", name, "cat", "/proc/sys/net/ipv4/ip_forward" })
+      expect(fwd:match("^%s*(%S*)") == "1", "%s: net.ipv4.ip_forward is %q", name, fwd:match("^%s*(%S*)"))
+    end
+    local own = read_file(SANDBOX_FORWARD)
+    if own ~= sandbox_forward then
+      expect(false, "the sandbox's own net.ipv4.ip_forward changed to %s", own)
+      local f = assert(io.open(SANDBOX_FORWARD, "w"))
+      f:write(sandbox_forward)
+      f:close()
+    end
+    if #bad == 0 then
+      local far = topo.chain_addr(n - 1, 2)
+      expect(pings("r1", far), "r1 cannot ping %s (r%d)", far, n)
+    end
+  elseif w == "star" then
     if not netns.exists("sw") then return { "no namespace sw" } end
     local sw <close> = netns.open("sw")
     local l = links_by_name(sw)
@@ -360,12 +414,12 @@ local function verify(w, n)
     for i = 1, n do
       local p = l["p" .. i]
       expect(p and p.master == bridge and flagged_up(p), "sw: p%d missing, not in %s or down", i, bridge)
-      host("h" .. i, "eth0", topo.star_cidr(i))
+      host("h" .. i, { { "eth0", topo.star_cidr(i) } })
     end
   else
     for i = 1, n do
-      host("a" .. i, "veth0", topo.pair_cidr(i, 1))
-      host("b" .. i, "veth1", topo.pair_cidr(i, 2))
+      host("a" .. i, { { "veth0", topo.pair_cidr(i, 1) } })
+      host("b" .. i, { { "veth1", topo.pair_cidr(i, 2) } })
     end
   end
   return bad
@@ -379,10 +433,12 @@ local function fail_check(c, what, res)
   end
 end
 
--- Each contender builds star-3 and pairs-3, which are checked, then tears them down.
+-- Each contender builds star-3, pairs-3 and chain-5 (the smallest chain
+-- with a router that routes both ways), which are checked, then tears them down.
+local CHECKS = { { "star", 3 }, { "pairs", 3 }, { "chain", 5 } }
 local function check_builds()
-  local N = 3
-  for _, w in ipairs { "star", "pairs" } do
+  for _, check in ipairs(CHECKS) do
+    local w, N = check[1], check[2]
     gen[w](gen_dir(w, N), N)
     for _, key in ipairs({ table.unpack(active) }) do
       local c = C[key]
@@ -410,7 +466,7 @@ local function check_builds()
   for _, key in ipairs(active) do
     if key ~= "mininet" then checked[#checked + 1] = key end
   end
-  progress("check: %s build star-3 and pairs-3 correctly (Mininet has its own names:"
+  progress("check: %s build star-3, pairs-3 and chain-5 correctly (Mininet has its own names:"
            .. " only its exit status is checked)", table.concat(checked, ", "))
 end
 
@@ -555,7 +611,7 @@ end
 ---------------------------------------------------------------------------
 -- Tables
 
-local UNIT = { star = "host", pairs = "pair", dump = "dump", exec = "program" }
+local UNIT = { star = "host", pairs = "pair", chain = "router", dump = "dump", exec = "program" }
 
 local function ratio(a, b)
   if not a or not b or b == 0 then return "-" end
@@ -637,7 +693,7 @@ local function print_summary()
   matrix("Time per unit relative to the floor (1.00 = the kernel's own cost):", function(case, r)
     return ratio(r.per, case.rows.floor and case.rows.floor.per)
   end)
-  matrix("Milliseconds per unit (host, pair, dump, program):", function(_, r)
+  matrix("Milliseconds per unit (host, pair, router, dump, program):", function(_, r)
     return ("%.2f"):format(r.per * 1000)
   end)
 end
@@ -669,10 +725,11 @@ print(("versions: %s; iproute2 %s; pyroute2 %s; Mininet %s; %s"):format(
   netns._VERSION or "netns", version("ip -V", "iproute2%-([%d.]+)"),
   version("dpkg-query -W -f '${Version}' python3-pyroute2", "^(%S+)"),
   version("dpkg-query -W -f '${Version}' mininet", "^(%S+)"), _VERSION))
-print(("reps %d (Mininet %d), sizes %s (peers up to %s, Mininet up to %d); dump: %d x the links and"
-  .. " addresses of %d links (pyroute2 %d); exec: %d x /bin/true (pyroute2 %d)"):format(
-  opt.reps, math.min(opt.reps, opt.mininet_reps), table.concat(opt.sizes, ","), tostring(opt.peers_max),
-  opt.mininet_max, opt.dump_count, topo.DUMP_LINKS, opt.pyroute2_dumps, opt.exec_count, opt.pyroute2_execs))
+print(("reps %d (Mininet %d), sizes %s, chain %s (peers up to %s, Mininet up to %d); dump: %d x the links"
+  .. " and addresses of %d links (pyroute2 %d); exec: %d x /bin/true (pyroute2 %d)"):format(
+  opt.reps, math.min(opt.reps, opt.mininet_reps), table.concat(opt.sizes, ","),
+  table.concat(opt.chain_sizes, ","), tostring(opt.peers_max), opt.mininet_max,
+  opt.dump_count, topo.DUMP_LINKS, opt.pyroute2_dumps, opt.exec_count, opt.pyroute2_execs))
 print()
 io.stdout:flush()
 
@@ -681,8 +738,8 @@ settle()
 if opt.check then check_builds() end
 
 for _, w in ipairs(opt.workloads) do
-  if w == "star" or w == "pairs" then
-    for _, n in ipairs(opt.sizes) do
+  if w == "star" or w == "pairs" or w == "chain" then
+    for _, n in ipairs(w == "chain" and opt.chain_sizes or opt.sizes) do
       if w == "star" and n > STAR_MAX then
         note("star-%d skipped: a Linux bridge takes at most %d ports", n, STAR_MAX)
       else

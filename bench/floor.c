@@ -7,6 +7,7 @@
  *
  *   floor star N [build|teardown|both]    namespace sw, bridge br0, N hosts h<i>
  *   floor pairs N [build|teardown|both]   N pairs a<i> -- b<i>, a /30 each
+ *   floor chain N [build|teardown|both]   N routers r<i> in a line, forwarding, static routes
  *   floor dump NAME COUNT                 COUNT dumps of the links and addresses of NAME
  *   floor exec NAME COUNT                 /bin/true in NAME, COUNT times, as `ip netns exec`
  *
@@ -21,6 +22,10 @@
  * Every namespace is made before any link: the same system calls, but a
  * fifth to a quarter cheaper for the kernel at N=1000 than making each
  * host's namespace just before its link (measured on the reference machine).
+ *
+ * A router's sysctl is written while the thread is still inside the
+ * namespace it has just made: /proc/sys/net shows the namespace of the task
+ * that opens it, so this costs an open, a write and a close, no setns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,7 +51,7 @@
 #include <linux/veth.h>
 
 #define RUN_DIR "/run/netns"
-#define MAX_BATCH 4
+#define MAX_BATCH 8
 #define MSG_SIZE 512
 
 static void die(const char *fmt, ...)
@@ -150,6 +155,23 @@ static void addr_add(struct batch *b, int index, uint32_t addr, unsigned plen)
 	ifa->ifa_index = index;
 	mnl_attr_put_u32(nlh, IFA_LOCAL, be);
 	mnl_attr_put_u32(nlh, IFA_ADDRESS, be);
+	end_msg(b, nlh);
+}
+
+/* RTM_NEWROUTE: @dst/@plen via @gw in the main table, as `ip route add` makes it. */
+static void route_add(struct batch *b, uint32_t dst, unsigned plen, uint32_t gw)
+{
+	struct nlmsghdr *nlh = next_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_DST, htonl(dst));
+	mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gw));
 	end_msg(b, nlh);
 }
 
@@ -368,6 +390,76 @@ static void pairs_teardown(int n)
 	}
 }
 
+/* ---- chain-N --------------------------------------------------------------- */
+
+#define LEFT 2	/* in r<i>, the end towards r<i-1>: made as the peer, so index 2 */
+#define RIGHT 3	/* in r<i>, the end towards r<i+1> */
+
+/* Link @i's /30 (r<i> -- r<i+1>): 10.100.0.0 + 4(i-1); .1 is right, .2 left. */
+static uint32_t chain_net(int i)
+{
+	return 0x0a640000u + 4u * (uint32_t)(i - 1);
+}
+
+/* IPv4 forwarding on in the namespace the calling thread is in. */
+static void forward_on(const char *name)
+{
+	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die("%s: ip_forward: %s", name, strerror(errno));
+	close(fd);
+}
+
+/*
+ * One batch per router: the link to the next router (its peer, "left"
+ * there, comes down and is set up by that router's batch), the addresses,
+ * the ends and lo up, then the routes: the first link's subnet via the
+ * left neighbour when i > 2, the last link's via the right one when i < N-1.
+ */
+static void chain_build(int n)
+{
+	struct batch b = { .len = 0 };
+	struct ns *r = ns_array(n);
+	char name[32];
+	int i;
+
+	prepare_run_dir();
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		r[i] = ns_add(name);
+		forward_on(name);
+	}
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		b.what = name;
+		if (i < n)
+			veth_add(&b, "right", RIGHT, 0, 1, "left", r[i + 1].fd);
+		if (i > 1) {
+			addr_add(&b, LEFT, chain_net(i - 1) + 2, 30);
+			link_up(&b, LEFT);
+		}
+		if (i < n)
+			addr_add(&b, RIGHT, chain_net(i) + 1, 30);
+		link_up(&b, 1);
+		if (i > 2)
+			route_add(&b, chain_net(1), 30, chain_net(i - 1) + 1);
+		if (i < n - 1)
+			route_add(&b, chain_net(n - 1), 30, chain_net(i) + 2);
+		run_batch(r[i].sk, &b);
+		ns_close(&r[i]);
+	}
+	free(r);
+}
+
+static void chain_teardown(int n)
+{
+	int i;
+
+	for (i = 1; i <= n; i++)
+		ns_del_fmt("r%d", i);
+}
+
 /* ---- dump: the links and addresses, parsed into attribute tables --------- */
 
 struct tally {
@@ -543,7 +635,7 @@ int main(int argc, char **argv)
 	int n = argc > 2 ? atoi(argv[2]) : 0;
 
 	if (argc < 3)
-		die("usage: floor star|pairs N [build|teardown|both] | floor dump|exec NAME COUNT");
+		die("usage: floor star|pairs|chain N [build|teardown|both] | floor dump|exec NAME COUNT");
 	if (!strcmp(argv[1], "star")) {
 		if (build)
 			star_build(n);
@@ -554,6 +646,11 @@ int main(int argc, char **argv)
 			pairs_build(n);
 		if (teardown)
 			pairs_teardown(n);
+	} else if (!strcmp(argv[1], "chain")) {
+		if (build)
+			chain_build(n);
+		if (teardown)
+			chain_teardown(n);
 	} else if (!strcmp(argv[1], "dump") && argc > 3) {
 		dump_run(argv[2], atoi(argv[3]));
 	} else if (!strcmp(argv[1], "exec") && argc > 3) {

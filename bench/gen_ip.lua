@@ -11,7 +11,8 @@
 -- netns B`), the bridge given index 2 so that its ports can name it as
 -- `master if2` from outside sw (iproute2 reads "if<N>" as an index when no
 -- link has that name), and `netns del`.  star-N: N+1 ip processes; pairs-N:
--- 2N+1.  dump and exec: one ip for the whole loop.
+-- 2N+1; chain-N: N+1, each router's forked through a shell that writes its
+-- forwarding sysctl first.  dump and exec: one ip for the whole loop.
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local topo = dofile(here .. "/topo.lua")
 
@@ -105,6 +106,52 @@ function M.pairs(dir, n)
     execs[#execs + 1] = ("netns exec %s ip -batch %s/%s.b"):format(z, dir, z)
   end
   emit(dir, c, deletes("pairs", n, "ip netns del "), concat(b, execs), deletes("pairs", n, "netns del "))
+end
+
+-- chain-N: the per-operation script writes forwarding with
+-- `ip netns exec rX sysctl`, as scripts do; the batch has no sysctl verb, so
+-- each router's `netns exec` runs a shell that writes /proc/sys and then
+-- becomes that router's `ip -batch`.
+function M.chain(dir, n)
+  mkdir(dir)
+  local c, b, links, execs = {}, {}, {}, {}
+  local function routes(i, out, prefix)
+    for _, r in ipairs(topo.chain_routes(i, n)) do
+      out[#out + 1] = ("%sroute add %s via %s"):format(prefix, r.dst, r.gateway)
+    end
+  end
+  for i = 1, n do
+    local r, prev = "r" .. i, "r" .. (i - 1)
+    c[#c + 1] = "ip netns add " .. r
+    c[#c + 1] = ("ip netns exec %s sysctl -qw net.ipv4.ip_forward=1"):format(r)
+    c[#c + 1] = ("ip -n %s link set lo up"):format(r)
+    if i > 1 then
+      c[#c + 1] = ("ip -n %s link add right type veth peer name left netns %s"):format(prev, r)
+      c[#c + 1] = ("ip -n %s addr add %s dev right"):format(prev, topo.chain_cidr(i - 1, 1))
+      c[#c + 1] = ("ip -n %s addr add %s dev left"):format(r, topo.chain_cidr(i - 1, 2))
+      c[#c + 1] = ("ip -n %s link set right up"):format(prev)
+      c[#c + 1] = ("ip -n %s link set left up"):format(r)
+      routes(i - 1, c, "ip -n " .. prev .. " ")
+    end
+    b[#b + 1] = "netns add " .. r
+    if i < n then
+      links[#links + 1] = ("link add right netns %s up type veth peer name left netns r%d"):format(r, i + 1)
+    end
+    local rb = {}
+    if i > 1 then
+      rb[#rb + 1] = ("addr add %s dev left"):format(topo.chain_cidr(i - 1, 2))
+      rb[#rb + 1] = "link set left up"
+    end
+    if i < n then rb[#rb + 1] = ("addr add %s dev right"):format(topo.chain_cidr(i, 1)) end
+    rb[#rb + 1] = "link set lo up"
+    routes(i, rb, "")
+    write(("%s/%s.b"):format(dir, r), rb)
+    execs[#execs + 1] = ('netns exec %s sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward && exec ip -batch %s/%s.b"')
+      :format(r, dir, r)
+  end
+  routes(n, c, "ip -n r" .. n .. " ")
+  emit(dir, c, deletes("chain", n, "ip netns del "), concat(concat(b, links), execs),
+       deletes("chain", n, "netns del "))
 end
 
 -- dump: COUNT times `ip link show` and `ip addr show` in NAME, output discarded.

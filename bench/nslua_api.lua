@@ -1,5 +1,5 @@
 -- Contender: this project's imperative API, written as a user would write it.
---   build/nslua bench/nslua_api.lua star|pairs N [build|teardown|both]
+--   build/nslua bench/nslua_api.lua star|pairs|chain N [build|teardown|both]
 --   build/nslua bench/nslua_api.lua dump|exec NAME COUNT
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local topo = dofile(here .. "/topo.lua")
@@ -39,6 +39,33 @@ elseif workload == "pairs" then
   end
   if teardown then
     for _, name in ipairs(topo.names("pairs", n)) do netns.delete(name) end
+  end
+
+elseif workload == "chain" then
+  -- One router after the other; a router's routes once its right link is
+  -- there, so that no more than two handles are open at a time.
+  local function routes(r, i)
+    for _, route in ipairs(topo.chain_routes(i, n)) do r:route_add(route) end
+    r:close()
+  end
+  if build then
+    local prev
+    for i = 1, n do
+      local r = netns.add("r" .. i)
+      r:sysctl("net.ipv4.ip_forward", 1)
+      r:link_set("lo", { up = true })
+      if prev then
+        prev:veth("right", "left", { peer_ns = r, up = true })
+        prev:addr_add("right", topo.chain_cidr(i - 1, 1))
+        r:addr_add("left", topo.chain_cidr(i - 1, 2))
+        routes(prev, i - 1)
+      end
+      prev = r
+    end
+    routes(prev, n)
+  end
+  if teardown then
+    for _, name in ipairs(topo.names("chain", n)) do netns.delete(name) end
   end
 
 elseif workload == "dump" then

@@ -1,6 +1,6 @@
 """Contender: pyroute2 (Debian's python3-pyroute2) by its fastest public path.
 
-    python3 bench/pyroute2_bench.py star|pairs N [build|teardown|both]
+    python3 bench/pyroute2_bench.py star|pairs|chain N [build|teardown|both]
     python3 bench/pyroute2_bench.py dump|exec NAME COUNT
 
 Namespaces are made with netns.create and removed with netns.remove; each
@@ -8,6 +8,8 @@ gets one IPRoute socket, opened inside it between netns.pushns and
 netns.popns (given an open descriptor, which spares pyroute2 a listing of
 /run/netns on every switch).  The NetNS class would add a helper process
 per namespace.  Programs run with NSPopen, pyroute2's `ip netns exec`.
+pyroute2 has no sysctl call: a router's forwarding is written to /proc/sys
+while pushns has the process inside it, where its IPRoute is opened.
 """
 import os
 import sys
@@ -21,10 +23,14 @@ def open_ns(name):
     return os.open(os.path.join(RUN_DIR, name), os.O_RDONLY | os.O_CLOEXEC)
 
 
-def iproute_in(fd):
-    """An IPRoute whose socket lives in namespace @fd."""
+def iproute_in(fd, forward=False):
+    """An IPRoute whose socket lives in namespace @fd (with IPv4 forwarding
+    turned on there first when @forward: /proc/sys/net is the opener's)."""
     netns.pushns(fd)
     try:
+        if forward:
+            with open("/proc/sys/net/ipv4/ip_forward", "w") as f:
+                f.write("1")
         return IPRoute()
     finally:
         netns.popns()
@@ -37,6 +43,21 @@ def star_cidr(i):
 def pair_cidr(i, side):
     a = 4 * (i - 1) + side
     return "10.%d.%d.%d" % (a >> 16 & 255, a >> 8 & 255, a & 255), 30
+
+
+def chain_addr(i, side):
+    a = 4 * (i - 1) + side
+    return "10.%d.%d.%d" % (100 + (a >> 16), a >> 8 & 255, a & 255)
+
+
+def chain_routes(i, n):
+    """Router @i's routes in chain-N, as bench/topo.lua's chain_routes."""
+    out = []
+    if i > 2:
+        out.append((chain_addr(1, 0) + "/30", chain_addr(i - 1, 1)))
+    if i < n - 1:
+        out.append((chain_addr(n - 1, 0) + "/30", chain_addr(i, 2)))
+    return out
 
 
 def star(n, build, teardown):
@@ -94,6 +115,37 @@ def pairs(n, build, teardown):
             netns.remove("b%d" % i)
 
 
+def chain(n, build, teardown):
+    def finish(ipr, fd, i):
+        for dst, gateway in chain_routes(i, n):
+            ipr.route("add", dst=dst, gateway=gateway)
+        ipr.close()
+        os.close(fd)
+
+    if build:
+        prev = prev_fd = None
+        for i in range(1, n + 1):
+            name = "r%d" % i
+            netns.create(name)
+            fd = open_ns(name)
+            r = iproute_in(fd, forward=True)
+            r.link("set", index=r.link_lookup(ifname="lo")[0], state="up")
+            if prev is not None:
+                prev.link("add", ifname="right", kind="veth", state="up",
+                          peer={"ifname": "left", "net_ns_fd": fd})
+                right = prev.link_lookup(ifname="right")[0]
+                prev.addr("add", index=right, address=chain_addr(i - 1, 1), prefixlen=30)
+                left = r.link_lookup(ifname="left")[0]
+                r.addr("add", index=left, address=chain_addr(i - 1, 2), prefixlen=30)
+                r.link("set", index=left, state="up")
+                finish(prev, prev_fd, i - 1)
+            prev, prev_fd = r, fd
+        finish(prev, prev_fd, n)
+    if teardown:
+        for i in range(1, n + 1):
+            netns.remove("r%d" % i)
+
+
 def dump(name, count):
     fd = open_ns(name)
     ipr = iproute_in(fd)
@@ -115,9 +167,9 @@ def run_exec(name, count):
 
 def main():
     workload = sys.argv[1]
-    if workload in ("star", "pairs"):
+    if workload in ("star", "pairs", "chain"):
         phase = sys.argv[3] if len(sys.argv) > 3 else "both"
-        fn = star if workload == "star" else pairs
+        fn = {"star": star, "pairs": pairs, "chain": chain}[workload]
         fn(int(sys.argv[2]), phase != "teardown", phase != "build")
     elif workload == "dump":
         dump(sys.argv[2], int(sys.argv[3]))

@@ -14,10 +14,34 @@ function M.pair_cidr(i, side)
   return ("10.%d.%d.%d/30"):format(a >> 16 & 255, a >> 8 & 255, a & 255)
 end
 
+-- chain-N: link i joins router i (its end "right") to router i+1 (its end
+-- "left"), with the /30 10.100.0.0 + 4(i-1): .1 on "right", .2 on "left".
+function M.chain_addr(i, side)
+  local a = 4 * (i - 1) + side
+  return ("10.%d.%d.%d"):format(100 + (a >> 16), a >> 8 & 255, a & 255)
+end
+
+function M.chain_cidr(i, side)
+  return M.chain_addr(i, side) .. "/30"
+end
+
+-- The static routes of router i of chain-N, as { dst =, gateway = }: the
+-- first link's subnet via the left neighbour (when it is not connected, i > 2),
+-- then the last link's subnet via the right neighbour (when i < N-1).  That
+-- is all r1 needs to reach the far end of the chain and rN to answer.
+function M.chain_routes(i, n)
+  local out = {}
+  if i > 2 then out[#out + 1] = { dst = M.chain_addr(1, 0) .. "/30", gateway = M.chain_addr(i - 1, 1) } end
+  if i < n - 1 then out[#out + 1] = { dst = M.chain_addr(n - 1, 0) .. "/30", gateway = M.chain_addr(i, 2) } end
+  return out
+end
+
 -- The names of every namespace a workload makes, in teardown order.
 function M.names(workload, n)
   local out = {}
-  if workload == "star" then
+  if workload == "chain" then
+    for i = 1, n do out[#out + 1] = "r" .. i end
+  elseif workload == "star" then
     for i = 1, n do out[#out + 1] = "h" .. i end
     out[#out + 1] = "sw"
   elseif workload == "pairs" then
