@@ -235,6 +235,8 @@ static void close_fd(int *fd)
 
 static const char *const exec_options[] = { "env",    "cwd",	"stdin", "timeout",
 					    "stdout", "stderr", NULL };
+static const char *const output_options[] = { "env",	"cwd",	  "stdin", "timeout",
+					      "stdout", "stderr", "check", NULL };
 
 /*
  * Runs the program with stdin fed from option "stdin" and, when @capture,
@@ -242,6 +244,7 @@ static const char *const exec_options[] = { "env",    "cwd",	"stdin", "timeout",
  */
 static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, struct nns_error *e)
 {
+	const char *const *known = capture ? output_options : exec_options;
 	char label[300];
 	struct nns_exec x;
 	struct nns_proc p;
@@ -249,7 +252,7 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	const char *in = NULL;
 	size_t inlen = 0;
 
-	prepare(L, 1, 2, 3, exec_options, &x, label, sizeof(label));
+	prepare(L, 1, 2, 3, known, &x, label, sizeof(label));
 	timeout = opt_timeout(L, 3);
 	/* With a time limit, whatever the program starts is killed with it. */
 	x.own_group = timeout >= 0;
@@ -340,17 +343,23 @@ static int ns_output(lua_State *L)
 {
 	struct nns_io io[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
 	struct nns_error e = { 0 };
+	bool check = true;
 	int status, ret;
 
+	/* check = false: a failed program's output and status, as io.popen gives them. */
+	if (lua_istable(L, 3) && lua_getfield(L, 3, "check") != LUA_TNIL) {
+		luaL_argcheck(L, lua_isboolean(L, -1), 3, "option 'check' must be a boolean");
+		check = lua_toboolean(L, -1);
+	}
 	ret = run(L, true, io, &status, &e);
 	if (ret < 0) {
 		nns_io_free(io, 3);
 		return lns_fail(L, 1, &e);
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (!check || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		lua_pushlstring(L, io[1].buf ? io[1].buf : "", io[1].len);
 		nns_io_free(io, 3);
-		return 1;
+		return check ? 1 : 1 + exec_result(L, status);
 	}
 	ret = lns_fail_status(L, status, &io[2]);
 	nns_io_free(io, 3);

@@ -568,6 +568,21 @@ describe("ns:output", function()
     assert.are.equal(string.rep("\0", 2000000), big)
   end)
 
+  it("with check = false returns a failing program's output and status, as io.popen would", function()
+    local ns = fresh_ns()
+    assert.are.same({ n = 4, "out\n", nil, "exit", 3 },
+      pack(ns:output("echo out; echo err >&2; exit 3", { check = false })))
+    assert.are.same({ n = 4, "", true, "exit", 0 }, pack(ns:output({ "true" }, { check = false })))
+    assert.are.same({ n = 4, "", nil, "signal", 9 },
+      pack(ns:output("kill -9 $$", { check = false })))
+    -- a program that cannot start reports as exec does
+    assert.are.same({ n = 4, "", nil, "exit", 127 },
+      pack(ns:output({ "no-such-program" }, { check = false, stderr = "null" })))
+    raises("bad argument #2 to 'output' (option 'check' must be a boolean)",
+      ns.output, ns, { "true" }, { check = 0 })
+    raises("bad argument #2 to 'exec' (unknown option 'check')", ns.exec, ns, { "true" }, { check = false })
+  end)
+
   it("of a failing command raises with its exit status and stderr, at the caller's line", function()
     local ns, name = fresh_named()
     local line

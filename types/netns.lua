@@ -126,6 +126,9 @@
 ---@field stdout? "inherit"|"null" the program's standard output ("inherit" by default)
 ---@field stderr? "inherit"|"null" the program's standard error ("inherit" by default)
 
+---@class netns.OutputOptions: netns.ExecOptions
+---@field check? boolean false: return a failing program's output and status instead of raising
+
 ---@class netns.SpawnOptions
 ---@field env? table<string, string|false> merged over the caller's environment; false removes a variable
 ---@field cwd? string working directory of the program
@@ -585,8 +588,11 @@ function NS:exec(cmd, opts) end
 --- Runs a program like `exec` and returns its standard output.
 --- Raises when it cannot run or exits non-zero (with its stderr in the message).
 ---@param cmd netns.Cmd
----@param opts? netns.ExecOptions
+---@param opts? netns.OutputOptions
 ---@return string stdout
+---@return true|nil ok with `check = false`: as `os.execute`
+---@return "exit"|"signal"|nil how
+---@return integer|nil code
 function NS:output(cmd, opts) end
 
 --- `io.popen` inside the namespace: a Lua file whose `close` returns like `exec`.  Raises.

@@ -248,15 +248,12 @@ end
 
 -- Runs @file with the configuration on stdin and CNI_COMMAND = @cmd, the
 -- rest of the environment as this plugin got it; returns its standard
--- output and exit status.  The tiny shell wrapper only keeps the output of
--- a plugin that fails (its error document is on stdout, which ns:output
--- drops on a non-zero exit).
+-- output (a failing plugin's error document is there too) and exit status.
 local function run_plugin(file, cmd, stdin)
   local here <close> = netns.current()
-  local out = here:output({ "/bin/sh", "-c", '"$0"; printf "\\n%d" "$?"', file },
-    { stdin = stdin, env = { CNI_COMMAND = cmd }, timeout = 120 })
-  local body, status = out:match("^(.*)\n(%d+)$")
-  return body or out, tonumber(status) or 1
+  local out, _, how, code = here:output({ file }, { stdin = stdin, env = { CNI_COMMAND = cmd },
+                                                    timeout = 120, check = false })
+  return out, how == "exit" and code or 1
 end
 
 --- Runs the plugin @name (default: config.ipam.type) for command @cmd

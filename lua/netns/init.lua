@@ -865,6 +865,12 @@ end
 -- @raise when it cannot run or exits non-zero, with its standard error in the message
 -- @usage print(red:output "ip -br addr")
 function NS:output(cmd, opts)
+  if type(opts) == "table" and opts.check == false then
+    -- the program's failure is the caller's to judge; only not running it raises
+    local out, ok, how, code = self._h:output(cmd, opts)
+    if out == nil then raise(ok) end
+    return out, ok, how, code
+  end
   return (check(self._h:output(cmd, opts)))
 end
 
