@@ -860,9 +860,11 @@ end
 
 --- Runs a program like `exec` and returns its standard output.
 -- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
--- @tparam[opt] table opts as for `exec`
+-- @tparam[opt] table opts as for `exec`, and `check` (false: a failing
+-- program's output is returned with its status, as `exec` returns it)
 -- @treturn string what it wrote on its standard output
--- @raise when it cannot run or exits non-zero, with its standard error in the message
+-- @treturn ?true with `check = false`: `true`, `"exit"`, 0 when it succeeded, else `nil`, how and code
+-- @raise when it cannot run or (unless `check = false`) exits non-zero, with its standard error in the message
 -- @usage print(red:output "ip -br addr")
 function NS:output(cmd, opts)
   if type(opts) == "table" and opts.check == false then
