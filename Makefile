@@ -84,11 +84,25 @@ build/nslua: build/obj/nslua.o build/obj/embed.o $(OBJ)
 # The suite runs inside a private network and mount namespace: it never
 # sees or changes the machine's own network or /run/netns.
 # decode_test (fuzz/README.md) first: the decoders against malformed replies.
-check: all build/asan/decode_test
+check: all build/asan/decode_test $(SPEC_TOOLS)
 	$(Q)build/asan/decode_test
 	$(Q)spec/sandbox $(BUSTED) --lua=build/nslua -o spec/summary.lua spec
 
 # ---- reliability (spec/README.md) ------------------------------------------
+# Test-only tools the specs run, never installed: fault_shim.so (LD_PRELOAD:
+# counts and fails setns, socket, unshare, mount, sendto... at the k-th call)
+# and batch_test (thousands of pipelined requests against the kernel).
+SPEC_TOOLS := build/fault_shim.so build/batch_test
+
+build/fault_shim.so: spec/fault_shim.c
+	@mkdir -p $(dir $@)
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) -shared $< -o $@ -ldl
+
+build/batch_test: spec/batch_test.c $(patsubst %.c,build/obj/%.o,$(CORE_SRC))
+	$(say) LD $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ $(MNL_LIBS)
+
 # check-asan: the suite with nslua and the core built with ASan and UBSan in
 # build/asan; any report, in nslua or in a child it started, fails the run
 # (ASan's warnings, such as on the stack switch of a vfork-style start, do not).
@@ -109,7 +123,7 @@ build/asan/nslua: build/asan/obj/lua/nslua.o build/asan/obj/build/embed.o $(ASAN
 	$(say) LD $@
 	$(Q)$(ASAN_CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) $(NSLUA_LIBS) -lm -ldl
 
-check-asan: all build/asan/nslua build/asan/decode_test
+check-asan: all build/asan/nslua build/asan/decode_test $(SPEC_TOOLS)
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	$(Q)$(ASAN_ENV) build/asan/decode_test
 	$(Q)$(ASAN_ENV) NSLUA=$(CURDIR)/build/asan/nslua NETNS_SANITIZER=asan \
@@ -146,7 +160,7 @@ build/valgrind/nslua: build/nslua spec/valgrind.supp
 		--suppressions=$(CURDIR)/spec/valgrind.supp --log-file=$(VALGRIND_LOGS)/%p \
 		$(CURDIR)/build/nslua "$$@"' > $@ && chmod +x $@
 
-check-valgrind: all build/valgrind/nslua
+check-valgrind: all build/valgrind/nslua $(SPEC_TOOLS)
 	$(Q)rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
 	$(Q)NETNS_SANITIZER=valgrind spec/sandbox $(BUSTED) --lua=build/valgrind/nslua \
 		-o spec/summary.lua $(VALGRIND_SPECS)

@@ -70,7 +70,8 @@ int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, s
 /*
  * A batch: many requests in one sendmsg, acknowledgements collected after.
  * Requests are built in place with nns_batch_next(); the first failure is
- * reported with the index of the request that caused it.
+ * what nns_batch_run returns and puts in its error, and @failed, when set,
+ * hears of every failure, in order, with the index of its request.
  */
 struct nns_batch {
 	char *buf;
@@ -78,6 +79,8 @@ struct nns_batch {
 	size_t tail; /* offset of the request being built */
 	unsigned count;
 	char **what; /* per request, for error messages */
+	void (*failed)(unsigned index, const struct nns_error *e, void *data);
+	void *data;
 };
 struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what);
 int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e);

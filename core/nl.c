@@ -333,7 +333,7 @@ struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what)
 	return nlh;
 }
 
-/* Collects the acks of requests @first..@last; the first failure wins. */
+/* Collects the acks of requests @first..@last; the first failure is returned. */
 static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, uint32_t last,
 		      uint32_t base, int *failed, struct nns_error *e)
 {
@@ -347,18 +347,25 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 		if (n < 0)
 			return (int)n;
 		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
-			struct nns_error scratch;
+			struct nns_error one = { 0 };
+			unsigned index;
 			int err;
 
 			if (!ours(nl, nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
 				continue;
 			pending--;
-			err = parse_error(nlh, *failed ? &scratch : e);
-			if (err < 0 && !*failed) {
+			err = parse_error(nlh, &one);
+			if (err >= 0)
+				continue;
+			/* Each failure against its own request, with its own text. */
+			index = nlh->nlmsg_seq - base;
+			nns_error_set(&one, -err, "%s", b->what[index]);
+			if (b->failed)
+				b->failed(index, &one, b->data);
+			if (!*failed) {
 				*failed = err;
 				if (e)
-					nns_error_set(e, -err, "%s",
-						      b->what[nlh->nlmsg_seq - base]);
+					*e = one;
 			}
 		}
 	}
