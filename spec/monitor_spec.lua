@@ -88,6 +88,8 @@ describe("ns:monitor", function()
     assert.are.same({ "addr new 10.7.0.1/24", "addr del 10.7.0.1/24" }, summary(addrs))
     assert.are.equal("v0", addrs[1].ifname)
     assert.are.equal("global", addrs[1].scope)
+    -- events print as the records of the listings do
+    assert.are.equal("10.7.0.1/24 dev v0", tostring(addrs[1]))
     local routes = only(events, function(ev)
       return ev.kind == "route" and ev.table == "main" and ev.family == "inet"
     end)

@@ -38,7 +38,15 @@ function Monitor.__tostring(m)
     table.concat(m.kinds, ", "))
 end
 
---- A monitor of the NNS_EV kinds in @kinds across the namespaces in @list.
+-- The metatable of each kind's records, so that events print and behave as
+-- the records of the listings do.
+local function record_metatables()
+  local netns = require "netns"
+  return { link = netns.Link, addr = netns.Addr, route = netns.Route, neigh = netns.Neigh,
+           rule = netns.Rule }
+end
+
+--- A monitor of the event kinds in @kinds across the namespaces in @list.
 function E.monitor(list, kinds)
   if kinds ~= nil and type(kinds) ~= "table" then
     raise(("bad argument #1 to 'monitor' (table expected, got %s)"):format(type(kinds)))
@@ -47,7 +55,7 @@ function E.monitor(list, kinds)
   for _, k in ipairs(kinds or {}) do
     if KINDS[k] then watched[#watched + 1] = k end
   end
-  local m = setmetatable({ _subs = {}, _queue = {}, _head = 1, _fds = {},
+  local m = setmetatable({ _subs = {}, _queue = {}, _head = 1, _fds = {}, _metas = record_metatables(),
                            kinds = #watched > 0 and watched or ALL_KINDS }, Monitor)
   for i, ns in ipairs(list) do
     local sub, msg = ns._h:monitor(kinds)
@@ -68,12 +76,13 @@ end
 
 -- Moves what the sockets hold now into the queue, each event naming its namespace.
 function Monitor:_fill()
-  local q = self._queue
+  local q, metas = self._queue, self._metas
   for _, s in ipairs(self._subs) do
     local events, msg = s.sub:read()
     if not events then raise(msg) end
     for _, ev in ipairs(events) do
       ev.ns = s.ns
+      if ev.kind then setmetatable(ev, metas[ev.kind]) end
       q[#q + 1] = ev
     end
   end
