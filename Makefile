@@ -97,7 +97,7 @@ SPEC_TOOLS := build/fault_shim.so build/batch_test
 build/fault_shim.so: spec/fault_shim.c
 	@mkdir -p $(dir $@)
 	$(say) CC $<
-	$(Q)$(CC) $(CFLAGS) -shared $< -o $@ -ldl
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -shared $< -o $@ -ldl
 
 build/batch_test: spec/batch_test.c $(patsubst %.c,build/obj/%.o,$(CORE_SRC))
 	$(say) LD $@

@@ -527,8 +527,9 @@ static int ns_enter_and_call(lua_State *L)
 
 	luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (nns_ns_enter(&h->ns, &saved, &e) < 0) {
-		lns_fail(L, 1, &e);
-		return lua_error(L); /* the message is at the top */
+		lns_fail(L, 1, &e); /* fail, message, errno */
+		lua_pop(L, 1);
+		return lua_error(L);
 	}
 	top = lua_gettop(L);
 	status = lua_pcall(L, top - 2, LUA_MULTRET, 0);

@@ -110,7 +110,10 @@ end
 -- pinned under the prefix so that `ip netns exec` reaches it.
 function T:_namespace(name)
   if self._nodes[name] then raise(("netns: topology %s: %s exists already"):format(self.prefix, name)) end
-  local ns = netns.new()
+  local created, ns = pcall(netns.new)
+  if not created then -- say which node it was for
+    raise(("netns: topology %s: %s: %s"):format(self.prefix, name, tostring(ns):gsub("^netns: ", "")))
+  end
   self:_record("close " .. name, function() ns:close() end)
   local pin = self.prefix .. name
   -- Recorded first: whatever interrupts the script after the pin is made,
