@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -282,6 +283,9 @@ int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, s
 		out->len = 0;
 		ret = dump_once(nl, req, out, e);
 	} while (ret == -EINTR && ++tries < DUMP_RETRIES);
+	if (ret == -EINTR && e) /* never a partial list: say why there is none */
+		snprintf(e->ext, sizeof(e->ext),
+			 "dump interrupted by concurrent changes %d times in a row", DUMP_RETRIES);
 	if (ret < 0 && e)
 		e->code = -ret;
 	return ret;

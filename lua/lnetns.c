@@ -1039,7 +1039,12 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 static int collect_addr(const struct nns_addr *a, void *data)
 {
 	struct addr_acc *acc = data;
+	int named = lua_geti(acc->L, acc->names, a->ifindex) == LUA_TSTRING;
 
+	lua_pop(acc->L, 1);
+	/* A device gone since the dump took its addresses along: not listed. */
+	if (!named)
+		return 0;
 	lns_push_addr(acc->L, a, acc->names);
 	lua_rawseti(acc->L, -2, ++acc->n);
 	return 0;
