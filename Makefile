@@ -81,6 +81,11 @@ build/nslua: build/obj/nslua.o build/obj/embed.o $(OBJ)
 	$(say) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) $(NSLUA_LIBS) -lm -ldl
 
+# Test-only tools the specs run, never installed: fault_shim.so (LD_PRELOAD:
+# counts and fails setns, socket, unshare, mount, sendto... at the k-th call)
+# and batch_test (thousands of pipelined requests against the kernel).
+SPEC_TOOLS := build/fault_shim.so build/batch_test
+
 # The suite runs inside a private network and mount namespace: it never
 # sees or changes the machine's own network or /run/netns.
 # decode_test (fuzz/README.md) first: the decoders against malformed replies.
@@ -89,10 +94,6 @@ check: all build/asan/decode_test $(SPEC_TOOLS)
 	$(Q)spec/sandbox $(BUSTED) --lua=build/nslua -o spec/summary.lua spec
 
 # ---- reliability (spec/README.md) ------------------------------------------
-# Test-only tools the specs run, never installed: fault_shim.so (LD_PRELOAD:
-# counts and fails setns, socket, unshare, mount, sendto... at the k-th call)
-# and batch_test (thousands of pipelined requests against the kernel).
-SPEC_TOOLS := build/fault_shim.so build/batch_test
 
 build/fault_shim.so: spec/fault_shim.c
 	@mkdir -p $(dir $@)
