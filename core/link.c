@@ -16,6 +16,14 @@
 
 #include "netns.h"
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 int nns_valid_ifname(const char *name, const char **why)
 {
 	if (!*name)
@@ -26,6 +34,11 @@ int nns_valid_ifname(const char *name, const char **why)
 		*why = "must not be '.' or '..'";
 	else if (strpbrk(name, "/: \t\n\v\f\r"))
 		*why = "must not contain '/', ':' or white space";
+	else if (strchr(name, '%'))
+		/* the kernel would take it as a pattern: "br%d" makes br0, br1... */
+		*why = "must not contain '%'";
+	else if (has_control(name))
+		*why = "must not contain control characters";
 	else
 		return 0;
 	return -EINVAL;

@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (nns_valid_ifname(s, &why) == 0) {
 		MUST(len > 0 && len < IFNAMSIZ);
-		MUST(!strpbrk(s, "/: \t\n\v\f\r") && strcmp(s, ".") && strcmp(s, ".."));
+		MUST(!strpbrk(s, "/: \t\n\v\f\r%\x7f") && strcmp(s, ".") && strcmp(s, ".."));
+		for (size_t i = 0; i < len; i++)
+			MUST((unsigned char)s[i] >= 0x20);
 	} else {
 		MUST(why && *why);
 	}

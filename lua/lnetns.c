@@ -948,12 +948,13 @@ static int ns_link_set(lua_State *L)
 	int ifindex;
 
 	luaL_checktype(L, 3, LUA_TTABLE);
-	if (resolve_dev(L, h, 2, "link set", &ifindex, &e) < 0)
+	/* Every option is checked before the device is looked up. */
+	if (link_change(L, h, 3, &c, addr, &e) < 0 ||
+	    resolve_dev(L, h, 2, "link set", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
 	lua_pop(L, 1);
-	if (link_change(L, h, 3, &c, addr, &e) < 0 ||
-	    nns_link_set(&h->ns, ifindex, label, &c, &e) < 0)
+	if (nns_link_set(&h->ns, ifindex, label, &c, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pushboolean(L, 1);
 	return 1;

@@ -310,6 +310,12 @@ static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op
 	if (t == LUA_TNUMBER) {
 		*ifindex = (int)luaL_checkinteger(L, -1);
 	} else if (t == LUA_TSTRING) {
+		const char *why;
+
+		if (nns_valid_ifname(lua_tostring(L, -1), &why) < 0)
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "invalid interface name \"%s\": %s",
+						      lua_tostring(L, -1), why));
 		ret = nns_ifindex(&h->ns, lua_tostring(L, -1));
 		if (ret > 0) {
 			*ifindex = ret;
@@ -421,7 +427,6 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	route_dst(L, 2, s);
 	lua_pushvalue(L, 2);
 	field_gateway(L, 2, &s->has_gateway, s->gateway.bytes, s->dst.family);
-	ret = field_dev(L, h, 2, &s->ifindex, opname, e);
 	lua_pop(L, 1);
 	if (lua_getfield(L, 2, "src") == LUA_TSTRING) {
 		check_addr(L, 2, lua_tostring(L, -1), false, &s->prefsrc);
@@ -451,6 +456,10 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pop(L, 1);
 	s->protocol = (uint8_t)lns_opt_named(L, 2, "protocol", protocols, 255,
 					     op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
+	/* The device is looked up once every other option has passed its checks. */
+	lua_pushvalue(L, 2);
+	ret = field_dev(L, h, 2, &s->ifindex, opname, e);
+	lua_pop(L, 1);
 	s->scope = (uint8_t)lns_opt_named(
 		L, 2, "scope", scopes, 255,
 		op == NNS_ROUTE_DEL    ? RT_SCOPE_NOWHERE

@@ -463,6 +463,10 @@ local M = {}
 -- A new, empty topology; its pins are /run/netns/<prefix><name>.
 function M.new(opts)
   opts = opts or {}
+  if type(opts) ~= "table" then raise("bad argument #1 to 'topology' (table expected, got " .. type(opts) .. ")") end
+  for k in pairs(opts) do
+    if k ~= "prefix" then raise(("bad argument #1 to 'topology' (unknown option '%s')"):format(tostring(k))) end
+  end
   local prefix = opts.prefix or ""
   if type(prefix) ~= "string" or prefix:find("/", 1, true) then
     raise("bad argument #1 to 'topology' (prefix must be a string without '/')")
