@@ -93,6 +93,22 @@ function H.raises(msg, fn, ...)
   assert.are.equal(msg, err)
 end
 
+-- busted keeps one `finally` per test, a second replacing the first:
+-- H.defer(finally, fn) keeps any number, run newest first.  (The test's
+-- own `finally` is passed in: only the test body can see it.)
+local deferred = setmetatable({}, { __mode = "k" })
+function H.defer(finally, fn)
+  local list = deferred[finally]
+  if not list then
+    list = {}
+    deferred[finally] = list
+    finally(function()
+      for i = #list, 1, -1 do list[i]() end
+    end)
+  end
+  list[#list + 1] = fn
+end
+
 -- Names of the links in the sandbox's own namespace, sorted.
 function H.root_links()
   local names = {}

@@ -189,7 +189,7 @@ describe("nslua and topologies", function()
 
   it("--keep leaves them, says how to remove them, --graph draws them", function()
     local dot = os.tmpname()
-    finally(function() os.remove(dot); H.sh("ip netns del k-a 2>/dev/null; ip netns del k-sw 2>/dev/null") end)
+    H.defer(finally, function() os.remove(dot); H.sh("ip netns del k-a 2>/dev/null; ip netns del k-sw 2>/dev/null") end)
     local out, ok = run("--keep --graph " .. dot ..
       " -e 'local t = netns.topology{prefix=\"k-\"}; t:link(t:host \"a\", t:switch \"sw\")'")
     assert.is_true(ok)
@@ -208,7 +208,7 @@ describe("nslua and topologies", function()
                           { "HUP", 129, "hangup!" } } do
     it("SIG" .. case[1] .. " while building tears everything down and exits " .. case[2], function()
       local script = os.tmpname()
-      finally(function() os.remove(script) end)
+      H.defer(finally, function() os.remove(script) end)
       local f = assert(io.open(script, "w"))
       f:write('local t = netns.topology{prefix="i-"}\n',
         'for i = 1, 1000 do t:host("h" .. i); if i == 5 then io.write("ready\\n"); io.flush() end end\n')
@@ -228,7 +228,7 @@ describe("nslua and topologies", function()
 
   it("shows build progress on a terminal only, and not with --quiet", function()
     local script = os.tmpname()
-    finally(function() os.remove(script) end)
+    H.defer(finally, function() os.remove(script) end)
     local f = assert(io.open(script, "w"))
     f:write('local spec = { prefix = "pg-", switches = { "s" }, hosts = {}, links = {} }\n',
       'for i = 1, 400 do spec.hosts["h" .. i] = {}; spec.links[i] = { "h" .. i, "s" } end\n',
@@ -251,9 +251,9 @@ describe("nslua and topologies", function()
 
   it("--cleanup removes exactly the pins of a killed run", function()
     H.sh("ip netns add k-manual")
-    finally(function() H.sh("ip netns del k-manual") end)
+    H.defer(finally, function() H.sh("ip netns del k-manual") end)
     local script = os.tmpname()
-    finally(function() os.remove(script) end)
+    H.defer(finally, function() os.remove(script) end)
     local f = assert(io.open(script, "w"))
     f:write('local t = netns.topology{prefix="k-"}; t:host "h1"; t:host "h2"\n',
       'io.write("ready\\n"); io.flush(); os.execute("sleep 30")\n')
