@@ -16,7 +16,73 @@ local function mounts()
   return n
 end
 
+-- Names of the links in the sandbox's own namespace.
+local function root_links()
+  return table.concat(H.root_links(), " ")
+end
+
+-- Child processes of this process, but for the shell that asks.
+local function children()
+  return (H.sh("pgrep -P $PPID | grep -vx $$ | sort"))
+end
+
+-- Waits until the kernel has finished destroying the namespaces dropped so
+-- far: a namespace dropped after them takes the end of a veth here with it,
+-- and the kernel destroys namespaces in the order they were dropped.
+local function settle(here)
+  local sentinel = netns.new()
+  sentinel:veth("settle0", "settle1", { peer_ns = here })
+  sentinel:close()
+  assert.is_true(here:wait { link = "settle1", present = false, timeout = 60 })
+end
+
+local function median(list, from, to)
+  local part = {}
+  for i = from, to do part[#part + 1] = list[i] end
+  table.sort(part)
+  return part[(#part + 1) // 2]
+end
+
 describe("build and destroy cycles", function()
+  it("20 cycles of 200 hosts under the same names: baseline after each, no slower at the end", function()
+    local here <close> = netns.current()
+    settle(here)    -- (its handle's socket is open from here on)
+    collectgarbage()
+    local fds, ns, base_mounts, links = H.fd_count(), H.thread_ns(), mounts(), root_links()
+    local kids = children()
+    local cpu = {}
+    for cycle = 1, 20 do
+      -- timed from a quiet kernel, so that the last cycle's teardown, which
+      -- the kernel finishes on its own, is not counted against this one
+      settle(here)
+      -- the processor time of the build: what the library and the kernel
+      -- spend for it, and what would grow if anything piled up
+      local t0 = os.clock()
+      local spec = { prefix = "cz-", switches = { "s" }, hosts = {}, links = {} }
+      for i = 1, 200 do
+        spec.hosts["h" .. i] = {}
+        spec.links[i] = { "h" .. i, "s", addrs = { ("10.1.%d.%d/16"):format(i // 250, i % 250 + 1) } }
+      end
+      -- an immediate rebuild under the same names: no EEXIST or EBUSY from
+      -- the kernel's cleanup of the last cycle may surface here
+      local t = netns.build(spec)
+      cpu[cycle] = os.clock() - t0
+      for i = 25, 200, 25 do t:_node("h" .. i, 1).ns:spawn({ "sleep", "60" }) end
+      assert.is_true((t:ping("h1", "10.1.0.2")), "cycle " .. cycle)
+      t:destroy()
+      collectgarbage()
+      assert.are.equal(0, netns_count(), "cycle " .. cycle)
+      assert.are.equal(base_mounts, mounts(), "cycle " .. cycle)
+      assert.are.equal(fds, H.fd_count(), "cycle " .. cycle)
+      assert.are.equal(ns, H.thread_ns(), "cycle " .. cycle)
+      assert.are.equal(links, root_links(), "cycle " .. cycle)
+      assert.are.equal(kids, children(), "cycle " .. cycle)
+    end
+    local first, last = median(cpu, 1, 5), median(cpu, 16, 20)
+    assert.is_true(last <= 1.2 * first, ("cycles 16-20 took %.3f s of processor time, cycles 1-5 %.3f s")
+      :format(last, first))
+  end)
+
   it("10 cycles of a 50-host star with programs running: back to the baseline each time", function()
     collectgarbage()
     local fds, ns, base_mounts = H.fd_count(), H.thread_ns(), mounts()
