@@ -342,7 +342,7 @@ describe("ns:wait", function()
 end)
 
 describe("nslua --monitor", function()
-  local nslua = H.root .. "/build/nslua"
+  local nslua = H.nslua
 
   local function watch(args, changes)
     local out = os.tmpname()
