@@ -174,7 +174,7 @@ check-valgrind: all build/valgrind/nslua $(SPEC_TOOLS)
 # and the text parsers, each run FUZZ_TIME seconds from fuzz/corpus/NAME.
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 20
-FUZZ_TARGETS := link addr route neigh ack prefix lladdr names
+FUZZ_TARGETS := link addr route neigh rule ack prefix lladdr names
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(ASAN_FLAGS)
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(CORE_SRC) fuzz/fake_nl.c fuzz/records.c)
 

@@ -16,6 +16,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
 #include "fake_nl.h"
@@ -46,6 +47,8 @@ static void save(const char *target, const char *name, const void *data, size_t 
 	char path[4096];
 	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, target);
+	mkdir(path, 0755);	/* a new target's directory; EEXIST otherwise */
 	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
 	f = fopen(path, "wb");
 	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
@@ -192,6 +195,7 @@ int main(int argc, char **argv)
 	dump(sk, "addr", RTM_GETADDR, sizeof(struct ifaddrmsg));
 	dump(sk, "route", RTM_GETROUTE, sizeof(struct rtmsg));
 	dump(sk, "neigh", RTM_GETNEIGH, sizeof(struct ndmsg));
+	dump(sk, "rule", RTM_GETRULE, sizeof(struct fib_rule_hdr));
 	ack(sk, "exists", RTM_NEWLINK, "lo", "bridge");
 	ack(sk, "unknown-kind", RTM_NEWLINK, "x0", "nosuchkind");
 	ack(uncapped, "unknown-kind-uncapped", RTM_NEWLINK, "x0", "nosuchkind");

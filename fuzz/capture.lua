@@ -30,4 +30,10 @@ ns:neigh_add { dst = "10.0.0.2", lladdr = "02:00:00:00:00:02", dev = "v0" }
 ns:neigh_add { dst = "fd00::2", lladdr = "02:00:00:00:00:03", dev = "v0" }
 ns:neigh_add { dst = "10.1.0.2", lladdr = "02:00:00:00:00:04", dev = "br0", state = "stale" }
 
+ns:rule_add { from = "10.0.0.0/24", to = "10.5.0.0/16", table = 100, priority = 100 }
+ns:rule_add { fwmark = "0x10/0xff", iif = "v0", table = 200, priority = 110 }
+ns:rule_add { ["not"] = true, from = "fd00::/64", action = "prohibit", priority = 120 }
+ns:rule_add { ipproto = "tcp", dport = { 80, 90 }, sport = 1000, table = 7, priority = 130 }
+ns:rule_add { oif = "br0", action = "goto", ["goto"] = 32766, priority = 140 }
+
 assert(ns:exec { tool, dir }, "capture failed")

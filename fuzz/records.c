@@ -103,6 +103,16 @@ int read_neigh(const struct nns_neigh *n, void *data)
 	return 0;
 }
 
+int read_rule(const struct nns_rule *r, void *data)
+{
+	(void)data;
+	read_inet(r->family, r->src);
+	read_inet(r->family, r->dst);
+	read_str(r->iif);
+	read_str(r->oif);
+	return 0;
+}
+
 size_t each_message(const uint8_t *data, size_t size,
 		    void (*fn)(const struct nlmsghdr *nlh, void *arg), void *arg)
 {

@@ -16,6 +16,7 @@ int read_link(const struct nns_link *l, void *data);
 int read_addr(const struct nns_addr *a, void *data);
 int read_route(const struct nns_route *r, void *data);
 int read_neigh(const struct nns_neigh *n, void *data);
+int read_rule(const struct nns_rule *r, void *data);
 
 /*
  * Calls @fn on each message of @data that the engine would accept (length
