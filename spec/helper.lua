@@ -103,7 +103,13 @@ function H.defer(finally, fn)
     list = {}
     deferred[finally] = list
     finally(function()
-      for i = #list, 1, -1 do list[i]() end
+      -- let go of what the cleanups hold as soon as they have run
+      deferred[finally] = nil
+      for i = #list, 1, -1 do
+        local cleanup = list[i]
+        list[i] = nil
+        cleanup()
+      end
     end)
   end
   list[#list + 1] = fn
