@@ -2,8 +2,9 @@
 /*
  * Programs inside a namespace.  The child enters the namespace and, like
  * `ip netns exec`, gets a private mount namespace with the namespace's own
- * /sys and the files of /etc/netns/NAME bound over /etc.  A pipe tells the
- * parent whether the set-up worked; a pidfd lets it wait with a timeout.
+ * /sys and the files of /etc/netns/NAME bound over /etc (a view made once
+ * per handle).  The child shares our memory until it execs and reports a
+ * failed set-up there; a pidfd lets the parent wait with a timeout.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -253,7 +254,7 @@ static void say_exec_failed(const struct nns_exec *x, int err)
 	const char *parts[] = { "netns: exec ",		 x->argv[0],
 				x->label ? " (in " : "", x->label ? x->label : "",
 				x->label ? ")" : "",	 ": ",
-				strerror(err),		 " [",
+				strerrordesc_np(err),	 " [",
 				nns_errno_name(err),	 "]\n" };
 	char msg[1024];
 	size_t i, len = 0;
@@ -285,8 +286,10 @@ static int child(void *arg)
 	reset_signals();
 	if (x->own_group)
 		setpgid(0, 0);
-	if (x->die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->parent))
-		_exit(127);
+	if (x->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		report(r, errno, "die with parent");
+	if (x->die_with_parent && getppid() != a->parent)
+		_exit(127); /* the parent is gone already: nobody waits for a report */
 	if (setns(x->ns->fd, CLONE_NEWNET) < 0)
 		report(r, errno, "enter namespace");
 	enter_mounts(x, r, a->cwd);
@@ -294,7 +297,12 @@ static int child(void *arg)
 	    place_fd(x->stderr_fd, 2) < 0)
 		report(r, errno, "redirect");
 	/* Only 0, 1 and 2 cross exec. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	/*
+	 * CLOSE_RANGE_CLOEXEC needs Linux 5.11; before, closing them outright
+	 * is as good, the child's descriptor table being its own.
+	 */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
+	    (errno != EINVAL || syscall(SYS_close_range, 3, ~0U, 0) < 0))
 		report(r, errno, "close descriptors");
 	if (x->envp)
 		execvpe(x->argv[0], x->argv, x->envp);
@@ -379,7 +387,9 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 	if (p->pidfd < 0 && errno != ENOSYS) {
 		ret = -errno;
 		kill(p->pid, SIGKILL);
-		waitpid(p->pid, NULL, 0);
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		p->pid = 0; /* reaped: its number may be anyone's now */
 	}
 out:
 	if (ret < 0)

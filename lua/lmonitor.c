@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,7 @@ typedef struct LMon {
 } LMon;
 
 static const char *const kind_names[] = { "link", "addr", "route", "neigh", "rule", NULL };
+#define ALL_KINDS (NNS_EV_LINK | NNS_EV_ADDR | NNS_EV_ROUTE | NNS_EV_NEIGH | NNS_EV_RULE)
 
 static LMon *check_monitor(lua_State *L, int idx)
 {
@@ -43,7 +45,7 @@ static unsigned monitor_kinds(lua_State *L, int arg)
 	lua_Integer i, n;
 
 	if (lua_isnoneornil(L, arg))
-		return NNS_EV_LINK | NNS_EV_ADDR | NNS_EV_ROUTE | NNS_EV_NEIGH | NNS_EV_RULE;
+		return ALL_KINDS;
 	luaL_checktype(L, arg, LUA_TTABLE);
 	n = (lua_Integer)lua_rawlen(L, arg);
 	for (i = 1; i <= n; i++) {
@@ -64,7 +66,7 @@ static unsigned monitor_kinds(lua_State *L, int arg)
 		kinds |= 1u << k;
 		lua_pop(L, 1);
 	}
-	return kinds ? kinds : monitor_kinds(L, 0);
+	return kinds ? kinds : ALL_KINDS;
 }
 
 /* Only the kinds and "rcvbuf" are allowed in the table at @arg. */
@@ -338,7 +340,8 @@ static int l_wait_readable(lua_State *L)
 		lua_Number t = luaL_checknumber(L, 2);
 
 		luaL_argcheck(L, t >= 0 && t <= 86400 * 365, 2, "timeout out of range");
-		timeout_ms = (int)(t * 1000 + 0.999);
+		/* poll's int milliseconds end after 24 days: longer waits are cut there */
+		timeout_ms = t * 1000 >= INT_MAX ? INT_MAX : (int)(t * 1000 + 0.999);
 	}
 	if (n > 16) {
 		fds = lua_newuserdatauv(L, (size_t)n * sizeof(*fds), 0);

@@ -117,6 +117,20 @@ describe("ns:monitor", function()
     assert.are.same({ 100, "10.7.0.0", 24 }, { rule.table, rule.src, rule.srclen })
   end)
 
+  it("watches every kind when none is named, with or without options", function()
+    for _, kinds in ipairs { {}, { rcvbuf = 1 << 20 } } do
+      local m <close> = a:monitor(kinds)
+      assert.are.same({ "link", "addr", "route", "neigh", "rule" }, m.kinds)
+      a:link_add { name = "br9", kind = "bridge" }
+      a:rule_add { priority = 900, table = 9 }
+      local got = summary(drain(m))
+      assert.truthy(got[1] == "link new br9", got[1])
+      assert.are.equal("rule new 900", got[#got])
+      a:link_del("br9")
+      a:rule_del { priority = 900 }
+    end
+  end)
+
   it("watches only the kinds asked for, and gives nil when nothing comes", function()
     local m <close> = a:monitor { "addr" }
     a:link_add { name = "br0", kind = "bridge" }
@@ -321,6 +335,17 @@ describe("ns:wait", function()
     assert.is_true(a:wait { link = "v0", present = false, timeout = 5 })
     p:wait()
     assert.is_true(a:wait { route = "10.7.0.1", table = "local", present = false, timeout = 1 })
+  end)
+
+  it("waits for an IPv6 /32 route, and for an address on a device still to come", function()
+    a:link_set("v0", { up = true })
+    local p = a:spawn { "sh", "-c", "sleep 0.2; ip route add 2001:db8::/32 dev v0; " ..
+      "ip link add br5 type bridge; ip addr add 10.9.5.1/24 dev br5" }
+    assert.is_true(a:wait { route = "2001:db8::/32", timeout = 5 })
+    assert.is_true(a:wait { addr = "10.9.5.1/24", dev = "br5", timeout = 5 })
+    p:wait()
+    assert.is_true(a:wait { addr = "10.9.5.1", dev = "br5" })
+    assert.is_true(a:wait { addr = "10.9.5.1", dev = "br6", present = false, timeout = 0 })
   end)
 
   it("rejects bad conditions with a clear message", function()

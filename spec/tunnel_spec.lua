@@ -65,6 +65,14 @@ describe("links to hosts on other machines", function()
     assert.are.same({ "lo", "u0" }, link_names(m1))
   end)
 
+  it("do not mind a device of the same name in the underlay", function()
+    m1:link_add { name = "h1-eth0", kind = "bridge" }
+    local t <close> = netns.topology { prefix = "tm1-" }
+    local e = t:link(t:host "h1", "h2", { vxlan = tunnel(5, 1, 2, m1) })
+    assert.are.equal("h1-eth0", e.ifname)
+    assert.are.same({ "h1-eth0", "lo", "u0" }, link_names(m1))
+  end)
+
   it("are listed and drawn as reaching another machine", function()
     local t <close> = netns.topology { prefix = "tm1-" }
     t:link(t:host "h1", "far", { names = { "tun0" }, vxlan = tunnel(7, 1, 2, m1) })

@@ -101,6 +101,14 @@ function Monitor:_pop()
   return ev
 end
 
+-- Drops what is queued and what the sockets hold now; a bounded amount,
+-- however fast the kernel adds more.
+function Monitor:_drop()
+  self._queue, self._head = {}, 1
+  self:_fill()
+  self._queue, self._head = {}, 1
+end
+
 -- Events that are queued or readable now, without waiting.
 function Monitor:_ready()
   return self:_pop() or (self:_fill() or self:_pop())
@@ -140,7 +148,7 @@ end
 -- Events after this call describe changes to that state.
 function Monitor:resync()
   self:_check()
-  while self:_ready() do end
+  self:_drop()
   local snaps = {}
   for i, s in ipairs(self._subs) do
     local ns, snap = s.ns, { ns = s.ns }
@@ -202,7 +210,8 @@ end
 
 -- "10.0.0.1/32" and "10.0.0.1" name the same host route; the kernel writes the latter.
 local function host_form(dst)
-  return (dst:gsub("/32$", ""):gsub("^([^/]*:[^/]*)/128$", "%1"))
+  if dst:find(":", 1, true) then return (dst:gsub("/128$", "")) end
+  return (dst:gsub("/32$", ""))
 end
 
 local function has(list, v)
@@ -235,8 +244,11 @@ conditions.addr = {
   options = { dev = "string", settled = "boolean" },
   find = function(ns, c)
     local want = c.addr
-    for _, a in ipairs(ns:addrs(c.dev)) do
-      if a["local"] == want or a.cidr == want then return a end
+    -- listed whole and filtered here: a device still to come is no error
+    for _, a in ipairs(ns:addrs()) do
+      if (a["local"] == want or a.cidr == want) and (c.dev == nil or a.ifname == c.dev) then
+        return a
+      end
     end
   end,
   holds = function(rec, c)
@@ -262,8 +274,8 @@ conditions.neigh = {
   kind = "neigh",
   options = { dev = "string", state = "string" },
   find = function(ns, c)
-    for _, n in ipairs(ns:neighbors{ dev = c.dev }) do
-      if n.dst == c.neigh then return n end
+    for _, n in ipairs(ns:neighbors()) do
+      if n.dst == c.neigh and (c.dev == nil or n.dev == c.dev) then return n end
     end
   end,
   holds = function(rec, c)
@@ -319,9 +331,10 @@ function E.wait(ns, c)
   if state_holds(ns, cond, c) then return true end
   local deadline = core.monotonic() + timeout
   while true do
-    local ev = m:next(math.max(0, deadline - core.monotonic()))
-    if not ev then return false end
-    while m:_ready() do end    -- a burst of events needs one look, not one each
+    -- the deadline holds even while events never stop coming
+    local left = deadline - core.monotonic()
+    if left <= 0 or not m:next(left) then return false end
+    m:_drop()    -- a burst of events needs one look, not one each
     if state_holds(ns, cond, c) then return true end
   end
 end

@@ -241,6 +241,17 @@ local function add_link(self, a, b, opts, records)
   if records then return { a.ns:link(name_a), b.ns:link(name_b) } end
 end
 
+local tunnels, pid = 0, nil
+
+local function self_pid()
+  if not pid then
+    local f = assert(io.open("/proc/self/stat"))
+    pid = tonumber(f:read("a"):match("^(%d+)"))
+    f:close()
+  end
+  return pid
+end
+
 -- The end here of a link to a host on another machine: a VXLAN device made
 -- in the underlay namespace (where its UDP socket stays) and moved into the
 -- host, so that both machines' parts of one script name and address their
@@ -249,17 +260,24 @@ local function add_tunnel(self, node, far, here_first, opts)
   local vx = opts.vxlan
   local i = here_first and 1 or 2
   local name = (opts.names or {})[i] or next_name(node)
-  local underlay = vx.underlay or require("netns").current()
-  underlay:link_add { name = name, kind = "vxlan", id = vx.id, remote = vx.remote,
-                      ["local"] = vx["local"], link = vx.dev, port = vx.port or 4789,
-                      ttl = vx.ttl, mtu = opts.mtu }
-  -- Until it is moved it is in the underlay, which is not ours to leave things in.
-  local ok, err = pcall(underlay.link_set, underlay, name, { ns = node.ns })
-  if not ok then
-    underlay:link_del(name, { missing_ok = true })
-    error(err, 0)
+  local underlay = vx.underlay or netns.current()
+  -- Made in the underlay under a name of its own, which no device there
+  -- has, then moved into the host and named there.
+  tunnels = tunnels + 1
+  local tmp = ("nsvx%d.%d"):format(self_pid() % 100000, tunnels % 1000)
+  local ok, err = pcall(underlay.link_add, underlay, {
+    name = tmp, kind = "vxlan", id = vx.id, remote = vx.remote, ["local"] = vx["local"],
+    link = vx.dev, port = vx.port or 4789, ttl = vx.ttl, mtu = opts.mtu })
+  if ok then
+    -- Until it is moved it is in the underlay, which is not ours to leave things in.
+    ok, err = pcall(underlay.link_set, underlay, tmp, { ns = node.ns, name = name })
+    if not ok then    -- moved but not renamed, or not moved at all
+      pcall(node.ns.link_del, node.ns, tmp, { missing_ok = true })
+      underlay:link_del(tmp, { missing_ok = true })
+    end
   end
   if not vx.underlay then underlay:close() end
+  if not ok then error(err, 0) end
   self:_record("link del " .. name, function() node.ns:link_del(name, { missing_ok = true }) end,
     true)
   local addr = (opts.addrs or {})[i]
@@ -296,7 +314,9 @@ function T:_tunnel_ends(a, b, vx)
   if here_a and here_b then
     raise("bad argument #3 to 'link' (a vxlan link joins a host here to one on another machine)")
   end
-  local node, far = here_a or here_b, here_a and b or a
+  local node = here_a or here_b
+  local far = a
+  if here_a then far = b end
   if not node then
     raise(("bad argument #1 to 'link' (not a host or switch of this topology: %s)"):format(tostring(a)))
   end
