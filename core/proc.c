@@ -330,8 +330,22 @@ static const char *start_dir(const char *asked, char *buf, size_t size)
 	return buf;
 }
 
-/* The child's own stack: it must not run on the suspended parent's. */
+/*
+ * The child's own stack: it must not run on the suspended parent's.  A
+ * script without "#!" is run by execvp through /bin/sh with a copy of argv
+ * on the stack, hence room for that beyond what the child itself needs; a
+ * guard page below turns an overflow into a fault, not a write into ours.
+ */
 #define CHILD_STACK ((size_t)128 * 1024)
+
+static size_t stack_size(char *const *argv)
+{
+	size_t argc = 0, page = (size_t)sysconf(_SC_PAGESIZE);
+
+	while (argv[argc])
+		argc++;
+	return (CHILD_STACK + (argc + 2) * sizeof(char *) + page - 1) / page * page + page;
+}
 
 /*
  * Starts child() sharing our memory; returns once it has exec'd or failed.
@@ -340,21 +354,27 @@ static const char *start_dir(const char *asked, char *buf, size_t size)
  */
 static pid_t spawn_child(struct child_args *a)
 {
+	size_t size = stack_size(a->x->argv), page = (size_t)sysconf(_SC_PAGESIZE);
 	sigset_t all, old;
 	char *stack;
 	pid_t pid;
 	int err;
 
-	stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+		     -1, 0);
 	if (stack == MAP_FAILED)
 		return -errno;
+	if (mprotect(stack, page, PROT_NONE) < 0) {
+		err = errno;
+		munmap(stack, size);
+		return -err;
+	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pid = clone(child, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	pid = clone(child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	munmap(stack, CHILD_STACK);
+	munmap(stack, size);
 	return pid < 0 ? -err : pid;
 }
 

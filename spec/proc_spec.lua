@@ -568,6 +568,16 @@ describe("ns:output", function()
     assert.are.equal(string.rep("\0", 2000000), big)
   end)
 
+  it("runs a script without #! through /bin/sh, with 40000 arguments", function()
+    local ns = fresh_ns()
+    local script = tmpname()
+    write_file(script, 'echo "$#"\n')
+    os.execute("chmod +x " .. script)
+    local argv = { script }
+    for i = 1, 40000 do argv[i + 1] = "a" end
+    assert.are.equal("40000\n", ns:output(argv))
+  end)
+
   it("with check = false returns a failing program's output and status, as io.popen would", function()
     local ns = fresh_ns()
     assert.are.same({ n = 4, "out\n", nil, "exit", 3 },

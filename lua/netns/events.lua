@@ -387,7 +387,7 @@ local function rule_text(r)
   add("iif", r.iif)
   add("oif", r.oif)
   add("lookup", r.table)
-  add(r.action, true)
+  add(r.action ~= "goto" and r.action or nil, true)    -- "goto N" says it
   add("goto", r["goto"])
   return done()
 end

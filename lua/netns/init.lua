@@ -222,7 +222,7 @@ function Rule:__tostring()
   say(out, "uidrange", self.uid_start and self.uid_start .. "-" .. self.uid_end)
   say(out, "lookup", self.table)
   say(out, "suppress_prefixlength", self.suppress_prefixlen)
-  out[#out + 1] = self.action
+  if self.action ~= "goto" then out[#out + 1] = self.action end    -- "goto N" says it
   say(out, "goto", self["goto"])
   return self.priority .. ":\t" .. table.concat(out, " ")
 end
