@@ -23,7 +23,8 @@
 
 /* User values: 1, the namespace handle (to name devices); 2, its ifindex -> name table. */
 typedef struct LMon {
-	int fd; /* -1 once closed */
+	int fd;		/* -1 once closed */
+	unsigned kinds; /* asked for; link events are always read, for the names */
 } LMon;
 
 static const char *const kind_names[] = { "link", "addr", "route", "neigh", "rule", NULL };
@@ -99,6 +100,15 @@ static int monitor_rcvbuf(lua_State *L, int arg)
 	return 0;
 }
 
+struct event_acc {
+	lua_State *L;
+	int names, list; /* stack indexes */
+	lua_Integer n;
+	unsigned kinds;
+};
+
+static int note_name(const struct nns_link *l, void *data);
+
 /* ns:monitor{ "link", "addr", ..., rcvbuf = bytes } */
 static int ns_monitor(lua_State *L)
 {
@@ -107,25 +117,29 @@ static int ns_monitor(lua_State *L)
 	int rcvbuf = monitor_rcvbuf(L, 2);
 	struct nns_error e = { 0 };
 	LMon *m = lua_newuserdatauv(L, sizeof(*m), 2);
+	struct event_acc acc = { L, 0, 0, 0, 0 };
 
 	m->fd = -1;
+	m->kinds = kinds;
 	luaL_setmetatable(L, LNS_MONITOR);
-	if (nns_monitor_open(&h->ns, kinds, rcvbuf, &m->fd, &e) < 0)
+	/*
+	 * Link events keep the names current (renames, and devices deleted
+	 * before the events that name them are read); the links there are now
+	 * are named from the start, once the socket hears of every change.
+	 */
+	if (nns_monitor_open(&h->ns, kinds | NNS_EV_LINK, rcvbuf, &m->fd, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, -2, 1);
 	lns_push_ifnames(L, 1);
+	acc.names = lua_gettop(L);
+	if (nns_link_dump(&h->ns, note_name, &acc, &e) < 0)
+		return lns_fail(L, 1, &e);
 	lua_setiuservalue(L, -2, 2);
 	return 1;
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-struct event_acc {
-	lua_State *L;
-	int names, list; /* stack indexes */
-	lua_Integer n;
-};
 
 static int note_name(const struct nns_link *l, void *data)
 {
@@ -168,6 +182,10 @@ static bool push_link_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 
 	if (nns_link_parse(nlh, &l) < 0)
 		return false;
+	if (!(acc->kinds & NNS_EV_LINK)) {
+		note_name(&l, acc); /* read for the names only */
+		return false;
+	}
 	lns_push_link(acc->L, &l);
 	/* "kind" names the event; the link's own kind moves where ip -j -d keeps it. */
 	if (lua_getfield(acc->L, -1, "kind") != LUA_TNIL)
@@ -267,7 +285,7 @@ static int on_event(const struct nlmsghdr *nlh, void *data)
 static int mon_read(lua_State *L)
 {
 	LMon *m = check_monitor(L, 1);
-	struct event_acc acc = { L, 0, 0, 0 };
+	struct event_acc acc = { L, 0, 0, 0, m->kinds };
 	int i, ret = 1;
 
 	lua_settop(L, 1);

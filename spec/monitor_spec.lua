@@ -138,6 +138,21 @@ describe("ns:monitor", function()
     assert.is_nil(m:next(0))
   end)
 
+  it("names devices as they are named now, and as they were named when deleted", function()
+    a:link_add { name = "br0", kind = "bridge" }
+    local m <close> = a:monitor { "addr" }
+    a:link_set("br0", { name = "br1" })
+    a:addr_add("br1", "10.8.0.1/24")
+    a:link_del("br1")
+    local events = drain(m)
+    assert.is_true(#events >= 2, #events)
+    for _, ev in ipairs(events) do
+      assert.are.equal("addr", ev.kind)
+      assert.are.equal("br1", ev.ifname)
+    end
+    assert.are.equal("del", events[#events].event)
+  end)
+
   it("names a device that appeared before the monitor saw any link event", function()
     a:veth("v0", "v1", { peer_ns = b })
     local m <close> = a:monitor { "addr" }
