@@ -248,6 +248,15 @@ describe("monitors of many namespaces", function()
     local m, ev = netns.select({ ma, mb }, 2)
     assert.are.equal(mb, m)
     assert.are.equal("br0", ev.ifname)
+    -- with both busy, each gets its turn
+    a:link_add { name = "bra", kind = "bridge" }
+    b:link_add { name = "brb", kind = "bridge" }
+    local seen = {}
+    for _ = 1, 2 do
+      local who = netns.select({ ma, mb }, 2)
+      seen[who == ma and "a" or "b"] = true
+    end
+    assert.are.same({ a = true, b = true }, seen)
     H.raises("bad argument #1 to 'select' (monitor expected at index 2)", netns.select, { ma, 1 })
     H.raises("bad argument #1 to 'monitor' (namespace expected at index 1, got string)",
       netns.monitor, { "a" })

@@ -172,33 +172,45 @@ Monitor.__close = Monitor.close
 
 --- The first of @monitors to have an event, and the event; nil after
 -- @timeout seconds (nil: no limit).
+local select_turn = 0
+
+-- The first of @monitors, looking from a turn that moves on at each call,
+-- with an event queued or readable now, and that event.
+local function first_ready(monitors)
+  local n = #monitors
+  select_turn = select_turn % n + 1
+  for k = 0, n - 1 do
+    local m = monitors[(select_turn + k - 1) % n + 1]
+    local ev = m:_ready()
+    if ev then return m, ev end
+  end
+end
+
 function E.select(monitors, timeout)
   if type(monitors) ~= "table" then
     raise(("bad argument #1 to 'select' (table expected, got %s)"):format(type(monitors)))
   end
   check_timeout(timeout, "select", 2)
-  local fds, owner = {}, {}
+  local fds = {}
   for i, m in ipairs(monitors) do
     if getmetatable(m) ~= Monitor then
       raise(("bad argument #1 to 'select' (monitor expected at index %d)"):format(i))
     end
     m:_check()
-    local ev = m:_ready()
-    if ev then return m, ev end
-    for _, fd in ipairs(m._fds) do
-      fds[#fds + 1] = fd
-      owner[#fds] = m
-    end
+    for _, fd in ipairs(m._fds) do fds[#fds + 1] = fd end
   end
   if #fds == 0 then return nil end
+  -- Every monitor gets its turn to go first, so that a busy one cannot
+  -- starve the others until their sockets overrun.
+  local m, ev = first_ready(monitors)
+  if m then return m, ev end
   local deadline = timeout and core.monotonic() + timeout
   while true do
     local left = deadline and math.max(0, deadline - core.monotonic())
     local ready = left ~= 0 and core.wait_readable(fds, left)
     if ready then
-      local m = owner[ready]
-      local ev = m:_ready()
-      if ev then return m, ev end
+      m, ev = first_ready(monitors)
+      if m then return m, ev end
     elseif ready == nil or left == 0 then
       return nil
     end
