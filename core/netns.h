@@ -99,11 +99,11 @@ struct nns_ns {
 	/*
 	 * The mount namespace programs run in (proc.c), made on first use:
 	 * a descriptor above 2, anything else when there is none yet.  The
-	 * stamp says which /etc/netns/NAME it was made from.
+	 * stamp sums up the /etc/netns/NAME it was made from and the files of
+	 * /etc its entries were bound over.
 	 */
 	int view;
-	struct timespec view_stamp;
-	ino_t view_etc;
+	uint64_t view_stamp;
 };
 
 int nns_valid_ns_name(const char *name, const char **why);

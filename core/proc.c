@@ -98,19 +98,40 @@ static const char *remount(const char *ns_name)
  * share the view, as they share the network namespace.
  */
 
-/* Which /etc/netns/NAME a view shows: its inode and mtime (zero: none). */
-static void etc_stamp(const char *name, ino_t *ino, struct timespec *mtime)
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	char dir[PATH_MAX];
-	struct stat st;
+	return (h ^ v) * 0x100000001b3ULL; /* FNV-1a's prime: any change shows */
+}
 
-	*ino = 0;
-	memset(mtime, 0, sizeof(*mtime));
-	if (name && snprintf(dir, sizeof(dir), "%s/%s", NNS_ETC_DIR, name) < (int)sizeof(dir) &&
-	    stat(dir, &st) == 0) {
-		*ino = st.st_ino;
-		*mtime = st.st_mtim;
+/*
+ * What a view of /etc/netns/NAME depends on, summed up: that directory
+ * (inode, mtime: an entry added or removed) and each file of /etc it is
+ * bound over (device, inode: a file the host replaced by a rename, which
+ * the kernel detaches the bind from).  0 when there is no such directory.
+ */
+static uint64_t etc_stamp(const char *name)
+{
+	char dir[PATH_MAX], target[PATH_MAX];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (!name || snprintf(dir, sizeof(dir), "%s/%s", NNS_ETC_DIR, name) >= (int)sizeof(dir) ||
+	    stat(dir, &st) < 0)
+		return 0;
+	h = mix(mix(mix(h, st.st_ino), (uint64_t)st.st_mtim.tv_sec), (uint64_t)st.st_mtim.tv_nsec);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
+			continue;
+		if (snprintf(target, sizeof(target), "/etc/%s", de->d_name) < (int)sizeof(target) &&
+		    stat(target, &st) == 0)
+			h = mix(mix(h, st.st_dev), st.st_ino);
 	}
+	if (d)
+		closedir(d);
+	return h;
 }
 
 /* The child that makes a view: it holds it until the parent has opened it. */
@@ -177,20 +198,16 @@ static int make_view(const struct nns_ns *ns, const char *name)
 /* Makes or renews @ns's view; without one, each program makes its own. */
 static void refresh_view(struct nns_ns *ns, const char *name)
 {
-	struct timespec mtime;
-	ino_t ino;
+	uint64_t stamp = etc_stamp(name);
 
-	etc_stamp(name, &ino, &mtime);
-	if (ns->view > 2 && (ino != ns->view_etc || mtime.tv_sec != ns->view_stamp.tv_sec ||
-			     mtime.tv_nsec != ns->view_stamp.tv_nsec)) {
+	if (ns->view > 2 && stamp != ns->view_stamp) {
 		close(ns->view);
 		ns->view = -1;
 	}
 	if (ns->view > 2)
 		return;
 	ns->view = make_view(ns, name);
-	ns->view_etc = ino;
-	ns->view_stamp = mtime;
+	ns->view_stamp = stamp;
 }
 
 static int open_null(int flags)
