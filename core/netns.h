@@ -103,6 +103,7 @@ struct nns_ns {
 	 * /etc its entries were bound over.
 	 */
 	int view;
+	int view_root; /* the caller's root (a chroot) as seen in the view */
 	uint64_t view_stamp;
 };
 

@@ -62,7 +62,7 @@ static int ns_adopt(struct nns_ns *ns, int fd)
 		return -EINVAL;
 	ns->fd = fd;
 	ns->nl = NULL;
-	ns->view = -1;
+	ns->view = ns->view_root = -1;
 	ns->dev = st.st_dev;
 	ns->ino = st.st_ino;
 	return 0;
@@ -129,7 +129,9 @@ void nns_ns_close(struct nns_ns *ns)
 	ns->nl = NULL;
 	if (ns->view > 2)
 		close(ns->view);
-	ns->view = -1;
+	if (ns->view_root > 2)
+		close(ns->view_root);
+	ns->view = ns->view_root = -1;
 	if (ns->fd >= 0)
 		close(ns->fd);
 	ns->fd = -1;

@@ -160,8 +160,11 @@ static int above_stdio(int fd)
 	return high;
 }
 
-/* A descriptor above 2 on a new view of @ns's mounts, or -errno. */
-static int make_view(const struct nns_ns *ns, const char *name)
+/*
+ * A descriptor above 2 on a new view of @ns's mounts, or -errno; @root
+ * gets the maker's root there, which is ours (a chroot stays a chroot).
+ */
+static int make_view(const struct nns_ns *ns, const char *name, int *root)
 {
 	int tell[2], hold[2], fd = -EIO;
 	char c, path[64];
@@ -188,6 +191,14 @@ static int make_view(const struct nns_ns *ns, const char *name)
 	else if (read(tell[0], &c, 1) == 1 &&
 		 snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid) < (int)sizeof(path))
 		fd = above_stdio(open(path, O_RDONLY | O_CLOEXEC));
+	if (fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+		*root = above_stdio(open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
+		if (*root < 0) {
+			close(fd);
+			fd = *root;
+		}
+	}
 	close(hold[1]); /* lets the maker go */
 	close(tell[0]);
 	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -202,11 +213,12 @@ static void refresh_view(struct nns_ns *ns, const char *name)
 
 	if (ns->view > 2 && stamp != ns->view_stamp) {
 		close(ns->view);
-		ns->view = -1;
+		close(ns->view_root);
+		ns->view = ns->view_root = -1;
 	}
 	if (ns->view > 2)
 		return;
-	ns->view = make_view(ns, name);
+	ns->view = make_view(ns, name, &ns->view_root);
 	ns->view_stamp = stamp;
 }
 
@@ -252,7 +264,9 @@ static void enter_mounts(const struct nns_exec *x, struct child_report *r, const
 	const char *stage;
 
 	if (x->ns->view > 2) {
-		if (setns(x->ns->view, CLONE_NEWNS) < 0)
+		/* Entering resets the root to the view's: back to ours, in it. */
+		if (setns(x->ns->view, CLONE_NEWNS) < 0 || fchdir(x->ns->view_root) < 0 ||
+		    chroot(".") < 0)
 			report(r, errno, "enter mount view");
 		if (cwd && chdir(cwd) < 0 && x->cwd)
 			report(r, errno, "change directory");

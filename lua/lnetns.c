@@ -50,7 +50,7 @@ static LNs *new_ns(lua_State *L, const char *name, const char *path)
 
 	h->ns.fd = -1;
 	h->ns.nl = NULL;
-	h->ns.view = -1; /* closing a handle that never opened closes no view */
+	h->ns.view = h->ns.view_root = -1; /* a handle that never opened closes no view */
 	luaL_setmetatable(L, LNS_HANDLE);
 	lua_pushstring(L, name);
 	lua_setiuservalue(L, -2, 1);

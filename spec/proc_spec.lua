@@ -568,6 +568,25 @@ describe("ns:output", function()
     assert.are.equal(string.rep("\0", 2000000), big)
   end)
 
+  it("keeps a chrooted caller's root, with the namespace's /sys inside it", function()
+    -- a chroot that differs from the real root only by a file in its /tmp,
+    -- in a mount namespace of its own so that nothing stays mounted here
+    local script = [[
+      set -e
+      nslua=$(realpath "$0")
+      rc=$(mktemp -d)
+      mount --rbind / "$rc"
+      mount -t tmpfs tmpfs "$rc/tmp"
+      echo inside > "$rc/tmp/marker"
+      chroot "$rc" "$nslua" -e 'local ns = netns.new(); ns:link_add { name = "probe0", kind = "bridge" }
+        for _ = 1, 2 do io.write(ns:output { "cat", "/tmp/marker" }) end
+        io.write(ns:output { "ls", "/sys/class/net" })'
+    ]]
+    local out, ok = H.sh("unshare --mount sh -c " .. H.quote(script) .. " " .. H.quote(H.nslua) .. " 2>&1")
+    assert.is_true(ok, out)
+    assert.are.equal("inside\ninside\nlo\nprobe0\n", out)
+  end)
+
   it("runs a script without #! through /bin/sh, with 40000 arguments", function()
     local ns = fresh_ns()
     local script = tmpname()
