@@ -569,22 +569,28 @@ describe("ns:output", function()
   end)
 
   it("keeps a chrooted caller's root, with the namespace's /sys inside it", function()
-    -- a chroot that differs from the real root only by a file in its /tmp,
-    -- in a mount namespace of its own so that nothing stays mounted here
+    -- a chroot that differs from the real root only by the file bound over
+    -- its /etc/hostname, in a mount namespace of its own so that nothing
+    -- stays mounted here
+    local rc, marker = os.tmpname(), os.tmpname()
+    os.remove(rc)
+    H.defer(finally, function() os.remove(marker); os.remove(rc) end)
     local script = [[
       set -e
-      nslua=$(realpath "$0")
-      rc=$(mktemp -d)
+      nslua=$(realpath "$0") rc=$1 marker=$2
+      mkdir "$rc"
+      echo netns-chroot-marker > "$marker"
       mount --rbind / "$rc"
-      mount -t tmpfs tmpfs "$rc/tmp"
-      echo inside > "$rc/tmp/marker"
+      mount --bind "$marker" "$rc/etc/hostname"
       chroot "$rc" "$nslua" -e 'local ns = netns.new(); ns:link_add { name = "probe0", kind = "bridge" }
-        for _ = 1, 2 do io.write(ns:output { "cat", "/tmp/marker" }) end
+        for _ = 1, 2 do io.write(ns:output { "cat", "/etc/hostname" }) end
         io.write(ns:output { "ls", "/sys/class/net" })'
     ]]
-    local out, ok = H.sh("unshare --mount sh -c " .. H.quote(script) .. " " .. H.quote(H.nslua) .. " 2>&1")
+    local out, ok = H.sh(("unshare --mount sh -c %s %s %s %s 2>&1"):format(H.quote(script),
+      H.quote(H.nslua), H.quote(rc), H.quote(marker)))
     assert.is_true(ok, out)
-    assert.are.equal("inside\ninside\nlo\nprobe0\n", out)
+    assert.are.equal("netns-chroot-marker\nnetns-chroot-marker\nlo\nprobe0\n", out)
+    assert.are_not.equal("netns-chroot-marker\n", read_file("/etc/hostname"))
   end)
 
   it("runs a script without #! through /bin/sh, with 40000 arguments", function()
