@@ -139,39 +139,35 @@ int nns_addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 	return a->local ? 0 : -EBADMSG;
 }
 
+struct addr_each {
+	nns_addr_cb cb;
+	void *data;
+	int ifindex;
+};
+
+static int addr_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct addr_each *x = arg;
+	struct nns_addr a;
+
+	if (nns_addr_parse(nlh, &a) < 0 || (x->ifindex && a.ifindex != x->ifindex))
+		return 0;
+	return x->cb(&a, x->data);
+}
+
 int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, void *data,
 		  struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nns_msgs msgs = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct addr_each x = { cb, data, ifindex };
 	struct ifaddrmsg *ifa;
-	struct nns_addr a;
-	struct nns_nl *nl;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = RTM_GETADDR;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
 	ifa->ifa_index = (uint32_t)ifindex; /* the kernel filters on it */
-	ret = nns_nl_dump(nl, nlh, &msgs, e);
-	if (ret < 0) {
-		nns_error_set(e, -ret, "address show");
-		goto out;
-	}
-	nns_msgs_foreach(&msgs, nlh) {
-		if (nns_addr_parse(nlh, &a) < 0 || (ifindex && a.ifindex != ifindex))
-			continue;
-		ret = cb(&a, data);
-		if (ret < 0)
-			break;
-	}
-out:
-	nns_msgs_free(&msgs);
-	return ret;
+	return nns_dump_each(ns, nlh, "address show", addr_msg, &x, e);
 }
 
 /* ---- changing ----------------------------------------------------------- */

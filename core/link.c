@@ -198,35 +198,27 @@ static void skip_stats(struct nlmsghdr *nlh)
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 }
 
+struct link_each {
+	nns_link_cb cb;
+	void *data;
+};
+
+static int link_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct link_each *x = arg;
+	struct nns_link l;
+
+	return nns_link_parse(nlh, &l) < 0 ? 0 : x->cb(&l, x->data);
+}
+
 int nns_link_dump(struct nns_ns *ns, nns_link_cb cb, void *data, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nns_msgs msgs = { 0 };
-	struct nlmsghdr *nlh;
-	struct nns_nl *nl;
-	struct nns_link l;
-	int ret;
+	struct nlmsghdr *nlh = put_ifinfo(buf, RTM_GETLINK, 0, 0);
+	struct link_each x = { cb, data };
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
-	nlh = put_ifinfo(buf, RTM_GETLINK, 0, 0);
 	skip_stats(nlh);
-	ret = nns_nl_dump(nl, nlh, &msgs, e);
-	if (ret < 0) {
-		nns_error_set(e, -ret, "link show");
-		goto out;
-	}
-	nns_msgs_foreach(&msgs, nlh) {
-		if (nns_link_parse(nlh, &l) < 0)
-			continue;
-		ret = cb(&l, data);
-		if (ret < 0)
-			break;
-	}
-out:
-	nns_msgs_free(&msgs);
-	return ret;
+	return nns_dump_each(ns, nlh, "link show", link_msg, &x, e);
 }
 
 int nns_ifindex(struct nns_ns *ns, const char *name)

@@ -80,40 +80,36 @@ int nns_neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n)
 	return 0;
 }
 
+struct neigh_each {
+	nns_neigh_cb cb;
+	void *data;
+	int ifindex;
+};
+
+static int neigh_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct neigh_each *x = arg;
+	struct nns_neigh n;
+
+	if (nns_neigh_parse(nlh, &n) < 0 || (x->ifindex && n.ifindex != x->ifindex))
+		return 0;
+	return x->cb(&n, x->data);
+}
+
 int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, void *data,
 		   struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nns_msgs msgs = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_neigh n;
+	struct neigh_each x = { cb, data, ifindex };
 	struct ndmsg *ndm;
-	struct nns_nl *nl;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = RTM_GETNEIGH;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = (uint8_t)family;
 	if (ifindex)
 		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
-	ret = nns_nl_dump(nl, nlh, &msgs, e);
-	if (ret < 0) {
-		nns_error_set(e, -ret, "neighbor show");
-		goto out;
-	}
-	nns_msgs_foreach(&msgs, nlh) {
-		if (nns_neigh_parse(nlh, &n) < 0 || (ifindex && n.ifindex != ifindex))
-			continue;
-		ret = cb(&n, data);
-		if (ret < 0)
-			break;
-	}
-out:
-	nns_msgs_free(&msgs);
-	return ret;
+	return nns_dump_each(ns, nlh, "neighbor show", neigh_msg, &x, e);
 }
 
 static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,

@@ -67,6 +67,16 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 /* Runs dump request @req (NLM_F_DUMP is added) into @out, retrying if interrupted. */
 int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, struct nns_error *e);
 
+struct nns_ns;
+typedef int (*nns_msg_cb)(const struct nlmsghdr *nlh, void *data);
+/*
+ * Runs dump @req in @ns (its socket opened there if need be) and hands each
+ * message to @each until one returns <0; a failed dump is reported as @what
+ * ("route show").  Every listing of the library is this with its own parser.
+ */
+int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
+		  void *data, struct nns_error *e);
+
 /*
  * A batch: many requests in one sendmsg, acknowledgements collected after.
  * Requests are built in place with nns_batch_next(); the first failure is

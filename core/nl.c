@@ -175,7 +175,7 @@ static int msgs_append(struct nns_msgs *m, const struct nlmsghdr *nlh)
 {
 	size_t need = NLMSG_ALIGN(nlh->nlmsg_len);
 
-	if (m->len + need > m->cap) {
+	if (!m->buf || m->len + need > m->cap) {
 		size_t cap = m->cap ? m->cap : 16384;
 		char *buf;
 
@@ -271,6 +271,32 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 				return ret;
 		}
 	}
+	return ret;
+}
+
+int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
+		  void *data, struct nns_error *e)
+{
+	struct nns_msgs msgs = { 0 };
+	struct nlmsghdr *nlh;
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret < 0)
+		return ret;
+	ret = nns_nl_dump(nl, req, &msgs, e);
+	if (ret < 0) {
+		nns_error_set(e, -ret, "%s", what);
+		goto out;
+	}
+	nns_msgs_foreach(&msgs, nlh) {
+		ret = each(nlh, data);
+		if (ret < 0)
+			break;
+	}
+out:
+	nns_msgs_free(&msgs);
 	return ret;
 }
 

@@ -89,37 +89,30 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	return 0;
 }
 
+struct route_each {
+	nns_route_cb cb;
+	void *data;
+};
+
+static int route_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct route_each *x = arg;
+	struct nns_route r;
+
+	return nns_route_parse(nlh, &r) < 0 ? 0 : x->cb(&r, x->data);
+}
+
 int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nns_msgs msgs = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_route r;
+	struct route_each x = { cb, data };
 	struct rtmsg *rtm;
-	struct nns_nl *nl;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = RTM_GETROUTE;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)family;
-	ret = nns_nl_dump(nl, nlh, &msgs, e);
-	if (ret < 0) {
-		nns_error_set(e, -ret, "route show");
-		goto out;
-	}
-	nns_msgs_foreach(&msgs, nlh) {
-		if (nns_route_parse(nlh, &r) < 0)
-			continue;
-		ret = cb(&r, data);
-		if (ret < 0)
-			break;
-	}
-out:
-	nns_msgs_free(&msgs);
-	return ret;
+	return nns_dump_each(ns, nlh, "route show", route_msg, &x, e);
 }
 
 static void put_table(struct nlmsghdr *nlh, struct rtmsg *rtm, uint32_t table)

@@ -111,37 +111,30 @@ int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r)
 	return 0;
 }
 
+struct rule_each {
+	nns_rule_cb cb;
+	void *data;
+};
+
+static int rule_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct rule_each *x = arg;
+	struct nns_rule r;
+
+	return nns_rule_parse(nlh, &r) < 0 ? 0 : x->cb(&r, x->data);
+}
+
 int nns_rule_dump(struct nns_ns *ns, int family, nns_rule_cb cb, void *data, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nns_msgs msgs = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rule_each x = { cb, data };
 	struct fib_rule_hdr *frh;
-	struct nns_rule r;
-	struct nns_nl *nl;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = RTM_GETRULE;
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
 	frh->family = (uint8_t)family;
-	ret = nns_nl_dump(nl, nlh, &msgs, e);
-	if (ret < 0) {
-		nns_error_set(e, -ret, "rule show");
-		goto out;
-	}
-	nns_msgs_foreach(&msgs, nlh) {
-		if (nns_rule_parse(nlh, &r) < 0)
-			continue;
-		ret = cb(&r, data);
-		if (ret < 0)
-			break;
-	}
-out:
-	nns_msgs_free(&msgs);
-	return ret;
+	return nns_dump_each(ns, nlh, "rule show", rule_msg, &x, e);
 }
 
 static void put_port_range(struct nlmsghdr *nlh, uint16_t type, const uint16_t range[2])
