@@ -51,14 +51,17 @@ static int ns_path(const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Fills dev/ino and checks that @fd really is a network namespace. */
-static int ns_adopt(struct nns_ns *ns, int fd)
+/*
+ * Fills dev/ino; with @check, also makes sure that @fd really is a network
+ * namespace (one this thread has just made by unshare needs no check).
+ */
+static int ns_adopt(struct nns_ns *ns, int fd, bool check)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+	if (check && ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
 		return -EINVAL;
 	ns->fd = fd;
 	ns->nl = NULL;
@@ -77,7 +80,7 @@ static int open_ns(const char *path, int flags, struct nns_ns *ns, struct nns_er
 		ret = -errno;
 		goto out;
 	}
-	ret = ns_adopt(ns, fd);
+	ret = ns_adopt(ns, fd, true);
 	if (ret < 0)
 		close(fd);
 out:
@@ -208,7 +211,7 @@ int nns_ns_new(struct nns_ns *ns, struct nns_error *e)
 	if (fd < 0)
 		ret = -errno;
 	else
-		ret = ns_adopt(ns, fd);
+		ret = ns_adopt(ns, fd, false);
 	if (ret == 0)
 		ret = nns_nl_open(&ns->nl);
 	nns_ns_leave(saved);
@@ -306,12 +309,20 @@ out:
 static int bind_ns(int fd, const char *path)
 {
 	char src[64];
-	int file, ret = 0;
+	int ret = 0;
 
-	file = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (file < 0)
-		return -errno;
-	close(file);
+	/* An empty file to mount on, and EEXIST when the name is taken. */
+	if (mknod(path, S_IFREG, 0) < 0) {
+		int file;
+
+		/* A file system without mknod for plain files: create it the long way. */
+		if (errno != EPERM && errno != EINVAL && errno != EOPNOTSUPP)
+			return -errno;
+		file = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+		if (file < 0)
+			return -errno;
+		close(file);
+	}
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
 	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
 		ret = -errno;
@@ -473,20 +484,37 @@ static int owner_path(const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Writes "pid starttime" of this process into a new @path. */
+/*
+ * "PID START" of this process, worked out once per process: a topology
+ * records an owner for each of its hundreds of namespaces.
+ */
+static const char *owner_line(void)
+{
+	static __thread char line[64];
+	static __thread pid_t pid;
+
+	if (pid != getpid()) {
+		pid = getpid();
+		snprintf(line, sizeof(line), "%d %llu", (int)pid, start_time(pid));
+	}
+	return line;
+}
+
+/* The record is a symlink whose target is the line: one system call to write. */
 static int write_owner(const char *path)
 {
-	char line[64];
-	int fd, n, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (symlink(owner_line(), path) == 0)
+		return 0;
+	if (errno == EEXIST) { /* left by an earlier run of that name */
+		if (unlink(path) < 0)
+			return -errno;
+	} else if (errno == ENOENT) { /* the first record on this machine */
+		if (mkdir(NNS_OWNER_DIR, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	} else {
 		return -errno;
-	n = snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), start_time(getpid()));
-	if (write(fd, line, (size_t)n) != n)
-		ret = -EIO;
-	close(fd);
-	return ret;
+	}
+	return symlink(owner_line(), path) < 0 ? -errno : 0;
 }
 
 int nns_owner_set(const char *name, struct nns_error *e)
@@ -494,8 +522,6 @@ int nns_owner_set(const char *name, struct nns_error *e)
 	char path[PATH_MAX];
 	int ret = owner_path(name, path, sizeof(path));
 
-	if (ret == 0 && mkdir(NNS_OWNER_DIR, 0755) < 0 && errno != EEXIST)
-		ret = -errno;
 	if (ret == 0)
 		ret = write_owner(path);
 	if (ret < 0)
@@ -522,15 +548,18 @@ static bool owner_dead(const char *name)
 
 	if (owner_path(name, path, sizeof(path)) < 0)
 		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false; /* no record: not ours to remove (ip netns add) */
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
+	n = readlink(path, line, sizeof(line) - 1);
+	if (n < 0 && errno == EINVAL) { /* a record written as a plain file */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return false;
+		n = read(fd, line, sizeof(line) - 1);
+		close(fd);
+	}
 	if (n <= 0)
-		return false;
+		return false; /* no record: not ours to remove (ip netns add) */
 	line[n] = '\0';
-	/* "PID START\n"; anything else is not a record of ours */
+	/* "PID START"; anything else is not a record of ours */
 	errno = 0;
 	pid = strtol(line, &end, 10);
 	if (end == line || *end != ' ' || pid <= 0 || pid > INT_MAX)

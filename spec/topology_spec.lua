@@ -204,6 +204,26 @@ describe("nslua and topologies", function()
     assert.are.same({}, netns_list())
   end)
 
+  it("records its run as the owner of each pin; cleanup reads old and new records", function()
+    H.defer(finally, function()
+      H.sh("for n in o-live o-file o-manual; do ip netns del $n 2>/dev/null; done; rm -f /run/netns-owners/o-*")
+    end)
+    local f = assert(io.open("/proc/self/stat"))
+    local stat = f:read("a")
+    f:close()
+    local pid, start = stat:match("^(%d+)"), stat:match("%) %S+" .. (" %S+"):rep(18) .. " (%d+)")
+    -- the record of a live run: a symlink to "PID START"
+    local t = netns.topology { prefix = "o-" }
+    t:host "live"
+    assert.are.equal(pid .. " " .. start, H.sh("readlink /run/netns-owners/o-live"):match("[^\n]+"))
+    -- a dead run's record as a plain file; and a pin made by ip, with none
+    H.sh("ip netns add o-file && printf '1 0\\n' > /run/netns-owners/o-file && ip netns add o-manual")
+    assert.are.equal("removed o-file\n", run("--cleanup o-"))
+    assert.are.same({ "o-live", "o-manual" }, netns_list())
+    t:destroy()
+    H.sh("ip netns del o-manual")
+  end)
+
   for _, case in ipairs { { "INT", 130, "interrupted!" }, { "TERM", 143, "terminated!" },
                           { "HUP", 129, "hangup!" } } do
     it("SIG" .. case[1] .. " while building tears everything down and exits " .. case[2], function()
