@@ -202,37 +202,33 @@ int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 }
 
 static int addr_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
-		       const struct nns_addr_spec *s, struct nns_error *e)
+		       const struct nns_addr_spec *s, const char *what, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_nl *nl;
-	int ret;
+	int ret = nns_addr_put(nlh, type, flags, s);
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret == 0)
-		ret = nns_addr_put(nlh, type, flags, s);
-	if (ret == 0)
-		ret = nns_nl_request(nl, nlh, NULL, e);
-	return ret;
+	if (ret < 0) {
+		nns_error_set(e, -ret, "%s", what);
+		return ret;
+	}
+	return nns_ns_change(ns, nlh, what, e);
 }
 
 int nns_addr_add(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
 		 struct nns_error *e)
 {
-	int ret = addr_change(ns, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, s, e);
+	char what[128];
 
-	if (ret < 0)
-		nns_error_set(e, -ret, "address add %s", label);
-	return ret;
+	snprintf(what, sizeof(what), "address add %s", label);
+	return addr_change(ns, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, s, what, e);
 }
 
 int nns_addr_del(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
 		 struct nns_error *e)
 {
-	int ret = addr_change(ns, RTM_DELADDR, 0, s, e);
+	char what[128];
 
-	if (ret < 0)
-		nns_error_set(e, -ret, "address del %s", label);
-	return ret;
+	snprintf(what, sizeof(what), "address del %s", label);
+	return addr_change(ns, RTM_DELADDR, 0, s, what, e);
 }

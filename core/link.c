@@ -525,20 +525,20 @@ int nns_link_put_set(struct nlmsghdr *nlh, int ifindex, const struct nns_link_ch
 int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct nns_link_change *c,
 		 struct nns_error *e)
 {
-	char buf[NNS_MSG_SIZE] = { 0 };
+	char buf[NNS_MSG_SIZE] = { 0 }, what[128];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_nl *nl;
 	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
+	snprintf(what, sizeof(what), "link set %s", label);
 	ret = nns_link_put_set(nlh, ifindex, c);
-	if (ret == 0)
-		ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret < 0)
-		nns_error_set(e, -ret, "link set %s", label);
-	return ret;
+	if (ret < 0) {
+		nns_error_set(e, -ret, "%s", what);
+		return ret;
+	}
+	/* A move or a rename changes what later look-ups find: never deferred. */
+	if (c->ns || c->name)
+		return nns_ns_request(ns, nlh, what, e);
+	return nns_ns_change(ns, nlh, what, e);
 }
 
 int nns_link_del(struct nns_ns *ns, int ifindex, const char *label, struct nns_error *e)

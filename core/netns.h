@@ -115,6 +115,7 @@ struct nns_ns {
 	int view;
 	int view_root; /* the caller's root (a chroot) as seen in the view */
 	uint64_t view_stamp;
+	struct nns_batch *deferred; /* see nns_ns_defer */
 };
 
 int nns_valid_ns_name(const char *name, const char **why);
@@ -132,6 +133,23 @@ bool nns_ns_exists(const char *name);
 void nns_ns_close(struct nns_ns *ns);
 /* The handle's socket, opened inside the namespace the first time. */
 int nns_ns_nl(struct nns_ns *ns, struct nns_nl **out, struct nns_error *e);
+/*
+ * Deferred changes.  After nns_ns_defer, the changes made through @ns
+ * (link set, address add/del, route add/replace/del) are not sent one by
+ * one: they join a batch that nns_ns_flush sends in one go, which reports
+ * the first failure under the name of its own request.  Everything else
+ * (link add, a link set that moves or renames, look-ups, listings) is
+ * sent at once as always.
+ */
+int nns_ns_defer(struct nns_ns *ns);
+int nns_ns_flush(struct nns_ns *ns, struct nns_error *e);
+/*
+ * Request @nlh in @ns, named @what ("address add 10.0.0.1/24") in errors:
+ * sent and acknowledged at once; nns_ns_change puts it in the deferred
+ * batch instead when there is one.
+ */
+int nns_ns_request(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, struct nns_error *e);
+int nns_ns_change(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, struct nns_error *e);
 
 /*
  * The id under which @other is known inside @ns (-1: none yet), as

@@ -65,6 +65,7 @@ static int ns_adopt(struct nns_ns *ns, int fd, bool check)
 		return -EINVAL;
 	ns->fd = fd;
 	ns->nl = NULL;
+	ns->deferred = NULL;
 	ns->view = ns->view_root = -1;
 	ns->dev = st.st_dev;
 	ns->ino = st.st_ino;
@@ -126,8 +127,19 @@ int nns_ns_current(struct nns_ns *ns, struct nns_error *e)
 	return nns_ns_open_path(SELF_NS, ns, e);
 }
 
+/* Changes deferred and never flushed are dropped unsent. */
+static void drop_deferred(struct nns_ns *ns)
+{
+	if (ns->deferred) {
+		nns_batch_free(ns->deferred);
+		free(ns->deferred);
+		ns->deferred = NULL;
+	}
+}
+
 void nns_ns_close(struct nns_ns *ns)
 {
+	drop_deferred(ns);
 	nns_nl_close(ns->nl);
 	ns->nl = NULL;
 	if (ns->view > 2)
@@ -186,6 +198,58 @@ int nns_ns_nl(struct nns_ns *ns, struct nns_nl **out, struct nns_error *e)
 		}
 	}
 	*out = ns->nl;
+	return 0;
+}
+
+int nns_ns_defer(struct nns_ns *ns)
+{
+	if (!ns->deferred) {
+		ns->deferred = calloc(1, sizeof(*ns->deferred));
+		if (!ns->deferred)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int nns_ns_flush(struct nns_ns *ns, struct nns_error *e)
+{
+	struct nns_nl *nl;
+	int ret = 0;
+
+	if (ns->deferred && ns->deferred->count) {
+		ret = nns_ns_nl(ns, &nl, e);
+		if (ret == 0)
+			ret = nns_batch_run(nl, ns->deferred, e);
+	}
+	drop_deferred(ns);
+	return ret;
+}
+
+int nns_ns_request(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, struct nns_error *e)
+{
+	struct nns_nl *nl;
+	int ret;
+
+	ret = nns_ns_nl(ns, &nl, e);
+	if (ret == 0)
+		ret = nns_nl_request(nl, nlh, NULL, e);
+	if (ret < 0)
+		nns_error_set(e, -ret, "%s", what);
+	return ret;
+}
+
+int nns_ns_change(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, struct nns_error *e)
+{
+	struct nlmsghdr *slot;
+
+	if (!ns->deferred)
+		return nns_ns_request(ns, nlh, what, e);
+	slot = nns_batch_next(ns->deferred, what);
+	if (!slot) {
+		nns_error_set(e, ENOMEM, "%s", what);
+		return -ENOMEM;
+	}
+	memcpy(slot, nlh, nlh->nlmsg_len);
 	return 0;
 }
 
@@ -544,13 +608,13 @@ static bool owner_dead(const char *name)
 	unsigned long long t;
 	ssize_t n;
 	long pid;
-	int fd;
 
 	if (owner_path(name, path, sizeof(path)) < 0)
 		return false;
 	n = readlink(path, line, sizeof(line) - 1);
 	if (n < 0 && errno == EINVAL) { /* a record written as a plain file */
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
 		if (fd < 0)
 			return false;
 		n = read(fd, line, sizeof(line) - 1);

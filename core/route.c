@@ -188,18 +188,15 @@ int nns_route_change(struct nns_ns *ns, int op, const struct nns_route_spec *s, 
 	static const char *const verbs[] = { "add", "replace", "del" };
 	static const uint16_t flags[] = { NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE | NLM_F_REPLACE,
 					  0 };
-	char buf[NNS_MSG_SIZE] = { 0 };
+	char buf[NNS_MSG_SIZE] = { 0 }, what[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_nl *nl;
 	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret == 0)
-		ret = nns_route_put(nlh, op == NNS_ROUTE_DEL ? RTM_DELROUTE : RTM_NEWROUTE,
-				    flags[op], s);
-	if (ret == 0)
-		ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret < 0)
-		nns_error_set(e, -ret, "route %s %s", verbs[op], label);
-	return ret;
+	snprintf(what, sizeof(what), "route %s %s", verbs[op], label);
+	ret = nns_route_put(nlh, op == NNS_ROUTE_DEL ? RTM_DELROUTE : RTM_NEWROUTE, flags[op], s);
+	if (ret < 0) {
+		nns_error_set(e, -ret, "%s", what);
+		return ret;
+	}
+	return nns_ns_change(ns, nlh, what, e);
 }

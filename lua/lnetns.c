@@ -50,6 +50,7 @@ static LNs *new_ns(lua_State *L, const char *name, const char *path)
 
 	h->ns.fd = -1;
 	h->ns.nl = NULL;
+	h->ns.deferred = NULL;
 	h->ns.view = h->ns.view_root = -1; /* a handle that never opened closes no view */
 	luaL_setmetatable(L, LNS_HANDLE);
 	lua_pushstring(L, name);
@@ -101,6 +102,31 @@ static int ns_close(lua_State *L)
 
 	nns_ns_close(&h->ns); /* idempotent: fd is -1 afterwards */
 	return 0;
+}
+
+/*
+ * h:defer(): link set, address and route changes wait in one batch until
+ * h:flush(), which sends them in one go and answers true, or nil, message,
+ * errno for the first that failed (the others were still made).
+ */
+static int ns_defer(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+
+	if (nns_ns_defer(&h->ns) < 0)
+		return luaL_error(L, "not enough memory");
+	return 0;
+}
+
+static int ns_flush(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	struct nns_error e = { 0 };
+
+	if (nns_ns_flush(&h->ns, &e) < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
 static int ns_tostring(lua_State *L)
@@ -1321,6 +1347,8 @@ static const luaL_Reg ns_methods[] = {
 	{ "fileno", ns_fileno },
 	{ "pin", ns_pin },
 	{ "forget_name", ns_forget_name },
+	{ "defer", ns_defer },
+	{ "flush", ns_flush },
 	{ "run", ns_enter_and_call },
 	{ "nsid", ns_nsid },
 	{ "links", ns_links },

@@ -800,3 +800,66 @@ describe("the run directory", function()
     assert.is_false(netns.exists("fs-y"))
   end)
 end)
+
+describe("deferred changes (the raw handle's defer and flush, as netns.build uses them)", function()
+  local function addrs(ns)
+    local out = {}
+    for _, l in ipairs(H.ip(ns, "addr show dev d0")) do
+      for _, a in ipairs(l.addr_info) do out[#out + 1] = a["local"] .. "/" .. a.prefixlen end
+    end
+    table.sort(out)
+    return out
+  end
+
+  it("wait until flush, then go in one batch; the first failure is named, the rest still made", function()
+    local ns <close> = netns.new()
+    ns:link_add { kind = "veth", name = "d0", peer = "d1" }
+    local h = ns._h
+    h:defer()
+    assert.is_true(h:link_set("d0", { up = true }))
+    assert.is_true(h:addr_add("d0", "10.0.0.1/24"))
+    assert.is_true(h:addr_add("d0", "10.0.0.1/24"))          -- a duplicate: fails at flush
+    assert.is_true(h:addr_add("d0", "10.0.1.1/24"))
+    assert.is_true(h:route_add { dst = "10.9.0.0/16", gateway = "10.0.0.254" })
+    -- nothing has reached the kernel yet
+    assert.are.same({}, addrs(ns))
+    assert.are.equal("DOWN", H.ip(ns, "link show d0")[1].operstate)
+    local ok, msg, code = h:flush()
+    assert.is_nil(ok)
+    assert.are.equal(("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]: ipv4: Address already assigned")
+      :format(tostring(ns):match("<.*>")), msg)
+    assert.are.equal(17, code)
+    assert.are.same({ "10.0.0.1/24", "10.0.1.1/24" }, addrs(ns))
+    assert.is_true(contains(H.ip(ns, "link show d0")[1].flags, "UP"))
+    assert.are.equal("10.0.0.254", H.ip(ns, "route show 10.9.0.0/16")[1].gateway)
+    -- after a flush, changes go at once again
+    h:addr_add("d0", "10.0.2.1/24")
+    assert.are.same({ "10.0.0.1/24", "10.0.1.1/24", "10.0.2.1/24" }, addrs(ns))
+    assert.is_true(h:flush())                                  -- nothing deferred: nothing to do
+  end)
+
+  it("never defers a move or a rename, which later look-ups depend on", function()
+    local ns <close> = netns.new()
+    local other <close> = netns.new()
+    ns:link_add { kind = "veth", name = "d0", peer = "d1" }
+    ns._h:defer()
+    ns:link_set("d1", { name = "d2" })
+    ns:link_set("d2", { ns = other })
+    assert.is_not_nil(other:link("d2"))
+    assert.is_nil(ns:link("d1"))
+    ns:link_set("d0", { mtu = 1400 })
+    assert.are.equal(1500, ns:link("d0").mtu)
+    assert.is_true(ns._h:flush())
+    assert.are.equal(1400, ns:link("d0").mtu)
+  end)
+
+  it("unsent at close: dropped, nothing leaks", function()
+    local before = fd_count()
+    local ns = netns.new()
+    ns:link_add { kind = "veth", name = "d0", peer = "d1" }
+    ns._h:defer()
+    ns:addr_add("d0", "10.0.0.1/24")
+    ns:close()
+    assert.are.equal(before, fd_count())
+  end)
+end)
