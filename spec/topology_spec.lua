@@ -149,6 +149,43 @@ describe("netns.topology", function()
     assert.are.equal("10.0.0.2", H.ip(t:hosts()[1].ns, "route show 10.5.0.0/16")[1].gateway)
   end)
 
+  it("build sends one request per link and one batch per namespace", function()
+    -- 10 pairs, each end addressed, lo up everywhere, a route in every a<i>:
+    -- 10 veths, then 20 batches (lo, the end up, its address, the route).
+    local dir = os.tmpname()
+    H.defer(finally, function() os.remove(dir) end)
+    local script = [[
+      local spec = { prefix = "rt-", hosts = {}, links = {}, routes = {} }
+      for i = 1, 10 do
+        spec.hosts["a" .. i], spec.hosts["b" .. i] = {}, {}
+        spec.links[i] = { "a" .. i, "b" .. i, addrs = { "10.0." .. i .. ".1/24", "10.0." .. i .. ".2/24" } }
+        spec.routes["a" .. i] = { { dst = "10.9." .. i .. ".0/24", gateway = "10.0." .. i .. ".2" } }
+      end
+      local t = netns.build(spec)
+      for _, h in ipairs(t:hosts()) do
+        for _, r in ipairs(h.ns:routes()) do
+          if r.gateway then io.write(r.dst, " via ", r.gateway, "\n") end
+        end
+      end
+      t:destroy()
+    ]]
+    local out = H.sh(("env LD_PRELOAD=%s/build/fault_shim.so NETNS_FAULT_LOG=%s %s -e %s 2>&1")
+      :format(H.root, dir, H.nslua, H.quote(script)))
+    local sends = 0
+    for line in io.lines(dir) do
+      if line == "sendto" then sends = sends + 1 end
+    end
+    local want = {}
+    for i = 1, 10 do want[#want + 1] = ("10.9.%d.0/24 via 10.0.%d.2"):format(i, i) end
+    local got = {}
+    for line in out:gmatch("[^\n]+") do got[#got + 1] = line end
+    table.sort(want)
+    table.sort(got)
+    assert.are.same(want, got)
+    assert.are.equal(10 + 20 + 20, sends)   -- and the 20 route listings
+    assert.are.same({}, netns_list())
+  end)
+
   it("rate shapes both ends with a token bucket", function()
     local t <close> = netns.topology { prefix = "r-" }
     local a, b = t:host "a", t:host "b"

@@ -128,6 +128,8 @@ function T:_namespace(name)
     end
   end)
   ns:pin(pin, true)
+  -- netns.build sends each namespace's changes in one batch at the end
+  if self._building then ns._h:defer() end
   return ns
 end
 
@@ -221,13 +223,21 @@ local function add_link(self, a, b, opts, records)
   local first, second = a, b
   local n1, n2 = name_a, name_b
   if swap then first, second, n1, n2 = b, a, name_b, name_a end
+  -- While building, the ends come up with the rest of their namespace's
+  -- batch (a veth's peer cannot come up in the request that makes it).
+  local building = self._building
   local ok, err = first.ns._h:link_add { kind = "veth", name = n1, peer = n2, peer_ns = second.ns._h,
-                                         mtu = opts.mtu, master = first.bridge, up = true }
+                                         mtu = opts.mtu, master = first.bridge, up = not building }
   if not ok then raise(err) end
   -- Destroying the namespaces removes their links in one sweep, which is
   -- far cheaper than deleting them one by one: only a failed step needs this.
   self:_record("link del " .. n1, function() first.ns:link_del(n1, { missing_ok = true }) end, true)
-  if second.bridge then second.ns:link_set(n2, { master = second.bridge }) end
+  if building then
+    first.ns:link_set(n1, { up = true })
+    second.ns:link_set(n2, { up = true, master = second.bridge })
+  elseif second.bridge then
+    second.ns:link_set(n2, { master = second.bridge })
+  end
   local addrs = opts.addrs or {}
   if addrs[1] then add_addr(a.ns, name_a, addrs[1]) end
   if addrs[2] then add_addr(b.ns, name_b, addrs[2]) end
@@ -536,24 +546,31 @@ local function build_steps(t, spec)
   for name in pairs(hosts) do names[#names + 1] = name end
   table.sort(names)
   local step = tidy(progress(t.prefix, #names + #(spec.switches or {}) + #(spec.links or {})))
+  -- Building: links are not read back (nothing returns them), and each
+  -- namespace's changes (links up, addresses, routes) wait to be sent in
+  -- one batch: a round trip per namespace rather than one per change.
+  t._building = true
   for _, name in ipairs(names) do
     local opts = hosts[name]
     t:host(name, type(opts) == "table" and opts or nil)
     step()
   end
   for _, name in ipairs(spec.switches or {}) do t:switch(name); step() end
-  t._building = true    -- links made here are not returned: no records to read
   for _, l in ipairs(spec.links or {}) do
     t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate,
                          vxlan = l.vxlan })
     step()
   end
-  t._building = nil
-  step(true)
   for host, routes in pairs(spec.routes or {}) do
     local node = t:_node(host, 1)
     for _, r in ipairs(routes) do node.ns:route_add(r) end
   end
+  t._building = nil
+  for _, node in ipairs(t._order) do
+    local ok, err = node.ns._h:flush()
+    if not ok then raise(err) end
+  end
+  step(true)
 end
 
 -- A whole topology from one table; all or nothing.
