@@ -81,7 +81,9 @@ end
 function T:destroy()
   if self._destroyed then return end
   self._destroyed = true
-  self._final_dot = self:dot()
+  -- What dot() draws from now on: the undos below forget nodes and links.
+  self._drawn = { order = table.move(self._order, 1, #self._order, 1, {}),
+                  links = table.move(self._links, 1, #self._links, 1, {}) }
   live[self] = nil
   local failed = self:_undo_to(0)
   if #failed > 0 then
@@ -460,12 +462,12 @@ end
 -- @treturn string the DOT text
 -- @usage io.open("lab.dot", "w"):write(t:dot())
 function T:dot()
-  if self._final_dot then return self._final_dot end
+  local drawn = self._drawn or { order = self._order, links = self._links }
   local out = { "graph " .. dot_id(self.prefix) .. " {",
                 "  graph [rankdir=LR, nodesep=0.8, ranksep=2.2];",
                 "  node [fontname=Helvetica];",
                 "  edge [fontname=Helvetica, fontsize=9, labeldistance=3.5, labelangle=20];" }
-  for _, node in ipairs(self._order) do
+  for _, node in ipairs(drawn.order) do
     out[#out + 1] = ("  %s [shape=%s];"):format(dot_id(node.name),
       node.kind == "switch" and "ellipse" or "box")
   end
@@ -475,7 +477,7 @@ function T:dot()
   for _, name in ipairs(far) do
     out[#out + 1] = ("  %s [shape=box, style=dashed];"):format(dot_id(name))
   end
-  for _, l in ipairs(self._links) do
+  for _, l in ipairs(drawn.links) do
     local function label(i)
       return (l.names[i] or "") .. (l.addrs[i] and ("\\n" .. l.addrs[i]) or "")
     end
