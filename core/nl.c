@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,17 +275,74 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 	return ret;
 }
 
+/*
+ * The buffer a listing collects its dump in is kept for the thread's next
+ * listing: the dump of a thousand links is a megabyte or two, and growing
+ * a buffer to that size anew each time (reallocs, copies, fresh pages)
+ * cost about as much as parsing it.  Up to DUMP_KEEP bytes are kept, and
+ * freed when the thread ends.
+ */
+#define DUMP_KEEP ((size_t)8 << 20)
+static pthread_key_t dump_key;
+static pthread_once_t dump_once_flag = PTHREAD_ONCE_INIT;
+
+static void dump_buffer_free(void *p)
+{
+	nns_msgs_free(p);
+	free(p);
+}
+
+static void dump_key_make(void)
+{
+	if (pthread_key_create(&dump_key, dump_buffer_free) != 0)
+		abort(); /* only when the process is out of keys */
+}
+
+/*
+ * The thread's kept buffer, emptied.  A callback that lists again while a
+ * listing is read (a finalizer run by the Lua collector) gets a new one.
+ */
+static struct nns_msgs take_dump_buffer(void)
+{
+	struct nns_msgs *kept, m = { 0 };
+
+	pthread_once(&dump_once_flag, dump_key_make);
+	kept = pthread_getspecific(dump_key);
+	if (kept) {
+		m = *kept;
+		m.len = 0;
+		free(kept);
+		pthread_setspecific(dump_key, NULL);
+	}
+	return m;
+}
+
+static void keep_dump_buffer(struct nns_msgs *m)
+{
+	struct nns_msgs *kept = pthread_getspecific(dump_key);
+
+	if (!kept && m->cap <= DUMP_KEEP) {
+		kept = malloc(sizeof(*kept));
+		if (kept && pthread_setspecific(dump_key, kept) == 0) {
+			*kept = *m;
+			return;
+		}
+		free(kept);
+	}
+	nns_msgs_free(m);
+}
+
 int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
 		  void *data, struct nns_error *e)
 {
-	struct nns_msgs msgs = { 0 };
+	struct nns_msgs msgs = take_dump_buffer();
 	struct nlmsghdr *nlh;
 	struct nns_nl *nl;
 	int ret;
 
 	ret = nns_ns_nl(ns, &nl, e);
 	if (ret < 0)
-		return ret;
+		goto out;
 	ret = nns_nl_dump(nl, req, &msgs, e);
 	if (ret < 0) {
 		nns_error_set(e, -ret, "%s", what);
@@ -296,7 +354,7 @@ int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns
 			break;
 	}
 out:
-	nns_msgs_free(&msgs);
+	keep_dump_buffer(&msgs);
 	return ret;
 }
 

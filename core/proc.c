@@ -4,7 +4,7 @@
  * `ip netns exec`, gets a private mount namespace with the namespace's own
  * /sys and the files of /etc/netns/NAME bound over /etc (a view made once
  * per handle).  The child shares our memory until it execs and reports a
- * failed set-up there; a pidfd lets the parent wait with a timeout.
+ * failed set-up through a pipe; a pidfd lets the parent wait with a timeout.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,21 +33,24 @@
 #include "netns.h"
 
 /*
- * What a child that failed before exec tells its parent.  The child runs
- * in the parent's memory (CLONE_VM | CLONE_VFORK, as posix_spawn does, so
- * that nothing is copied) and the parent waits until it has exec'd or
- * exited, so the report is simply written where the parent will look.
+ * What a child that failed before exec tells its parent, through a pipe
+ * that exec closes: the parent reads either this or the end of the pipe.
+ * The child runs in the parent's memory (CLONE_VM | CLONE_VFORK, as
+ * posix_spawn does, so that nothing is copied), but where that is only
+ * emulated by a plain fork (valgrind), memory is not shared and the parent
+ * does not wait: the pipe tells it all the same.
  */
 struct child_report {
 	int err;
-	const char *stage;
+	const char *stage; /* a literal: the same address in both */
 };
 
-static void report(struct child_report *r, int err, const char *stage)
+static void report(int fd, int err, const char *stage)
 {
-	r->err = err;
-	r->stage = stage;
-	_exit(127);
+	struct child_report r = { err, stage };
+	ssize_t n = write(fd, &r, sizeof(r));
+
+	_exit(n == (ssize_t)sizeof(r) ? 127 : 126);
 }
 
 /* /etc/netns/NAME/x over /etc/x, as `ip netns exec` does; missing targets are skipped. */
@@ -259,7 +262,7 @@ static void reset_signals(void)
  * Enters the handle's view, or makes a view of its own; entering resets the
  * working directory, which goes back to @cwd (the caller's, or the one asked for).
  */
-static void enter_mounts(const struct nns_exec *x, struct child_report *r, const char *cwd)
+static void enter_mounts(const struct nns_exec *x, int r, const char *cwd)
 {
 	const char *stage;
 
@@ -302,7 +305,7 @@ static void say_exec_failed(const struct nns_exec *x, int err)
 
 struct child_args {
 	const struct nns_exec *x;
-	struct child_report *report;
+	int report; /* the pipe's end to write a failure to */
 	pid_t parent;
 	const char *cwd;
 };
@@ -311,8 +314,7 @@ static int child(void *arg)
 {
 	const struct child_args *a = arg;
 	const struct nns_exec *x = a->x;
-	struct child_report *r = a->report;
-	int err;
+	int r = a->report, err;
 
 	reset_signals();
 	if (x->own_group)
@@ -409,29 +411,73 @@ static pid_t spawn_child(struct child_args *a)
 	return pid < 0 ? -err : pid;
 }
 
+/*
+ * The pipe a child reports on, both ends close-on-exec; the end it writes
+ * to above 0, 1 and 2, which the child fills with the program's own.
+ */
+static int report_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	if (fds[1] < 3) {
+		int fd = fcntl(fds[1], F_DUPFD_CLOEXEC, 3);
+
+		close(fds[1]);
+		if (fd < 0) {
+			close(fds[0]);
+			return -errno;
+		}
+		fds[1] = fd;
+	}
+	return 0;
+}
+
+/* 0 once the child has exec'd (the pipe ends unread), else its errno and @stage. */
+static int child_outcome(int fd, const char **stage)
+{
+	struct child_report r;
+	ssize_t n;
+
+	do
+		n = read(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(r))
+		return 0;
+	*stage = r.stage;
+	return r.err;
+}
+
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e)
 {
-	struct child_report r = { 0 };
 	char where[PATH_MAX];
-	struct child_args a = { x, &r, getpid(), start_dir(x->cwd, where, sizeof(where)) };
-	int ret = 0;
+	struct child_args a = { x, -1, getpid(), start_dir(x->cwd, where, sizeof(where)) };
+	const char *stage = NULL;
+	int fds[2], err, ret;
 
 	refresh_view(x->ns, x->ns_name);
 	p->pidfd = -1;
 	p->group = x->own_group;
+	p->pid = 0;
+	ret = report_pipe(fds);
+	if (ret < 0)
+		goto out;
+	a.report = fds[1];
 	p->pid = spawn_child(&a);
+	close(fds[1]);
+	err = p->pid < 0 ? 0 : child_outcome(fds[0], &stage);
+	close(fds[0]);
 	if (p->pid < 0) {
 		ret = p->pid;
 		p->pid = 0;
 		goto out;
 	}
-	if (r.err) {
+	if (err) {
 		/* The child failed before exec and has exited: collect it. */
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		p->pid = 0;
-		nns_error_set(e, r.err, "exec %s: %s", x->argv[0], r.stage);
-		return -r.err;
+		nns_error_set(e, err, "exec %s: %s", x->argv[0], stage);
+		return -err;
 	}
 	/* Without pidfds (old kernels, valgrind) waits fall back to polling. */
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
