@@ -80,9 +80,20 @@ local function run(prog, args, opts)
   return { out = read_file(out), err = read_file(err), code = code }
 end
 
+-- The name nslua gives itself in messages: its argv[0], which is not
+-- NSLUA when NSLUA is a wrapper (valgrind runs the binary by its own path).
+local self_name = {}
+local function name_of(prog)
+  if not self_name[prog] then
+    local out = run(prog, [[-e 'io.write(arg[0])']]).out   -- with no script, arg[0] is argv[0]
+    self_name[prog] = out ~= "" and out or prog
+  end
+  return self_name[prog]
+end
+
 -- 'prog' as the program names itself in messages becomes PROG
 local function normalize(result, prog)
-  local pattern = prog:gsub("%p", "%%%0")
+  local pattern = name_of(prog):gsub("%p", "%%%0")
   return {
     out = result.out:gsub(pattern, "PROG"),
     err = result.err:gsub(pattern, "PROG"),
