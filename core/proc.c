@@ -47,8 +47,13 @@ struct child_report {
 
 static void report(int fd, int err, const char *stage)
 {
-	struct child_report r = { err, stage };
-	ssize_t n = write(fd, &r, sizeof(r));
+	struct child_report r;
+	ssize_t n;
+
+	memset(&r, 0, sizeof(r)); /* the padding too: it crosses to the parent */
+	r.err = err;
+	r.stage = stage;
+	n = write(fd, &r, sizeof(r));
 
 	_exit(n == (ssize_t)sizeof(r) ? 127 : 126);
 }
