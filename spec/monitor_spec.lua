@@ -291,8 +291,12 @@ describe("overruns", function()
     assert.are.same(ip, ours)
     assert.are.equal(#H.ip(a, "link show"), #snap.link)
     assert.is_nil(snap.route)
+    -- the monitor goes on: br1's event comes (after any the kernel still
+    -- had for br0 when resync read the state)
     a:link_add { name = "br1", kind = "bridge" }
-    assert.are.equal("br1", m:next(1).ifname)
+    local ev
+    repeat ev = m:next(5) until not ev or ev.ifname == "br1"
+    assert.are.equal("br1", ev and ev.ifname)
   end)
 end)
 
