@@ -79,20 +79,25 @@ int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns
 
 /*
  * A batch: many requests in one sendmsg, acknowledgements collected after.
- * Requests are built in place with nns_batch_next(); the first failure is
- * what nns_batch_run returns and puts in its error, and @failed, when set,
- * hears of every failure, in order, with the index of its request.
+ * Requests are built in place with nns_batch_next() or copied in whole by
+ * nns_batch_add(), each with the name its errors give (@what); the first
+ * failure is what nns_batch_run returns and puts in its error, and
+ * @failed, when set, hears of every failure, in order, with the index of
+ * its request.
  */
 struct nns_batch {
 	char *buf;
 	size_t len, cap;
 	size_t tail; /* offset of the request being built */
-	unsigned count;
-	char **what; /* per request, for error messages */
+	unsigned count, slots;
+	size_t *what; /* per request: where its name starts in @names */
+	char *names;
+	size_t names_len, names_cap;
 	void (*failed)(unsigned index, const struct nns_error *e, void *data);
 	void *data;
 };
 struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what);
+int nns_batch_add(struct nns_batch *b, const struct nlmsghdr *nlh, const char *what);
 int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e);
 void nns_batch_free(struct nns_batch *b);
 

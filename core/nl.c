@@ -387,38 +387,77 @@ static void batch_seal(struct nns_batch *b)
 	}
 }
 
+/* Room for @need bytes in @buf (of @cap bytes), grown by doubling from @first. */
+static int grow(char **buf, size_t *cap, size_t need, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+	char *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * Files @what as the name of the next request.  The names live one after
+ * the other in one buffer: a batch of a thousand requests makes no
+ * thousand small allocations.
+ */
+static int batch_name(struct nns_batch *b, const char *what)
+{
+	size_t n = strlen(what ? what : "") + 1;
+
+	if (b->count == b->slots) {
+		unsigned slots = b->slots ? b->slots * 2 : 8;
+		size_t *offs = realloc(b->what, slots * sizeof(*offs));
+
+		if (!offs)
+			return -ENOMEM;
+		b->what = offs;
+		b->slots = slots;
+	}
+	if (grow(&b->names, &b->names_cap, b->names_len + n, 128) < 0)
+		return -ENOMEM;
+	memcpy(b->names + b->names_len, what ? what : "", n);
+	b->what[b->count] = b->names_len;
+	b->names_len += n;
+	return 0;
+}
+
 struct nlmsghdr *nns_batch_next(struct nns_batch *b, const char *what)
 {
 	struct nlmsghdr *nlh;
-	char **names;
-	size_t need;
 
 	batch_seal(b);
-	need = b->len + NNS_MSG_SIZE;
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : (size_t)4 * NNS_MSG_SIZE;
-		char *buf;
-
-		while (cap < need)
-			cap *= 2;
-		buf = realloc(b->buf, cap);
-		if (!buf)
-			return NULL;
-		b->buf = buf;
-		b->cap = cap;
-	}
-	names = realloc(b->what, (b->count + 1) * sizeof(*names));
-	if (!names)
-		return NULL;
-	b->what = names;
-	b->what[b->count] = strdup(what ? what : "");
-	if (!b->what[b->count])
+	if (grow(&b->buf, &b->cap, b->len + NNS_MSG_SIZE, (size_t)4 * NNS_MSG_SIZE) < 0 ||
+	    batch_name(b, what) < 0)
 		return NULL;
 	memset(b->buf + b->len, 0, NNS_MSG_SIZE);
 	nlh = mnl_nlmsg_put_header(b->buf + b->len);
 	b->tail = b->len;
 	b->count++;
 	return nlh;
+}
+
+int nns_batch_add(struct nns_batch *b, const struct nlmsghdr *nlh, const char *what)
+{
+	size_t size = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	batch_seal(b);
+	if (grow(&b->buf, &b->cap, b->len + size, 256) < 0 || batch_name(b, what) < 0)
+		return -ENOMEM;
+	memcpy(b->buf + b->len, nlh, nlh->nlmsg_len);
+	memset(b->buf + b->len + nlh->nlmsg_len, 0, size - nlh->nlmsg_len);
+	b->tail = b->len;
+	b->count++;
+	return 0;
 }
 
 /* Collects the acks of requests @first..@last; the first failure is returned. */
@@ -447,7 +486,7 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 				continue;
 			/* Each failure against its own request, with its own text. */
 			index = nlh->nlmsg_seq - base;
-			nns_error_set(&one, -err, "%s", b->what[index]);
+			nns_error_set(&one, -err, "%s", b->names + b->what[index]);
 			if (b->failed)
 				b->failed(index, &one, b->data);
 			if (!*failed) {
@@ -495,11 +534,8 @@ int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e)
 
 void nns_batch_free(struct nns_batch *b)
 {
-	unsigned i;
-
-	for (i = 0; i < b->count; i++)
-		free(b->what[i]);
 	free(b->what);
+	free(b->names);
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
 }

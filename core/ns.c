@@ -240,16 +240,12 @@ int nns_ns_request(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, st
 
 int nns_ns_change(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, struct nns_error *e)
 {
-	struct nlmsghdr *slot;
-
 	if (!ns->deferred)
 		return nns_ns_request(ns, nlh, what, e);
-	slot = nns_batch_next(ns->deferred, what);
-	if (!slot) {
+	if (nns_batch_add(ns->deferred, nlh, what) < 0) {
 		nns_error_set(e, ENOMEM, "%s", what);
 		return -ENOMEM;
 	}
-	memcpy(slot, nlh, nlh->nlmsg_len);
 	return 0;
 }
 
