@@ -1076,6 +1076,9 @@ end
 -- `spec` fields: `prefix`, `hosts` (name -> options of `t:host`, or true),
 -- `switches` (names), `links` (`{ "h1", "s1", addrs =, names =, mtu =, rate = }`,
 -- made in order), `routes` (host name -> list of `route_add` specs).
+-- It makes every namespace, then every link, then sends each namespace's
+-- other changes (links up, ports to their bridge, addresses, routes) in one
+-- batch: a failure among those names its request and namespace.
 -- @tparam table spec the topology
 -- @treturn netns.topology.Topology the topology
 -- @raise what the failed step raised, once all is undone
