@@ -292,6 +292,44 @@ function M.ipam(req, cmd)
 end
 
 ---------------------------------------------------------------------------
+-- What plugins that give the container one end of a veth share
+
+--- A name for the host end of a container's veth: `veth` and 8 random hex
+-- digits, as the reference plugins name theirs.
+function M.host_veth_name()
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local bytes = f:read(4)
+  f:close()
+  return ("veth%02x%02x%02x%02x"):format(bytes:byte(1, 4))
+end
+
+--- DEL for such a plugin: the IPAM plugin releases the addresses, and
+-- deleting the container's end (when its namespace still exists) takes the
+-- host end with it.
+function M.del_veth(_, ns, req)
+  M.ipam(req)
+  if ns then ns:link_del(req.ifname, { missing_ok = true }) end
+end
+
+--- What CHECK verifies for such a plugin: a previous result, the IPAM
+-- plugin's own check, the container's interface and every address the
+-- previous result gave it.
+-- @treturn netns.Link the container's end
+function M.check_veth(conf, ns, req)
+  local prev = conf.prevResult
+  if type(prev) ~= "table" then M.error(M.INTERNAL, "Required prevResult missing") end
+  M.ipam(req)
+  local l = ns:link(req.ifname)
+  if not l then M.error(M.INTERNAL, ("no interface %s in %s"):format(req.ifname, req.netns_path)) end
+  local have = {}
+  for _, a in ipairs(ns:addrs(req.ifname)) do have[a.cidr] = true end
+  for _, ip in ipairs(prev.ips or {}) do
+    if not have[ip.address] then M.error(M.INTERNAL, ("%s has no address %s"):format(req.ifname, ip.address)) end
+  end
+  return l
+end
+
+---------------------------------------------------------------------------
 -- Running a plugin
 
 local HANDLERS = { ADD = "add", DEL = "del", CHECK = "check", STATUS = "status", GC = "gc" }

@@ -11,13 +11,6 @@ local cni = require "netns.cni"
 local UNSUPPORTED = { ipMasq = true, hairpinMode = true, promiscMode = true, vlan = true,
                       macspoofchk = true, forceAddress = true }
 
-local function host_veth_name()
-  local f = assert(io.open("/dev/urandom", "rb"))
-  local bytes = f:read(4)
-  f:close()
-  return ("veth%02x%02x%02x%02x"):format(bytes:byte(1, 4))
-end
-
 -- The configuration, checked, with its defaults.
 local function settings(conf)
   for key in pairs(UNSUPPORTED) do
@@ -83,7 +76,7 @@ function plugin.add(conf, ns, req)
     cni.error(cni.INTERNAL, ("container veth name provided (%s) already exists"):format(ifname))
   end
   ensure_bridge(host, s)
-  local hname = host_veth_name()
+  local hname = cni.host_veth_name()
   local hv, cv = host:veth(hname, ifname, { peer_ns = ns, mtu = s.mtu, master = s.bridge,
                                              up = true, peer_address = req.args.MAC })
   local ok, res = pcall(function()
@@ -107,22 +100,11 @@ function plugin.add(conf, ns, req)
   error(res, 0)
 end
 
-function plugin.del(_, ns, req)
-  cni.ipam(req)
-  if ns then ns:link_del(req.ifname, { missing_ok = true }) end
-end
+plugin.del = cni.del_veth
 
 function plugin.check(conf, ns, req)
-  local prev = conf.prevResult
-  if type(prev) ~= "table" then cni.error(cni.INTERNAL, "Required prevResult missing") end
-  local s, host = settings(conf), netns.current()
-  cni.ipam(req)
-  local l = ns:link(req.ifname) or cni.error(cni.INTERNAL, ("no interface %s in %s"):format(req.ifname, req.netns_path))
-  local have = {}
-  for _, a in ipairs(ns:addrs(req.ifname)) do have[a.cidr] = true end
-  for _, ip in ipairs(prev.ips or {}) do
-    if not have[ip.address] then cni.error(cni.INTERNAL, ("%s has no address %s"):format(req.ifname, ip.address)) end
-  end
+  local s, host = settings(conf), netns.current()   -- the configuration first, as the reference plugin
+  local l = cni.check_veth(conf, ns, req)
   local peer = l.link_index and host:link(l.link_index)
   if not peer or peer.master ~= s.bridge then
     cni.error(cni.INTERNAL, ("the host end of %s is not on bridge %s"):format(req.ifname, s.bridge))

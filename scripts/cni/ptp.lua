@@ -7,13 +7,6 @@
 local netns = require "netns"
 local cni = require "netns.cni"
 
-local function host_veth_name()
-  local f = assert(io.open("/dev/urandom", "rb"))
-  local bytes = f:read(4)
-  f:close()
-  return ("veth%02x%02x%02x%02x"):format(bytes:byte(1, 4))
-end
-
 local function family_of(addr)
   return addr:find(":", 1, true) and "inet6" or "inet"
 end
@@ -62,7 +55,7 @@ function plugin.add(conf, ns, req)
     if ipam then pcall(cni.ipam, req, "DEL") end
     cni.error(cni.INVALID_CONFIG, "IPAM plugin returned missing IP config")
   end
-  local hname = host_veth_name()
+  local hname = cni.host_veth_name()
   local ok, res = pcall(function()
     local hv, cv = host:veth(hname, ifname, { peer_ns = ns, mtu = math.tointeger(conf.mtu), up = true,
                                                peer_address = req.args.MAC })
@@ -88,21 +81,10 @@ function plugin.add(conf, ns, req)
   error(res, 0)
 end
 
-function plugin.del(_, ns, req)
-  cni.ipam(req)
-  if ns then ns:link_del(req.ifname, { missing_ok = true }) end
-end
+plugin.del = cni.del_veth
 
 function plugin.check(conf, ns, req)
-  local prev = conf.prevResult
-  if type(prev) ~= "table" then cni.error(cni.INTERNAL, "Required prevResult missing") end
-  cni.ipam(req)
-  local l = ns:link(req.ifname) or cni.error(cni.INTERNAL, ("no interface %s in %s"):format(req.ifname, req.netns_path))
-  local have = {}
-  for _, a in ipairs(ns:addrs(req.ifname)) do have[a.cidr] = true end
-  for _, ip in ipairs(prev.ips or {}) do
-    if not have[ip.address] then cni.error(cni.INTERNAL, ("%s has no address %s"):format(req.ifname, ip.address)) end
-  end
+  local l = cni.check_veth(conf, ns, req)
   if not (l.link_index and netns.current():link(l.link_index)) then
     cni.error(cni.INTERNAL, ("the host end of %s is gone"):format(req.ifname))
   end
