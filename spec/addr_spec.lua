@@ -27,17 +27,7 @@ local function ip_addrs(ns, dev)
   return out
 end
 
--- Whether @a and @b hold the same values, tables compared by content.
-local function same(a, b)
-  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
-  for k, v in pairs(a) do
-    if not same(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
-end
+local same = H.same
 
 local function by_address(a, b)
   if a.ifindex ~= b.ifindex then return a.ifindex < b.ifindex end
@@ -117,16 +107,8 @@ local function fresh(up)
   return ns, va, vb
 end
 
--- Asserts that @fn raises @msg, positioned at a line of this file.  With
--- @extack, the kernel's extended-ack text may follow as ": <text>".
 local function raises(msg, extack, fn)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error: " .. msg)
-  err = tostring(err)
-  assert.is_truthy(err:match("addr_spec%.lua:%d+: "), "no position in: " .. err)
-  err = err:gsub("^[^:]+:%d+: ", "")
-  if extack and err:sub(1, #msg + 2) == msg .. ": " then return end
-  assert.are.equal(msg, err)
+  H.raises_in("addr_spec%.lua", msg, extack, fn)
 end
 
 ---------------------------------------------------------------------------

@@ -50,8 +50,10 @@ function H.ip(ns, args)
   return assert(json.decode(out))
 end
 
--- The number of open file descriptors of this process.
+-- The number of open file descriptors of this process, after two full
+-- collections (the second frees what the first one's finalizers let go).
 function H.fd_count()
+  collectgarbage()
   collectgarbage()
   -- listed by a child into a file, so that no pipe of ours is among them
   local out = os.tmpname()
@@ -63,9 +65,54 @@ function H.fd_count()
   return n
 end
 
+-- Runs shell command @cmd, which must succeed; returns its output (stdout and stderr).
+function H.run(cmd)
+  local out, ok = H.sh(cmd .. " 2>&1")
+  assert(ok, cmd .. " failed: " .. out)
+  return out
+end
+
 -- The network namespace this thread is in, as the kernel names it.
 function H.thread_ns()
   return (H.sh("readlink /proc/self/ns/net"):gsub("%s+$", ""))
+end
+
+-- Whether @a and @b hold the same values, tables compared by content.
+function H.same(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do
+    if not H.same(v, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+-- The contents of file @path, or nil when it cannot be read.
+function H.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function H.write_file(path, data)
+  local f = assert(io.open(path, "wb"))
+  f:write(data)
+  f:close()
+end
+
+-- A text that is the same for equal values, whatever the order of keys:
+-- to sort records, or to compare lists of them as sets.
+function H.key(v)
+  if type(v) ~= "table" then return ("%q"):format(v) end
+  local keys, parts = {}, {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. H.key(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
 end
 
 -- Fields of @rec named in @keys, for comparing a record with ip's.
@@ -90,6 +137,19 @@ function H.raises(msg, fn, ...)
   local ok, err = pcall(fn, ...)
   assert(not ok, "expected an error: " .. msg)
   err = tostring(err):gsub("^[^:]+:%d+: ", "")
+  assert.are.equal(msg, err)
+end
+
+-- The same, and the error is positioned at a line of the spec file that
+-- pattern @file matches ("addr_spec%.lua"); with @extack the kernel's
+-- extended-ack text may follow @msg as ": <text>".
+function H.raises_in(file, msg, extack, fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error: " .. msg)
+  err = tostring(err)
+  assert.is_truthy(err:find(file .. ":%d+: "), "no position in: " .. err)
+  err = err:gsub("^[^:]+:%d+: ", "")
+  if extack and err:sub(1, #msg + 2) == msg .. ": " then return end
   assert.are.equal(msg, err)
 end
 

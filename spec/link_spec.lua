@@ -74,11 +74,7 @@ local function open_fds()
   return n - 1
 end
 
-local function raises(msg, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error: " .. msg)
-  assert.are.equal(msg, (tostring(err):gsub("^[^:]+:%d+: ", "")))
-end
+local raises = H.raises
 
 local function has(list, x)
   for _, v in ipairs(list) do

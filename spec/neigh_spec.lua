@@ -13,17 +13,7 @@ local json = require "dkjson"
 -- Open descriptors of this process.
 local fds = H.fd_count
 
--- Whether @a and @b hold the same values, tables compared by content.
-local function same(a, b)
-  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
-  for k, v in pairs(a) do
-    if not same(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
-end
+local same = H.same
 
 local function by_entry(a, b)
   if a.dev ~= b.dev then return (a.dev or "") < (b.dev or "") end
@@ -124,16 +114,8 @@ local function pair()
   return a, b, a0, b0
 end
 
--- Asserts that @fn raises @msg positioned at a line of this file; with
--- @extack the kernel's extended-ack text may follow as ": <text>".
 local function raises(msg, extack, fn)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error: " .. msg)
-  err = tostring(err)
-  assert.is_truthy(err:match("neigh_spec%.lua:%d+: "), "no position in: " .. err)
-  err = err:gsub("^[^:]+:%d+: ", "")
-  if extack and err:sub(1, #msg + 2) == msg .. ": " then return end
-  assert.are.equal(msg, err)
+  H.raises_in("neigh_spec%.lua", msg, extack, fn)
 end
 
 ---------------------------------------------------------------------------

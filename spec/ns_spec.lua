@@ -14,28 +14,13 @@ local PID = (function()
   return pid
 end)()
 
--- Open descriptors of this process, after a full collection so that only
--- what is really held is counted (the listing's own pipe excluded).
-local function fd_count()
-  collectgarbage()
-  collectgarbage()
-  local f = assert(io.popen("ls /proc/" .. PID .. "/fd"))
-  local n = 0
-  for _ in f:lines() do n = n + 1 end
-  f:close()
-  return n - 1
-end
+local fd_count = H.fd_count
 
 local function trim(s)
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
--- Runs a shell command that must succeed; returns its output.
-local function run(cmd)
-  local out, ok = H.sh(cmd .. " 2>&1")
-  assert(ok, cmd .. " failed: " .. out)
-  return out
-end
+local run = H.run
 
 -- Names `ip netns list` shows, sorted.
 local function ip_list()
@@ -112,13 +97,7 @@ local function assert_unchanged(before)
   assert.are.same(before.names, ip_list())
 end
 
--- Asserts that @fn raises exactly @msg once its position is taken off
--- (H.raises' contract, with busted's assert: a module's globals lack it).
-local function raises(msg, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error: " .. msg)
-  assert.are.equal(msg, (tostring(err):gsub("^[^:]+:%d+: ", "")))
-end
+local raises = H.raises
 
 -- The full error message @fn raises (with its position).
 local function error_of(fn, ...)

@@ -35,19 +35,7 @@ local function trim(s)
   return (s:gsub("%s+$", ""))
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write_file(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
+local read_file, write_file = H.read_file, H.write_file
 
 -- Lines of @s as an array.
 local function lines(s)
@@ -61,19 +49,9 @@ local function sorted(t)
   return t
 end
 
--- Runs a shell command that must succeed; returns its output.
-local function run(cmd)
-  local out, ok = H.sh(cmd .. " 2>&1")
-  assert(ok, cmd .. " failed: " .. out)
-  return out
-end
+local run = H.run
 
--- Open descriptors of this process, after a full collection.
-local function fd_count()
-  collectgarbage()
-  collectgarbage()
-  return H.fd_count()
-end
+local fd_count = H.fd_count
 
 -- The process ids now under /proc.
 local function all_pids()
@@ -142,11 +120,7 @@ local function in_child(script, limit)
   return H.sh(("timeout -k 2 %d %s -e %s 2>&1"):format(limit or 20, NSLUA, H.quote(script)))
 end
 
-local function raises(msg, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error: " .. msg)
-  assert.are.equal(msg, (tostring(err):gsub("^[^:]+:%d+: ", "")))
-end
+local raises = H.raises
 
 -- The error raised by @fn, with its position.
 local function error_of(fn)

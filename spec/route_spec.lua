@@ -22,15 +22,7 @@ local function canon(rec)
   return out
 end
 
--- A text that is the same for equal records, whatever the order of keys.
-local function key(v)
-  if type(v) ~= "table" then return ("%q"):format(v) end
-  local keys, parts = {}, {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. key(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+local key = H.key
 
 local function sorted(list)
   table.sort(list, function(a, b) return key(a) < key(b) end)
@@ -96,12 +88,7 @@ local function find(ns, dst, opts)
   return found
 end
 
--- Open descriptors, counted once the collector has closed forgotten files.
-local function fd_count()
-  collectgarbage()
-  collectgarbage()
-  return H.fd_count()
-end
+local fd_count = H.fd_count
 
 -- Waits until link @dev of @ns has its carrier and the kernel has made the
 -- routes of its IPv6 address @addr6: until then, routes come and go.

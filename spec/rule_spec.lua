@@ -5,15 +5,7 @@ local H = require "helper"
 local json = require "dkjson"
 local netns = require "netns"
 
--- A text that is the same for equal values, whatever the order of keys.
-local function key(v)
-  if type(v) ~= "table" then return ("%q"):format(v) end
-  local keys, parts = {}, {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. key(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+local key = H.key
 
 -- Rules by family and priority, then by content (rules may share a priority).
 local function sorted(list)
@@ -112,12 +104,7 @@ local function inside(ns, cmd)
   assert(ok, cmd .. " failed: " .. out)
 end
 
--- Open descriptors, counted once the collector has closed forgotten files.
-local function fd_count()
-  collectgarbage()
-  collectgarbage()
-  return H.fd_count()
-end
+local fd_count = H.fd_count
 
 -- Runs @fn, which must raise @msg, and asserts that nothing else changed:
 -- open descriptors, the thread's namespace, the rules of @ns as both the
