@@ -770,9 +770,9 @@ function Topology:destroy() end
 ---@field ipam fun(req: netns.cni.Request, cmd?: string): table|nil runs config.ipam.type from CNI_PATH; its result
 ---@field delegate fun(req: netns.cni.Request, name: string, cmd?: string): table|nil the same for any plugin
 ---@field find_plugin fun(req: netns.cni.Request, name: string): string|nil
----@field host_veth_name fun(): string "veth" and 8 random hex digits, for the host end of a container's veth
----@field del_veth fun(conf: table, ns: netns.NS|nil, req: netns.cni.Request) DEL of a veth plugin: IPAM release, container end deleted
----@field check_veth fun(conf: table, ns: netns.NS, req: netns.cni.Request): netns.Link CHECK's common part: prevResult, IPAM, the interface and its addresses
+---@field host_veth_name fun(): string "veth" and 8 random hex digits (a host end's name)
+---@field del_veth fun(conf: table, ns: netns.NS|nil, req: netns.cni.Request) DEL of a veth plugin
+---@field check_veth fun(conf: table, ns: netns.NS, req: netns.cni.Request): netns.Link CHECK's common part
 ---@field load fun(path: string): netns.cni.Handlers
 ---@field run fun(plugin: netns.cni.Handlers|string, opts?: table): integer one invocation; the exit status
 ---@field main fun(plugin: netns.cni.Handlers|string) runs one invocation and exits
