@@ -9,6 +9,13 @@ local H = require "helper"
 
 local shim = H.root .. "/build/fault_shim.so"
 local POINTS = 25
+-- this process, to tell its runs from those of another suite
+local SELF = (function()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = f:read("a"):match("^%d+")
+  f:close()
+  return pid
+end)()
 
 local BUILD = [==[
 local log = os.getenv("NETNS_FAULT_LOG")
@@ -40,23 +47,24 @@ end
 
 local function pins() return lines(H.sh("ls /run/netns")) end
 
--- The processes of the killed run: nslua and its programs carry NETNS_KILLPOINT
--- in their environment (the sandbox shares the machine's process list).
-local function run_processes()
-  local found = {}
+-- The processes of killed run @tag: nslua and its programs carry
+-- NETNS_KILLPOINT=<tag> in their environment (the sandbox shares the
+-- machine's process list, and another suite may be running there).
+local function run_processes(tag)
+  local found, mark = {}, "\0NETNS_KILLPOINT=" .. tag .. "\0"
   for _, pid in ipairs(lines(H.sh("ls /proc | grep '^[0-9]'"))) do
     local f = io.open("/proc/" .. pid .. "/environ")
-    local env = f and f:read("a") or ""
+    local env = f and "\0" .. f:read("a") or ""
     if f then f:close() end
-    if env:find("NETNS_KILLPOINT=1", 1, true) then found[#found + 1] = pid end
+    if env:find(mark, 1, true) then found[#found + 1] = pid end
   end
   return found
 end
 
--- What must hold once the killed run is gone; nil, or what does not.
-local function leftover(baseline_links)
+-- What must hold once killed run @tag is gone; nil, or what does not.
+local function leftover(tag, baseline_links)
   -- no process of it: nothing holds a namespace of it but a pin
-  local procs = run_processes()
+  local procs = run_processes(tag)
   if #procs > 0 then return "processes of the run live: " .. table.concat(procs, " ") end
   -- the only namespaces mounted are the pins
   local nsfs = select(2, H.sh("cat /proc/self/mountinfo"):gsub("net:%[", ""))
@@ -114,13 +122,22 @@ describe("kill -9 while building 100 hosts", function()
     it("killed at point " .. i .. " of " .. POINTS .. ": nothing but its pins, and cleanup removes them",
       function()
       local k = assert(figures.points[i], "no count")
-      local out = H.sh(("env NETNS_KILLPOINT=1 LD_PRELOAD=%s NETNS_FAULT_CALL=sendto NETNS_FAULT_AT=%d " ..
-        "NETNS_FAULT_ERRNO=KILL %s %s 2>&1; echo \"status $?\""):format(shim, k, H.nslua, build))
+      local tag = ("%s-%d"):format(SELF, i)
+      -- whatever this test leaves when it fails, the next one does not find
+      H.defer(finally, function()
+        for _, pid in ipairs(run_processes(tag)) do H.sh("kill -9 " .. pid) end
+        for _, p in ipairs(pins()) do
+          if p ~= "kp-manual" and not p:match("^kp%-live%-") then H.sh("ip netns del " .. p) end
+        end
+        H.sh("cd /run/netns-owners 2>/dev/null && for f in kp-*; do [ -e /run/netns/$f ] || rm -f $f; done")
+      end)
+      local out = H.sh(("env NETNS_KILLPOINT=%s LD_PRELOAD=%s NETNS_FAULT_CALL=sendto NETNS_FAULT_AT=%d " ..
+        "NETNS_FAULT_ERRNO=KILL %s %s 2>&1; echo \"status $?\""):format(tag, shim, k, H.nslua, build))
       assert.truthy(out:find("status 137\n$"), out) -- 128 + SIGKILL, before the end
       assert.falsy(out:find("built", 1, true), out)
       local why
       for _ = 1, 20 do
-        why = leftover(baseline_links)
+        why = leftover(tag, baseline_links)
         if not why then break end
         H.sh("sleep 0.1")
       end
@@ -136,7 +153,7 @@ describe("kill -9 while building 100 hosts", function()
       figures.removed = figures.removed + #removed
       assert.are.same({ "kp-live-a", "kp-live-c", "kp-manual" }, pins())
       assert.are.same({ "kp-live-a", "kp-live-c" }, lines(H.sh("ls /run/netns-owners")))
-      assert.is_nil(leftover(baseline_links))
+      assert.is_nil(leftover(tag, baseline_links))
     end)
   end
 end)
