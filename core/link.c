@@ -543,17 +543,8 @@ int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct
 
 int nns_link_del(struct nns_ns *ns, int ifindex, const char *label, struct nns_error *e)
 {
-	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nlmsghdr *nlh;
-	struct nns_nl *nl;
-	int ret;
+	char buf[NNS_MSG_SIZE] = { 0 }, what[128];
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
-	nlh = put_ifinfo(buf, RTM_DELLINK, NLM_F_REQUEST, ifindex);
-	ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret < 0)
-		nns_error_set(e, -ret, "link del %s", label);
-	return ret;
+	snprintf(what, sizeof(what), "link del %s", label);
+	return nns_ns_request(ns, put_ifinfo(buf, RTM_DELLINK, NLM_F_REQUEST, ifindex), what, e);
 }

@@ -113,17 +113,12 @@ int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, 
 }
 
 static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
-			const struct nns_neigh_spec *s, struct nns_error *e)
+			const struct nns_neigh_spec *s, const char *what, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_nl *nl;
 	struct ndmsg *ndm;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
@@ -136,28 +131,28 @@ static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
 		ndm->ndm_flags |= NTF_PROXY;
 	mnl_attr_put(nlh, NDA_DST, nns_addr_bytes(s->dst.family), s->dst.bytes);
 	if (s->lladdr &&
-	    !mnl_attr_put_check(nlh, NNS_MSG_SIZE, NDA_LLADDR, s->lladdr_len, s->lladdr))
+	    !mnl_attr_put_check(nlh, NNS_MSG_SIZE, NDA_LLADDR, s->lladdr_len, s->lladdr)) {
+		nns_error_set(e, EMSGSIZE, "%s", what);
 		return -EMSGSIZE;
-	return nns_nl_request(nl, nlh, NULL, e);
+	}
+	return nns_ns_request(ns, nlh, what, e);
 }
 
 int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replace,
 		  const char *label, struct nns_error *e)
 {
 	uint16_t flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-	int ret = neigh_change(ns, RTM_NEWNEIGH, flags, s, e);
+	char what[128];
 
-	if (ret < 0)
-		nns_error_set(e, -ret, "neighbor %s %s", replace ? "replace" : "add", label);
-	return ret;
+	snprintf(what, sizeof(what), "neighbor %s %s", replace ? "replace" : "add", label);
+	return neigh_change(ns, RTM_NEWNEIGH, flags, s, what, e);
 }
 
 int nns_neigh_del(struct nns_ns *ns, const struct nns_neigh_spec *s, const char *label,
 		  struct nns_error *e)
 {
-	int ret = neigh_change(ns, RTM_DELNEIGH, 0, s, e);
+	char what[128];
 
-	if (ret < 0)
-		nns_error_set(e, -ret, "neighbor del %s", label);
-	return ret;
+	snprintf(what, sizeof(what), "neighbor del %s", label);
+	return neigh_change(ns, RTM_DELNEIGH, 0, s, what, e);
 }

@@ -719,23 +719,16 @@ int nns_nsid_get(struct nns_ns *ns, const struct nns_ns *other, int *id, struct 
 
 int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, int id, struct nns_error *e)
 {
-	char buf[NNS_MSG_SIZE] = { 0 };
+	char buf[NNS_MSG_SIZE] = { 0 }, what[48];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtgenmsg *g;
-	struct nns_nl *nl;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = RTM_NEWNSID;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)other->fd);
 	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)id);
-	ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret < 0)
-		nns_error_set(e, -ret, "netns set-id %d", id);
-	return ret;
+	snprintf(what, sizeof(what), "netns set-id %d", id);
+	return nns_ns_request(ns, nlh, what, e);
 }

@@ -14,17 +14,12 @@
 int nns_shape(struct nns_ns *ns, int ifindex, const char *label, const struct nns_shaping *s,
 	      struct nns_error *e)
 {
-	char buf[NNS_MSG_SIZE] = { 0 };
+	char buf[NNS_MSG_SIZE] = { 0 }, what[64];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct tc_tbf_qopt qopt = { 0 };
 	struct nlattr *opts;
-	struct nns_nl *nl;
 	struct tcmsg *tcm;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
 	nlh->nlmsg_type = RTM_NEWQDISC;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
 	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
@@ -42,8 +37,6 @@ int nns_shape(struct nns_ns *ns, int ifindex, const char *label, const struct nn
 		mnl_attr_put_u64(nlh, TCA_TBF_RATE64, s->rate);
 	mnl_attr_put_u32(nlh, TCA_TBF_BURST, s->burst);
 	mnl_attr_nest_end(nlh, opts);
-	ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret < 0)
-		nns_error_set(e, -ret, "qdisc add %s tbf", label);
-	return ret;
+	snprintf(what, sizeof(what), "qdisc add %s tbf", label);
+	return nns_ns_request(ns, nlh, what, e);
 }

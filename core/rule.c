@@ -193,17 +193,10 @@ int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 int nns_rule_change(struct nns_ns *ns, bool add, const struct nns_rule_spec *s, const char *label,
 		    struct nns_error *e)
 {
-	char buf[NNS_MSG_SIZE] = { 0 };
+	char buf[NNS_MSG_SIZE] = { 0 }, what[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nns_nl *nl;
-	int ret;
 
-	ret = nns_ns_nl(ns, &nl, e);
-	if (ret < 0)
-		return ret;
+	snprintf(what, sizeof(what), "rule %s %s", add ? "add" : "del", label);
 	nns_rule_put(nlh, add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, s);
-	ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret < 0)
-		nns_error_set(e, -ret, "rule %s %s", add ? "add" : "del", label);
-	return ret;
+	return nns_ns_request(ns, nlh, what, e);
 }

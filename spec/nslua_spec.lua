@@ -3,23 +3,8 @@
 -- status, with the program names made equal.  Then the things nslua
 -- adds: the preloaded 'netns', its own options, 'netns.atexit'.
 
-local function shell_quote(s)
-  return "'" .. s:gsub("'", [['\'']]) .. "'"
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write_file(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local H = require "helper"
+local shell_quote, read_file, write_file = H.quote, H.read_file, H.write_file
 
 local function capture(cmd)
   local p = assert(io.popen(cmd))
