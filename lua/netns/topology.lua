@@ -572,6 +572,15 @@ local function build_steps(t, spec)
     local ok, err = node.ns._h:flush()
     if not ok then raise(err) end
   end
+  -- Carrier comes as the kernel's link watcher gets to the ends brought up
+  -- in the batches, in order: once the last link has it, all have, and a
+  -- ping right after the build goes through.
+  local last = t._links[#t._links]
+  if last and not last.vxlan then
+    for i, host in ipairs { last.a, last.b } do
+      t._nodes[host].ns:wait { link = last.names[i], carrier = true, timeout = 2 }
+    end
+  end
   step(true)
 end
 
