@@ -127,6 +127,8 @@ int nns_valid_ns_name(const char *name, const char **why);
 
 int nns_ns_add(const char *name, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_new(struct nns_ns *ns, struct nns_error *e);
+/* @n fresh namespaces, made in parallel; all or nothing (on failure none is open). */
+int nns_ns_new_many(struct nns_ns **ns, size_t n, struct nns_error *e);
 int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_open_name(const char *name, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_open_pid(pid_t pid, struct nns_ns *ns, struct nns_error *e);

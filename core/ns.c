@@ -3,13 +3,16 @@
  * Network namespaces.  Named ones live exactly where and how iproute2 keeps
  * them (a bind mount of the nsfs file on /run/netns/NAME, the run directory a
  * shared mount), so `ip netns` and this library see each other's.  Only the
- * calling thread ever changes namespace, and always returns.
+ * calling thread ever changes namespace, and always returns; the helper
+ * threads of nns_ns_new_many end inside the namespaces they make.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
@@ -250,39 +253,131 @@ int nns_ns_change(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, str
 }
 
 /*
- * A fresh namespace, entered only long enough to keep a handle on it and
- * to open its netlink socket there.
+ * Moves the calling thread into a fresh namespace and keeps a handle on it,
+ * with its netlink socket opened there.  The thread stays inside.
  */
+static int fresh_ns(struct nns_ns *ns)
+{
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ns_adopt(ns, fd, false);
+	if (ret == 0)
+		ret = nns_nl_open(&ns->nl);
+	if (ret < 0) {
+		ns->nl = NULL;
+		ns->fd = -1;
+		close(fd);
+	}
+	return ret;
+}
+
+/* A fresh namespace, entered only long enough to keep a handle on it. */
 int nns_ns_new(struct nns_ns *ns, struct nns_error *e)
 {
-	int saved, fd = -1, ret = 0;
+	int saved, ret;
 
 	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (saved < 0) {
 		ret = -errno;
-		goto out;
+	} else {
+		ret = fresh_ns(ns);
+		nns_ns_leave(saved);
 	}
-	if (unshare(CLONE_NEWNET) < 0) {
-		ret = -errno;
-		close(saved);
-		goto out;
-	}
-	fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		ret = -errno;
-	else
-		ret = ns_adopt(ns, fd, false);
-	if (ret == 0)
-		ret = nns_nl_open(&ns->nl);
-	nns_ns_leave(saved);
-	if (ret < 0 && fd >= 0) {
-		ns->nl = NULL;
-		close(fd);
-	}
-out:
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns new");
 	return ret;
+}
+
+/*
+ * Many fresh namespaces at once.  Making one is mostly the kernel setting
+ * up its per-namespace state, which runs in parallel (it holds the pernet
+ * lock only for reading), so the work is shared among up to one thread a
+ * core.  The calling thread takes part and returns to its namespace; the
+ * helpers end inside their last namespace and exit, which drops it.
+ */
+struct new_many {
+	struct nns_ns **ns;
+	size_t n;
+	size_t next; /* the next index to claim, atomically */
+	int err;     /* the first failure, atomically */
+};
+
+#define NEW_MANY_THREADS 8     /* at most, however many cores there are */
+#define NEW_MANY_PER_THREAD 16 /* fewer are not worth a thread's start */
+
+static void *make_some(void *arg)
+{
+	struct new_many *job = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED)) < job->n &&
+	       !__atomic_load_n(&job->err, __ATOMIC_RELAXED)) {
+		int ret = fresh_ns(job->ns[i]);
+		int none = 0;
+
+		if (ret < 0)
+			__atomic_compare_exchange_n(&job->err, &none, ret, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static unsigned helpers_for(size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t threads = n / NEW_MANY_PER_THREAD;
+
+	if (cores > 0 && threads > (size_t)cores)
+		threads = (size_t)cores;
+	if (threads > NEW_MANY_THREADS)
+		threads = NEW_MANY_THREADS;
+	return threads > 1 ? (unsigned)threads - 1 : 0;
+}
+
+int nns_ns_new_many(struct nns_ns **ns, size_t n, struct nns_error *e)
+{
+	struct new_many job = { .ns = ns, .n = n };
+	pthread_t helper[NEW_MANY_THREADS];
+	unsigned started = 0, want = helpers_for(n);
+	sigset_t all, old;
+	int saved;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ns[i]->fd = ns[i]->view = ns[i]->view_root = -1;
+		ns[i]->nl = NULL;
+		ns[i]->deferred = NULL;
+	}
+	if (n == 0)
+		return 0;
+	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (saved < 0) {
+		int ret = -errno;
+
+		nns_error_set(e, -ret, "netns new");
+		return ret;
+	}
+	/* Signals are for the calling thread, never for a helper. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	while (started < want && pthread_create(&helper[started], NULL, make_some, &job) == 0)
+		started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	make_some(&job);
+	nns_ns_leave(saved);
+	while (started)
+		pthread_join(helper[--started], NULL);
+	if (job.err) {
+		for (i = 0; i < n; i++)
+			nns_ns_close(ns[i]);
+		nns_error_set(e, -job.err, "netns new");
+	}
+	return job.err;
 }
 
 /*

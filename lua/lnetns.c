@@ -353,6 +353,26 @@ static int l_new(lua_State *L)
 	return 1;
 }
 
+/* new_many(n): a list of n fresh namespaces, made in parallel; all or nothing. */
+static int l_new_many(lua_State *L)
+{
+	lua_Integer i, n = luaL_checkinteger(L, 1);
+	struct nns_error e = { 0 };
+	struct nns_ns **ns;
+
+	luaL_argcheck(L, n >= 0 && n <= 1000000, 1, "count out of range");
+	/* Scratch room the collector frees, should a handle's allocation fail. */
+	ns = lua_newuserdatauv(L, (size_t)n * sizeof(struct nns_ns *), 0);
+	lua_createtable(L, (int)n, 0);
+	for (i = 1; i <= n; i++) {
+		ns[i - 1] = &new_ns(L, NULL, NULL)->ns;
+		lua_rawseti(L, -2, i);
+	}
+	if (nns_ns_new_many(ns, (size_t)n, &e) < 0)
+		return lns_fail(L, 0, &e);
+	return 1;
+}
+
 static int l_open(lua_State *L)
 {
 	const char *arg = luaL_checkstring(L, 1), *name = NULL, *path = arg;
@@ -1375,6 +1395,7 @@ static const luaL_Reg ns_meta[] = {
 static const luaL_Reg functions[] = {
 	{ "add", l_add },
 	{ "new", l_new },
+	{ "new_many", l_new_many },
 	{ "open", l_open },
 	{ "pid", l_pid },
 	{ "current", l_current },

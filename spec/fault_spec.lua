@@ -43,6 +43,8 @@ base:exec { "true" }
 local ops = {
   add = function() local h = netns.add "f-new"; h:delete() end,
   new = function() netns.new():close() end,
+  -- enough to share among threads (16 a thread at least)
+  new_many = function() for _, ns in ipairs(netns.new_many(40)) do ns:close() end end,
   open = function() local h = netns.open "f-base"; h:links(); h:close() end,
   run = function() base:run(function() end) end,
   exec = function() assert(base:exec { "true" }) end,
@@ -116,13 +118,13 @@ end
 
 -- What an error of @op must name: the operation and the namespace.
 local names = {
-  add = { "f-new" }, new = { "netns new" }, open = { "f-base" }, run = { "f-base" },
+  add = { "f-new" }, new = { "netns new" }, new_many = { "netns new" }, open = { "f-base" }, run = { "f-base" },
   exec = { "exec true", "f-base" }, first_exec = { "exec true", "f-base" },
   output = { "exec true", "f-base" }, spawn = { "exec true", "f-base" }, monitor = { "f-base" },
   host = { "f-t-" }, link = { "f-t-" }, build = { "f-b-" },
 }
 
-local OPS = { "add", "new", "open", "run", "exec", "first_exec", "output", "spawn", "monitor",
+local OPS = { "add", "new", "new_many", "open", "run", "exec", "first_exec", "output", "spawn", "monitor",
               "host", "link", "build" }
 
 local tried = { runs = 0, failed = 0, aborted = 0 }

@@ -419,6 +419,67 @@ describe("netns.new", function()
   end)
 end)
 
+describe("netns.new_many", function()
+  local function threads()
+    return tonumber(H.read_file("/proc/self/status"):match("Threads:%s*(%d+)"))
+  end
+
+  it("makes that many anonymous namespaces, each of its own, and leaves the thread home", function()
+    local home, names, fds = thread_ns_ino(), ip_list(), fd_count()
+    local list = netns.new_many(40)
+    H.defer(finally, function() for _, ns in ipairs(list) do ns:close() end end)
+    assert.are.equal(40, #list)
+    assert.are.equal(home, thread_ns_ino())
+    assert.are.equal(1, threads())
+    assert.are.same(names, ip_list())
+    local seen = {}
+    for _, ns in ipairs(list) do
+      assert.is_nil(ns.name)
+      assert.are_not.equal(home, ns.id)
+      assert.is_nil(seen[ns.id])
+      seen[ns.id] = true
+      assert.are.equal(ns.id, stat_ino(("/proc/%s/fd/%d"):format(PID, ns:fileno())))
+    end
+    -- each usable at once: its own socket answers, ip sees only lo there
+    for _, i in ipairs { 1, 20, 40 } do
+      local links = H.ip(list[i], "link show")
+      assert.are.equal(1, #links)
+      assert.are.equal("lo", links[1].ifname)
+      assert.are.equal(1, #list[i]:links())
+    end
+    for _, ns in ipairs(list) do ns:close() end
+    assert.are.equal(fds, fd_count())
+  end)
+
+  it("makes none for 0, and takes only an integer", function()
+    assert.are.same({}, netns.new_many(0))
+    raises("bad argument #1 to 'new_many' (integer expected, got float)", netns.new_many, 1.5)
+    raises("bad argument #1 to 'new_many' (integer expected, got string)", netns.new_many, "3")
+    raises("bad argument #1 to 'new_many' (integer expected, got nil)", netns.new_many)
+    raises("bad argument #1 to 'new_many' (count out of range)", netns.new_many, -1)
+  end)
+
+  it("is all or nothing: out of descriptors, none is left open and the thread is home", function()
+    -- room for a few dozen namespaces (two descriptors each), not for 200
+    local out = H.run("ulimit -n 64; " .. H.nslua .. " -e " .. H.quote [[
+      local netns = require "netns"
+      local pid = io.open("/proc/self/stat"):read("a"):match("^(%d+)")
+      local function sh(cmd)
+        local p = io.popen(cmd); local s = p:read("a"); p:close(); return s
+      end
+      local function state()
+        return sh("ls /proc/" .. pid .. "/fd | wc -l") .. sh("readlink /proc/" .. pid .. "/task/" .. pid .. "/ns/net")
+      end
+      local before = state()
+      local ok, err = pcall(netns.new_many, 200)
+      print(ok, err)
+      print("same", before == state())
+    ]])
+    assert.truthy(out:find("false\tnetns: netns new: Too many open files [EMFILE]\n", 1, true), out)
+    assert.truthy(out:find("same\ttrue", 1, true), out)
+  end)
+end)
+
 describe("netns.pid", function()
   it("opens the namespace of a process started with ns:spawn", function()
     local ns = netns.new()

@@ -795,6 +795,11 @@ function netns.add(name, opts) end
 ---@return netns.NS
 function netns.new() end
 
+--- @count new anonymous namespaces at once, made in parallel on the machine's cores.  All or nothing.  Raises.
+---@param count integer
+---@return netns.NS[]
+function netns.new_many(count) end
+
 --- An existing namespace: a name under /run/netns, or a path when the string has a '/'.  Raises.
 ---@param name_or_path string
 ---@return netns.NS

@@ -958,6 +958,24 @@ function M.new()
   return checked_wrap(core.new())
 end
 
+--- Creates @count anonymous namespaces at once, the work shared among the machine's cores.
+-- The kernel sets namespaces up in parallel: on two cores a thousand take
+-- about half the time of a thousand `netns.new()`.  `netns.build` makes its
+-- hosts and switches this way.
+-- @tparam integer count how many (0 or more)
+-- @treturn {NS,...} their handles
+-- @raise when any cannot be made; then none is left open
+-- @usage local hosts = netns.new_many(100)
+function M.new_many(count)
+  if math.type(count) ~= "integer" then
+    raise(("bad argument #1 to 'new_many' (integer expected, got %s)"):format(math.type(count) or type(count)))
+  end
+  local list, msg = core.new_many(count)
+  if not list then raise(msg) end
+  for i, h in ipairs(list) do list[i] = wrap(h) end
+  return list
+end
+
 --- Opens an existing namespace.
 -- @tparam string name_or_path a name under /run/netns, or, with a '/', a path
 -- (`/proc/123/ns/net`, a Docker `SandboxKey`)
