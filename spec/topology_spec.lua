@@ -151,7 +151,8 @@ describe("netns.topology", function()
 
   it("build sends one request per link and one batch per namespace", function()
     -- 10 pairs, each end addressed, lo up everywhere, a route in every a<i>:
-    -- 10 veths, then 20 batches (lo, the end up, its address, the route).
+    -- 10 veths, and 20 batches (lo, the end up, its address, the route),
+    -- each pair's two sent as soon as its veth is made.
     local dir = os.tmpname()
     H.defer(finally, function() os.remove(dir) end)
     local script = [[
@@ -182,9 +183,11 @@ describe("netns.topology", function()
     table.sort(want)
     table.sort(got)
     assert.are.same(want, got)
-    -- then 4 to see the last link's carrier (a wait on each end: a link
-    -- dump for its monitor and a look-up), and the spec's 20 route listings
-    assert.are.equal(10 + 20 + 4 + 20, sends)
+    -- then the spec's 20 route listings, and the wait for the last link's
+    -- carrier: a look at each end, and, while the first has not got it
+    -- yet, a subscription (a link dump), a look and a look an event
+    local carrier = sends - 10 - 20 - 20
+    assert.is_true(carrier >= 2 and carrier <= 8, ("%d sends for the carrier"):format(carrier))
     assert.are.same({}, netns_list())
   end)
 

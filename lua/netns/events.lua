@@ -338,7 +338,10 @@ end
 function E.wait(ns, c)
   local cond = condition_of(c)
   local timeout = c.timeout or 10
-  -- Subscribe before the first look, so that no change falls in between.
+  -- Often it holds already, and a look costs less than a subscription
+  -- (which names every link there is).
+  if state_holds(ns, cond, c) then return true end
+  -- Subscribe before the next look, so that no change falls in between.
   local m <close> = E.monitor({ ns }, { cond.kind })
   if state_holds(ns, cond, c) then return true end
   local deadline = core.monotonic() + timeout

@@ -113,7 +113,9 @@ end
 -- pinned under the prefix so that `ip netns exec` reaches it.
 function T:_namespace(name)
   if self._nodes[name] then raise(("netns: topology %s: %s exists already"):format(self.prefix, name)) end
-  local created, ns = pcall(netns.new)
+  local fresh = self._fresh
+  local created, ns = true, fresh and fresh[#fresh]
+  if ns then fresh[#fresh] = nil else created, ns = pcall(netns.new) end
   if not created then -- say which node it was for
     raise(("netns: topology %s: %s: %s"):format(self.prefix, name, tostring(ns):gsub("^netns: ", "")))
   end
@@ -130,7 +132,7 @@ function T:_namespace(name)
     end
   end)
   ns:pin(pin, true)
-  -- netns.build sends each namespace's changes in one batch at the end
+  -- netns.build sends each namespace's changes in one batch, once its links are made
   if self._building then ns._h:defer() end
   return ns
 end
@@ -542,44 +544,85 @@ local function tidy(report)
   end
 end
 
+-- The changes deferred in @node's namespace, with its routes, sent in one batch.
+local function send_node(node, routes)
+  for _, r in ipairs(routes or {}) do node.ns:route_add(r) end
+  local ok, err = node.ns._h:flush()
+  if not ok then raise(err) end
+  node.sent = true
+end
+
+-- How many links of @links end at each node.
+local function link_counts(links)
+  local count = {}
+  for _, l in ipairs(links) do
+    for i = 1, 2 do count[l[i]] = (count[l[i]] or 0) + 1 end
+  end
+  return count
+end
+
 local function build_steps(t, spec)
-  local hosts = spec.hosts or {}
+  local hosts, links, routes = spec.hosts or {}, spec.links or {}, spec.routes or {}
   local names = {}
   for name in pairs(hosts) do names[#names + 1] = name end
   table.sort(names)
-  local step = tidy(progress(t.prefix, #names + #(spec.switches or {}) + #(spec.links or {})))
+  local step = tidy(progress(t.prefix, #names + #(spec.switches or {}) + #links))
   -- Building: links are not read back (nothing returns them), and each
   -- namespace's changes (links up, addresses, routes) wait to be sent in
   -- one batch: a round trip per namespace rather than one per change.
   t._building = true
+  -- Made all at once, in parallel: most of a namespace's cost is the
+  -- kernel's, and it makes several at a time.
+  local created, fresh = pcall(netns.new_many, #names + #(spec.switches or {}))
+  if not created then
+    raise(("netns: topology %s: %s"):format(t.prefix, tostring(fresh):gsub("^netns: ", "")))
+  end
+  t._fresh = fresh
+  t:_record("close unused namespaces", function()
+    for _, ns in ipairs(fresh) do ns:close() end
+    t._fresh = nil
+  end)
   for _, name in ipairs(names) do
     local opts = hosts[name]
     t:host(name, type(opts) == "table" and opts or nil)
     step()
   end
   for _, name in ipairs(spec.switches or {}) do t:switch(name); step() end
-  for _, l in ipairs(spec.links or {}) do
+  -- A node's batch goes as soon as its last link is made: the kernel is
+  -- quicker bringing each link up soon after making it than all of them
+  -- at the end.  A switch's ports thus all come up together, which is
+  -- quicker still for a bridge.
+  local left, degree = link_counts(links), link_counts(links)
+  for _, l in ipairs(links) do
     t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate,
                          vxlan = l.vxlan })
+    for i = 1, 2 do
+      left[l[i]] = left[l[i]] - 1
+      local node = t._nodes[l[i]]
+      if left[l[i]] == 0 and node and not node.sent then send_node(node, routes[l[i]]) end
+    end
     step()
   end
-  for host, routes in pairs(spec.routes or {}) do
+  for host, list in pairs(routes) do
     local node = t:_node(host, 1)
-    for _, r in ipairs(routes) do node.ns:route_add(r) end
+    if not node.sent then
+      for _, r in ipairs(list) do node.ns:route_add(r) end
+    end
   end
   t._building = nil
   for _, node in ipairs(t._order) do
-    local ok, err = node.ns._h:flush()
-    if not ok then raise(err) end
+    if not node.sent then send_node(node) end
   end
   -- Carrier comes as the kernel's link watcher gets to the ends brought up
-  -- in the batches, in order: once the last link has it, all have, and a
-  -- ping right after the build goes through.
+  -- in the batches, in order: the last link's ends come up last, and once
+  -- it has carrier, all have, and a ping right after the build goes through.
+  -- Both ends get it at once: the end with fewer neighbours is watched
+  -- first, so that the other (a switch's port, say) is mostly just looked at.
   local last = t._links[#t._links]
   if last and not last.vxlan then
-    for i, host in ipairs { last.a, last.b } do
-      t._nodes[host].ns:wait { link = last.names[i], carrier = true, timeout = 2 }
-    end
+    local ends = { { t._nodes[last.a], last.names[1] }, { t._nodes[last.b], last.names[2] } }
+    if degree[last.b] < degree[last.a] then ends[1], ends[2] = ends[2], ends[1] end
+    for _, e in ipairs(ends) do e[1].ns:wait { link = e[2], carrier = true, timeout = 2 } end
   end
   step(true)
 end
