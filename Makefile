@@ -22,7 +22,7 @@ TYPESDIR ?= $(PREFIX)/share/netns/types
 DESTDIR ?=
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -fPIC -fvisibility=hidden
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -fPIC -fvisibility=hidden -pthread
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libmnl)
 MNL_LIBS := $(shell $(PKG_CONFIG) --libs libmnl)
 LUA_LIBS := $(shell $(PKG_CONFIG) --libs $(LUA_PC))
@@ -175,7 +175,7 @@ check-valgrind: all build/valgrind/nslua $(SPEC_TOOLS)
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 20
 FUZZ_TARGETS := link addr route neigh rule ack prefix lladdr names
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(ASAN_FLAGS)
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread $(ASAN_FLAGS)
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(CORE_SRC) fuzz/fake_nl.c fuzz/records.c)
 
 build/fuzz/obj/%.o: %.c $(HEADERS) $(wildcard fuzz/*.h)

@@ -327,13 +327,22 @@ static void *make_some(void *arg)
 	return NULL;
 }
 
+/* The cores this thread may run on: not the machine's, in a container pinned to a few. */
+static size_t usable_cores(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	return (size_t)CPU_COUNT(&set);
+}
+
 static unsigned helpers_for(size_t n)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t threads = n / NEW_MANY_PER_THREAD;
+	size_t cores = usable_cores(), threads = n / NEW_MANY_PER_THREAD;
 
-	if (cores > 0 && threads > (size_t)cores)
-		threads = (size_t)cores;
+	if (threads > cores)
+		threads = cores;
 	if (threads > NEW_MANY_THREADS)
 		threads = NEW_MANY_THREADS;
 	return threads > 1 ? (unsigned)threads - 1 : 0;

@@ -36,7 +36,7 @@ build = {
             "lua/lerror.c", "lua/lmonitor.c", "lua/lnetns.c", "lua/lping.c", "lua/lproc.c",
             "lua/lroute.c", "lua/lrule.c", "lua/lshape.c",
          },
-         libraries = { "mnl" },
+         libraries = { "mnl", "pthread" },
          incdirs = { "$(MNL_INCDIR)" },
          libdirs = { "$(MNL_LIBDIR)" },
       },

@@ -149,6 +149,22 @@ describe("netns.topology", function()
     assert.are.equal("10.0.0.2", H.ip(t:hosts()[1].ns, "route show 10.5.0.0/16")[1].gateway)
   end)
 
+  it("build reports a malformed link as t:link does, and leaves nothing", function()
+    local fds = H.fd_count()
+    for _, case in ipairs {
+      { { { "h1" } }, "bad argument #2 to 'link' (not a host or switch of this topology: nil)" },
+      { { "h1" }, "bad argument #1 to 'link' (not a host or switch of this topology: nil)" },
+      { { { "h1", "h9" } }, "bad argument #2 to 'link' (not a host or switch of this topology: h9)" },
+    } do
+      local ok, err = pcall(netns.build, { prefix = "m-", hosts = { h1 = {}, h2 = {} }, links = case[1] })
+      assert.is_false(ok)
+      assert.are.equal(case[2], err)
+      assert.are.same({}, netns_list())
+    end
+    collectgarbage()
+    assert.are.equal(fds, H.fd_count())
+  end)
+
   it("build sends one request per link and one batch per namespace", function()
     -- 10 pairs, each end addressed, lo up everywhere, a route in every a<i>:
     -- 10 veths, and 20 batches (lo, the end up, its address, the route),
@@ -183,11 +199,11 @@ describe("netns.topology", function()
     table.sort(want)
     table.sort(got)
     assert.are.same(want, got)
-    -- then the spec's 20 route listings, and the wait for the last link's
-    -- carrier: a look at each end, and, while the first has not got it
-    -- yet, a subscription (a link dump), a look and a look an event
-    local carrier = sends - 10 - 20 - 20
-    assert.is_true(carrier >= 2 and carrier <= 8, ("%d sends for the carrier"):format(carrier))
+    -- then the spec's 20 route listings, and the wait for the last link to
+    -- be up: a look at each end, and, while the first is not up yet, a
+    -- subscription (a link dump), a look, and a look after each event
+    local wait = sends - 10 - 20 - 20
+    assert.is_true(wait >= 2 and wait <= 8, ("%d sends to wait for the last link"):format(wait))
     assert.are.same({}, netns_list())
   end)
 

@@ -552,11 +552,16 @@ local function send_node(node, routes)
   node.sent = true
 end
 
--- How many links of @links end at each node.
+-- How many links of @links end at each node (a malformed link is left to
+-- t:link to report).
 local function link_counts(links)
   local count = {}
   for _, l in ipairs(links) do
-    for i = 1, 2 do count[l[i]] = (count[l[i]] or 0) + 1 end
+    if type(l) == "table" then
+      for i = 1, 2 do
+        if l[i] ~= nil then count[l[i]] = (count[l[i]] or 0) + 1 end
+      end
+    end
   end
   return count
 end
@@ -592,7 +597,8 @@ local function build_steps(t, spec)
   -- quicker bringing each link up soon after making it than all of them
   -- at the end.  A switch's ports thus all come up together, which is
   -- quicker still for a bridge.
-  local left, degree = link_counts(links), link_counts(links)
+  local degree, left = link_counts(links), {}
+  for k, v in pairs(degree) do left[k] = v end
   for _, l in ipairs(links) do
     t:link(l[1], l[2], { addrs = l.addrs, names = l.names, mtu = l.mtu, rate = l.rate,
                          vxlan = l.vxlan })
@@ -613,16 +619,17 @@ local function build_steps(t, spec)
   for _, node in ipairs(t._order) do
     if not node.sent then send_node(node) end
   end
-  -- Carrier comes as the kernel's link watcher gets to the ends brought up
-  -- in the batches, in order: the last link's ends come up last, and once
-  -- it has carrier, all have, and a ping right after the build goes through.
-  -- Both ends get it at once: the end with fewer neighbours is watched
-  -- first, so that the other (a switch's port, say) is mostly just looked at.
+  -- A link carries packets once the kernel's link watcher has seen it come
+  -- up: that starts its queueing, and what is sent before is dropped.  The
+  -- watcher takes the ends in the order they came up, and the last link's
+  -- come up last: once they are UP, all are, and a ping right after the
+  -- build goes through.  The end with fewer links is watched first (its
+  -- namespace has fewer events); the other is then mostly just looked at.
   local last = t._links[#t._links]
   if last and not last.vxlan then
     local ends = { { t._nodes[last.a], last.names[1] }, { t._nodes[last.b], last.names[2] } }
     if degree[last.b] < degree[last.a] then ends[1], ends[2] = ends[2], ends[1] end
-    for _, e in ipairs(ends) do e[1].ns:wait { link = e[2], carrier = true, timeout = 2 } end
+    for _, e in ipairs(ends) do e[1].ns:wait { link = e[2], operstate = "UP", timeout = 2 } end
   end
   step(true)
 end
