@@ -1094,9 +1094,11 @@ end
 -- `spec` fields: `prefix`, `hosts` (name -> options of `t:host`, or true),
 -- `switches` (names), `links` (`{ "h1", "s1", addrs =, names =, mtu =, rate = }`,
 -- made in order), `routes` (host name -> list of `route_add` specs).
--- It makes every namespace, then every link, then sends each namespace's
--- other changes (links up, ports to their bridge, addresses, routes) in one
--- batch: a failure among those names its request and namespace.
+-- It makes every namespace at once (`netns.new_many`), then the links, and
+-- sends each namespace's other changes (links up, ports to their bridge,
+-- addresses, routes) in one batch once its last link is made: a failure
+-- among those names its request and namespace.  It returns once the last
+-- link is up, so that traffic sent at once goes through.
 -- @tparam table spec the topology
 -- @treturn netns.topology.Topology the topology
 -- @raise what the failed step raised, once all is undone
