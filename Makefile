@@ -27,11 +27,10 @@ CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libmnl)
 MNL_LIBS := $(shell $(PKG_CONFIG) --libs libmnl)
 LUA_LIBS := $(shell $(PKG_CONFIG) --libs $(LUA_PC))
 
-# Line editing in `nslua -i`, as Debian's lua5.4 has it, when readline is there.
-ifeq ($(shell $(PKG_CONFIG) --exists readline && echo yes),yes)
-NSLUA_CPPFLAGS := -DNSLUA_READLINE $(shell $(PKG_CONFIG) --cflags readline)
-NSLUA_LIBS := $(shell $(PKG_CONFIG) --libs readline)
-endif
+# Line editing in `nslua -i`: readline is loaded when a prompt is first
+# shown, by default libreadline.so.8; another is named with
+# NSLUA_CPPFLAGS='-DNSLUA_READLINE_LIB=\"libreadline.so.7\"'.
+NSLUA_CPPFLAGS ?=
 
 ifeq ($(V),1)
 Q :=
@@ -79,7 +78,7 @@ build/obj/embed.o: build/embed.c
 
 build/nslua: build/obj/nslua.o build/obj/embed.o $(OBJ)
 	$(say) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) $(NSLUA_LIBS) -lm -ldl
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) -lm -ldl
 
 # Test-only tools the specs run, never installed: fault_shim.so (LD_PRELOAD:
 # counts and fails setns, socket, unshare, mount, sendto... at the k-th call)
@@ -122,7 +121,7 @@ build/asan/obj/%.o: %.c $(HEADERS)
 
 build/asan/nslua: build/asan/obj/lua/nslua.o build/asan/obj/build/embed.o $(ASAN_OBJ)
 	$(say) LD $@
-	$(Q)$(ASAN_CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) $(NSLUA_LIBS) -lm -ldl
+	$(Q)$(ASAN_CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -Wl,-E $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) -lm -ldl
 
 check-asan: all build/asan/nslua build/asan/decode_test $(SPEC_TOOLS)
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)

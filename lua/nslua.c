@@ -22,10 +22,7 @@
 #include "lauxlib.h"
 #include "lualib.h"
 
-#if defined(NSLUA_READLINE)
-#include <readline/readline.h>
-#include <readline/history.h>
-#endif
+#include <dlfcn.h>
 
 
 /*
@@ -519,45 +516,52 @@ static int handle_script (lua_State *L, char **argv, int script) {
 ** ===================================================================
 */
 
-#if defined(NSLUA_READLINE)
+/*
+** Line editing, as Debian's lua5.4 has it, with readline loaded only when
+** a prompt is shown (as lua.c does since 5.4.6): a script never pays for
+** loading it.  Without the library, lines are read plainly.
+*/
+#if !defined(NSLUA_READLINE_LIB)
+#define NSLUA_READLINE_LIB "libreadline.so.8"
+#endif
+
+typedef char *(*readline_fn) (const char *prompt);
+typedef void (*add_history_fn) (const char *line);
+
+static readline_fn l_readline;
+static add_history_fn l_add_history;
 
 static void init_readline (void) {
-  rl_readline_name = "nslua";  /* for conditionals in ~/.inputrc */
+  void *lib = dlopen(NSLUA_READLINE_LIB, RTLD_NOW | RTLD_LOCAL);
+  const char **name;
+  if (lib == NULL)
+    return;
+  name = (const char **)dlsym(lib, "rl_readline_name");
+  if (name != NULL)
+    *name = "nslua";  /* for conditionals in ~/.inputrc */
+  l_readline = (readline_fn)dlsym(lib, "readline");
+  l_add_history = (add_history_fn)dlsym(lib, "add_history");
+  if (l_readline == NULL || l_add_history == NULL)
+    l_readline = NULL;  /* not the library it claims to be: read plainly */
 }
 
 static char *read_line (const char *prompt, char *buffer) {
-  (void)buffer;
-  return readline(prompt);
-}
-
-static void save_line (const char *line) {
-  add_history(line);
-}
-
-static void free_line (char *line) {
-  free(line);
-}
-
-#else
-
-static void init_readline (void) {
-}
-
-static char *read_line (const char *prompt, char *buffer) {
+  if (l_readline != NULL)
+    return l_readline(prompt);
   fputs(prompt, stdout);
   fflush(stdout);
   return fgets(buffer, MAXINPUT, stdin);
 }
 
 static void save_line (const char *line) {
-  (void)line;
+  if (l_readline != NULL)
+    l_add_history(line);
 }
 
 static void free_line (char *line) {
-  (void)line;
+  if (l_readline != NULL)
+    free(line);
 }
-
-#endif
 
 
 /*

@@ -250,6 +250,19 @@ describe("nslua", function()
       assert.are.equal(errors(expected.err), errors(got.err):gsub("stdin:%d+: [^\n]*<eof>\n$", ""))
     end)
 
+    it("loads readline for the prompt only, and edits lines with it there", function()
+      local probe = "print('readline', io.open('/proc/self/maps'):read('a'):find('libreadline', 1, true) ~= nil)"
+      -- a script never maps it
+      assert.are.equal("readline\tfalse\n", run(NSLUA, "-e " .. shell_quote(probe)).out)
+      -- the prompt does, when the library is there, and then echoes what it
+      -- reads from a pipe, as lua5.4 does
+      local r = run(NSLUA, "-i", { stdin = probe .. "\n" })
+      local lua = run(LUA, "-i", { stdin = probe .. "\n" })
+      local has = os.execute("ldconfig -p | grep -q 'libreadline.so.8 '")
+      assert.truthy(r.out:find("readline\t" .. tostring(has and true or false), 1, true), r.out)
+      assert.are.equal(lua.out:find(probe, 1, true) ~= nil, r.out:find(probe, 1, true) ~= nil)
+    end)
+
     it("SIGINT: interrupted!, and <close> handlers run", function()
       local script = tmpfile([[
         local marker, ready = ...
