@@ -26,10 +26,16 @@ local pid = assert(io.open("/proc/self/stat")):read("a"):match("^(%d+)")
 -- as it pleases.
 local function state()
   collectgarbage(); collectgarbage()
-  local fds = 0
+  -- each descriptor with what it is (a pipe's or socket's inode left out:
+  -- the listing's own pipe is a new one each time), so a change names it
+  local list = {}
   for fd, target in sh("ls -l /proc/" .. pid .. "/fd"):gmatch(" (%d+) %-> ([^\n]*)") do
-    if tonumber(fd) < 900 and not target:find("valgrind", 1, true) then fds = fds + 1 end
+    if tonumber(fd) < 900 and not target:find("valgrind", 1, true) then
+      list[#list + 1] = fd .. "=" .. target:gsub(":%[%d+%]$", "")
+    end
   end
+  table.sort(list)
+  local fds = table.concat(list, " ")
   local mounts = select(2, sh("cat /proc/" .. pid .. "/mountinfo"):gsub("\n", ""))
   return { ns = sh("readlink /proc/" .. pid .. "/task/" .. pid .. "/ns/net"), fds = fds,
            mounts = mounts, pins = table.concat(netns.list(), " "),
