@@ -26,10 +26,19 @@ local pid = assert(io.open("/proc/self/stat")):read("a"):match("^(%d+)")
 -- as it pleases.
 local function state()
   collectgarbage(); collectgarbage()
-  -- each descriptor with what it is (a pipe's or socket's inode left out:
-  -- the listing's own pipe is a new one each time), so a change names it
+  -- each descriptor with what it is (a pipe's or socket's inode left out),
+  -- so a change names it.  Listed by a child into a file, not through a
+  -- pipe: a child of popen may list the pipe's other end before this
+  -- process has closed it (under valgrind, whose fork does not wait for
+  -- the child's exec as vfork does, it sometimes did).
+  local tmp = os.tmpname()
+  os.execute("ls -l /proc/" .. pid .. "/fd > " .. tmp)
+  local f = assert(io.open(tmp))
+  local listing = f:read("a")
+  f:close()
+  os.remove(tmp)
   local list = {}
-  for fd, target in sh("ls -l /proc/" .. pid .. "/fd"):gmatch(" (%d+) %-> ([^\n]*)") do
+  for fd, target in listing:gmatch(" (%d+) %-> ([^\n]*)") do
     if tonumber(fd) < 900 and not target:find("valgrind", 1, true) then
       list[#list + 1] = fd .. "=" .. target:gsub(":%[%d+%]$", "")
     end

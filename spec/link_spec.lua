@@ -64,15 +64,6 @@ local function assert_like_ip(ns, rec)
   assert.are.equal(ns, rec.ns)
 end
 
-local function open_fds()
-  collectgarbage()
-  collectgarbage()
-  local f = assert(io.popen("ls /proc/" .. PID .. "/fd"))
-  local n = 0
-  for _ in f:lines() do n = n + 1 end
-  f:close()
-  return n - 1
-end
 
 local raises = H.raises
 
@@ -527,13 +518,13 @@ describe("link argument errors", function()
   it("reject a 16-byte interface name before anything is made", function()
     local ns = fresh_ns()
     ns:veth("e0", "e1")
-    local before, fds = ip_names(ns), open_fds()
+    local before, fds = ip_names(ns), H.fd_count()
     local why = ([[(invalid interface name "%s": longer than 15 bytes)]]):format(long)
     raises("bad argument #1 to 'link_add' " .. why, ns.link_add, ns, { kind = "bridge", name = long })
     raises("bad argument #2 to 'link_set' " .. why, ns.link_set, ns, "e0", { name = long })
     raises("bad argument #1 to 'link' " .. why, ns.link, ns, long)
     assert.are.same(before, ip_names(ns))
-    assert.are.equal(fds, open_fds())
+    assert.are.equal(fds, H.fd_count())
     -- fifteen bytes are fine, as for ip
     local ok = ns:bridge(long:sub(1, 15))
     assert_like_ip(ns, ok)
@@ -580,7 +571,7 @@ describe("link argument errors", function()
 
   it("raise on a closed namespace for every link call", function()
     local ns = netns.new()
-    local fds = open_fds()
+    local fds = H.fd_count()
     ns:close()
     local msg = "attempt to use a closed namespace handle"
     raises(msg, ns.veth, ns, "a", "b")
@@ -588,7 +579,7 @@ describe("link argument errors", function()
     raises(msg, ns.link_add, ns, { kind = "bridge", name = "br" })
     raises(msg, ns.link_set, ns, "lo", { up = true })
     raises(msg, ns.link_del, ns, "lo")
-    assert.is_true(open_fds() < fds)
+    assert.is_true(H.fd_count() < fds)
   end)
 end)
 

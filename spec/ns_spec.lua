@@ -470,8 +470,11 @@ describe("netns.new_many", function()
       local function sh(cmd)
         local p = io.popen(cmd); local s = p:read("a"); p:close(); return s
       end
+      -- listed into a file: through a pipe, the listing may catch its other end
       local function state()
-        return sh("ls /proc/" .. pid .. "/fd | wc -l") .. sh("readlink /proc/" .. pid .. "/task/" .. pid .. "/ns/net")
+        os.execute("ls /proc/" .. pid .. "/fd > /tmp/new_many.fds." .. pid)
+        return sh("cat /tmp/new_many.fds." .. pid .. "; rm /tmp/new_many.fds." .. pid) ..
+          sh("readlink /proc/" .. pid .. "/task/" .. pid .. "/ns/net")
       end
       local before = state()
       local ok, err = pcall(netns.new_many, 200)
