@@ -28,18 +28,19 @@ function H.sh(cmd)
   return out, ok, how, code
 end
 
-local function self_pid()
+-- This process's id, as a string (the specs' busted process).
+H.pid = (function()
   local f = assert(io.open("/proc/self/stat"))
   local pid = f:read("a"):match("^(%d+)")
   f:close()
   return pid
-end
+end)()
 
 -- The prefix that runs a command inside namespace handle @ns: `ip -n` for
 -- named ones, nsenter through this process's descriptor otherwise.
 function H.inside(ns)
   if ns.name then return "ip netns exec " .. sh_quote(ns.name) .. " " end
-  return ("nsenter --net=/proc/%s/fd/%d "):format(self_pid(), ns:fileno())
+  return ("nsenter --net=/proc/%s/fd/%d "):format(H.pid, ns:fileno())
 end
 
 -- `ip -j ARGS` inside @ns, decoded.
@@ -57,7 +58,7 @@ function H.fd_count()
   collectgarbage()
   -- listed by a child into a file, so that no pipe of ours is among them
   local out = os.tmpname()
-  os.execute("ls /proc/" .. self_pid() .. "/fd > " .. out)
+  os.execute("ls /proc/" .. H.pid .. "/fd > " .. out)
   local f, n = assert(io.open(out)), 0
   for _ in f:lines() do n = n + 1 end
   f:close()

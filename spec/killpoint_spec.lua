@@ -10,12 +10,7 @@ local H = require "helper"
 local shim = H.root .. "/build/fault_shim.so"
 local POINTS = 25
 -- this process, to tell its runs from those of another suite
-local SELF = (function()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("a"):match("^%d+")
-  f:close()
-  return pid
-end)()
+local SELF = H.pid
 
 local BUILD = [==[
 local log = os.getenv("NETNS_FAULT_LOG")

@@ -7,12 +7,7 @@ local netns = require "netns"
 
 local SRC = debug.getinfo(1, "S").short_src
 
-local PID = (function()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("a"):match("^(%d+)")
-  f:close()
-  return pid
-end)()
+local PID = H.pid
 
 -- The fields a link record shares with ip's JSON, compared one by one.
 local FIELDS = {

@@ -14,12 +14,7 @@ local ESRCH = 3
 ---------------------------------------------------------------------------
 -- Local helpers
 
-local PID = (function()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("a"):match("^(%d+)")
-  f:close()
-  return pid
-end)()
+local PID = H.pid
 
 local pack = table.pack
 
