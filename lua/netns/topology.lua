@@ -593,6 +593,7 @@ local function build_steps(t, spec)
     step()
   end
   for _, name in ipairs(spec.switches or {}) do t:switch(name); step() end
+  for host in pairs(routes) do t:_node(host, 1) end   -- routes only for nodes there are
   -- A node's batch goes as soon as its last link is made: the kernel is
   -- quicker bringing each link up soon after making it than all of them
   -- at the end.  A switch's ports thus all come up together, which is
@@ -609,15 +610,9 @@ local function build_steps(t, spec)
     end
     step()
   end
-  for host, list in pairs(routes) do
-    local node = t:_node(host, 1)
-    if not node.sent then
-      for _, r in ipairs(list) do node.ns:route_add(r) end
-    end
-  end
   t._building = nil
   for _, node in ipairs(t._order) do
-    if not node.sent then send_node(node) end
+    if not node.sent then send_node(node, routes[node.name]) end
   end
   -- A link carries packets once the kernel's link watcher has seen it come
   -- up: that starts its queueing, and what is sent before is dropped.  The
