@@ -15,6 +15,7 @@
 
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
 
 #include "lnetns.h"
 
@@ -46,9 +47,11 @@ LNs *lns_check(lua_State *L, int idx)
 /* A new handle, closed until the caller fills it; name and path may be NULL. */
 static LNs *new_ns(lua_State *L, const char *name, const char *path)
 {
-	LNs *h = lua_newuserdatauv(L, sizeof(*h), 2);
+	LNs *h = lua_newuserdatauv(L, sizeof(*h), 3);
 
 	h->ns.fd = -1;
+	h->names_fd = -1;
+	h->names_asked = 0;
 	h->ns.nl = NULL;
 	h->ns.deferred = NULL;
 	h->ns.view = h->ns.view_root = -1; /* a handle that never opened closes no view */
@@ -96,10 +99,21 @@ int lns_fail(lua_State *L, int idx, const struct nns_error *e)
 	return 3;
 }
 
+static void forget_names(lua_State *L, int idx, LNs *h)
+{
+	if (h->names_fd >= 0) {
+		close(h->names_fd);
+		h->names_fd = -1;
+	}
+	lua_pushnil(L);
+	lua_setiuservalue(L, idx, 3);
+}
+
 static int ns_close(lua_State *L)
 {
 	LNs *h = to_ns(L, 1);
 
+	forget_names(L, 1, h);
 	nns_ns_close(&h->ns); /* idempotent: fd is -1 afterwards */
 	return 0;
 }
@@ -1107,6 +1121,7 @@ static int ifname_index(lua_State *L)
 	if (!lua_isinteger(L, 2) || ifindex <= 0 || ifindex > INT32_MAX || h->ns.fd < 0 ||
 	    nns_ifname(&h->ns, (int)ifindex, name) < 0)
 		return 0;
+	h->names_asked++;
 	lua_pushstring(L, name);
 	lua_pushvalue(L, -1);
 	lua_rawseti(L, 1, ifindex);
@@ -1129,6 +1144,111 @@ void lns_push_ifnames(lua_State *L, int hidx)
 	lua_setmetatable(L, -2);
 }
 
+/*
+ * Names kept between listings.  Naming each device a listing mentions
+ * takes one SIOCGIFNAME: for the addresses of a thousand devices that is
+ * most of the listing's cost.  So once one listing of a handle has asked
+ * for KEEP_NAMES_AFTER names, the handle keeps the names it learns (user
+ * value 3) and joins the link group on a socket of its own.  Each listing
+ * first reads the renames and deletions queued there since the last one
+ * (usually none: one recv), so a kept name is as current as one asked
+ * for.  Only names asked for once the socket listens are kept, and an
+ * overrun forgets them all.  Small namespaces never pay for the socket.
+ */
+#define KEEP_NAMES_AFTER 64
+
+struct names_acc {
+	lua_State *L;
+	int names; /* stack index */
+};
+
+static int note_link_change(const struct nlmsghdr *nlh, void *data)
+{
+	struct names_acc *acc = data;
+	struct nns_link l;
+
+	if (nns_link_parse(nlh, &l) < 0)
+		return 0;
+	if (nlh->nlmsg_type == RTM_NEWLINK && l.ifname)
+		lua_pushstring(acc->L, l.ifname);
+	else
+		lua_pushnil(acc->L); /* gone, or moved to another namespace */
+	lua_rawseti(acc->L, acc->names, l.ifindex);
+	return 0;
+}
+
+/* Starts keeping names for the handle at @hidx; quietly does not when it cannot. */
+static void keep_names(lua_State *L, int hidx, LNs *h)
+{
+	struct nns_error e = { 0 };
+
+	if (nns_monitor_open(&h->ns, NNS_EV_LINK, 0, &h->names_fd, &e) < 0) {
+		h->names_fd = -1;
+		return;
+	}
+	lns_push_ifnames(L, hidx);
+	lua_setiuservalue(L, hidx, 3);
+}
+
+static int ignore_change(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return 0;
+}
+
+/*
+ * After an overrun the events still queued are older than the ones lost:
+ * they are read and dropped, and with them every name kept.
+ */
+static int forget_overrun(lua_State *L, int hidx, LNs *h, struct names_acc *acc)
+{
+	int ret;
+
+	do
+		ret = nns_monitor_read(h->names_fd, ignore_change, NULL);
+	while (ret > 0 || ret == -ENOBUFS);
+	lua_pop(L, 1);
+	lns_push_ifnames(L, hidx);
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, hidx, 3);
+	acc->names = lua_gettop(L);
+	return ret;
+}
+
+/* Brings the kept names up to date; false (and nothing kept) when it cannot. */
+static bool refresh_names(lua_State *L, int hidx, LNs *h)
+{
+	struct names_acc acc = { L, 0 };
+	int ret;
+
+	lua_getiuservalue(L, hidx, 3);
+	acc.names = lua_gettop(L);
+	do
+		ret = nns_monitor_read(h->names_fd, note_link_change, &acc);
+	while (ret > 0);
+	if (ret == -ENOBUFS)
+		ret = forget_overrun(L, hidx, h, &acc);
+	lua_pop(L, 1);
+	if (ret < 0)
+		forget_names(L, hidx, h);
+	return ret == 0;
+}
+
+void lns_push_listing_names(lua_State *L, int hidx)
+{
+	LNs *h = to_ns(L, hidx);
+
+	hidx = lua_absindex(L, hidx);
+	if (h->names_fd < 0 && h->names_asked >= KEEP_NAMES_AFTER)
+		keep_names(L, hidx, h);
+	h->names_asked = 0;
+	if (h->names_fd >= 0 && refresh_names(L, hidx, h))
+		lua_getiuservalue(L, hidx, 3);
+	else
+		lns_push_ifnames(L, hidx);
+}
+
 static int ns_addrs(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
@@ -1138,7 +1258,7 @@ static int ns_addrs(lua_State *L)
 
 	if (!lua_isnoneornil(L, 2) && resolve_dev(L, h, 2, "address show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
-	lns_push_ifnames(L, 1);
+	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e) < 0)
@@ -1289,7 +1409,7 @@ static int ns_neighbors(lua_State *L)
 	if (t != LUA_TNIL && resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
-	lns_push_ifnames(L, 1);
+	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e) < 0)

@@ -11,9 +11,14 @@
 #define LNS_HANDLE "netns.ns"
 #define LNS_PROC "netns.proc"
 
-/* A namespace handle; its user values hold the name (1) and the path (2). */
+/*
+ * A namespace handle; its user values hold the name (1), the path (2) and
+ * the names its listings keep (3, see lns_push_ifnames).
+ */
 typedef struct LNs {
 	struct nns_ns ns; /* ns.fd < 0 once closed */
+	int names_fd;	  /* link events that keep user value 3 exact; -1 when none */
+	int names_asked;  /* devices the kernel was asked to name since the last listing */
 } LNs;
 
 LNs *lns_check(lua_State *L, int idx);
@@ -23,6 +28,8 @@ const char *lns_label(lua_State *L, int idx, char *buf, size_t size);
 int lns_fail(lua_State *L, int idx, const struct nns_error *e);
 /* Pushes a table ifindex -> name, filled as it is read, for the handle at @hidx. */
 void lns_push_ifnames(lua_State *L, int hidx);
+/* The same for a listing: the table may be one the handle keeps (see lnetns.c). */
+void lns_push_listing_names(lua_State *L, int hidx);
 /*
  * Records as the list methods return them; @names is the stack index of
  * a table ifindex -> name used to name devices.

@@ -274,7 +274,7 @@ static int ns_routes(lua_State *L)
 	family = opt_family(L, 2);
 	acc.table = opt_table(L, 2, true);
 	lua_settop(L, 2);
-	lns_push_ifnames(L, 1);
+	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	if (nns_route_dump(&h->ns, family, collect_route, &acc, &e) < 0)

@@ -176,6 +176,76 @@ describe("ns:addrs", function()
   end)
 end)
 
+describe("names kept between listings", function()
+  -- A listing that names more than 64 devices makes its handle keep the
+  -- names, kept current by link events on a socket of its own.
+  local N = 100
+
+  local function cidr(i) return ("10.1.%d.%d/32"):format(i // 256, i % 256) end
+
+  -- @ns (from fresh) with veths d1..dN (pairs d1-d2, d3-d4, ...), each end
+  -- with one address, and listed twice: once to ask for N names, once to
+  -- keep them.
+  local function keeping(ns)
+    for i = 1, N, 2 do ns:link_add { kind = "veth", name = "d" .. i, peer = "d" .. (i + 1) } end
+    for i = 1, N do ns:addr_add("d" .. i, cidr(i)) end
+    local before = fds()
+    ns:addrs()
+    assert.are.equal(before, fds())
+    ns:addrs()
+    assert.are.equal(before + 1, fds())
+    return ns
+  end
+
+  -- Runs the lines of @batch with one `ip -batch` inside @ns: changes the
+  -- handle only hears of.
+  local function ip_batch(ns, batch)
+    local file = os.tmpname()
+    H.write_file(file, table.concat(batch, "\n") .. "\n")
+    H.run(H.inside(ns) .. "ip -batch " .. file)
+    os.remove(file)
+  end
+
+  it("still lists exactly what ip lists", function()
+    local ns = keeping(fresh(false))
+    same_as_ip(ns)
+    assert.are.equal("d7", lib_find(ns, cidr(7)).ifname)
+  end)
+
+  it("follows renames and deletions made by others", function()
+    local ns = keeping(fresh(false))
+    ip_batch(ns, { "link set d7 name renamed7", "link del d9" })   -- d10 goes too
+    same_as_ip(ns)
+    assert.are.equal("renamed7", lib_find(ns, cidr(7)).ifname)
+    assert.is_nil(lib_find(ns, cidr(9)))
+    assert.is_nil(lib_find(ns, cidr(10)))
+    -- the names serve every listing of the handle
+    ns:link_set("renamed7", { up = true })
+    ns:route_add { dst = "10.2.0.0/24", dev = "renamed7" }
+    local dev
+    for _, r in ipairs(ns:routes()) do
+      if r.dst == "10.2.0.0/24" then dev = r.dev end
+    end
+    assert.are.equal("renamed7", dev)
+  end)
+
+  it("stays exact when more changes come than its socket holds", function()
+    local ns = keeping(fresh(false))
+    -- Three renames of every device: a few hundred kilobytes of events,
+    -- more than a socket's default receive buffer.
+    local batch = {}
+    for round = 1, 3 do
+      for i = 1, N do
+        local from = round == 1 and ("d" .. i) or ("r%d-%d"):format(round - 1, i)
+        batch[#batch + 1] = ("link set %s name r%d-%d"):format(from, round, i)
+      end
+    end
+    ip_batch(ns, batch)
+    same_as_ip(ns)
+    assert.are.equal("r3-9", lib_find(ns, cidr(9)).ifname)
+  end)
+end)
+
 describe("ns:addr_add and ns:addr_del", function()
   it("add and delete an IPv4 address, the device given by name", function()
     local ns, va = fresh(false)
