@@ -542,6 +542,11 @@ struct nns_io {
 	size_t len, cap;
 };
 
+/*
+ * Raises the soft limit on open files to the hard one (once; see proc.c);
+ * programs started afterwards get the limit as it was.
+ */
+void nns_raise_fd_limit(void);
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e);
 /*
  * Serves @io while the program runs, then reaps it into @status.  After

@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -308,6 +309,33 @@ static void say_exec_failed(const struct nns_exec *x, int err)
 		return;
 }
 
+/*
+ * Every namespace handle holds a descriptor or two, and a topology of a
+ * thousand hosts needs more than the 1024 a login's soft limit usually
+ * allows.  So the soft limit on open files is raised to the hard one, once,
+ * as Go's runtime does for its programs: nothing here uses select(), whose
+ * sets stop at 1024.  Programs started get the limit they would have had.
+ */
+static struct rlimit fd_limit_before;
+static bool fd_limit_raised;
+static pthread_once_t fd_limit_once = PTHREAD_ONCE_INIT;
+
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= r.rlim_max)
+		return;
+	fd_limit_before = r;
+	r.rlim_cur = r.rlim_max;
+	fd_limit_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+}
+
+void nns_raise_fd_limit(void)
+{
+	pthread_once(&fd_limit_once, raise_fd_limit);
+}
+
 struct child_args {
 	const struct nns_exec *x;
 	int report; /* the pipe's end to write a failure to */
@@ -334,6 +362,8 @@ static int child(void *arg)
 	if (place_fd(x->stdin_fd, 0) < 0 || place_fd(x->stdout_fd, 1) < 0 ||
 	    place_fd(x->stderr_fd, 2) < 0)
 		report(r, errno, "redirect");
+	if (fd_limit_raised && setrlimit(RLIMIT_NOFILE, &fd_limit_before) < 0)
+		report(r, errno, "restore the limit on open files");
 	/* Only 0, 1 and 2 cross exec. */
 	/*
 	 * CLOSE_RANGE_CLOEXEC needs Linux 5.11; before, closing them outright

@@ -1550,6 +1550,7 @@ static void create_handle_meta(lua_State *L)
 
 LUA_CORE_API int luaopen_netns_core(lua_State *L)
 {
+	nns_raise_fd_limit();
 	luaL_newlib(L, functions);
 	luaL_setfuncs(L, lns_monitor_functions, 0);
 	create_handle_meta(L);

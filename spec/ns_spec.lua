@@ -481,6 +481,23 @@ describe("netns.new_many", function()
   end)
 end)
 
+describe("the limit on open files", function()
+  it("is raised to the hard limit; programs get the soft one back", function()
+    local hard = tonumber(H.run("ulimit -Hn")) or math.huge    -- "unlimited"
+    if hard < 1024 then pending("hard limit on open files below 1024") return end
+    -- two descriptors a namespace: 300 of them need more than 256
+    local out = H.run("ulimit -Sn 256; " .. H.nslua .. " -e " .. H.quote [[
+      local netns = require "netns"
+      local list = netns.new_many(300)
+      print("made", #list)
+      io.write("program ", list[1]:output { "sh", "-c", "ulimit -Sn" })
+      for _, ns in ipairs(list) do ns:close() end
+    ]])
+    assert.truthy(out:find("made\t300\n", 1, true), out)
+    assert.truthy(out:find("program 256\n", 1, true), out)
+  end)
+end)
+
 describe("netns.pid", function()
   it("opens the namespace of a process started with ns:spawn", function()
     local ns = netns.new()
