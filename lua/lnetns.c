@@ -839,20 +839,31 @@ static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifind
 }
 
 /*
- * Pushes the name of @ifindex, or the index itself when it cannot be found;
- * @down (if not NULL) tells whether that link is down.
+ * Pushes the name of @ifindex, or the index itself when it cannot be found.
+ * The name is asked with an ioctl, which the kernel answers without the
+ * rtnl lock: a request for the whole link may wait there behind the
+ * kernel's own work (IPv6 address checks on a busy bridge).
  */
-static void push_ifname(lua_State *L, LNs *h, int ifindex, bool *down)
+static void push_ifname(lua_State *L, LNs *h, int ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	if (nns_ifname(&h->ns, ifindex, name) == 0)
+		lua_pushstring(L, name);
+	else
+		lua_pushinteger(L, ifindex);
+}
+
+/* push_ifname for the link a device sits on; @down tells whether it is down. */
+static void push_lower(lua_State *L, LNs *h, int ifindex, bool *down)
 {
 	struct nns_msgs msg = { 0 };
 	struct nns_link l;
 
-	if (down)
-		*down = false;
+	*down = false;
 	if (nns_link_get(&h->ns, NULL, ifindex, &msg, &l, NULL) == 0) {
 		lua_pushstring(L, l.ifname);
-		if (down)
-			*down = !(l.flags & IFF_UP);
+		*down = !(l.flags & IFF_UP);
 	} else {
 		lua_pushinteger(L, ifindex);
 	}
@@ -886,13 +897,13 @@ static int ns_link(lua_State *L)
 	lns_push_link(L, &l);
 	nns_msgs_free(&msg);
 	if (l.master) {
-		push_ifname(L, h, l.master, NULL);
+		push_ifname(L, h, l.master);
 		lua_setfield(L, -2, "master");
 	}
 	if (l.link && !l.has_link_netnsid) {
 		bool down;
 
-		push_ifname(L, h, l.link, &down);
+		push_lower(L, h, l.link, &down);
 		lua_setfield(L, -2, lua_type(L, -1) == LUA_TSTRING ? "link" : "link_index");
 		mark_lower_down(L, down);
 	}
