@@ -73,43 +73,52 @@ const char *nns_link_type_name(uint16_t type)
 
 /* ---- reading ------------------------------------------------------------ */
 
-static int link_attr(const struct nlattr *attr, void *data)
+/*
+ * Indexes the attributes of a link message by type, up to IFLA_MAX: a
+ * plain walk rather than mnl_attr_parse, whose call into a callback (and
+ * four more into libmnl) for each of a link's fifty-odd attributes cost
+ * more than the rest of its decoding.  The walk stops, as libmnl's does, at
+ * the first attribute that does not fit in the message.
+ */
+static void index_link_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
 
-	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
-		return MNL_CB_OK;
-	switch (type) {
-	case IFLA_IFNAME:
-	case IFLA_QDISC:
-	case IFLA_IFALIAS:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-			return MNL_CB_OK;
-		break;
-	case IFLA_MTU:
-	case IFLA_MIN_MTU:
-	case IFLA_MAX_MTU:
-	case IFLA_TXQLEN:
-	case IFLA_GROUP:
-	case IFLA_PROMISCUITY:
-	case IFLA_MASTER:
-	case IFLA_LINK:
-	case IFLA_LINK_NETNSID:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_OK;
-		break;
-	case IFLA_OPERSTATE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-			return MNL_CB_OK;
-		break;
-	case IFLA_LINKINFO:
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
-			return MNL_CB_OK;
-		break;
+	while (off + sizeof(struct nlattr) <= nlh->nlmsg_len) {
+		const struct nlattr *attr = (const struct nlattr *)((const char *)nlh + off);
+		uint16_t type = attr->nla_type & NLA_TYPE_MASK;
+
+		if (attr->nla_len < sizeof(*attr) || attr->nla_len > nlh->nlmsg_len - off)
+			break;
+		if (type <= IFLA_MAX)
+			tb[type] = attr;
+		off += NLA_ALIGN(attr->nla_len);
 	}
-	tb[type] = attr;
-	return MNL_CB_OK;
+}
+
+/* Drops the attributes of @tb that are not of the form the decoder reads. */
+static void drop_malformed(const struct nlattr **tb)
+{
+	static const struct {
+		uint16_t type;
+		enum mnl_attr_data_type form;
+	} forms[] = {
+		{ IFLA_IFNAME, MNL_TYPE_NUL_STRING },  { IFLA_QDISC, MNL_TYPE_NUL_STRING },
+		{ IFLA_IFALIAS, MNL_TYPE_NUL_STRING }, { IFLA_MTU, MNL_TYPE_U32 },
+		{ IFLA_MIN_MTU, MNL_TYPE_U32 },	       { IFLA_MAX_MTU, MNL_TYPE_U32 },
+		{ IFLA_TXQLEN, MNL_TYPE_U32 },	       { IFLA_GROUP, MNL_TYPE_U32 },
+		{ IFLA_PROMISCUITY, MNL_TYPE_U32 },    { IFLA_MASTER, MNL_TYPE_U32 },
+		{ IFLA_LINK, MNL_TYPE_U32 },	       { IFLA_LINK_NETNSID, MNL_TYPE_U32 },
+		{ IFLA_OPERSTATE, MNL_TYPE_U8 },       { IFLA_LINKINFO, MNL_TYPE_NESTED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		const struct nlattr **a = &tb[forms[i].type];
+
+		if (*a && mnl_attr_validate(*a, forms[i].form) < 0)
+			*a = NULL;
+	}
 }
 
 static int linkinfo_attr(const struct nlattr *attr, void *data)
@@ -140,7 +149,8 @@ int nns_link_parse(const struct nlmsghdr *nlh, struct nns_link *l)
 	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return -EBADMSG;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
+	index_link_attrs(nlh, tb);
+	drop_malformed(tb);
 	if (!tb[IFLA_IFNAME])
 		return -EBADMSG;
 	memset(l, 0, sizeof(*l));
