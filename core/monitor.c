@@ -90,10 +90,12 @@ int nns_monitor_read(int fd, nns_event_cb cb, void *data)
 	int count = 0;
 
 	do
-		n = recv(fd, event_buf, sizeof(event_buf), 0);
+		n = recv(fd, event_buf, sizeof(event_buf), MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
+	if ((size_t)n > sizeof(event_buf))
+		return -ENOBUFS; /* an event cut short is an event lost */
 	for (; NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n)) {
 		if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR ||
 		    nlh->nlmsg_type == NLMSG_NOOP)

@@ -442,7 +442,8 @@ typedef int (*nns_event_cb)(const struct nlmsghdr *nlh, void *data);
 /*
  * Hands each notification of one queued datagram to @cb.  Returns how many
  * there were, 0 when nothing is queued, -ENOBUFS when the kernel dropped
- * some (the socket stays usable; state must be read again).
+ * some or one did not fit the buffer (the socket stays usable; state must
+ * be read again).
  */
 int nns_monitor_read(int fd, nns_event_cb cb, void *data);
 /*

@@ -314,9 +314,10 @@ static void say_exec_failed(const struct nns_exec *x, int err)
  * thousand hosts needs more than the 1024 a login's soft limit usually
  * allows.  So the soft limit on open files is raised to the hard one, once,
  * as Go's runtime does for its programs: nothing here uses select(), whose
- * sets stop at 1024.  Programs started get the limit they would have had.
+ * sets stop at 1024.  Programs started get the soft limit they would have
+ * had, unless the caller has set another since.
  */
-static struct rlimit fd_limit_before;
+static rlim_t fd_limit_before, fd_limit_raised_to;
 static bool fd_limit_raised;
 static pthread_once_t fd_limit_once = PTHREAD_ONCE_INIT;
 
@@ -326,14 +327,27 @@ static void raise_fd_limit(void)
 
 	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= r.rlim_max)
 		return;
-	fd_limit_before = r;
+	fd_limit_before = r.rlim_cur;
 	r.rlim_cur = r.rlim_max;
 	fd_limit_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+	fd_limit_raised_to = r.rlim_max;
 }
 
 void nns_raise_fd_limit(void)
 {
 	pthread_once(&fd_limit_once, raise_fd_limit);
+}
+
+/* In a program's process, before exec; a limit it cannot set is left as it is. */
+static void restore_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (!fd_limit_raised || getrlimit(RLIMIT_NOFILE, &r) < 0 ||
+	    r.rlim_cur != fd_limit_raised_to)
+		return;
+	r.rlim_cur = fd_limit_before < r.rlim_max ? fd_limit_before : r.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &r);
 }
 
 struct child_args {
@@ -362,8 +376,7 @@ static int child(void *arg)
 	if (place_fd(x->stdin_fd, 0) < 0 || place_fd(x->stdout_fd, 1) < 0 ||
 	    place_fd(x->stderr_fd, 2) < 0)
 		report(r, errno, "redirect");
-	if (fd_limit_raised && setrlimit(RLIMIT_NOFILE, &fd_limit_before) < 0)
-		report(r, errno, "restore the limit on open files");
+	restore_fd_limit();
 	/* Only 0, 1 and 2 cross exec. */
 	/*
 	 * CLOSE_RANGE_CLOEXEC needs Linux 5.11; before, closing them outright

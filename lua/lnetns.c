@@ -1163,10 +1163,13 @@ void lns_push_ifnames(lua_State *L, int hidx)
  * value 3) and joins the link group on a socket of its own.  Each listing
  * first reads the renames and deletions queued there since the last one
  * (usually none: one recv), so a kept name is as current as one asked
- * for.  Only names asked for once the socket listens are kept, and an
- * overrun forgets them all.  Small namespaces never pay for the socket.
+ * for when the listing starts.  Only names asked for once the socket
+ * listens are kept, and an overrun forgets them all.  Small namespaces
+ * never pay for the socket.
  */
 #define KEEP_NAMES_AFTER 64
+/* Reads of queued events a listing does at most; a namespace that changes faster is asked. */
+#define NAMES_READS_MAX 256
 
 struct names_acc {
 	lua_State *L;
@@ -1180,10 +1183,10 @@ static int note_link_change(const struct nlmsghdr *nlh, void *data)
 
 	if (nns_link_parse(nlh, &l) < 0)
 		return 0;
-	if (nlh->nlmsg_type == RTM_NEWLINK && l.ifname)
+	if (nlh->nlmsg_type == RTM_NEWLINK)
 		lua_pushstring(acc->L, l.ifname);
 	else
-		lua_pushnil(acc->L); /* gone, or moved to another namespace */
+		lua_pushnil(acc->L); /* gone, moved away, or only out of a bridge: asked again */
 	lua_rawseti(acc->L, acc->names, l.ifindex);
 	return 0;
 }
@@ -1192,12 +1195,14 @@ static int note_link_change(const struct nlmsghdr *nlh, void *data)
 static void keep_names(lua_State *L, int hidx, LNs *h)
 {
 	struct nns_error e = { 0 };
+	int fd;
 
-	if (nns_monitor_open(&h->ns, NNS_EV_LINK, 0, &h->names_fd, &e) < 0) {
-		h->names_fd = -1;
+	lns_push_ifnames(L, hidx);
+	if (nns_monitor_open(&h->ns, NNS_EV_LINK, 0, &fd, &e) < 0) {
+		lua_pop(L, 1);
 		return;
 	}
-	lns_push_ifnames(L, hidx);
+	h->names_fd = fd;
 	lua_setiuservalue(L, hidx, 3);
 }
 
@@ -1208,22 +1213,29 @@ static int ignore_change(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* Reads what is queued on the names socket into @cb; 0 once it is all read. */
+static int read_changes(LNs *h, nns_event_cb cb, struct names_acc *acc)
+{
+	int ret = 1, reads;
+
+	for (reads = 0; ret > 0 && reads < NAMES_READS_MAX; reads++)
+		ret = nns_monitor_read(h->names_fd, cb, acc);
+	return ret > 0 ? -EAGAIN : ret;
+}
+
 /*
  * After an overrun the events still queued are older than the ones lost:
  * they are read and dropped, and with them every name kept.
  */
-static int forget_overrun(lua_State *L, int hidx, LNs *h, struct names_acc *acc)
+static int forget_overrun(lua_State *L, int hidx, LNs *h)
 {
 	int ret;
 
-	do
-		ret = nns_monitor_read(h->names_fd, ignore_change, NULL);
-	while (ret > 0 || ret == -ENOBUFS);
-	lua_pop(L, 1);
+	ret = read_changes(h, ignore_change, NULL);
+	if (ret == -ENOBUFS) /* overrun again while draining: once more, then give up */
+		ret = read_changes(h, ignore_change, NULL);
 	lns_push_ifnames(L, hidx);
-	lua_pushvalue(L, -1);
 	lua_setiuservalue(L, hidx, 3);
-	acc->names = lua_gettop(L);
 	return ret;
 }
 
@@ -1231,16 +1243,15 @@ static int forget_overrun(lua_State *L, int hidx, LNs *h, struct names_acc *acc)
 static bool refresh_names(lua_State *L, int hidx, LNs *h)
 {
 	struct names_acc acc = { L, 0 };
-	int ret;
+	int ret = -EBADF;
 
-	lua_getiuservalue(L, hidx, 3);
-	acc.names = lua_gettop(L);
-	do
-		ret = nns_monitor_read(h->names_fd, note_link_change, &acc);
-	while (ret > 0);
-	if (ret == -ENOBUFS)
-		ret = forget_overrun(L, hidx, h, &acc);
+	if (lua_getiuservalue(L, hidx, 3) == LUA_TTABLE) {
+		acc.names = lua_gettop(L);
+		ret = read_changes(h, note_link_change, &acc);
+	}
 	lua_pop(L, 1);
+	if (ret == -ENOBUFS)
+		ret = forget_overrun(L, hidx, h);
 	if (ret < 0)
 		forget_names(L, hidx, h);
 	return ret == 0;

@@ -54,6 +54,13 @@ end
 -- what every operation starts from: a named namespace, its first program run
 local base = netns.add "f-base"
 base:exec { "true" }
+if op == "names" then -- enough devices for a handle to keep their names
+  for i = 1, 35 do
+    base:link_add { kind = "veth", name = "a" .. i, peer = "b" .. i }
+    base:addr_add("a" .. i, "10.1.0." .. i .. "/32")
+    base:addr_add("b" .. i, "10.2.0." .. i .. "/32")
+  end
+end
 
 local ops = {
   add = function() local h = netns.add "f-new"; h:delete() end,
@@ -61,6 +68,12 @@ local ops = {
   -- enough to share among threads (16 a thread at least)
   new_many = function() for _, ns in ipairs(netns.new_many(40)) do ns:close() end end,
   open = function() local h = netns.open "f-base"; h:links(); h:close() end,
+  -- the second listing opens the socket that keeps names, the third reads it
+  names = function()
+    local h = netns.open "f-base"
+    for _ = 1, 3 do assert(#h:addrs() == 70) end
+    h:close()
+  end,
   run = function() base:run(function() end) end,
   exec = function() assert(base:exec { "true" }) end,
   first_exec = function() local h = netns.open "f-base"; assert(h:exec { "true" }); h:close() end,
@@ -133,13 +146,14 @@ end
 
 -- What an error of @op must name: the operation and the namespace.
 local names = {
-  add = { "f-new" }, new = { "netns new" }, new_many = { "netns new" }, open = { "f-base" }, run = { "f-base" },
+  add = { "f-new" }, new = { "netns new" }, new_many = { "netns new" }, open = { "f-base" },
+  names = { "f-base" }, run = { "f-base" },
   exec = { "exec true", "f-base" }, first_exec = { "exec true", "f-base" },
   output = { "exec true", "f-base" }, spawn = { "exec true", "f-base" }, monitor = { "f-base" },
   host = { "f-t-" }, link = { "f-t-" }, build = { "f-b-" },
 }
 
-local OPS = { "add", "new", "new_many", "open", "run", "exec", "first_exec", "output", "spawn", "monitor",
+local OPS = { "add", "new", "new_many", "open", "names", "run", "exec", "first_exec", "output", "spawn", "monitor",
               "host", "link", "build" }
 
 local tried = { runs = 0, failed = 0, aborted = 0 }
