@@ -485,6 +485,8 @@ describe("the limit on open files", function()
   it("is raised to the hard limit; programs get the soft one back", function()
     local hard = tonumber(H.run("ulimit -Hn")) or math.huge    -- "unlimited"
     if hard < 1024 then pending("hard limit on open files below 1024") return end
+    -- valgrind keeps the descriptors above the soft limit for itself
+    if os.getenv("NETNS_SANITIZER") == "valgrind" then pending("under valgrind") return end
     -- two descriptors a namespace: 300 of them need more than 256
     local out = H.run("ulimit -Sn 256; " .. H.nslua .. " -e " .. H.quote [[
       local netns = require "netns"
