@@ -13,7 +13,7 @@
 
 /*
  * A namespace handle; its user values hold the name (1), the path (2) and
- * the names its listings keep (3, see lns_push_ifnames).
+ * the names its listings keep (3, see lns_push_listing_names).
  */
 typedef struct LNs {
 	struct nns_ns ns; /* ns.fd < 0 once closed */
