@@ -65,7 +65,7 @@ build/netns/core.so: $(OBJ)
 build/embed.c: lua/embed.lua $(LUA_SRC)
 	@mkdir -p $(dir $@)
 	$(say) EMBED $@
-	$(Q)$(LUA) lua/embed.lua $@ $(foreach f,$(LUA_SRC),$(call modname,$(f))=$(f))
+	$(Q)$(LUA) lua/embed.lua $(LUA_VERSION) $@ $(foreach f,$(LUA_SRC),$(call modname,$(f))=$(f))
 
 build/obj/nslua.o: lua/nslua.c
 	@mkdir -p $(dir $@)

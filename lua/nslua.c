@@ -26,13 +26,13 @@
 
 
 /*
-** The Lua sources of the library, compiled into the program by a file
+** The Lua modules of the library, precompiled into the program by a file
 ** that 'lua/embed.lua' generates.  That file declares the same structure.
 */
 struct nslua_module {
   const char *name;       /* module name, as given to 'require' */
   const char *chunkname;  /* its file, relative to lua/ */
-  const char *source;
+  const char *code;       /* the precompiled chunk (debug information kept) */
   size_t size;
 };
 
@@ -716,7 +716,7 @@ static void do_repl (lua_State *L) {
 static int load_embedded (lua_State *L) {
   const struct nslua_module *m = lua_touserdata(L, lua_upvalueindex(1));
   const char *chunkname = lua_pushfstring(L, "@%s", m->chunkname);
-  if (luaL_loadbufferx(L, m->source, m->size, chunkname, "t") != LUA_OK)
+  if (luaL_loadbufferx(L, m->code, m->size, chunkname, "b") != LUA_OK)
     return lua_error(L);
   lua_pushstring(L, m->name);
   lua_call(L, 1, 1);
