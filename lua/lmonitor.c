@@ -152,30 +152,6 @@ static int note_name(const struct nns_link *l, void *data)
 	return 0;
 }
 
-/* Replaces ifindex field @key of the record on top by its name, when known. */
-static void name_index(struct event_acc *acc, const char *key, const char *unknown_key)
-{
-	lua_State *L = acc->L;
-
-	if (lua_getfield(L, -1, key) != LUA_TNUMBER) {
-		lua_pop(L, 1);
-		return;
-	}
-	if (lua_geti(L, acc->names, lua_tointeger(L, -1)) == LUA_TSTRING) {
-		lua_setfield(L, -3, key);
-		lua_pop(L, 1);
-		return;
-	}
-	lua_pop(L, 1);
-	if (unknown_key) {
-		lua_setfield(L, -2, unknown_key);
-		lua_pushnil(L);
-		lua_setfield(L, -2, key);
-	} else {
-		lua_pop(L, 1);
-	}
-}
-
 static bool push_link_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 {
 	struct nns_link l;
@@ -193,8 +169,8 @@ static bool push_link_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 	else
 		lua_pop(acc->L, 1);
 	note_name(&l, acc);
-	name_index(acc, "master", NULL);
-	name_index(acc, "link", "link_index");
+	lns_name_index(acc->L, acc->names, "master", NULL);
+	lns_name_index(acc->L, acc->names, "link", "link_index");
 	return true;
 }
 

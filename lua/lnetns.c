@@ -723,25 +723,31 @@ void lns_push_link(lua_State *L, const struct nns_link *l)
 	}
 }
 
-/* Replaces index field @key of the record on top by the name found in table @names. */
-static void resolve_index(lua_State *L, int names, const char *key)
+/*
+ * Replaces ifindex field @key of the record on top by its name in table
+ * @names.  An index with no name there stays: under @unknown_key when one
+ * is given (a veth's peer in another namespace is "link_index" in ip -j),
+ * else under @key.
+ */
+void lns_name_index(lua_State *L, int names, const char *key, const char *unknown_key)
 {
-	if (lua_getfield(L, -1, key) == LUA_TNUMBER) {
-		lua_Integer ifindex = lua_tointeger(L, -1);
-
-		if (lua_rawgeti(L, names, ifindex) == LUA_TSTRING) {
-			lua_setfield(L, -3, key);
-		} else {
-			/* Not visible here: keep the index under the iproute2 name. */
-			lua_pop(L, 1);
-			if (!strcmp(key, "link"))
-				lua_setfield(L, -2, "link_index");
-			lua_pushnil(L);
-			lua_setfield(L, -2, key);
-			return;
-		}
+	if (lua_getfield(L, -1, key) != LUA_TNUMBER) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (lua_rawgeti(L, names, lua_tointeger(L, -1)) == LUA_TSTRING) {
+		lua_setfield(L, -3, key);
+		lua_pop(L, 1);
+		return;
 	}
 	lua_pop(L, 1);
+	if (unknown_key) {
+		lua_setfield(L, -2, unknown_key);
+		lua_pushnil(L);
+		lua_setfield(L, -2, key);
+	} else {
+		lua_pop(L, 1);
+	}
 }
 
 struct link_acc {
@@ -800,8 +806,8 @@ static int ns_links(lua_State *L)
 		down = lua_toboolean(L, -1);
 		lua_pop(L, 1);
 		mark_lower_down(L, down);
-		resolve_index(L, list + 1, "master");
-		resolve_index(L, list + 1, "link");
+		lns_name_index(L, list + 1, "master", NULL);
+		lns_name_index(L, list + 1, "link", "link_index");
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 2);

@@ -39,6 +39,7 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names);
 void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names);
 void lns_push_route(lua_State *L, const struct nns_route *r, int names);
 void lns_push_rule(lua_State *L, const struct nns_rule *r);
+void lns_name_index(lua_State *L, int names, const char *key, const char *unknown_key);
 /* Numbers with names, such as routing tables; a NULL name ends a list. */
 struct lns_name {
 	int value;
