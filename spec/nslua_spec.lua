@@ -321,6 +321,32 @@ describe("nslua", function()
       assert.are.equal(0, r.code)
     end)
 
+    it("the embedded modules report their errors at their source lines", function()
+      -- The modules are built in precompiled, with their debug information.
+      local r = nslua([[-e 'require("netns.topology").build(5)']], { dir = "/tmp" })
+      assert.are.equal(1, r.code)
+      local file, line = r.err:match("\n\t(netns/topology%.lua):(%d+): in function 'netns%.topology%.build'")
+      assert.are.equal("netns/topology.lua", file, r.err)
+      local lines = {}
+      for text in (read_file(REPO .. "/lua/" .. file) .. "\n"):gmatch("([^\n]*)\n") do
+        lines[#lines + 1] = text
+      end
+      assert.matches("bad argument #1 to 'build' %(table expected%)", lines[tonumber(line)])
+      local where = nslua([[-e 'local i = debug.getinfo(netns.add, "S") print(i.source, i.what)']])
+      assert.are.equal("@netns/init.lua\tLua\n", where.out)
+    end)
+
+    it("embed.lua refuses to compile for another Lua", function()
+      local out = tmpname()
+      os.remove(out)
+      local r = run(LUA, table.concat({ quote(REPO .. "/lua/embed.lua"), "5.3", quote(out),
+                                        "netns=" .. quote(REPO .. "/lua/netns/init.lua") }, " "))
+      assert.are.same({ out = "", code = 1,
+                        err = "embed.lua: runs under Lua 5.4, but nslua links Lua 5.3, which cannot "
+                           .. "load what this one compiles: set LUA to that Lua's interpreter\n" }, r)
+      assert.is_nil(io.open(out, "rb"), "no output is left behind")
+    end)
+
     it("netns works from another directory with no LUA_PATH", function()
       local r = nslua([[-e 'print(type(netns), type(require "netns.core"))']],
         { dir = "/tmp", env = "-u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4" })
