@@ -40,9 +40,9 @@ local function read_module(spec, seen)
   local source = f:read("a")
   f:close()
   local chunk = chunkname(path)
-  local main, msg = load(source, "@" .. chunk, "t")
-  if not main then fail(msg) end
-  return { name = name, chunk = chunk, code = string.dump(main) }
+  local compiled, msg = load(source, "@" .. chunk, "t")
+  if not compiled then fail(msg) end
+  return { name = name, chunk = chunk, code = string.dump(compiled) }
 end
 
 -- a C string literal; the names and chunk names need no escapes but '"'
