@@ -735,7 +735,7 @@ void lns_name_index(lua_State *L, int names, const char *key, const char *unknow
 		lua_pop(L, 1);
 		return;
 	}
-	if (lua_rawgeti(L, names, lua_tointeger(L, -1)) == LUA_TSTRING) {
+	if (lua_geti(L, names, lua_tointeger(L, -1)) == LUA_TSTRING) {
 		lua_setfield(L, -3, key);
 		lua_pop(L, 1);
 		return;

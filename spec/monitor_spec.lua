@@ -264,6 +264,23 @@ describe("monitors of many namespaces", function()
 end)
 
 describe("overruns", function()
+  it("name a master whose own events were lost, by asking the kernel", function()
+    local a = netns.new()
+    finally(function() a:close() end)
+    a:veth("v0", "v1")
+    local m <close> = a:monitor { "link", rcvbuf = 1024 }
+    for i = 1, 100 do a:link_set("v1", { mtu = 1400 + i % 2 }) end  -- fills the 1 KiB buffer
+    a:bridge("br0")                                                  -- its events are dropped
+    local lost = drain(m, 0.2)
+    assert.are.equal("overrun", only(lost, function(ev) return ev.event == "overrun" end)[1].event)
+    assert.are.same({}, only(lost, function(ev) return ev.ifname == "br0" end))
+    a:link_set("v0", { master = "br0" })
+    local ev = only(drain(m, 0.2), function(e) return e.ifname == "v0" and e.master end)[1]
+    assert.is_table(ev, "no event of v0 with its master")
+    assert.are.equal("br0", ev.master)
+    assert.are.equal("v1", ev.link)
+  end)
+
   it("are reported, and resync agrees with ip -j afterwards", function()
     local a = netns.new()
     finally(function() a:close() end)
