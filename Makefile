@@ -26,6 +26,8 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -fPIC -fvisibility=hidden -pthread
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libmnl)
 MNL_LIBS := $(shell $(PKG_CONFIG) --libs libmnl)
 LUA_LIBS := $(shell $(PKG_CONFIG) --libs $(LUA_PC))
+# The Lua nslua links, as "5.4": embed.lua compiles the modules for it.
+LUA_LINKED := $(shell $(PKG_CONFIG) --modversion $(LUA_PC) | cut -d. -f1,2)
 
 # Line editing in `nslua -i`: readline is loaded when a prompt is first
 # shown, by default libreadline.so.8; another is named with
@@ -65,7 +67,7 @@ build/netns/core.so: $(OBJ)
 build/embed.c: lua/embed.lua $(LUA_SRC)
 	@mkdir -p $(dir $@)
 	$(say) EMBED $@
-	$(Q)$(LUA) lua/embed.lua $(LUA_VERSION) $@ $(foreach f,$(LUA_SRC),$(call modname,$(f))=$(f))
+	$(Q)$(LUA) lua/embed.lua $(LUA_LINKED) $@ $(foreach f,$(LUA_SRC),$(call modname,$(f))=$(f))
 
 build/obj/nslua.o: lua/nslua.c
 	@mkdir -p $(dir $@)

@@ -5,13 +5,14 @@
 -- writes OUT.c, defining the array 'nslua_modules' that lua/nslua.c
 -- installs in package.preload.  Each module is embedded compiled: loading
 -- a precompiled chunk takes a tenth of the time compiling its source does,
--- and compiling the library's modules was a fifth of nslua's start.  The
--- chunks keep their debug information, and as chunk name each keeps its
--- path relative to lua/ (lua/netns/init.lua gives "netns/init.lua"), so
--- error messages and tracebacks point at the source lines.
+-- and compiling the modules a script loads was a sixth to a quarter of
+-- nslua's start.  The chunks keep their debug information, and as chunk
+-- name each keeps its path relative to lua/ (lua/netns/init.lua gives
+-- "netns/init.lua"), so error messages and tracebacks point at the source
+-- lines.
 --
--- VERSION is the Lua that nslua links ("5.4"): precompiled chunks load
--- only into the Lua version that made them.
+-- VERSION is the Lua that nslua links ("5.4", from pkg-config): a
+-- precompiled chunk loads only into the Lua version that made it.
 
 local USAGE = "usage: lua5.4 embed.lua VERSION OUT.c name=path [name=path ...]"
 

@@ -514,11 +514,12 @@ end
 -- Its fields carry the names of `ip -j -d link show`: `ifindex`, `ifname`,
 -- `flags` (an array such as `{ "BROADCAST", "MULTICAST", "UP", "LOWER_UP" }`),
 -- `mtu`, `qdisc`, `operstate`, `txqlen`, `link_type`, `address`, `broadcast`,
--- `promiscuity`, `min_mtu`, `max_mtu`, `ifalias`, `master` (a name), `link`
--- (the peer's name, same namespace), `link_index` and `link_netnsid` (a
--- peer elsewhere); `kind` (`veth`, `bridge`, ...; nil when none), `ns` (its
--- namespace handle) and `link_netns` (the handle of a veth peer's namespace,
--- when this process holds one).
+-- `promiscuity`, `min_mtu`, `max_mtu`, `ifalias`, `master` (a name, or its
+-- index when no name is found), `link` (the peer's name, same namespace),
+-- `link_index` and `link_netnsid` (a peer elsewhere); `kind` (`veth`,
+-- `bridge`, ...; nil when none), `ns` (its namespace handle) and
+-- `link_netns` (the handle of a veth peer's namespace, when this process
+-- holds one).
 --
 -- `tostring(l)` is its `ip -br link` line followed by `mtu` and `master`:
 -- `veth0@veth1      UP             02:00:00:00:00:01 <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500`.
