@@ -677,12 +677,22 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 	for (i = 0; i < nio; i++)
 		if (io[i].fd >= 0)
 			fcntl(io[i].fd, F_SETFL, fcntl(io[i].fd, F_GETFL) | O_NONBLOCK);
+	*status = 0;
+	if (p->pid <= 0) { /* reaped already: waitpid(0) would take any child */
+		nns_error_set(e, ECHILD, "wait");
+		return -ECHILD;
+	}
 	ret = pump(p, io, nio, deadline, &exited);
 	/* Timed out or interrupted: the program, and what it started, do not outlive the wait. */
 	if (ret < 0)
 		kill(p->group ? -p->pid : p->pid, SIGKILL);
-	while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(p->pid, status, 0) < 0) {
+		if (errno != EINTR) { /* SIGCHLD ignored, or reaped by someone else */
+			if (ret == 0 || ret == -ETIMEDOUT)
+				ret = -errno;
+			break;
+		}
+	}
 	p->pid = 0;
 	if (ret < 0 && ret != -ETIMEDOUT) {
 		nns_error_set(e, -ret, "wait");
@@ -713,7 +723,11 @@ int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms)
 
 int nns_proc_poll(struct nns_proc *p, int *status)
 {
-	pid_t r = waitpid(p->pid, status, WNOHANG);
+	pid_t r;
+
+	if (p->pid <= 0) /* reaped already: waitpid(0) would take any child */
+		return -ECHILD;
+	r = waitpid(p->pid, status, WNOHANG);
 
 	if (r < 0)
 		return -errno;

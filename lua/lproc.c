@@ -371,13 +371,18 @@ static int ns_output(lua_State *L)
 static int pipe_close(lua_State *L)
 {
 	LPipe *pp = luaL_checkudata(L, 1, LUA_FILEHANDLE);
-	int status = 0, ret;
+	struct nns_error e = { 0 };
+	int status = 0, ret, waited;
 
 	ret = fclose(pp->stream.f);
-	nns_proc_wait(&pp->p, NULL, 0, -1, &status, NULL);
+	waited = nns_proc_wait(&pp->p, NULL, 0, -1, &status, &e);
 	nns_proc_release(&pp->p);
 	if (ret != 0)
 		return luaL_fileresult(L, 0, NULL);
+	if (waited < 0) {
+		errno = e.code;
+		return luaL_fileresult(L, 0, "wait");
+	}
 	return exec_result(L, status);
 }
 
@@ -481,6 +486,9 @@ static int proc_wait(lua_State *L)
 		return 2;
 	}
 	if (nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
+		/* Interrupted, the program was stopped; either way it is reaped. */
+		nns_proc_release(&p->p);
+		p->done = true;
 		nns_error_set(&e, e.code, "wait %d", (int)p->pid);
 		luaL_pushfail(L);
 		lua_pushfstring(L, "netns: %s: %s", e.what, strerror(e.code));
@@ -520,9 +528,9 @@ static int proc_kill(lua_State *L)
 	} else if (!lua_isnoneornil(L, 2)) {
 		sig = (int)luaL_checkinteger(L, 2);
 	}
-	if (p->done)
+	if (p->done || p->p.pid <= 0)
 		errno = ESRCH; /* reaped: its pid may be someone else's now */
-	if (p->done || kill(p->p.pid, sig) < 0)
+	if (p->done || p->p.pid <= 0 || kill(p->p.pid, sig) < 0)
 		return luaL_fileresult(L, 0, "kill");
 	lua_pushboolean(L, 1);
 	return 1;

@@ -765,6 +765,28 @@ describe("ns:spawn", function()
     assert.are.equal("kill: No such process", r[2])
   end)
 
+  it("an interrupted p:wait() stops the program, and the handle signals nothing after", function()
+    -- In a session of its own: were the handle to signal process 0, only
+    -- that child nslua and its program would get it.
+    local out, _, how, code = H.sh(("timeout -k 2 20 setsid %s -e %s 2>&1"):format(NSLUA, H.quote([[
+      local self_pid = io.open("/proc/self/stat"):read("n")
+      local p = netns.new():spawn({ "sleep", "30" })
+      os.execute(("(sleep 0.3; kill -INT %d) &"):format(self_pid))
+      local ok, err = pcall(function() local r = table.pack(p:wait()) return r end)
+      print(ok, err)
+      print(p:running(), p:kill())
+      print(p:wait())
+      print(os.execute("kill -0 " .. p.pid .. " 2>/dev/null"))
+    ]])))
+    assert.are.same({ "exit", 130 }, { how, code }, out)   -- 128 + SIGINT, caught or not
+    local printed = {}
+    for l in out:gmatch("[^\n]+") do printed[#printed + 1] = l end
+    assert.matches("^false\t.*interrupted!", printed[1])
+    assert.are.equal("false\tnil\tkill: No such process\t" .. ESRCH, printed[2])
+    assert.are.equal("nil\tsignal\t9", printed[3])
+    assert.are.equal("nil\texit\t1", printed[4])
+  end)
+
   it("p:running() turns false once the program ends; wait still gives its status", function()
     local ns = fresh_ns()
     local p = ns:spawn("exit 3")
