@@ -153,8 +153,9 @@ describe("netns.topology", function()
     local fds = H.fd_count()
     for _, case in ipairs {
       { { { "h1" } }, "bad argument #2 to 'link' (not a host or switch of this topology: nil)" },
-      { { "h1" }, "bad argument #1 to 'link' (not a host or switch of this topology: nil)" },
       { { { "h1", "h9" } }, "bad argument #2 to 'link' (not a host or switch of this topology: h9)" },
+      { { { "h1", "h2", addrs = "10.0.0.1/24" } },
+        "bad argument #3 to 'link' (option 'addrs' must be a table, got string)" },
     } do
       local ok, err = pcall(netns.build, { prefix = "m-", hosts = { h1 = {}, h2 = {} }, links = case[1] })
       assert.is_false(ok)
@@ -162,6 +163,50 @@ describe("netns.topology", function()
       assert.are.same({}, netns_list())
     end
     collectgarbage()
+    assert.are.equal(fds, H.fd_count())
+  end)
+
+  it("build says what its teardown could not undo", function()
+    local core = require "netns.core"
+    local unpin = core.unpin
+    core.unpin = function(name) return nil, "netns: netns unpin " .. name .. ": injected" end
+    finally(function()
+      core.unpin = unpin
+      core.unpin("u-h1")
+      core.disown("u-h1")
+    end)
+    local ok, err = pcall(netns.build, { prefix = "u-", hosts = { h1 = {} }, links = { { "h1", "h9" } } })
+    core.unpin = unpin
+    assert.is_false(ok)
+    assert.are.equal("bad argument #2 to 'link' (not a host or switch of this topology: h9) (and then "
+      .. "netns: topology u- destroy: unpin u-h1: netns: netns unpin u-h1: injected)", err)
+    -- the pin it could not remove is left with its owner record, for --cleanup
+    assert.are.same({ "u-h1" }, netns_list())
+    assert.are.equal("u-h1\n", owners())
+  end)
+
+  it("build checks the spec's shape before making anything", function()
+    local fds = H.fd_count()
+    local function hosts() return { h1 = {}, h2 = true } end
+    for _, case in ipairs {
+      { { hosts = hosts(), link = {} }, "unknown field 'link'" },
+      { { hosts = hosts(), links = { { "h1", "h2", addr = { "10.0.0.1/24" } } } },
+        "links[1]: unknown field 'addr'" },
+      { { hosts = hosts(), links = { "h1" } }, "links[1]: table expected, got string" },
+      { { hosts = hosts(), links = { x = { "h1", "h2" } } }, "links: a list expected, found key x" },
+      { { hosts = { "h1", "h2" } }, "hosts: keys are host names, found a number" },
+      { { hosts = { h1 = "forward" } }, "hosts.h1: table of options or true expected, got string" },
+      { { hosts = hosts(), switches = "s1" }, "switches: table expected, got string" },
+      { { hosts = hosts(), switches = { 1 } }, "switches[1]: a name expected, got number" },
+      { { hosts = hosts(), routes = { h3 = {} } }, "routes: no host or switch named h3" },
+      { { hosts = hosts(), routes = { h1 = "default" } }, "routes.h1: table expected, got string" },
+    } do
+      case[1].prefix = "m-"
+      local ok, err = pcall(netns.build, case[1])
+      assert.is_false(ok)
+      assert.are.equal("bad argument #1 to 'build' (" .. case[2] .. ")", err)
+      assert.are.same({}, netns_list())
+    end
     assert.are.equal(fds, H.fd_count())
   end)
 

@@ -1103,7 +1103,8 @@ end
 -- link is up, so that traffic sent at once goes through.
 -- @tparam table spec the topology
 -- @treturn netns.topology.Topology the topology
--- @raise what the failed step raised, once all is undone
+-- @raise on a malformed spec, before anything is made; or what the failed
+-- step raised, once all is undone (and what could not be undone, if any)
 -- @usage
 -- local t <close> = netns.build {
 --   prefix = "lab-", hosts = { h1 = true, h2 = true }, switches = { "s1" },

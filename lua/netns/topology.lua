@@ -29,7 +29,10 @@ function T:_step(fn, ...)
   local mark = #self._undo
   local ok, err = pcall(fn, self, ...)
   if ok then return err end
-  self:_undo_to(mark)
+  local failed = self:_undo_to(mark)
+  if #failed > 0 then     -- what is left behind is said, not hidden
+    err = ("%s (and undoing the step failed: %s)"):format(tostring(err), table.concat(failed, "; "))
+  end
   raise(err)
 end
 
@@ -126,8 +129,10 @@ function T:_namespace(name)
   self:_record("unpin " .. pin, function()
     local pinned = ns._h:info()
     if pinned then
+      -- The owner record goes last: a pin without one is never cleaned up.
+      local unpinned, err = core.unpin(pinned)
+      if not unpinned then error(err, 0) end
       core.disown(pinned)
-      assert(core.unpin(pinned))
       ns._h:forget_name()
     end
   end)
@@ -365,6 +370,11 @@ function T:link(a, b, opts)
   for k in pairs(opts) do
     if not LINK_OPTIONS[k] then raise(("bad argument #3 to 'link' (unknown option '%s')"):format(k)) end
   end
+  for _, k in ipairs { "addrs", "names" } do
+    if opts[k] ~= nil and type(opts[k]) ~= "table" then
+      raise(("bad argument #3 to 'link' (option '%s' must be a table, got %s)"):format(k, type(opts[k])))
+    end
+  end
   if opts.vxlan ~= nil then
     local node, far, here_first = self:_tunnel_ends(a, b, opts.vxlan)
     local ends = self:_step(add_tunnel, node, far, here_first, opts)
@@ -593,7 +603,6 @@ local function build_steps(t, spec)
     step()
   end
   for _, name in ipairs(spec.switches or {}) do t:switch(name); step() end
-  for host in pairs(routes) do t:_node(host, 1) end   -- routes only for nodes there are
   -- A node's batch goes as soon as its last link is made: the kernel is
   -- quicker bringing each link up soon after making it than all of them
   -- at the end.  A switch's ports thus all come up together, which is
@@ -629,13 +638,71 @@ local function build_steps(t, spec)
   step(true)
 end
 
+local SPEC_FIELDS = { prefix = true, hosts = true, switches = true, links = true, routes = true }
+local SPEC_LINK_FIELDS = { true, true, addrs = true, names = true, mtu = true, rate = true,
+                           vxlan = true }
+
+local function bad_spec(fmt, ...)
+  raise(("bad argument #1 to 'build' (" .. fmt .. ")"):format(...))
+end
+
+local function check_list(list, what)
+  if list == nil then return end
+  if type(list) ~= "table" then bad_spec("%s: table expected, got %s", what, type(list)) end
+  for k in pairs(list) do
+    if math.type(k) ~= "integer" or k < 1 or k > #list then
+      bad_spec("%s: a list expected, found key %s", what, tostring(k))
+    end
+  end
+end
+
+-- The spec's shape, checked before anything is made: a misspelt field
+-- would otherwise be passed over without a word.
+local function check_spec(spec)
+  for k in pairs(spec) do
+    if not SPEC_FIELDS[k] then bad_spec("unknown field '%s'", tostring(k)) end
+  end
+  if spec.hosts ~= nil and type(spec.hosts) ~= "table" then
+    bad_spec("hosts: table expected, got %s", type(spec.hosts))
+  end
+  local nodes = {}
+  for name, opts in pairs(spec.hosts or {}) do
+    if type(name) ~= "string" then bad_spec("hosts: keys are host names, found a %s", type(name)) end
+    if opts ~= true and type(opts) ~= "table" then
+      bad_spec("hosts.%s: table of options or true expected, got %s", name, type(opts))
+    end
+    nodes[name] = true
+  end
+  check_list(spec.switches, "switches")
+  for i, name in ipairs(spec.switches or {}) do
+    if type(name) ~= "string" then bad_spec("switches[%d]: a name expected, got %s", i, type(name)) end
+    nodes[name] = true
+  end
+  check_list(spec.links, "links")
+  for i, l in ipairs(spec.links or {}) do
+    if type(l) ~= "table" then bad_spec("links[%d]: table expected, got %s", i, type(l)) end
+    for k in pairs(l) do
+      if not SPEC_LINK_FIELDS[k] then bad_spec("links[%d]: unknown field '%s'", i, tostring(k)) end
+    end
+  end
+  if spec.routes ~= nil and type(spec.routes) ~= "table" then
+    bad_spec("routes: table expected, got %s", type(spec.routes))
+  end
+  for name, list in pairs(spec.routes or {}) do
+    if not nodes[name] then bad_spec("routes: no host or switch named %s", tostring(name)) end
+    check_list(list, "routes." .. name)
+  end
+end
+
 -- A whole topology from one table; all or nothing.
 function M.build(spec)
   if type(spec) ~= "table" then raise("bad argument #1 to 'build' (table expected)") end
+  check_spec(spec)
   local t = M.new { prefix = spec.prefix }
   local ok, err = pcall(build_steps, t, spec)
   if not ok then
-    pcall(t.destroy, t)
+    local undone, left = pcall(t.destroy, t)
+    if not undone then err = ("%s (and then %s)"):format(tostring(err), tostring(left)) end
     raise(err)
   end
   return t
