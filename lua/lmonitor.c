@@ -255,6 +255,20 @@ static int on_event(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * After an overrun the names may be stale (a rename or a deletion was
+ * among the lost events): a fresh table asks the kernel for each again.
+ */
+static void forget_names(lua_State *L, struct event_acc *acc)
+{
+	lua_getiuservalue(L, 1, 1);
+	lns_push_ifnames(L, -1);
+	lua_remove(L, -2);
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, 1, 2);
+	lua_replace(L, acc->names);
+}
+
+/*
  * m:read(): the events queued now, oldest first, as an array (empty when
  * there are none); never blocks.  Lost events show as { event = "overrun" }.
  */
@@ -274,6 +288,7 @@ static int mon_read(lua_State *L)
 		if (ret == -ENOBUFS) {
 			lua_newtable(L);
 			append(&acc, "overrun", NULL);
+			forget_names(L, &acc);
 			ret = 1;
 		}
 	}

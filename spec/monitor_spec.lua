@@ -264,6 +264,23 @@ describe("monitors of many namespaces", function()
 end)
 
 describe("overruns", function()
+  it("name devices as they are named now, after a rename lost in one", function()
+    local a = netns.new()
+    finally(function() a:close() end)
+    a:bridge("x0")
+    a:bridge("filler")
+    local m <close> = a:monitor { "link", "addr", rcvbuf = 1024 }
+    for i = 1, 100 do a:link_set("filler", { mtu = 1400 + i % 2 }) end  -- fills the 1 KiB buffer
+    a:link_set("x0", { name = "y0" })                                    -- its event is dropped
+    local lost = drain(m, 0.2)
+    assert.is_table(only(lost, function(ev) return ev.event == "overrun" end)[1])
+    assert.are.same({}, only(lost, function(ev) return ev.ifname == "y0" end))
+    a:addr_add("y0", "10.6.0.1/32")
+    local ev = only(drain(m, 0.2), function(e) return e.kind == "addr" end)[1]
+    assert.is_table(ev, "no address event")
+    assert.are.equal("y0", ev.ifname)
+  end)
+
   it("name a master whose own events were lost, by asking the kernel", function()
     local a = netns.new()
     finally(function() a:close() end)
