@@ -251,15 +251,26 @@ static int place_fd(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-static void reset_signals(void)
+/* The host's handlers and ignored signals must not leak into the program. */
+static void reset_signal_actions(void)
 {
-	sigset_t none;
 	int sig;
 
-	/* The host's handlers and ignored signals must not leak into the program. */
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
+}
+
+/*
+ * Signals stay blocked, as the parent blocked them around clone, until
+ * just before exec: the child shares the parent's memory, and one that
+ * stopped it inside malloc (a view made here calls opendir) would leave
+ * the parent's heap locked or torn.
+ */
+static void unblock_signals(void)
+{
+	sigset_t none;
+
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -363,7 +374,7 @@ static int child(void *arg)
 	const struct nns_exec *x = a->x;
 	int r = a->report, err;
 
-	reset_signals();
+	reset_signal_actions();
 	if (x->own_group)
 		setpgid(0, 0);
 	if (x->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -385,6 +396,7 @@ static int child(void *arg)
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
 	    (errno != EINVAL || syscall(SYS_close_range, 3, ~0U, 0) < 0))
 		report(r, errno, "close descriptors");
+	unblock_signals();
 	if (x->envp)
 		execvpe(x->argv[0], x->argv, x->envp);
 	else
