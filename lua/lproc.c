@@ -570,26 +570,52 @@ static int proc_tostring(lua_State *L)
 
 /* ---- sysctl ------------------------------------------------------------- */
 
+/* Why @key is no sysctl key of the form sysctl(8) takes with separator @sep, or NULL. */
+static const char *sysctl_key_flaw(const char *key, char sep)
+{
+	const char *name = key;
+
+	if (strncmp(key, "net", 3) != 0 || key[3] != sep)
+		return "must start with 'net.' or 'net/'";
+	for (;;) {
+		const char *end = strchr(name, sep);
+		size_t len = end ? (size_t)(end - name) : strlen(name);
+
+		if (len == 0)
+			return "empty name";
+		if (sep == '/' && name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+			return "'.' and '..' are not names";
+		if (!end)
+			return NULL;
+		name = end + 1;
+	}
+}
+
+/*
+ * The /proc/sys path of the key at @arg, which names the sysctl as
+ * sysctl(8) does: names joined by '.' ("net.ipv4.ip_forward"), or by '/'
+ * when a name holds a dot ("net/ipv4/conf/eth0.100/forwarding").  Only
+ * net.*, which is the namespace's own, and never a way out of it.
+ */
 static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t size)
 {
-	const char *key = luaL_checkstring(L, arg);
-	size_t n = strlen(key);
-	char *d;
+	size_t n;
+	const char *key = lns_checklstring(L, arg, &n);
+	char sep = strchr(key, '/') ? '/' : '.';
+	const char *flaw = sysctl_key_flaw(key, sep);
 
-	if (strncmp(key, "net.", 4) != 0 || n < 5 || n + 11 > size)
+	if (strlen(key) != n) /* printed, it would end at the NUL */
+		luaL_argerror(L, arg, "invalid sysctl key: it holds a NUL");
+	if (!flaw && n + 11 > size)
+		flaw = "too long";
+	if (flaw)
 		luaL_argerror(L, arg,
-			      lua_pushfstring(
-				      L, "invalid sysctl key \"%s\": must start with 'net.'", key));
-	if (strstr(key, "..") || strchr(key, '/') || key[n - 1] == '.')
-		luaL_argerror(L, arg,
-			      lua_pushfstring(L,
-					      "invalid sysctl key \"%s\": must be dotted names "
-					      "without '/' or '..'",
-					      key));
+			      lua_pushfstring(L, "invalid sysctl key \"%s\": %s", key, flaw));
 	snprintf(path, size, "/proc/sys/%s", key); /* n + 11 <= size */
-	for (d = path + 10; *d; d++)
-		if (*d == '.')
-			*d = '/';
+	if (sep == '.')
+		for (char *d = path + 10; *d; d++)
+			if (*d == '.')
+				*d = '/';
 	return key;
 }
 
@@ -624,6 +650,8 @@ static int ns_sysctl(lua_State *L)
 				 "string or number");
 		value = lua_isboolean(L, 3) ? (lua_toboolean(L, 3) ? "1" : "0")
 					    : lua_tolstring(L, 3, &len);
+		luaL_argcheck(L, lua_isboolean(L, 3) || strlen(value) == len, 3,
+			      "a value must not hold a NUL");
 		len = strlen(value);
 	}
 	fd = open_in(h, path, writing ? O_WRONLY : O_RDONLY, &e);

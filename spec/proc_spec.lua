@@ -857,7 +857,8 @@ end)
 
 describe("ns:sysctl", function()
   local function cat_in(name, key)
-    return trim(run("ip netns exec " .. name .. " cat /proc/sys/" .. key:gsub("%.", "/")))
+    local path = key:find("/", 1, true) and key or key:gsub("%.", "/")
+    return trim(run("ip netns exec " .. name .. " cat /proc/sys/" .. path))
   end
 
   it("reads and writes the namespace's own value, not the caller's", function()
@@ -910,24 +911,40 @@ describe("ns:sysctl", function()
 
   it("rejects malformed keys with an argument error", function()
     local ns = fresh_ns()
-    local dotted = [[bad argument #1 to 'sysctl' (invalid sysctl key "%s": must be dotted names without '/' or '..')]]
-    raises([[bad argument #1 to 'sysctl' (invalid sysctl key "kernel.hostname": must start with 'net.')]],
-      ns.sysctl, ns, "kernel.hostname")
-    raises([[bad argument #1 to 'sysctl' (invalid sysctl key "kernel.hostname": must start with 'net.')]],
-      ns.sysctl, ns, "kernel.hostname", "evil")
-    raises(dotted:format("net..x"), ns.sysctl, ns, "net..x")
-    raises([[bad argument #1 to 'sysctl' (invalid sysctl key "net/ipv4": must start with 'net.')]],
-      ns.sysctl, ns, "net/ipv4")
-    raises(dotted:format("net.ipv4/../../kernel/x"), ns.sysctl, ns, "net.ipv4/../../kernel/x")
-    raises(dotted:format("net.ipv4."), ns.sysctl, ns, "net.ipv4.")
-    raises([[bad argument #1 to 'sysctl' (invalid sysctl key "": must start with 'net.')]],
-      ns.sysctl, ns, "")
+    local bad = [[bad argument #1 to 'sysctl' (invalid sysctl key "%s": %s)]]
+    local start = "must start with 'net.' or 'net/'"
+    for _, case in ipairs {
+      { "kernel.hostname", start }, { "", start }, { "net", start }, { "network.x", start },
+      { "net.ipv4/../../kernel/x", start }, { "kernel/hostname", start },
+      { "net..x", "empty name" }, { "net.ipv4.", "empty name" }, { "net//ipv4", "empty name" },
+      { "net/ipv4/", "empty name" },
+      { "net/../../etc/passwd", "'.' and '..' are not names" },
+      { "net/ipv4/./ip_forward", "'.' and '..' are not names" },
+      { "net." .. ("x"):rep(600), "too long" },
+    } do
+      raises(bad:format(case[1], case[2]), ns.sysctl, ns, case[1])
+      raises(bad:format(case[1], case[2]), ns.sysctl, ns, case[1], "1")
+    end
+    raises([[bad argument #1 to 'sysctl' (invalid sysctl key: it holds a NUL)]],
+      ns.sysctl, ns, "net.ipv4\0.ip_forward")
+    raises([[bad argument #2 to 'sysctl' (a value must not hold a NUL)]],
+      ns.sysctl, ns, "net.ipv4.ip_forward", "1\0junk")
     local line
     local err = error_of(function()
       line = debug.getinfo(1, "l").currentline; ns:sysctl("kernel.hostname")
     end)
-    assert.are.equal(("%s:%d: "):format(SRC, line) ..
-      [[bad argument #1 to 'sysctl' (invalid sysctl key "kernel.hostname": must start with 'net.')]], err)
+    assert.are.equal(("%s:%d: "):format(SRC, line) .. bad:format("kernel.hostname", start), err)
+  end)
+
+  it("takes a key with '/' between names, for a device whose name holds a dot", function()
+    local ns, name = fresh_named()
+    ns:veth("sv.0", "sv1")
+    assert.are.equal(cat_in(name, "net/ipv4/conf/sv.0/rp_filter"), ns:sysctl("net/ipv4/conf/sv.0/rp_filter"))
+    assert.is_true(ns:sysctl("net/ipv4/conf/sv.0/rp_filter", 2))
+    assert.are.equal("2", cat_in(name, "net/ipv4/conf/sv.0/rp_filter"))
+    assert.are.equal("2", ns:sysctl("net/ipv4/conf/sv.0/rp_filter"))
+    assert.is_true(ns:sysctl("net/ipv4/ip_forward", 1))
+    assert.are.equal("1", ns:sysctl("net.ipv4.ip_forward"))
   end)
 
   it("of a missing key raises ENOENT at the caller's line; a bad value EINVAL", function()

@@ -608,7 +608,7 @@ function NS:popen(cmd, mode) end
 function NS:spawn(cmd, opts) end
 
 --- Reads (`value` absent) or writes a sysctl of the namespace: `ns:sysctl("net.ipv4.ip_forward", 1)`.  Raises.
----@param key string a "net." key
+---@param key string a "net." key as sysctl(8) takes it, or "net/..." with '/' between names when one holds a dot
 ---@param value? string|number|boolean true and false write "1" and "0"
 ---@return string|true value the value read (without its newline), or true after a write
 ---@overload fun(self: netns.NS, key: string): string

@@ -921,7 +921,8 @@ function NS:ping(addrs, opts)
 end
 
 --- Reads or writes a sysctl of the namespace.
--- @tparam string key a `net.` key: `net.ipv4.ip_forward`
+-- @tparam string key a `net.` key, as sysctl(8) takes it: `net.ipv4.ip_forward`,
+-- or with '/' between names when a name holds a dot: `net/ipv4/conf/eth0.100/rp_filter`
 -- @tparam[opt] string|number|boolean value what to write (true and false write 1 and 0)
 -- @treturn string|true the value read (without its newline), or true after a write
 -- @raise on a bad key, or when the file cannot be read or written
