@@ -52,6 +52,15 @@ static char **new_strv(lua_State *L, size_t n)
 	return v;
 }
 
+/* Whether the string at @idx holds a NUL, where C would cut it short. */
+static bool has_nul(lua_State *L, int idx)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, idx, &len);
+
+	return strlen(s) != len;
+}
+
 /* argv for @arg: a table of strings, or a string for /bin/sh -c. */
 static char **check_argv(lua_State *L, int arg)
 {
@@ -59,6 +68,7 @@ static char **check_argv(lua_State *L, int arg)
 	size_t i, n;
 
 	if (lua_type(L, arg) == LUA_TSTRING) {
+		luaL_argcheck(L, !has_nul(L, arg), arg, "command holds a NUL");
 		argv = new_strv(L, 3);
 		argv[0] = "/bin/sh";
 		argv[1] = "-c";
@@ -74,6 +84,10 @@ static char **check_argv(lua_State *L, int arg)
 			luaL_argerror(L, arg,
 				      lua_pushfstring(L, "command element %d is not a string",
 						      (int)i + 1));
+		if (has_nul(L, -1))
+			luaL_argerror(
+				L, arg,
+				lua_pushfstring(L, "command element %d holds a NUL", (int)i + 1));
 		argv[i] = (char *)lua_tostring(L, -1); /* the table keeps it */
 		lua_pop(L, 1);
 	}
@@ -114,6 +128,13 @@ static char **build_env(lua_State *L, int t)
 		    !(lua_isstring(L, -1) || (lua_isboolean(L, -1) && !lua_toboolean(L, -1))))
 			luaL_error(L, "bad environment entry (string keys; string values, or false "
 				      "to remove)");
+		/* "A=B" = "c" would set A to "B=c"; a NUL would cut the entry short */
+		if (has_nul(L, -2) || strchr(lua_tostring(L, -2), '=') || !*lua_tostring(L, -2) ||
+		    (lua_isstring(L, -1) && has_nul(L, -1)))
+			luaL_error(L,
+				   "bad environment entry \"%s\" (a name is not empty and holds "
+				   "no '=', and neither name nor value holds a NUL)",
+				   lua_tostring(L, -2));
 		if (lua_isstring(L, -1)) {
 			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
 			env[n++] = (char *)lua_tostring(L, -1);
@@ -171,8 +192,8 @@ static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const
 			x->envp = build_env(L, lua_gettop(L));
 		}
 		if (lua_getfield(L, opts, "cwd") != LUA_TNIL) {
-			luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, opts,
-				      "option 'cwd' must be a string");
+			luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING && !has_nul(L, -1), opts,
+				      "option 'cwd' must be a string without NUL");
 			x->cwd = lua_tostring(L, -1);
 		}
 		x->stdout_fd = fd_option(L, opts, "stdout");

@@ -395,6 +395,17 @@ describe("ns:exec", function()
       raises("bad argument #1 to 'exec' (empty command)", ns.exec, ns, {})
       raises("bad argument #1 to 'exec' (string or table expected, got number)", ns.exec, ns, 42)
       raises("bad argument #1 to 'exec' (command element 2 is not a string)", ns.exec, ns, { "echo", true })
+      -- C would cut these short at the NUL, or read "A=B" as A
+      raises("bad argument #1 to 'exec' (command element 2 holds a NUL)", ns.exec, ns, { "echo", "a\0b" })
+      raises("bad argument #1 to 'exec' (command holds a NUL)", ns.exec, ns, "true\0; rm -rf x")
+      raises("bad argument #2 to 'exec' (option 'cwd' must be a string without NUL)",
+        ns.exec, ns, { "true" }, { cwd = "/tmp\0x" })
+      local env_rule = "(a name is not empty and holds no '=', and neither name nor value holds a NUL)"
+      for _, env in ipairs { { ["A=B"] = "c" }, { [""] = "c" }, { ["A\0B"] = "c" }, { A = "c\0d" } } do
+        local name = next(env)
+        raises(('bad environment entry "%s" %s'):format(name:gsub("%z.*", ""), env_rule),
+          ns.exec, ns, { "true" }, { env = env })
+      end
       local line
       local err = error_of(function()
         line = debug.getinfo(1, "l").currentline; ns:exec({ "true" }, { bogus = 1 })
