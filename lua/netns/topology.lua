@@ -284,16 +284,21 @@ local function add_tunnel(self, node, far, here_first, opts)
   -- has, then moved into the host and named there.
   tunnels = tunnels + 1
   local tmp = ("nsvx%d.%d"):format(self_pid() % 100000, tunnels % 1000)
-  local ok, err = pcall(underlay.link_add, underlay, {
-    name = tmp, kind = "vxlan", id = vx.id, remote = vx.remote, ["local"] = vx["local"],
-    link = vx.dev, port = vx.port or 4789, ttl = vx.ttl, mtu = opts.mtu })
-  if ok then
-    -- Until it is moved it is in the underlay, which is not ours to leave things in.
-    ok, err = pcall(underlay.link_set, underlay, tmp, { ns = node.ns, name = name })
-    if not ok then    -- moved but not renamed, or not moved at all
-      pcall(node.ns.link_del, node.ns, tmp, { missing_ok = true })
-      underlay:link_del(tmp, { missing_ok = true })
-    end
+  local created = false
+  local ok, err = pcall(function()
+    local added, msg = underlay._h:link_add {
+      name = tmp, kind = "vxlan", id = vx.id, remote = vx.remote, ["local"] = vx["local"],
+      link = vx.dev, port = vx.port or 4789, ttl = vx.ttl, mtu = opts.mtu }
+    if not added then error(msg, 0) end
+    created = true
+    underlay:link_set(tmp, { ns = node.ns, name = name })
+  end)
+  -- Until it is moved it is in the underlay, which is not ours to leave
+  -- things in: made but not moved and renamed (a failure, an interrupt),
+  -- it goes, wherever it is.
+  if not ok and created then
+    pcall(node.ns.link_del, node.ns, tmp, { missing_ok = true })
+    pcall(underlay.link_del, underlay, tmp, { missing_ok = true })
   end
   if not vx.underlay then underlay:close() end
   if not ok then error(err, 0) end
