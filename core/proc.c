@@ -366,6 +366,7 @@ struct child_args {
 	int report; /* the pipe's end to write a failure to */
 	pid_t parent;
 	const char *cwd;
+	const char *file; /* what to exec, when found along the program's own PATH */
 };
 
 static int child(void *arg)
@@ -398,12 +399,56 @@ static int child(void *arg)
 		report(r, errno, "close descriptors");
 	unblock_signals();
 	if (x->envp)
-		execvpe(x->argv[0], x->argv, x->envp);
+		execvpe(a->file ? a->file : x->argv[0], x->argv, x->envp);
 	else
 		execvp(x->argv[0], x->argv);
 	err = errno;
 	say_exec_failed(x, err);
 	_exit(err == ENOENT ? 127 : 126);
+}
+
+/* Whether @path is a file its owner could run (what execve would try). */
+static bool runnable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * The program of @x found along the PATH of the environment it is given,
+ * into @buf; NULL leaves the search to execvpe.  execvpe searches the
+ * caller's PATH, and a program given env = { PATH = ... } is looked for
+ * there, as env(1) would.  An empty entry is the directory it starts in,
+ * @cwd.  When no entry has it, the last one tried is returned, so that exec
+ * fails as a search would, with ENOENT.
+ */
+static const char *program_path(const struct nns_exec *x, const char *cwd, char *buf, size_t size)
+{
+	const char *path = NULL, *dir, *end;
+	char *const *e;
+
+	if (!x->envp || !x->argv[0][0] || strchr(x->argv[0], '/'))
+		return NULL;
+	for (e = x->envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	if (!path)
+		return NULL;
+	for (dir = path;; dir = end + 1) {
+		int len;
+
+		end = strchrnul(dir, ':');
+		len = (int)(end - dir);
+		if (len == 0)
+			len = snprintf(buf, size, "%s/%s", cwd ? cwd : ".", x->argv[0]);
+		else
+			len = snprintf(buf, size, "%.*s/%s", len, dir, x->argv[0]);
+		if (len > 0 && (size_t)len < size && runnable(buf))
+			return buf;
+		if (!*end)
+			return buf;
+	}
 }
 
 /*
@@ -510,10 +555,12 @@ static int child_outcome(int fd, const char **stage)
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e)
 {
 	char where[PATH_MAX];
-	struct child_args a = { x, -1, getpid(), start_dir(x->cwd, where, sizeof(where)) };
+	char file[PATH_MAX];
+	struct child_args a = { x, -1, getpid(), start_dir(x->cwd, where, sizeof(where)), NULL };
 	const char *stage = NULL;
 	int fds[2], err, ret;
 
+	a.file = program_path(x, a.cwd, file, sizeof(file));
 	refresh_view(x->ns, x->ns_name);
 	p->pidfd = -1;
 	p->group = x->own_group;

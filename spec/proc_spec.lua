@@ -281,6 +281,26 @@ describe("ns:exec", function()
       assert.is_nil(os.getenv("PROCSPEC_A"))
     end)
 
+    it("a program is looked for along the PATH of its env, as env(1) does", function()
+      local ns = fresh_ns()
+      local dir = H.sh("mktemp -d"):gsub("\n$", "")
+      finally(function() os.execute("rm -rf " .. H.quote(dir)) end)
+      write_file(dir .. "/nsprobe", "#!/bin/sh\necho found \"$0\"\n")
+      assert(os.execute("chmod +x " .. H.quote(dir .. "/nsprobe")))
+      os.execute("mkdir " .. H.quote(dir .. "/true"))          -- a directory is not a program
+      local path = "/nonexistent:" .. dir .. ":/usr/bin:/bin"
+      assert.are.equal(("found %s/nsprobe\n"):format(dir), ns:output({ "nsprobe" }, { env = { PATH = path } }))
+      assert.are.same({ n = 3, true, "exit", 0 }, pack(ns:exec({ "true" }, { env = { PATH = path } })))
+      -- on the caller's PATH but not on the program's: not found, as env(1) finds it not
+      local only = { env = { PATH = dir .. ":/nonexistent" }, stderr = "null" }
+      assert.are.same(pack(os.execute(("env PATH=%s:/nonexistent ls 2>/dev/null"):format(H.quote(dir)))),
+        pack(ns:exec({ "ls" }, only)))
+      assert.are.same({ n = 3, nil, "exit", 127 }, pack(ns:exec({ "ls" }, only)))
+      -- an empty entry is the directory the program starts in
+      assert.are.equal(("found %s/nsprobe\n"):format(dir),
+        ns:output({ "nsprobe" }, { env = { PATH = ":/bin" }, cwd = dir }))
+    end)
+
     it("starts in the caller's working directory, or cwd relative to it", function()
       local ns = fresh_ns()
       local here = assert(io.popen("pwd -P")):read("l")

@@ -844,7 +844,8 @@ end
 -- The program sees the namespace as under `ip netns exec`: its own
 -- /sys/class/net, and /etc/netns/NAME files over /etc.  It inherits no
 -- descriptor but 0, 1 and 2.  `opts` fields: `env` (merged over the
--- caller's environment; false removes a variable), `cwd`, `stdin` (a
+-- caller's environment; false removes a variable; a program named without
+-- '/' is looked for along the PATH it gives, as env(1) does), `cwd`, `stdin` (a
 -- string), `timeout` (seconds, then it is killed: `nil, "signal", 9`),
 -- `stdout` and `stderr` (`inherit` or `null`).
 -- @tparam string|{string,...} cmd an argv table (no shell), or a string run by `/bin/sh -c`
