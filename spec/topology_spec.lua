@@ -166,6 +166,35 @@ describe("netns.topology", function()
     assert.are.equal(fds, H.fd_count())
   end)
 
+  it("a destroy stopped by an interrupt is taken up where it stopped", function()
+    -- The interrupt comes as a hook raising "interrupted!" between two
+    -- undos, as nslua's does on a second Ctrl-C during the teardown.
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
+    local target
+    local n = 0
+    for line in io.lines(here .. "/lua/netns/topology.lua") do
+      n = n + 1
+      if line:find("self._undo[i] = nil", 1, true) then target = n end
+    end
+    assert.is_number(target)
+    local t = netns.build { prefix = "i-", hosts = { h1 = {}, h2 = {}, h3 = {} },
+                            links = { { "h1", "h2" }, { "h2", "h3" } } }
+    local seen = 0
+    debug.sethook(function(_, line)
+      if line == target and debug.getinfo(2, "S").source == "@netns/topology.lua" then
+        seen = seen + 1
+        if seen == 4 then error("interrupted!", 0) end
+      end
+    end, "l")
+    local ok, err = pcall(t.destroy, t)
+    debug.sethook()
+    assert.are.same({ false, "interrupted!" }, { ok, err })
+    assert.are.same({ "i-h1", "i-h2", "i-h3" }, netns_list())   -- stopped early
+    t:destroy()
+    assert.are.same({}, netns_list())
+    assert.are.equal("", owners())
+  end)
+
   it("build says what its teardown could not undo", function()
     local core = require "netns.core"
     local unpin = core.unpin

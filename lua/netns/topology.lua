@@ -47,11 +47,13 @@ function T:_undo_to(mark)
   local failed = {}
   for i = #self._undo, mark + 1, -1 do
     local entry = self._undo[i]
-    self._undo[i] = nil
     if not (mark == 0 and entry.implied) then
       local ok, err = pcall(entry.undo)
       if not ok then failed[#failed + 1] = entry.what .. ": " .. tostring(err) end
     end
+    -- Dropped once it has run: an interrupt that stops the loop (a second
+    -- Ctrl-C in nslua) leaves the rest for the next destroy.
+    self._undo[i] = nil
     if i % 32 == 0 then collectgarbage("step") end    -- as a build does, for the same reason
   end
   return failed
@@ -83,12 +85,14 @@ end
 -- @usage t:destroy()
 function T:destroy()
   if self._destroyed then return end
-  self._destroyed = true
   -- What dot() draws from now on: the undos below forget nodes and links.
-  self._drawn = { order = table.move(self._order, 1, #self._order, 1, {}),
-                  links = table.move(self._links, 1, #self._links, 1, {}) }
-  live[self] = nil
+  self._drawn = self._drawn or { order = table.move(self._order, 1, #self._order, 1, {}),
+                                 links = table.move(self._links, 1, #self._links, 1, {}) }
+  -- Destroyed once every undo has run: one stopped by an interrupt is
+  -- taken up again, where it stopped, by the next call.
   local failed = self:_undo_to(0)
+  self._destroyed = true
+  live[self] = nil
   if #failed > 0 then
     raise("netns: topology " .. self.prefix .. " destroy: " .. table.concat(failed, "; "))
   end
@@ -156,7 +160,7 @@ local function add_host(self, name, opts)
   self._order[#self._order + 1] = node
   self:_record("forget " .. name, function()
     self._nodes[name], self._by_ns[ns] = nil, nil
-    table.remove(self._order)
+    if self._order[#self._order] == node then table.remove(self._order) end
   end)
   return ns
 end
@@ -216,6 +220,12 @@ local function next_name(node)
   return name
 end
 
+-- Undoes the listing of link @rec, the newest (each undo runs at most
+-- once, but an interrupted destroy may run the last one again).
+local function forget_link(self, rec)
+  if self._links[#self._links] == rec then table.remove(self._links) end
+end
+
 local function add_addr(ns, dev, cidr)
   ns:addr_add(dev, cidr, { nodad = cidr:find(":", 1, true) ~= nil })
 end
@@ -256,7 +266,7 @@ local function add_link(self, a, b, opts, records)
   end
   local rec = { a = a.name, b = b.name, names = { name_a, name_b }, addrs = { addrs[1], addrs[2] } }
   self._links[#self._links + 1] = rec
-  self:_record("forget link " .. name_a, function() table.remove(self._links) end)
+  self:_record("forget link " .. name_a, function() forget_link(self, rec) end)
   if records then return { a.ns:link(name_a), b.ns:link(name_b) } end
 end
 
@@ -312,9 +322,9 @@ local function add_tunnel(self, node, far, here_first, opts)
   names[i], addrs[i] = name, addr
   local a, b = node.name, far
   if not here_first then a, b = far, node.name end
-  self._links[#self._links + 1] = { a = a, b = b, names = names, addrs = addrs,
-                                    vxlan = { id = vx.id, remote = vx.remote } }
-  self:_record("forget link " .. name, function() table.remove(self._links) end)
+  local rec = { a = a, b = b, names = names, addrs = addrs, vxlan = { id = vx.id, remote = vx.remote } }
+  self._links[#self._links + 1] = rec
+  self:_record("forget link " .. name, function() forget_link(self, rec) end)
   self._remote[far] = true
   return here_first and { l } or { nil, l }
 end
@@ -804,8 +814,13 @@ function M.finish(keep, graph, quiet)
     end
   else
     for _, t in ipairs(M.live()) do
-      local ok, err = pcall(t.destroy, t)
-      if not ok then errors[#errors + 1] = tostring(err) end
+      -- A second Ctrl-C stops a destroy once (nslua then lets a third
+      -- kill it): the next try takes it up where it stopped.
+      for _ = 1, 3 do
+        local ok, err = pcall(t.destroy, t)
+        if not ok then errors[#errors + 1] = tostring(err) end
+        if t._destroyed then break end
+      end
     end
   end
   return errors
