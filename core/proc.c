@@ -328,8 +328,7 @@ static void say_exec_failed(const struct nns_exec *x, int err)
  * sets stop at 1024.  Programs started get the soft limit they would have
  * had, unless the caller has set another since.
  */
-static rlim_t fd_limit_before, fd_limit_raised_to;
-static bool fd_limit_raised;
+static rlim_t fd_limit_before, fd_limit_raised_to; /* 0: not raised */
 static pthread_once_t fd_limit_once = PTHREAD_ONCE_INIT;
 
 static void raise_fd_limit(void)
@@ -340,8 +339,8 @@ static void raise_fd_limit(void)
 		return;
 	fd_limit_before = r.rlim_cur;
 	r.rlim_cur = r.rlim_max;
-	fd_limit_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
-	fd_limit_raised_to = r.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &r) == 0)
+		fd_limit_raised_to = r.rlim_max;
 }
 
 void nns_raise_fd_limit(void)
@@ -354,7 +353,7 @@ static void restore_fd_limit(void)
 {
 	struct rlimit r;
 
-	if (!fd_limit_raised || getrlimit(RLIMIT_NOFILE, &r) < 0 ||
+	if (!fd_limit_raised_to || getrlimit(RLIMIT_NOFILE, &r) < 0 ||
 	    r.rlim_cur != fd_limit_raised_to)
 		return;
 	r.rlim_cur = fd_limit_before < r.rlim_max ? fd_limit_before : r.rlim_max;
@@ -425,7 +424,7 @@ static bool runnable(const char *path)
  */
 static const char *program_path(const struct nns_exec *x, const char *cwd, char *buf, size_t size)
 {
-	const char *path = NULL, *dir, *end;
+	const char *path = NULL, *mine = getenv("PATH"), *dir, *end;
 	char *const *e;
 
 	if (!x->envp || !x->argv[0][0] || strchr(x->argv[0], '/'))
@@ -433,8 +432,8 @@ static const char *program_path(const struct nns_exec *x, const char *cwd, char 
 	for (e = x->envp; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
 			path = *e + 5;
-	if (!path)
-		return NULL;
+	if (!path || (mine && !strcmp(path, mine)))
+		return NULL; /* the caller's: execvpe searches it */
 	for (dir = path;; dir = end + 1) {
 		int len;
 

@@ -625,7 +625,7 @@ static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t si
 	char sep = strchr(key, '/') ? '/' : '.';
 	const char *flaw = sysctl_key_flaw(key, sep);
 
-	if (strlen(key) != n) /* printed, it would end at the NUL */
+	if (has_nul(L, arg)) /* printed, it would end at the NUL */
 		luaL_argerror(L, arg, "invalid sysctl key: it holds a NUL");
 	if (!flaw && n + 11 > size)
 		flaw = "too long";
@@ -671,7 +671,7 @@ static int ns_sysctl(lua_State *L)
 				 "string or number");
 		value = lua_isboolean(L, 3) ? (lua_toboolean(L, 3) ? "1" : "0")
 					    : lua_tolstring(L, 3, &len);
-		luaL_argcheck(L, lua_isboolean(L, 3) || strlen(value) == len, 3,
+		luaL_argcheck(L, lua_isboolean(L, 3) || !has_nul(L, 3), 3,
 			      "a value must not hold a NUL");
 		len = strlen(value);
 	}

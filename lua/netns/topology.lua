@@ -654,8 +654,6 @@ local function build_steps(t, spec)
 end
 
 local SPEC_FIELDS = { prefix = true, hosts = true, switches = true, links = true, routes = true }
-local SPEC_LINK_FIELDS = { true, true, addrs = true, names = true, mtu = true, rate = true,
-                           vxlan = true }
 
 local function bad_spec(fmt, ...)
   raise(("bad argument #1 to 'build' (" .. fmt .. ")"):format(...))
@@ -697,7 +695,9 @@ local function check_spec(spec)
   for i, l in ipairs(spec.links or {}) do
     if type(l) ~= "table" then bad_spec("links[%d]: table expected, got %s", i, type(l)) end
     for k in pairs(l) do
-      if not SPEC_LINK_FIELDS[k] then bad_spec("links[%d]: unknown field '%s'", i, tostring(k)) end
+      if k ~= 1 and k ~= 2 and not LINK_OPTIONS[k] then
+        bad_spec("links[%d]: unknown field '%s'", i, tostring(k))
+      end
     end
   end
   if spec.routes ~= nil and type(spec.routes) ~= "table" then
