@@ -49,13 +49,14 @@ describe("build and destroy cycles", function()
     collectgarbage()
     local fds, ns, base_mounts, links = H.fd_count(), H.thread_ns(), mounts(), root_links()
     local kids = children()
-    local cpu = {}
-    for cycle = 1, 20 do
+
+    -- One cycle: build, check that it works, destroy, check the baseline.
+    -- Returns the processor time of the build: what the library and the
+    -- kernel spend for it, and what would grow if anything piled up.
+    local function cycle(n)
       -- timed from a quiet kernel, so that the last cycle's teardown, which
       -- the kernel finishes on its own, is not counted against this one
       settle(here)
-      -- the processor time of the build: what the library and the kernel
-      -- spend for it, and what would grow if anything piled up
       local t0 = os.clock()
       local spec = { prefix = "cz-", switches = { "s" }, hosts = {}, links = {} }
       for i = 1, 200 do
@@ -65,21 +66,34 @@ describe("build and destroy cycles", function()
       -- an immediate rebuild under the same names: no EEXIST or EBUSY from
       -- the kernel's cleanup of the last cycle may surface here
       local t = netns.build(spec)
-      cpu[cycle] = os.clock() - t0
+      local cpu = os.clock() - t0
       for i = 25, 200, 25 do t:_node("h" .. i, 1).ns:spawn({ "sleep", "60" }) end
-      assert.is_true((t:ping("h1", "10.1.0.2")), "cycle " .. cycle)
+      assert.is_true((t:ping("h1", "10.1.0.2")), "cycle " .. n)
       t:destroy()
       collectgarbage()
-      assert.are.equal(0, netns_count(), "cycle " .. cycle)
-      assert.are.equal(base_mounts, mounts(), "cycle " .. cycle)
-      assert.are.equal(fds, H.fd_count(), "cycle " .. cycle)
-      assert.are.equal(ns, H.thread_ns(), "cycle " .. cycle)
-      assert.are.equal(links, root_links(), "cycle " .. cycle)
-      assert.are.equal(kids, children(), "cycle " .. cycle)
+      assert.are.equal(0, netns_count(), "cycle " .. n)
+      assert.are.equal(base_mounts, mounts(), "cycle " .. n)
+      assert.are.equal(fds, H.fd_count(), "cycle " .. n)
+      assert.are.equal(ns, H.thread_ns(), "cycle " .. n)
+      assert.are.equal(links, root_links(), "cycle " .. n)
+      assert.are.equal(kids, children(), "cycle " .. n)
+      return cpu
     end
+
+    local cpu = {}
+    for n = 1, 20 do cpu[n] = cycle(n) end
+    -- A build's processor time varies by a fifth from cycle to cycle on a
+    -- shared machine, and a busy spell can cover five cycles in a row.  So
+    -- a slow last window earns up to two more: what piles up makes every
+    -- later cycle slower, and no later window can then pass.
     local first, last = least(cpu, 1, 5), least(cpu, 16, 20)
-    assert.is_true(last <= 1.2 * first, ("cycles 16-20 took %.3f s of processor time, cycles 1-5 %.3f s")
-      :format(last, first))
+    local n = 20
+    while last > 1.2 * first and n < 30 do
+      for _ = 1, 5 do n = n + 1; cpu[n] = cycle(n) end
+      last = least(cpu, n - 4, n)
+    end
+    assert.is_true(last <= 1.2 * first, ("cycles %d-%d took %.3f s of processor time, cycles 1-5 %.3f s")
+      :format(n - 4, n, last, first))
   end)
 
   it("10 cycles of a 50-host star with programs running: back to the baseline each time", function()
