@@ -195,6 +195,46 @@ describe("netns.topology", function()
     assert.are.equal("", owners())
   end)
 
+  it("an interrupt inside an undo stops the destroy, and that undo runs again", function()
+    -- Lines of topology.lua: the undo of a pin, where it asks for the name
+    -- (before the unpin) and where it removes the owner record (after).
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
+    local before, after
+    local n = 0
+    for line in io.lines(here .. "/lua/netns/topology.lua") do
+      n = n + 1
+      if line:find("local pinned = ns._h:info()", 1, true) then before = n end
+      if line:find("core.disown(pinned)", 1, true) then after = n end
+    end
+    assert.is_number(before)
+    assert.is_number(after)
+    for _, at in ipairs { before, after } do
+      local t = netns.build { prefix = "j-", hosts = { h1 = {}, h2 = {} }, links = { { "h1", "h2" } } }
+      local hit = false
+      debug.sethook(function(_, line)
+        if line == at and not hit and debug.getinfo(2, "S").source == "@netns/topology.lua" then
+          hit = true
+          error("topology.lua:1: interrupted!")
+        end
+      end, "l")
+      local ok, err = pcall(t.destroy, t)
+      debug.sethook()
+      assert.is_false(ok)
+      assert.matches("interrupted!$", err)
+      -- h2's pin, the newest, was being undone: it is still there
+      -- (before) or gone with its owner record still there (after)
+      if at == before then
+        assert.are.same({ "j-h1", "j-h2" }, netns_list())
+      else
+        assert.are.same({ "j-h1" }, netns_list())
+        assert.are.equal("j-h1\nj-h2\n", owners())
+      end
+      t:destroy()   -- takes the stopped undo up again: nothing fails, nothing is left
+      assert.are.same({}, netns_list())
+      assert.are.equal("", owners())
+    end
+  end)
+
   it("build says what its teardown could not undo", function()
     local core = require "netns.core"
     local unpin = core.unpin

@@ -66,6 +66,7 @@ local function raise(msg)
   error(msg, level)
 end
 M._raise = raise
+M._ERRNO = ERRNO
 
 -- Raises the message of a failed call; passes a successful one's results on.
 local function check(ok, msg, ...)

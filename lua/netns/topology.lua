@@ -42,17 +42,25 @@ function T:_record(what, undo, implied)
   self._undo[#self._undo + 1] = { what = what, undo = undo, implied = implied }
 end
 
--- Undoes journal entries down to @mark; returns the messages of undos that failed.
-function T:_undo_to(mark)
-  local failed = {}
+-- What nslua's signal hook raises (lua/nslua.c): a stop, not a failure.
+local function is_interrupt(err)
+  return type(err) == "string"
+    and (err:find("interrupted!$") or err:find("terminated!$") or err:find("hangup!$")) ~= nil
+end
+
+-- Undoes journal entries down to @mark; returns @failed (or a new list)
+-- with the messages of undos that failed added.  An interrupt (a second Ctrl-C in nslua) stops it and is raised
+-- again: the entry it stopped stays, with the rest, for the next destroy,
+-- so every undo must be harmless to run twice.
+function T:_undo_to(mark, failed)
+  failed = failed or {}
   for i = #self._undo, mark + 1, -1 do
     local entry = self._undo[i]
     if not (mark == 0 and entry.implied) then
       local ok, err = pcall(entry.undo)
+      if not ok and is_interrupt(err) then error(err, 0) end
       if not ok then failed[#failed + 1] = entry.what .. ": " .. tostring(err) end
     end
-    -- Dropped once it has run: an interrupt that stops the loop (a second
-    -- Ctrl-C in nslua) leaves the rest for the next destroy.
     self._undo[i] = nil
     if i % 32 == 0 then collectgarbage("step") end    -- as a build does, for the same reason
   end
@@ -90,7 +98,8 @@ function T:destroy()
                                  links = table.move(self._links, 1, #self._links, 1, {}) }
   -- Destroyed once every undo has run: one stopped by an interrupt is
   -- taken up again, where it stopped, by the next call.
-  local failed = self:_undo_to(0)
+  self._undo_failed = self._undo_failed or {}   -- kept for a resumed destroy to say
+  local failed = self:_undo_to(0, self._undo_failed)
   self._destroyed = true
   live[self] = nil
   if #failed > 0 then
@@ -134,8 +143,9 @@ function T:_namespace(name)
     local pinned = ns._h:info()
     if pinned then
       -- The owner record goes last: a pin without one is never cleaned up.
-      local unpinned, err = core.unpin(pinned)
-      if not unpinned then error(err, 0) end
+      local unpinned, err, code = core.unpin(pinned)
+      -- (gone already when an interrupt stopped this undo after the unpin)
+      if not unpinned and code ~= netns._ERRNO.ENOENT then error(err, 0) end
       core.disown(pinned)
       ns._h:forget_name()
     end
