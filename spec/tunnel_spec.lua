@@ -115,6 +115,33 @@ describe("links to hosts on other machines", function()
     assert.are.same({ "lo", "taken0", "tun1" }, link_names(h1))
   end)
 
+  it("stopped by an interrupt just after the kernel made them leave nothing either", function()
+    -- The interrupt comes as nslua's hook raises it, at the first line run
+    -- after the device is made in the underlay, before the move.
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
+    local target
+    local n = 0
+    for line in io.lines(here .. "/lua/netns/topology.lua") do
+      n = n + 1
+      if line:find("if not added then", 1, true) then target = n end
+    end
+    assert.is_number(target)
+    local t <close> = netns.topology { prefix = "tm2-" }
+    local h1 = t:host "h1"
+    debug.sethook(function(_, line)
+      if line == target and debug.getinfo(2, "S").source == "@netns/topology.lua" then
+        debug.sethook()
+        error("topology.lua:1: interrupted!")
+      end
+    end, "l")
+    local ok, err = pcall(t.link, t, h1, "h2", { vxlan = tunnel(42, 1, 2, m1) })
+    debug.sethook()
+    assert.is_false(ok)
+    assert.matches("interrupted!$", err)
+    assert.are.same({ "lo", "u0" }, link_names(m1))
+    assert.are.same({ "lo" }, link_names(h1))
+  end)
+
   it("reject bad options before anything is made", function()
     local t <close> = netns.topology { prefix = "tm1-" }
     local h1, h3 = t:host "h1", t:host "h3"

@@ -304,19 +304,23 @@ local function add_tunnel(self, node, far, here_first, opts)
   -- has, then moved into the host and named there.
   tunnels = tunnels + 1
   local tmp = ("nsvx%d.%d"):format(self_pid() % 100000, tunnels % 1000)
-  local created = false
+  local refused    -- the errno with which the kernel refused to make it
   local ok, err = pcall(function()
-    local added, msg = underlay._h:link_add {
+    local added, msg, code = underlay._h:link_add {
       name = tmp, kind = "vxlan", id = vx.id, remote = vx.remote, ["local"] = vx["local"],
       link = vx.dev, port = vx.port or 4789, ttl = vx.ttl, mtu = opts.mtu }
-    if not added then error(msg, 0) end
-    created = true
+    if not added then
+      refused = code
+      error(msg, 0)
+    end
     underlay:link_set(tmp, { ns = node.ns, name = name })
   end)
   -- Until it is moved it is in the underlay, which is not ours to leave
-  -- things in: made but not moved and renamed (a failure, an interrupt),
-  -- it goes, wherever it is.
-  if not ok and created then
+  -- things in: not moved and renamed (a failure, an interrupt, even one
+  -- between its making and this code learning of it), it goes, wherever
+  -- it is; unless the kernel refused to make it for a device of its name
+  -- there, which is then another's.
+  if not ok and refused ~= netns._ERRNO.EEXIST then
     pcall(node.ns.link_del, node.ns, tmp, { missing_ok = true })
     pcall(underlay.link_del, underlay, tmp, { missing_ok = true })
   end
