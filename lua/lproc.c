@@ -483,11 +483,11 @@ static LProc *check_proc(lua_State *L)
 	return luaL_checkudata(L, 1, LNS_PROC);
 }
 
-static int proc_result(lua_State *L, LProc *p)
+/* Its program is reaped (or never ran): the handle has nothing to wait for. */
+static void proc_end(LProc *p)
 {
 	nns_proc_release(&p->p);
 	p->done = true;
-	return exec_result(L, p->status);
 }
 
 static int proc_wait(lua_State *L)
@@ -508,25 +508,20 @@ static int proc_wait(lua_State *L)
 	}
 	if (nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
 		/* Interrupted, the program was stopped; either way it is reaped. */
-		nns_proc_release(&p->p);
-		p->done = true;
+		proc_end(p);
 		nns_error_set(&e, e.code, "wait %d", (int)p->pid);
-		luaL_pushfail(L);
-		lua_pushfstring(L, "netns: %s: %s", e.what, strerror(e.code));
-		lua_pushinteger(L, e.code);
-		return 3;
+		return lns_fail(L, 0, &e);
 	}
-	return proc_result(L, p);
+	proc_end(p);
+	return exec_result(L, p->status);
 }
 
 static int proc_running(lua_State *L)
 {
 	LProc *p = check_proc(L);
 
-	if (!p->done && nns_proc_poll(&p->p, &p->status) == 1) {
-		nns_proc_release(&p->p);
-		p->done = true;
-	}
+	if (!p->done && nns_proc_poll(&p->p, &p->status) == 1)
+		proc_end(p);
 	lua_pushboolean(L, !p->done);
 	return 1;
 }
@@ -549,9 +544,11 @@ static int proc_kill(lua_State *L)
 	} else if (!lua_isnoneornil(L, 2)) {
 		sig = (int)luaL_checkinteger(L, 2);
 	}
-	if (p->done || p->p.pid <= 0)
+	if (p->done || p->p.pid <= 0) {
 		errno = ESRCH; /* reaped: its pid may be someone else's now */
-	if (p->done || p->p.pid <= 0 || kill(p->p.pid, sig) < 0)
+		return luaL_fileresult(L, 0, "kill");
+	}
+	if (kill(p->p.pid, sig) < 0)
 		return luaL_fileresult(L, 0, "kill");
 	lua_pushboolean(L, 1);
 	return 1;
@@ -559,10 +556,7 @@ static int proc_kill(lua_State *L)
 
 static int proc_gc(lua_State *L)
 {
-	LProc *p = check_proc(L);
-
-	nns_proc_release(&p->p);
-	p->done = true;
+	proc_end(check_proc(L));
 	return 0;
 }
 
