@@ -524,8 +524,8 @@ struct nns_exec {
 	char *const *envp;   /* NULL: the caller's environment */
 	const char *cwd;
 	int stdin_fd, stdout_fd, stderr_fd; /* an fd, NNS_FD_INHERIT or NNS_FD_NULL */
-	bool die_with_parent;
-	bool own_group; /* a process group of its own, killed whole */
+	bool die_with_parent; /* PR_SET_PDEATHSIG: killed when the calling thread ends */
+	bool own_group;	      /* a process group of its own, killed whole */
 };
 
 struct nns_proc {

@@ -893,7 +893,7 @@ function NS:popen(cmd, mode)
 end
 
 --- Starts a program in the background.
--- It dies with the process that spawned it.  `opts` fields: `env`, `cwd`,
+-- It dies with the process (strictly: the thread) that spawned it.  `opts` fields: `env`, `cwd`,
 -- and `stdin`, `stdout`, `stderr` (`inherit` or `null`).
 -- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
 -- @tparam[opt] table opts options
