@@ -84,8 +84,9 @@ build/nslua: build/obj/nslua.o build/obj/embed.o $(OBJ)
 
 # Test-only tools the specs run, never installed: fault_shim.so (LD_PRELOAD:
 # counts and fails setns, socket, unshare, mount, sendto... at the k-th call)
-# and batch_test (thousands of pipelined requests against the kernel).
-SPEC_TOOLS := build/fault_shim.so build/batch_test
+# batch_test (thousands of pipelined requests against the kernel) and
+# oom_test (listings cut short by memory errors in the binding).
+SPEC_TOOLS := build/fault_shim.so build/batch_test build/oom_test
 
 # The suite runs inside a private network and mount namespace: it never
 # sees or changes the machine's own network or /run/netns.
@@ -104,6 +105,10 @@ build/fault_shim.so: spec/fault_shim.c
 build/batch_test: spec/batch_test.c $(patsubst %.c,build/obj/%.o,$(CORE_SRC))
 	$(say) LD $@
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ $(MNL_LIBS)
+
+build/oom_test: spec/oom_test.c $(OBJ)
+	$(say) LD $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ $(LUA_LIBS) $(MNL_LIBS) -lm -ldl
 
 # check-asan: the suite with nslua and the core built with ASan and UBSan in
 # build/asan; any report, in nslua or in a child it started, fails the run

@@ -281,61 +281,78 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
  * a buffer to that size anew each time (reallocs, copies, fresh pages)
  * cost about as much as parsing it.  Up to DUMP_KEEP bytes are kept, and
  * freed when the thread ends.
+ *
+ * It stays attached to the thread while a listing uses it, marked busy:
+ * a callback may leave by longjmp (the Lua binding's, on a memory error)
+ * and never give it back, and a buffer held only by the frame it left
+ * would be lost.  Marked busy, it is not lost, only no longer reused.
  */
 #define DUMP_KEEP ((size_t)8 << 20)
+
+struct kept_dump {
+	struct nns_msgs msgs;
+	bool busy;
+};
+
 static pthread_key_t dump_key;
 static pthread_once_t dump_once_flag = PTHREAD_ONCE_INIT;
 
-static void dump_buffer_free(void *p)
+static void kept_dump_free(void *p)
 {
-	nns_msgs_free(p);
-	free(p);
+	struct kept_dump *kept = p;
+
+	nns_msgs_free(&kept->msgs);
+	free(kept);
 }
 
 static void dump_key_make(void)
 {
-	if (pthread_key_create(&dump_key, dump_buffer_free) != 0)
+	if (pthread_key_create(&dump_key, kept_dump_free) != 0)
 		abort(); /* only when the process is out of keys */
 }
 
 /*
- * The thread's kept buffer, emptied.  A callback that lists again while a
- * listing is read (a finalizer run by the Lua collector) gets a new one.
+ * The thread's kept buffer, emptied and marked busy; NULL when it is busy
+ * (a finalizer run by the Lua collector lists while a listing is read, or
+ * a listing left by longjmp) or cannot be made: the listing then uses a
+ * buffer of its own, freed after.
  */
-static struct nns_msgs take_dump_buffer(void)
+static struct kept_dump *take_dump_buffer(void)
 {
-	struct nns_msgs *kept, m = { 0 };
+	struct kept_dump *kept;
 
 	pthread_once(&dump_once_flag, dump_key_make);
 	kept = pthread_getspecific(dump_key);
-	if (kept) {
-		m = *kept;
-		m.len = 0;
-		free(kept);
-		pthread_setspecific(dump_key, NULL);
+	if (!kept) {
+		kept = calloc(1, sizeof(*kept));
+		if (!kept || pthread_setspecific(dump_key, kept) != 0) {
+			free(kept);
+			return NULL;
+		}
 	}
-	return m;
+	if (kept->busy)
+		return NULL;
+	kept->busy = true;
+	kept->msgs.len = 0;
+	return kept;
 }
 
-static void keep_dump_buffer(struct nns_msgs *m)
+static void give_back_dump_buffer(struct kept_dump *kept, struct nns_msgs *own)
 {
-	struct nns_msgs *kept = pthread_getspecific(dump_key);
-
-	if (!kept && m->cap <= DUMP_KEEP) {
-		kept = malloc(sizeof(*kept));
-		if (kept && pthread_setspecific(dump_key, kept) == 0) {
-			*kept = *m;
-			return;
-		}
-		free(kept);
+	if (!kept) {
+		nns_msgs_free(own);
+		return;
 	}
-	nns_msgs_free(m);
+	if (kept->msgs.cap > DUMP_KEEP)
+		nns_msgs_free(&kept->msgs);
+	kept->busy = false;
 }
 
 int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
 		  void *data, struct nns_error *e)
 {
-	struct nns_msgs msgs = take_dump_buffer();
+	struct kept_dump *kept = take_dump_buffer();
+	struct nns_msgs own = { 0 }, *msgs = kept ? &kept->msgs : &own;
 	struct nlmsghdr *nlh;
 	struct nns_nl *nl;
 	int ret;
@@ -343,18 +360,18 @@ int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns
 	ret = nns_ns_nl(ns, &nl, e);
 	if (ret < 0)
 		goto out;
-	ret = nns_nl_dump(nl, req, &msgs, e);
+	ret = nns_nl_dump(nl, req, msgs, e);
 	if (ret < 0) {
 		nns_error_set(e, -ret, "%s", what);
 		goto out;
 	}
-	nns_msgs_foreach(&msgs, nlh) {
+	nns_msgs_foreach(msgs, nlh) {
 		ret = each(nlh, data);
 		if (ret < 0)
 			break;
 	}
 out:
-	keep_dump_buffer(&msgs);
+	give_back_dump_buffer(kept, &own);
 	return ret;
 }
 

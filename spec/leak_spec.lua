@@ -71,3 +71,15 @@ describe("failing calls leak nothing", function()
     end)
   end
 end)
+
+describe("a listing cut short by a memory error", function()
+  it("loses no buffer (build/oom_test)", function()
+    local d = netns.add "leak-oom"
+    finally(function() d:delete() end)
+    for k = 1, 150 do d:link_add { kind = "veth", name = "d" .. (2 * k - 1), peer = "d" .. (2 * k) } end
+    local out, ok = H.sh("GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0 "
+      .. H.root .. "/build/oom_test leak-oom 2>&1")
+    assert.are.equal("ok\n", out)
+    assert.is_true(ok)
+  end)
+end)
