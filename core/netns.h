@@ -275,6 +275,12 @@ const char *nns_operstate_name(uint8_t state);
 const char *nns_link_type_name(uint16_t type);
 /* Writes "aa:bb:..." into @buf (3 * len bytes). */
 void nns_format_lladdr(const uint8_t *a, size_t len, char *buf);
+/*
+ * inet_ntop(3) into @buf, with "/@plen" after it when @plen >= 0; returns
+ * the length written.  (NNS_INET_STRLEN: INET6_ADDRSTRLEN and "/128".)
+ */
+#define NNS_INET_STRLEN (46 + 4)
+size_t nns_format_inet(int family, const void *a, int plen, char *buf);
 /* Parses "aa:bb:cc:dd:ee:ff"; returns its length or -EINVAL. */
 int nns_parse_lladdr(const char *s, uint8_t *out, size_t size);
 int nns_valid_ifname(const char *name, const char **why);

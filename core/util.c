@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Error messages, names and the small parsers the other files share. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,48 @@ void nns_format_lladdr(const uint8_t *a, size_t len, char *buf)
 	}
 	if (!len)
 		*buf = '\0';
+}
+
+/* Writes @v in decimal at @p; returns the end. */
+static char *put_uint(char *p, unsigned v)
+{
+	char digits[10];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+/*
+ * IPv4 is written here: glibc's inet_ntop formats it through sprintf,
+ * which cost more than all the rest of an address's record.
+ */
+size_t nns_format_inet(int family, const void *a, int plen, char *buf)
+{
+	const uint8_t *b = a;
+	char *p = buf;
+
+	if (family == AF_INET) {
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			p = put_uint(p, b[i]);
+			*p++ = '.';
+		}
+		p--;
+	} else if (inet_ntop(family, a, buf, NNS_INET_STRLEN)) {
+		p += strlen(buf);
+	}
+	if (plen >= 0) {
+		*p++ = '/';
+		p = put_uint(p, (unsigned)plen);
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
 }
 
 static int hexval(char c)

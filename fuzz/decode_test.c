@@ -472,6 +472,38 @@ static void test_batch(void)
 	nns_batch_free(&b);
 }
 
+/* nns_format_inet against inet_ntop, with and without a prefix length. */
+static void test_format_inet(void)
+{
+	static const char *const v6[] = { "::", "::1", "fe80::1", "2001:db8::ff00:42:8329",
+					  "::ffff:10.0.0.1", "2001:db8::1:0:0:1", "1:2:3:4:5:6:7:8" };
+	char want[INET6_ADDRSTRLEN + 8], got[NNS_INET_STRLEN];
+	uint8_t a[16];
+	size_t i, n;
+	int wrong = 0;
+
+	/* every value of each byte, the others fixed at 0, 9, 10, 99, 100, 255 */
+	for (i = 0; i < 4 * 256 * 6; i++) {
+		static const uint8_t others[] = { 0, 9, 10, 99, 100, 255 };
+		int plen = (int)(i % 34) - 1;
+
+		memset(a, others[i / (4 * 256)], 4);
+		a[i / 256 % 4] = (uint8_t)(i % 256);
+		inet_ntop(AF_INET, a, want, INET_ADDRSTRLEN);
+		if (plen >= 0)
+			sprintf(want + strlen(want), "/%d", plen);
+		n = nns_format_inet(AF_INET, a, plen, got);
+		wrong += strcmp(want, got) != 0 || n != strlen(want);
+	}
+	CHECK(wrong == 0);
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		CHECK(inet_pton(AF_INET6, v6[i], a) == 1);
+		CHECK(nns_format_inet(AF_INET6, a, -1, got) == strlen(v6[i]) && !strcmp(got, v6[i]));
+		sprintf(want, "%s/128", v6[i]);
+		CHECK(nns_format_inet(AF_INET6, a, 128, got) == strlen(want) && !strcmp(got, want));
+	}
+}
+
 int main(void)
 {
 	test_link();
@@ -481,6 +513,7 @@ int main(void)
 	test_neigh();
 	test_ack();
 	test_batch();
+	test_format_inet();
 	printf("decode_test: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -677,12 +677,14 @@ static void push_link_flags(lua_State *L, unsigned flags)
 		{ IFF_DORMANT, "DORMANT" },
 		{ IFF_ECHO, "ECHO" },
 	};
+	bool no_carrier = (flags & IFF_UP) && !(flags & IFF_RUNNING);
 	lua_Integer n = 0;
 	size_t i;
 
-	lua_newtable(L);
+	/* sized for what it holds (and an M-DOWN that may follow): no regrowth */
+	lua_createtable(L, __builtin_popcount(flags & ~IFF_RUNNING) + no_carrier + 1, 0);
 	/* iproute2's order: NO-CARRIER first, then the flags, RUNNING never. */
-	if ((flags & IFF_UP) && !(flags & IFF_RUNNING)) {
+	if (no_carrier) {
 		lua_pushliteral(L, "NO-CARRIER");
 		lua_rawseti(L, -2, ++n);
 	}
@@ -693,10 +695,28 @@ static void push_link_flags(lua_State *L, unsigned flags)
 		}
 }
 
+/*
+ * The fields of @l's record: a table made for exactly that many is never
+ * regrown, and takes half the memory of one sized for the most a record
+ * may have (the hash part is a power of two).
+ */
+static int link_field_count(const struct nns_link *l)
+{
+	/* ifindex, flags, mtu, operstate, txqlen, link_type, promiscuity, min_mtu, max_mtu */
+	int n = 9;
+
+	n += !!l->ifname + !!l->qdisc + !!l->alias + !!l->kind + !!l->master;
+	n += l->address && l->addrlen && l->addrlen <= 32;
+	n += l->broadcast && l->brdlen && l->brdlen <= 32;
+	if (l->link)
+		n += l->has_link_netnsid ? 2 : 1;
+	return n;
+}
+
 /* A link record with ip -j -d names; "master"/"link" hold indexes until resolved. */
 void lns_push_link(lua_State *L, const struct nns_link *l)
 {
-	lua_createtable(L, 0, 20);
+	lua_createtable(L, 0, link_field_count(l));
 	set_int(L, "ifindex", l->ifindex);
 	set_str(L, "ifname", l->ifname);
 	push_link_flags(L, l->flags);
@@ -1056,12 +1076,14 @@ static int ns_link_del(lua_State *L)
 
 /* ---- addresses ---------------------------------------------------------- */
 
-static void set_inet(lua_State *L, const char *key, int family, const void *a)
+static void set_inet(lua_State *L, const char *key, int family, const void *a, int plen)
 {
-	char buf[INET6_ADDRSTRLEN];
+	if (a) {
+		char buf[NNS_INET_STRLEN];
 
-	if (a && inet_ntop(family, a, buf, sizeof(buf)))
-		set_str(L, key, buf);
+		lua_pushlstring(L, buf, nns_format_inet(family, a, plen, buf));
+		lua_setfield(L, -2, key);
+	}
 }
 
 static void set_true(lua_State *L, const char *key, bool cond)
@@ -1080,7 +1102,7 @@ struct addr_acc {
 
 void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 {
-	char scope[8], buf[INET6_ADDRSTRLEN];
+	char scope[8];
 
 	lua_createtable(L, 0, 14);
 	set_int(L, "ifindex", a->ifindex);
@@ -1089,15 +1111,13 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 	else
 		lua_pop(L, 1);
 	set_str(L, "family", a->family == AF_INET ? "inet" : "inet6");
-	set_inet(L, "local", a->family, a->local);
+	set_inet(L, "local", a->family, a->local, -1);
 	set_int(L, "prefixlen", a->prefixlen);
-	set_inet(L, "address", a->family, a->address);
-	set_inet(L, "broadcast", a->family, a->broadcast);
+	set_inet(L, "address", a->family, a->address, -1);
+	set_inet(L, "broadcast", a->family, a->broadcast, -1);
 	set_str(L, "scope", nns_scope_name(a->scope, scope, sizeof(scope)));
 	set_str(L, "label", a->label);
-	inet_ntop(a->family, a->local, buf, sizeof(buf));
-	lua_pushfstring(L, "%s/%d", buf, (int)a->prefixlen);
-	lua_setfield(L, -2, "cidr");
+	set_inet(L, "cidr", a->family, a->local, a->prefixlen);
 	if (a->has_cacheinfo) {
 		set_int(L, "valid_life_time", a->valid_lft);
 		set_int(L, "preferred_life_time", a->preferred_lft);
@@ -1387,7 +1407,7 @@ void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names)
 	size_t i, count;
 
 	lua_createtable(L, 0, 6);
-	set_inet(L, "dst", n->family, n->dst);
+	set_inet(L, "dst", n->family, n->dst, -1);
 	if (lua_geti(L, names, n->ifindex) == LUA_TSTRING)
 		lua_setfield(L, -2, "dev");
 	else

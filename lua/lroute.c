@@ -110,10 +110,10 @@ int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name 
 
 static void set_addr(lua_State *L, const char *key, int family, const void *a)
 {
-	char buf[INET6_ADDRSTRLEN];
+	if (a) {
+		char buf[NNS_INET_STRLEN];
 
-	if (a && inet_ntop(family, a, buf, sizeof(buf))) {
-		lua_pushstring(L, buf);
+		lua_pushlstring(L, buf, nns_format_inet(family, a, -1, buf));
 		lua_setfield(L, -2, key);
 	}
 }
@@ -148,18 +148,16 @@ static void push_flags(lua_State *L, unsigned flags)
 /* "default", a host address alone, or a CIDR: as `ip route` writes them. */
 static void push_dst(lua_State *L, const struct nns_route *r)
 {
-	char buf[INET6_ADDRSTRLEN];
+	char buf[NNS_INET_STRLEN];
 	size_t full = nns_addr_bytes(r->family) * 8;
 
 	if (!r->dst_len || !r->dst) {
 		lua_pushliteral(L, "default");
 		return;
 	}
-	inet_ntop(r->family, r->dst, buf, sizeof(buf));
-	if (r->dst_len == full)
-		lua_pushstring(L, buf);
-	else
-		lua_pushfstring(L, "%s/%d", buf, (int)r->dst_len);
+	lua_pushlstring(
+		L, buf,
+		nns_format_inet(r->family, r->dst, r->dst_len == full ? -1 : r->dst_len, buf));
 }
 
 static void push_nexthops(lua_State *L, const struct nns_route *r, int names)

@@ -55,15 +55,14 @@ static void set_hex(lua_State *L, const char *key, const char *format, uint32_t 
 static void set_selector(lua_State *L, const char *key, const char *lenkey, int family,
 			 const void *a, int len)
 {
-	char buf[INET6_ADDRSTRLEN];
+	char buf[NNS_INET_STRLEN];
 
 	if (!a) {
 		lua_pushliteral(L, "all");
 		lua_setfield(L, -2, key);
 		return;
 	}
-	inet_ntop(family, a, buf, sizeof(buf));
-	lua_pushstring(L, buf);
+	lua_pushlstring(L, buf, nns_format_inet(family, a, -1, buf));
 	lua_setfield(L, -2, key);
 	if (len != (family == AF_INET ? 32 : 128))
 		set_int(L, lenkey, len);
