@@ -169,7 +169,8 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	if (s->onlink)
 		rtm->rtm_flags |= RTNH_F_ONLINK;
 	put_table(nlh, rtm, s->table);
-	if (rtm->rtm_dst_len)
+	/* also at length 0 when not all zero: 10.0.0.0/0 is refused, not taken for default */
+	if (rtm->rtm_dst_len || memcmp(s->dst.bytes, (uint8_t[16]){ 0 }, alen) != 0)
 		mnl_attr_put(nlh, RTA_DST, alen, s->dst.bytes);
 	if (s->has_gateway)
 		mnl_attr_put(nlh, RTA_GATEWAY, alen, s->gateway.bytes);

@@ -306,7 +306,11 @@ static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op
 
 	*ifindex = 0;
 	if (t == LUA_TNUMBER) {
-		*ifindex = (int)luaL_checkinteger(L, -1);
+		lua_Integer n = lua_tointeger(L, -1);
+
+		if (!lua_isinteger(L, -1) || n <= 0 || n > INT_MAX)
+			luaL_argerror(L, arg, "option 'dev': invalid interface index");
+		*ifindex = (int)n;
 	} else if (t == LUA_TSTRING) {
 		const char *why;
 
@@ -328,6 +332,28 @@ static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op
 	return ret;
 }
 
+/* Integer field @key of the table on top, in [@min, @max]; false when absent. */
+static bool field_integer(lua_State *L, int arg, const char *key, lua_Integer min, lua_Integer max,
+			  lua_Integer *value)
+{
+	bool present = lua_getfield(L, -1, key) != LUA_TNIL;
+	int isnum;
+
+	if (present) {
+		*value = lua_tointegerx(L, -1, &isnum);
+		if (!isnum)
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "option '%s' must be an integer, got %s",
+						      key, luaL_typename(L, -1)));
+		if (*value < min || *value > max)
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "option '%s' out of range (%I to %I)", key,
+						      (LUAI_UACINT)min, (LUAI_UACINT)max));
+	}
+	lua_pop(L, 1);
+	return present;
+}
+
 static void field_gateway(lua_State *L, int arg, bool *has, uint8_t *bytes, int family)
 {
 	struct nns_prefix gw;
@@ -342,6 +368,26 @@ static void field_gateway(lua_State *L, int arg, bool *has, uint8_t *bytes, int 
 		luaL_argerror(L, arg, "option 'gateway' must be a string");
 	}
 	lua_pop(L, 1);
+}
+
+/* A next hop (the table on top) has a gateway, a dev and a weight, nothing else. */
+static void check_nexthop_keys(lua_State *L, int arg)
+{
+	static const char *const known[] = { "gateway", "dev", "weight" };
+
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		size_t i = 0;
+
+		lua_pop(L, 1);
+		while (lua_type(L, -1) == LUA_TSTRING && i < 3 &&
+		       strcmp(known[i], lua_tostring(L, -1)) != 0)
+			i++;
+		if (lua_type(L, -1) != LUA_TSTRING || i == 3)
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "unknown next hop option '%s'",
+						      luaL_tolstring(L, -1, NULL)));
+	}
 }
 
 static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *s, const char *op,
@@ -360,21 +406,54 @@ static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *
 	for (i = 0; i < n && ret == 0; i++) {
 		struct nns_route_nexthop *nh = &s->nh[i];
 
+		lua_Integer weight;
+
 		lua_rawgeti(L, -1, i + 1);
 		luaL_argcheck(L, lua_istable(L, -1), arg, "each next hop must be a table");
+		check_nexthop_keys(L, arg);
 		field_gateway(L, arg, &nh->has_gateway, nh->gw, s->dst.family);
+		if (field_integer(L, arg, "weight", 1, 256, &weight))
+			nh->weight = (int)weight;
 		ret = field_dev(L, h, arg, &nh->ifindex, op, e);
-		if (lua_getfield(L, -1, "weight") != LUA_TNIL) {
-			lua_Integer w = luaL_checkinteger(L, -1);
-
-			luaL_argcheck(L, w >= 1 && w <= 256, arg, "weight must be 1 to 256");
-			nh->weight = (int)w;
-		}
-		lua_pop(L, 2);
+		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
 	s->nhops = n;
 	return ret;
+}
+
+/* The family of address field @key of the table on top, or 0. */
+static int field_family(lua_State *L, const char *key)
+{
+	struct nns_prefix a;
+	const char *why;
+	int family = 0;
+
+	if (lua_getfield(L, -1, key) == LUA_TSTRING &&
+	    nns_parse_prefix(lua_tostring(L, -1), false, &a, &why) == 0)
+		family = a.family;
+	lua_pop(L, 1);
+	return family;
+}
+
+/*
+ * Which family "default" means when option 'family' does not say: that of
+ * the gateway, the source or the first next hop's gateway, as ip route
+ * takes it from the first address it reads; inet when none has one.
+ */
+static int default_family(lua_State *L, int arg)
+{
+	int top = lua_gettop(L), family;
+
+	lua_pushvalue(L, arg);
+	family = field_family(L, "gateway");
+	if (!family)
+		family = field_family(L, "src");
+	if (!family && lua_getfield(L, -1, "nexthops") == LUA_TTABLE &&
+	    lua_rawgeti(L, -1, 1) == LUA_TTABLE)
+		family = field_family(L, "gateway");
+	lua_settop(L, top);
+	return family ? family : AF_INET;
 }
 
 /* The destination: a CIDR, an address, or "default" (of @family, inet by default). */
@@ -394,16 +473,8 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 	if (!strcmp(dst, "default")) {
 		memset(&s->dst, 0, sizeof(s->dst));
 		s->dst.family = family;
-		if (!s->dst.family) {
-			/* A gateway says which family "default" means. */
-			struct nns_prefix gw;
-
-			s->dst.family = AF_INET;
-			if (lua_getfield(L, arg, "gateway") == LUA_TSTRING &&
-			    nns_parse_prefix(lua_tostring(L, -1), false, &gw, &dst) == 0)
-				s->dst.family = gw.family;
-			lua_pop(L, 1);
-		}
+		if (!s->dst.family)
+			s->dst.family = default_family(L, arg);
 		s->dst.len = 0;
 	} else {
 		check_addr(L, arg, dst, true, &s->dst);
@@ -413,12 +484,40 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 	lua_pop(L, 1);
 }
 
+/*
+ * iproute2's scope when none is given: deletes match any; IPv6 has no use
+ * for it; local and nat routes are host, broadcast, multicast and anycast
+ * link, and a unicast route with no gateway (none in next hops) link.
+ */
+static int default_scope(lua_State *L, int op, const struct nns_route_spec *s)
+{
+	bool nexthops;
+
+	if (op == NNS_ROUTE_DEL)
+		return RT_SCOPE_NOWHERE;
+	if (s->dst.family == AF_INET6)
+		return RT_SCOPE_UNIVERSE;
+	switch (s->type) {
+	case RTN_LOCAL:
+	case RTN_NAT: return RT_SCOPE_HOST;
+	case RTN_BROADCAST:
+	case RTN_MULTICAST:
+	case RTN_ANYCAST: return RT_SCOPE_LINK;
+	case RTN_UNICAST:
+		nexthops = lua_getfield(L, 2, "nexthops") != LUA_TNIL;
+		lua_pop(L, 1);
+		return s->has_gateway || nexthops ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	default: return RT_SCOPE_UNIVERSE;
+	}
+}
+
 static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, struct nns_error *e)
 {
 	const char *opname = op == NNS_ROUTE_DEL   ? "route del"
 			     : op == NNS_ROUTE_ADD ? "route add"
 						   : "route replace";
-	int ret;
+	lua_Integer metric;
+	int ret, t;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	lns_check_options(L, 2, route_options);
@@ -426,21 +525,26 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pushvalue(L, 2);
 	field_gateway(L, 2, &s->has_gateway, s->gateway.bytes, s->dst.family);
 	lua_pop(L, 1);
-	if (lua_getfield(L, 2, "src") == LUA_TSTRING) {
+	t = lua_getfield(L, 2, "src");
+	if (t == LUA_TSTRING) {
 		check_addr(L, 2, lua_tostring(L, -1), false, &s->prefsrc);
+		if (s->prefsrc.family != s->dst.family)
+			luaL_argerror(L, 2, "source of another family than the destination");
 		s->has_prefsrc = true;
+	} else if (t != LUA_TNIL) {
+		luaL_argerror(L, 2, "option 'src' must be a string");
 	}
 	lua_pop(L, 1);
-	if (lua_getfield(L, 2, "metric") != LUA_TNIL) {
-		lua_Integer m = luaL_checkinteger(L, -1);
-
-		luaL_argcheck(L, m >= 0 && m <= UINT32_MAX, 2, "option 'metric' out of range");
-		s->metric = (uint32_t)m;
+	t = lua_getfield(L, 2, "onlink");
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		luaL_argerror(L, 2, "option 'onlink' must be a boolean");
+	s->onlink = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	lua_pushvalue(L, 2);
+	if (field_integer(L, 2, "metric", 0, UINT32_MAX, &metric)) {
+		s->metric = (uint32_t)metric;
 		s->has_metric = true;
 	}
-	lua_pop(L, 1);
-	lua_getfield(L, 2, "onlink");
-	s->onlink = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,
@@ -458,13 +562,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pushvalue(L, 2);
 	ret = field_dev(L, h, 2, &s->ifindex, opname, e);
 	lua_pop(L, 1);
-	s->scope = (uint8_t)lns_opt_named(
-		L, 2, "scope", scopes, 255,
-		op == NNS_ROUTE_DEL    ? RT_SCOPE_NOWHERE
-		: s->type == RTN_LOCAL ? RT_SCOPE_HOST
-		: (s->type == RTN_UNICAST && !s->has_gateway && !s->nhops && s->ifindex)
-			? RT_SCOPE_LINK
-			: RT_SCOPE_UNIVERSE);
+	s->scope = (uint8_t)lns_opt_named(L, 2, "scope", scopes, 255, default_scope(L, op, s));
 	if (ret == 0)
 		ret = route_nexthops(L, h, 2, s, opname, e);
 	return ret;

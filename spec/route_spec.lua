@@ -332,6 +332,48 @@ describe("routes", function()
       agree(a)
     end)
 
+    it("takes the family of a default route from its source or its first next hop", function()
+      a:route_add { dst = "default", nexthops = { { gateway = "fd00::2", dev = "v0" } } }
+      a:route_add { dst = "default", dev = "v0", src = "fd00::1", table = 5 }
+      agree(a)
+      agree(a, { table = 5 })
+      assert.equal("fd00::2", find(a, "default", { family = "inet6" }).gateway)
+      assert.equal("fd00::1", find(a, "default", { family = "inet6", table = 5 }).prefsrc)
+      assert.is_nil(find(a, "default", { family = "inet" }))
+    end)
+
+    it("gives each type of route the scope ip gives it when none is said", function()
+      -- the same routes, by ip in rt-b (dev v1) and by the library in rt-a (dev v0)
+      local cases = {
+        { "broadcast 10.9.0.255 dev %s", { type = "broadcast", dst = "10.9.0.255" } },
+        { "anycast 10.9.0.77 dev %s", { type = "anycast", dst = "10.9.0.77" } },
+        { "multicast 224.1.0.0/16 dev %s", { type = "multicast", dst = "224.1.0.0/16" } },
+        { "local 10.9.0.66 dev %s", { type = "local", dst = "10.9.0.66" } },
+        { "10.30.0.0/16 dev %s", { dst = "10.30.0.0/16" } },
+        { "10.31.0.0/16 via 10.9.0.9 dev %s", { dst = "10.31.0.0/16", gateway = "10.9.0.9" } },
+        { "fd31::/64 dev %s", { dst = "fd31::/64" } },
+      }
+      for _, c in ipairs(cases) do
+        H.sh(H.inside(b) .. "ip route add table 100 " .. c[1]:format("v1"))
+        c[2].dev, c[2].table = "v0", 100
+        a:route_add(c[2])
+      end
+      local function scopes(ns)
+        local out = {}
+        for _, family in ipairs { "-4", "-6" } do
+          for _, r in ipairs(H.ip(ns, family .. " route show table 100")) do
+            out[(r.type or "unicast") .. " " .. r.dst] = r.scope or "global"
+          end
+        end
+        return out
+      end
+      local want, n = scopes(b), 0
+      for _ in pairs(want) do n = n + 1 end
+      assert.equal(#cases, n)
+      assert.same(want, scopes(a))
+      assert.equal("link", want["multicast 224.1.0.0/16"])
+    end)
+
     it("adds blackhole, unreachable, prohibit and local routes", function()
       for i, t in ipairs { "blackhole", "unreachable", "prohibit" } do
         a:route_add { dst = ("10.4%d.0.0/16"):format(i), type = t }
@@ -459,6 +501,16 @@ describe("routes", function()
       assert.is_true(a:route_del { dst = "default", gateway = "10.9.0.2" })
       assert.is_nil(find(a, "default"))
       agree(a)
+    end)
+
+    it("refuses a network written with length 0, as ip does, rather than delete the default", function()
+      a:route_add { dst = "default", gateway = "10.9.0.2" }
+      fails(a, "netns: route del 10.0.0.0/0 (in rt-a): Invalid argument [EINVAL]: "
+        .. "Invalid prefix for given prefix length", function() a:route_del { dst = "10.0.0.0/0" } end)
+      fails(a, "netns: route add 192.168.0.0/0 (in rt-a): Invalid argument [EINVAL]: "
+        .. "Invalid prefix for given prefix length",
+        function() a:route_add { dst = "192.168.0.0/0", gateway = "10.9.0.2", table = 5 } end)
+      assert.truthy(find(a, "default", { family = "inet" }))
     end)
 
     it("deletes the route matching gateway, metric, table and type", function()
@@ -605,12 +657,22 @@ describe("routes", function()
         { { dst = "10.20.0.0/16", dev = "v0", table = "all" }, [[invalid table "all"]] },
         { { dst = "10.20.0.0/16", dev = "v0", table = -1 }, "option 'table' out of range" },
         { { dst = "10.20.0.0/16", dev = "v0", table = 1.5 }, "option 'table' must be a name or an integer" },
-        { { dst = "10.20.0.0/16", dev = "v0", metric = -1 }, "option 'metric' out of range" },
+        { { dst = "10.20.0.0/16", dev = "v0", metric = -1 }, "option 'metric' out of range (0 to 4294967295)" },
         { { dst = "default", family = "ipx" }, [[invalid family "ipx"]] },
         { { dst = "10.20.0.0/16", dev = "v0", family = "ipx" }, [[invalid family "ipx"]] },
         { { dst = "10.20.0.0/16", nexthops = {} }, "option 'nexthops' needs 1 to 32 entries" },
         { { dst = "10.20.0.0/16", nexthops = { { gateway = "10.9.0.2", weight = 0 } } },
-          "weight must be 1 to 256" },
+          "option 'weight' out of range (1 to 256)" },
+        { { dst = "10.20.0.0/16", nexthops = { { gateway = "10.9.0.2", weight = "x" } } },
+          "option 'weight' must be an integer, got string" },
+        { { dst = "10.20.0.0/16", nexthops = { { gateway = "10.9.0.2", dev = "v0" }, { gateway = "10.9.0.3",
+          wieght = 5 } } }, "unknown next hop option 'wieght'" },
+        { { dst = "10.20.0.0/16", dev = "v0", src = 5 }, "option 'src' must be a string" },
+        { { dst = "10.20.0.0/16", dev = "v0", src = "fd00::1" }, "source of another family than the destination" },
+        { { dst = "10.20.0.0/16", dev = "v0", onlink = "false" }, "option 'onlink' must be a boolean" },
+        { { dst = "10.20.0.0/16", dev = 1.5 }, "option 'dev': invalid interface index" },
+        { { dst = "10.20.0.0/16", dev = -3 }, "option 'dev': invalid interface index" },
+        { { dst = "10.20.0.0/16", dev = "v0", metric = "abc" }, "option 'metric' must be an integer, got string" },
         { { dst = "10.20.0.0/16", nexthops = { { gateway = "fd00::2" } } },
           "gateway of another family than the destination" },
         { { dst = "10.20.0.0/16", nexthops = { "10.9.0.2" } }, "each next hop must be a table" },
