@@ -369,12 +369,16 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 					      luaL_typename(L, -1)));
 	s->invert = lua_toboolean(L, -1);
 	lua_pop(L, 1);
-	/* As with ip rule: a table means "look it up"; adding needs an action. */
+	/*
+	 * As with ip rule: a table means "look it up", goto means goto; adding
+	 * needs an action, deleting by selector alone matches any.
+	 */
 	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, INT32_MAX, 0);
 	s->action = (uint8_t)lns_opt_named(L, arg, "action", actions, 255,
-					   s->table || !add ? FR_ACT_TO_TBL
-					   : has_goto	    ? FR_ACT_GOTO
-							    : FR_ACT_UNSPEC);
+					   s->table   ? FR_ACT_TO_TBL
+					   : has_goto ? FR_ACT_GOTO
+					   : add      ? FR_ACT_UNSPEC
+						      : FR_ACT_TO_TBL);
 	if (has_goto && s->action != FR_ACT_GOTO)
 		luaL_argerror(L, arg, "option 'goto' needs action \"goto\"");
 	if (add && s->action == FR_ACT_UNSPEC)

@@ -354,6 +354,8 @@ describe("rules", function()
       a:rule_add { priority = 1004, to = "10.8.0.0/16", action = "prohibit" }
       a:rule_add { priority = 1005, from = "fd07::/64", to = "fd08::/64", table = 100 }
       a:rule_add { priority = 1006, fwmark = "0x7/0xf", table = 7 }
+      a:rule_add { priority = 1007, ["goto"] = 1008 }
+      a:rule_add { priority = 1008, from = "10.7.0.0/24", action = "nop" }
       -- a table picks one of two rules with the same selector
       assert.is_true(a:rule_del { from = "10.7.0.0/24", table = 200 })
       assert.is_nil(find(a, 1002))
@@ -367,6 +369,9 @@ describe("rules", function()
       assert.is_true(a:rule_del { to = "10.8.0.0/16" })
       assert.is_true(a:rule_del { from = "fd07::/64", to = "fd08::/64" })
       assert.is_true(a:rule_del { fwmark = "0x7/0xf", table = 7 })
+      -- the spec a goto was added with deletes it, as ip rule del ... goto does
+      assert.is_true(a:rule_del { priority = 1007, ["goto"] = 1008 })
+      assert.is_true(a:rule_del { priority = 1008 })
       assert.same(before, ours(a))
       agree(a)
     end)
@@ -577,9 +582,11 @@ describe("rules", function()
       } do
         fails(a, ("bad argument #1 to 'rule_add' (%s)"):format(c[2]), function() a:rule_add(c[1]) end)
       end
-      fails(a, "bad argument #1 to 'rule_del' (option 'goto' needs action \"goto\")", function()
-        a:rule_del { priority = 1000, ["goto"] = 5 }
-      end)
+      for _, method in ipairs { "rule_add", "rule_del" } do
+        fails(a, ("bad argument #1 to '%s' (option 'goto' needs action \"goto\")"):format(method), function()
+          a[method](a, { priority = 1000, ["goto"] = 1005, action = "nop" })
+        end)
+      end
       assert.is_true(a:rule_del { from = "10.7.0.0/24" })
       assert.same(DEFAULT_RULES, ours(a))
     end)
