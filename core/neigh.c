@@ -25,8 +25,6 @@ size_t nns_neigh_states(uint16_t state, const char **names, size_t max)
 {
 	size_t i, n = 0;
 
-	if (state == NUD_NONE && max)
-		names[n++] = "NONE";
 	for (i = 0; i < N_NUD && n < max; i++)
 		if (state & nud_names[i].bit)
 			names[n++] = nud_names[i].name;

@@ -838,22 +838,33 @@ static int ns_links(lua_State *L)
  * The index of device @arg (a name or an index) for operation @op; fails
  * with "op dev: No such device" when it is missing.
  */
-static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifindex,
-		       struct nns_error *e)
+/*
+ * The interface index of the name or index at @idx: argument @arg itself,
+ * or its option @key, which errors then name.
+ */
+static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *key, const char *op,
+			  int *ifindex, struct nns_error *e)
 {
 	const char *name = NULL;
 	int ret;
 
-	if (lua_type(L, arg) == LUA_TNUMBER) {
-		lua_Integer n = luaL_checkinteger(L, arg);
+	if (lua_type(L, idx) == LUA_TNUMBER) {
+		lua_Integer n = lua_tointeger(L, idx);
 
-		luaL_argcheck(L, n > 0 && n <= INT_MAX, arg, "invalid interface index");
+		if (!lua_isinteger(L, idx) || n <= 0 || n > INT_MAX)
+			luaL_argerror(L, arg,
+				      key ? lua_pushfstring(
+						    L, "option '%s': invalid interface index", key)
+					  : "invalid interface index");
 		*ifindex = (int)n;
 		return 0;
 	}
-	if (lua_type(L, arg) != LUA_TSTRING)
+	if (lua_type(L, idx) != LUA_TSTRING) {
+		if (key)
+			opt_type_error(L, arg, key, "a string or an integer");
 		luaL_typeerror(L, arg, "string or integer");
-	name = check_ifname(L, arg, lua_tostring(L, arg));
+	}
+	name = check_ifname(L, arg, lua_tostring(L, idx));
 	*ifindex = 0;
 	ret = nns_ifindex(&h->ns, name);
 	if (ret > 0) {
@@ -862,6 +873,12 @@ static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifind
 	}
 	nns_error_set(e, -ret, "%s %s", op, name);
 	return ret < 0 ? ret : -ENODEV;
+}
+
+static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifindex,
+		       struct nns_error *e)
+{
+	return resolve_dev_at(L, h, arg, arg, NULL, op, ifindex, e);
 }
 
 /*
@@ -981,10 +998,10 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	}
 	ret = 0;
 	if (opt_field(L, arg, "master") != LUA_TNIL)
-		ret = resolve_dev(L, h, lua_gettop(L), "link add", &s->master, e);
+		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link add", &s->master, e);
 	lua_pop(L, 1);
 	if (ret == 0 && opt_field(L, arg, "link") != LUA_TNIL)
-		ret = resolve_dev(L, h, lua_gettop(L), "link add", &s->link, e);
+		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "link", "link add", &s->link, e);
 	lua_pop(L, 1);
 	return ret;
 }
@@ -1029,7 +1046,7 @@ static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
 		c->master = 0;
 	} else if (t != LUA_TNIL) {
 		c->has_master = true;
-		ret = resolve_dev(L, h, lua_gettop(L), "link set", &c->master, e);
+		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link set", &c->master, e);
 	}
 	lua_pop(L, 1);
 	return ret;
@@ -1416,6 +1433,8 @@ void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names)
 	set_true(L, "router", n->flags & NTF_ROUTER);
 	set_true(L, "proxy", n->flags & NTF_PROXY);
 	count = nns_neigh_states(n->state, states, 10);
+	if (!count) /* NUD_NONE (a proxy entry, one being made): ip -j shows no state */
+		return;
 	lua_createtable(L, (int)count, 0);
 	for (i = 0; i < count; i++) {
 		lua_pushstring(L, states[i]);
@@ -1454,7 +1473,8 @@ static int ns_neighbors(lua_State *L)
 	t = opt_field(L, 2, "dev");
 	if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TNUMBER)
 		opt_type_error(L, 2, "dev", "a string or an integer");
-	if (t != LUA_TNIL && resolve_dev(L, h, lua_gettop(L), "neighbor show", &ifindex, &e) < 0)
+	if (t != LUA_TNIL &&
+	    resolve_dev_at(L, h, lua_gettop(L), 2, "dev", "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
 	lns_push_listing_names(L, 1);
@@ -1473,7 +1493,8 @@ static int neigh_change(lua_State *L, int mode)
 	LNs *h = lns_check(L, 1);
 	struct nns_neigh_spec s = { 0 };
 	struct nns_error e = { 0 };
-	const char *dst, *state, *op = mode ? "neighbor add" : "neighbor del";
+	const char *dst, *state;
+	const char *op = mode == 2 ? "neighbor replace" : mode ? "neighbor add" : "neighbor del";
 	uint8_t lladdr[32];
 	int ret, len, t;
 
@@ -1501,7 +1522,7 @@ static int neigh_change(lua_State *L, int mode)
 		luaL_argerror(L, 2, "option 'dev' is required");
 	if (t != LUA_TSTRING && t != LUA_TNUMBER)
 		opt_type_error(L, 2, "dev", "a string or an integer");
-	ret = resolve_dev(L, h, lua_gettop(L), op, &s.ifindex, &e);
+	ret = resolve_dev_at(L, h, lua_gettop(L), 2, "dev", op, &s.ifindex, &e);
 	lua_pop(L, 1);
 	if (ret == 0)
 		ret = mode ? nns_neigh_add(&h->ns, &s, mode == 2, dst, &e)

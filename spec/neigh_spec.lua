@@ -137,6 +137,15 @@ describe("ns:neighbors", function()
     assert.is_nil(find(list, "10.0.0.9").router)
   end)
 
+  it("lists an entry in no state without one, as ip does", function()
+    local ns = fresh()
+    H.sh(H.inside(ns) .. "ip neigh add 10.0.0.77 dev va nud none")
+    local list = same_as_ip(ns)
+    local e = find(list, "10.0.0.77")
+    assert.are.same({ dst = "10.0.0.77", dev = "va" }, e)
+    assert.are.equal("10.0.0.77 dev va", tostring(e))
+  end)
+
   it("holds ip's default listing too, which leaves out NOARP entries", function()
     local ns = fresh()
     ns:neigh_add { dst = "10.0.0.9", dev = "va", lladdr = "02:00:00:00:00:01" }
@@ -327,6 +336,14 @@ describe("neighbour errors", function()
       false, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01", dev = "nope" } end)
     fails_cleanly(ns, ("netns: neighbor show nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neighbors { dev = "nope" } end)
+    fails_cleanly(ns, ("netns: neighbor replace nope (in %s): No such device [ENODEV]"):format(ns.name),
+      false, function() ns:neigh_replace { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01", dev = "nope" } end)
+    for _, dev in ipairs { 0, -3, 1.5 } do
+      fails_cleanly(ns, "bad argument #1 to 'neigh_add' (option 'dev': invalid interface index)",
+        false, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01", dev = dev } end)
+      fails_cleanly(ns, "bad argument #1 to 'neighbors' (option 'dev': invalid interface index)",
+        false, function() ns:neighbors { dev = dev } end)
+    end
   end)
 
   it("a wrongly typed device is an error about the option table, argument #1", function()

@@ -660,7 +660,8 @@ end
 
 --- The neighbour (ARP and NDP) entries, as `ip -j neigh` lists them.
 -- A record has `dst`, `dev`, `lladdr`, `state` (an array such as
--- `{ "REACHABLE" }`), and `router` or `proxy` set to true.  `tostring(n)` is
+-- `{ "REACHABLE" }`; none, as in `ip -j`, for an entry in no state, such
+-- as a proxy entry), and `router` or `proxy` set to true.  `tostring(n)` is
 -- its `ip neigh` line: `10.0.0.2 dev eth0 lladdr 02:00:00:00:00:02 REACHABLE`.
 -- @tparam[opt] table opts `dev` (only this link's entries), `family` (`inet`, `inet6`; both by default)
 -- @treturn {table,...} neighbour records; the list prints one a line
