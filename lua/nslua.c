@@ -55,8 +55,20 @@ static const char *progname = "nslua";
 /* the state that a SIGINT must stop: only a signal handler reads it */
 static lua_State *running_state = NULL;
 
-/* the signal that stopped the script, for an exit status of 128 + it */
-static volatile sig_atomic_t caught_signal = 0;
+/* the latest SIGINT, SIGTERM or SIGHUP: only the handlers write it */
+static volatile sig_atomic_t pending_signal = 0;
+
+/*
+** the signal whose error stopped user code, for an exit status of
+** 128 + it; 0 again once code goes on after it (a pcall caught it)
+*/
+static int caught_signal = 0;
+
+/* set while 'netns.atexit' tears down: a signal then stops one step */
+static int in_teardown = 0;
+
+/* the signals nslua was started with ignored (nohup): they stay so */
+static sigset_t ignored_signals;
 
 
 
@@ -77,10 +89,13 @@ static void set_signal (int sig, void (*handler) (int)) {
 
 /* Runs inside Lua at the first chance after SIGINT, SIGTERM or SIGHUP. */
 static void interrupt_hook (lua_State *L, lua_Debug *ar) {
+  int sig = pending_signal;
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, caught_signal == SIGTERM ? "terminated!" :
-                caught_signal == SIGHUP ? "hangup!" : "interrupted!");
+  if (!in_teardown)
+    caught_signal = sig;
+  luaL_error(L, sig == SIGTERM ? "terminated!" :
+                sig == SIGHUP ? "hangup!" : "interrupted!");
 }
 
 
@@ -93,19 +108,41 @@ static void interrupt_hook (lua_State *L, lua_Debug *ar) {
 static void on_sigint (int sig) {
   int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
   set_signal(sig, SIG_DFL);
-  if (!caught_signal)
-    caught_signal = sig;
+  pending_signal = sig;
   lua_sethook(running_state, interrupt_hook, mask, 1);
 }
 
 /*
+** At the REPL's prompt no Lua code runs: a signal ends the input, as its
+** end does, so that the teardown still follows.
+*/
+static void on_prompt_signal (int sig) {
+  set_signal(sig, SIG_DFL);
+  pending_signal = sig;
+}
+
+/*
 ** SIGTERM and SIGHUP stop a script the way Ctrl-C does, so that what it
-** built is torn down before nslua exits.
+** built is torn down before nslua exits; when nslua started with them
+** ignored (nohup), they are left ignored, as lua5.4 leaves them.  SIGINT
+** is caught even then, as lua5.4 catches it.
 */
 static void catch_signals (void (*handler) (int)) {
-  set_signal(SIGINT, handler);
-  set_signal(SIGTERM, handler);
-  set_signal(SIGHUP, handler);
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+  size_t i;
+  for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    if (!sigismember(&ignored_signals, sigs[i]))
+      set_signal(sigs[i], handler);
+}
+
+static void note_ignored_signals (void) {
+  static const int sigs[] = { SIGTERM, SIGHUP };
+  struct sigaction old;
+  size_t i;
+  sigemptyset(&ignored_signals);
+  for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+      sigaddset(&ignored_signals, sigs[i]);
 }
 
 
@@ -159,6 +196,8 @@ static int docall (lua_State *L, int narg, int nres) {
   status = lua_pcall(L, narg, nres, base);
   catch_signals(SIG_DFL);
   lua_remove(L, base);
+  if (status == LUA_OK && !in_teardown)
+    caught_signal = 0;  /* the code went on after a signal: it stopped nothing */
   return status;
 }
 
@@ -530,9 +569,22 @@ typedef void (*add_history_fn) (const char *line);
 
 static readline_fn l_readline;
 static add_history_fn l_add_history;
+static int *l_rl_done;
+
+/*
+** Readline hands a signal at its prompt on to nslua's handler, then reads
+** on; this hook, which it calls after a read a signal cut short, makes it
+** return instead.
+*/
+static int end_line_on_signal (void) {
+  if (pending_signal)
+    *l_rl_done = 1;
+  return 0;
+}
 
 static void init_readline (void) {
   void *lib = dlopen(NSLUA_READLINE_LIB, RTLD_NOW | RTLD_LOCAL);
+  int (**signal_hook) (void);
   const char **name;
   if (lib == NULL)
     return;
@@ -541,16 +593,34 @@ static void init_readline (void) {
     *name = "nslua";  /* for conditionals in ~/.inputrc */
   l_readline = (readline_fn)dlsym(lib, "readline");
   l_add_history = (add_history_fn)dlsym(lib, "add_history");
-  if (l_readline == NULL || l_add_history == NULL)
+  l_rl_done = (int *)dlsym(lib, "rl_done");
+  signal_hook = (int (**) (void))dlsym(lib, "rl_signal_event_hook");
+  if (l_readline == NULL || l_add_history == NULL || l_rl_done == NULL ||
+      signal_hook == NULL)
     l_readline = NULL;  /* not the library it claims to be: read plainly */
+  else
+    *signal_hook = end_line_on_signal;
 }
 
 static char *read_line (const char *prompt, char *buffer) {
+  char *line;
+  pending_signal = 0;
+  catch_signals(on_prompt_signal);
   if (l_readline != NULL)
-    return l_readline(prompt);
-  fputs(prompt, stdout);
-  fflush(stdout);
-  return fgets(buffer, MAXINPUT, stdin);
+    line = l_readline(prompt);
+  else {
+    fputs(prompt, stdout);
+    fflush(stdout);
+    line = fgets(buffer, MAXINPUT, stdin);  /* NULL when a signal comes */
+  }
+  catch_signals(SIG_DFL);
+  if (pending_signal) {  /* the input ends here */
+    caught_signal = pending_signal;
+    if (line != NULL && l_readline != NULL)
+      free(line);
+    return NULL;
+  }
+  return line;
 }
 
 static void save_line (const char *line) {
@@ -696,6 +766,9 @@ static void do_repl (lua_State *L) {
       print_results(L, base);
     else
       report(L, status);
+    if (caught_signal == SIGTERM || caught_signal == SIGHUP)
+      break;  /* asked to stop, not just to stop this line */
+    caught_signal = 0;  /* Ctrl-C stopped a line; the session goes on */
   }
   lua_settop(L, base);
   lua_writeline();
@@ -861,6 +934,7 @@ static int call_atexit (lua_State *L, int *done, int ok) {
   if (*done)
     return status;
   *done = 1;
+  in_teardown = 1;
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   if (lua_getfield(L, -1, "netns") == LUA_TTABLE &&
       lua_getfield(L, -1, "atexit") == LUA_TFUNCTION) {
@@ -995,6 +1069,7 @@ static int pmain (lua_State *L) {
 int main (int argc, char **argv) {
   int status, result;
   lua_State *L = luaL_newstate();
+  note_ignored_signals();
   if (L == NULL) {
     print_message(argv[0], "cannot create state: not enough memory");
     return EXIT_FAILURE;

@@ -301,6 +301,118 @@ describe("nslua", function()
     end)
   end)
 
+  describe("signals", function()
+    --[[
+    Runs 'prog' on a script (or, with 'opts.repl', as 'prog -i' reading
+    lines from a pipe), with 'opts.shell' run before it (a trap), and
+    drives it by 'steps': { send = "line" } writes a line to its input,
+    "ready" waits for the file the code gives READY, { kill = "INT" }
+    signals it, { sleep = s } waits.  Returns { out =, err =, code = } and
+    the pins under /run/netns once it ended.
+    ]]
+    local function session(prog, code, steps, opts)
+      opts = opts or {}
+      local out, err, ready, fifo = tmpname(), tmpname(), tmpname(), tmpname()
+      os.remove(ready)
+      os.remove(fifo)
+      code = code:gsub("READY", ("%q"):format(ready))
+      local script = tmpfile(code)
+      local sh = { "trap '' PIPE", "mkfifo " .. quote(fifo) }
+      local args = opts.repl and "-i" or quote(script)
+      sh[#sh + 1] = ("(%s exec %s %s <%s >%s 2>%s) & pid=$!"):format(opts.shell or "",
+        shell_quote(prog), args, quote(fifo), quote(out), quote(err))
+      sh[#sh + 1] = "exec 3>" .. quote(fifo)
+      for _, step in ipairs(steps) do
+        if step == "ready" then
+          sh[#sh + 1] = ("i=0; while [ ! -e %s ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; sleep 0.2")
+            :format(quote(ready))
+        elseif step.send then
+          sh[#sh + 1] = ("printf '%%s\\n' %s >&3 2>/dev/null"):format(shell_quote(step.send:gsub("READY",
+            ("%q"):format(ready))))
+        elseif step.kill then
+          sh[#sh + 1] = "kill -" .. step.kill .. " $pid"
+        elseif step.sleep then
+          sh[#sh + 1] = "sleep " .. step.sleep
+        end
+      end
+      sh[#sh + 1] = "exec 3>&-; wait $pid; echo $?"
+      local status = capture(table.concat(sh, "\n"))
+      os.remove(fifo)
+      return { out = read_file(out) or "", err = read_file(err) or "", code = tonumber(status) },
+        H.sh("ls /run/netns")
+    end
+
+    it("an interrupt that a pcall catches stops nothing: status 0, as lua5.4's", function()
+      local code = [[
+        local ok, err = pcall(function() io.open(READY, "w"):close() while true do end end)
+        print("caught", ok, err)
+        print("continuing")]]
+      local want = session(LUA, code, { "ready", { kill = "INT" } })
+      local got = session(NSLUA, code, { "ready", { kill = "INT" } })
+      assert.are.same(normalize(want, LUA), normalize(got, NSLUA))
+      assert.are.equal(0, got.code)
+      assert.matches("continuing", got.out)
+    end)
+
+    it("a SIGTERM after a caught SIGINT is terminated! and 128 + SIGTERM", function()
+      local got = session(NSLUA, [[
+        pcall(function() io.open(READY, "w"):close() while true do end end)
+        os.remove(READY)
+        io.open(READY, "w"):close()
+        while true do end]], { "ready", { kill = "INT" }, { sleep = 0.3 }, "ready", { kill = "TERM" } })
+      assert.are.equal(143, got.code)
+      assert.matches("^PROG: [^\n]*terminated!\nstack traceback:", normalize(got, NSLUA).err)
+    end)
+
+    it("SIGHUP and SIGTERM that the caller ignores (nohup) stay ignored, as in lua5.4", function()
+      local code = [[
+        io.open(READY, "w"):close()
+        local t = os.time()
+        while os.time() - t < 2 do end
+        print("survived")]]
+      local steps = { "ready", { kill = "HUP" }, { kill = "TERM" } }
+      for _, prog in ipairs { LUA, NSLUA } do
+        local r = session(prog, code, steps, { shell = "trap '' HUP TERM;" })
+        assert.are.same({ out = "survived\n", err = "", code = 0 }, r, prog)
+      end
+    end)
+
+    describe("in the REPL", function()
+      local build = 't = netns.build { prefix = "rs-", hosts = { h1 = {} } } io.open(READY, "w"):close()'
+
+      it("SIGHUP or SIGTERM at the prompt ends the session with the teardown", function()
+        for _, case in ipairs { { "HUP", 129 }, { "TERM", 143 } } do
+          local r, pins = session(NSLUA, "", { { send = build }, "ready", { kill = case[1] },
+            { sleep = 0.2 }, { send = 'print("still here")' } }, { repl = true })
+          assert.are.equal(case[2], r.code, r.err)
+          assert.is_nil(r.out:find("still here", 1, true))
+          assert.are.equal("", pins)
+        end
+      end)
+
+      it("SIGTERM during a statement ends the session, not only the statement", function()
+        local r, pins = session(NSLUA, "", { { send = build }, "ready",
+          { send = 'os.remove(READY) io.open(READY, "w"):close() while true do end' }, "ready",
+          { kill = "TERM" }, { sleep = 0.2 }, { send = 'print("still here")' } }, { repl = true })
+        assert.are.equal(143, r.code)
+        assert.matches("terminated!", r.err)
+        assert.is_nil(r.out:find("still here", 1, true))
+        assert.are.equal("", pins)
+      end)
+
+      it("SIGINT during a statement stops it, and the session goes on, as in lua5.4", function()
+        local steps = { { send = 'io.open(READY, "w"):close() while true do end' }, "ready",
+          { kill = "INT" }, { sleep = 0.2 }, { send = 'print("after")' } }
+        for _, prog in ipairs { LUA, NSLUA } do
+          local r = session(prog, "", steps, { repl = true })
+          assert.are.equal(0, r.code, prog)
+          assert.matches("interrupted!", r.err)
+          assert.matches("\nafter\n", r.out)
+        end
+      end)
+    end)
+  end)
+
   describe("its own", function()
 
     it("--help lists all options and exits 0", function()
