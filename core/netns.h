@@ -349,6 +349,8 @@ struct nns_route {
 	bool has_metric, has_pref;
 	uint8_t pref; /* IPv6 router preference (ICMPV6_ROUTER_PREF_*) */
 	const void *dst, *gateway, *prefsrc;
+	int via_family; /* RTA_VIA: a gateway of another family (IPv4 via IPv6) */
+	const void *via;
 	int ifindex;
 	int nhops;
 	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];

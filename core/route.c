@@ -55,6 +55,22 @@ static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 	}
 }
 
+/* RTA_VIA: a family, then an address of that family. */
+static void parse_via(const struct nlattr *attr, struct nns_route *r)
+{
+	const struct rtvia *via;
+	size_t len;
+
+	if (!attr || mnl_attr_get_payload_len(attr) < sizeof(*via))
+		return;
+	via = mnl_attr_get_payload(attr);
+	len = nns_addr_bytes(via->rtvia_family);
+	if (len && mnl_attr_get_payload_len(attr) >= sizeof(*via) + len) {
+		r->via_family = via->rtvia_family;
+		r->via = via->rtvia_addr;
+	}
+}
+
 int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -80,6 +96,7 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	r->has_metric = tb[RTA_PRIORITY] != NULL;
 	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	parse_via(tb[RTA_VIA], r);
 	if (tb[RTA_MULTIPATH])
 		parse_multipath(tb[RTA_MULTIPATH], r);
 	if (tb[RTA_PREF] && mnl_attr_get_payload_len(tb[RTA_PREF]) >= 1) {

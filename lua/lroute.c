@@ -10,7 +10,7 @@
 
 #include "lnetns.h"
 
-static const struct lns_name protocols[] = {
+const struct lns_name lns_route_protocols[] = {
 	{ RTPROT_UNSPEC, "unspec" },
 	{ RTPROT_REDIRECT, "redirect" },
 	{ RTPROT_KERNEL, "kernel" },
@@ -185,8 +185,15 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	lua_pushstring(L, r->family == AF_INET ? "inet" : "inet6");
 	lua_setfield(L, -2, "family");
 	set_addr(L, "gateway", r->family, r->gateway);
+	if (r->via) { /* as ip -j: "via": { "family": "inet6", "host": "fe80::1" } */
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, r->via_family == AF_INET ? "inet" : "inet6");
+		lua_setfield(L, -2, "family");
+		set_addr(L, "host", r->via_family, r->via);
+		lua_setfield(L, -2, "via");
+	}
 	set_dev(L, names, r->ifindex);
-	lns_push_name(L, protocols, r->protocol);
+	lns_push_name(L, lns_route_protocols, r->protocol);
 	lua_setfield(L, -2, "protocol");
 	lns_push_name(L, scopes, r->scope);
 	lua_setfield(L, -2, "scope");
@@ -556,7 +563,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	     s->type == RTN_NAT))
 		s->table = RT_TABLE_LOCAL;
 	lua_pop(L, 1);
-	s->protocol = (uint8_t)lns_opt_named(L, 2, "protocol", protocols, 255,
+	s->protocol = (uint8_t)lns_opt_named(L, 2, "protocol", lns_route_protocols, 255,
 					     op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
 	/* The device is looked up once every other option has passed its checks. */
 	lua_pushvalue(L, 2);

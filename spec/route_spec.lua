@@ -160,6 +160,15 @@ describe("routes", function()
       end
     end)
 
+    it("shows a gateway of another family under via, as ip does", function()
+      H.sh(H.inside(a) .. "ip route add 10.12.0.0/24 via inet6 fe80::1 dev v0")
+      agree(a)
+      local r = find(a, "10.12.0.0/24")
+      assert.same({ family = "inet6", host = "fe80::1" }, r.via)
+      assert.is_nil(r.gateway)
+      assert.equal("10.12.0.0/24 via inet6 fe80::1 dev v0", tostring(r))
+    end)
+
     it("gives the connected route protocol kernel, scope link and the source address", function()
       assert.same({
         dst = "10.9.0.0/24", dev = "v0", family = "inet", protocol = "kernel", scope = "link",

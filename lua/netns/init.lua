@@ -177,6 +177,7 @@ function Route:__tostring()
   if self.type ~= "unicast" then out[1] = self.type end
   out[#out + 1] = self.dst
   say(out, "via", self.gateway)
+  say(out, "via", self.via and self.via.family .. " " .. self.via.host)
   say(out, "dev", self.dev)
   say(out, "table", self.table ~= "main" and self.table)
   say(out, "proto", self.protocol ~= "boot" and self.protocol)
