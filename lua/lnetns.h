@@ -45,7 +45,7 @@ struct lns_name {
 	int value;
 	const char *name;
 };
-extern const struct lns_name lns_route_tables[];
+extern const struct lns_name lns_route_tables[], lns_route_protocols[];
 /* Pushes the name of @value, or the number when it has none. */
 void lns_push_name(lua_State *L, const struct lns_name *names, int value);
 /* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */

@@ -130,6 +130,11 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 		if (r->has_suppress_prefixlen)
 			set_int(L, "suppress_prefixlen", r->suppress_prefixlen);
 	}
+	/* As ip: who made it, unless the kernel did (or nobody said). */
+	if (r->protocol != RTPROT_UNSPEC && r->protocol != RTPROT_KERNEL) {
+		lns_push_name(L, lns_route_protocols, r->protocol);
+		lua_setfield(L, -2, "protocol");
+	}
 	if (r->action != FR_ACT_TO_TBL) {
 		lns_push_name(L, actions, r->action);
 		lua_setfield(L, -2, "action");

@@ -18,18 +18,19 @@ local function sorted(list)
 end
 
 -- A record of ns:rules() in a form fit for comparison: ip writes table
--- numbers as strings ("100"), records carry them as integers.
+-- and protocol numbers as strings ("100"), records carry them as integers.
 local function canon(rec)
   local out = {}
   for k, v in pairs(rec) do out[k] = v end
   if out.table ~= nil then out.table = tostring(out.table) end
+  if out.protocol ~= nil then out.protocol = tostring(out.protocol) end
   return out
 end
 
 -- ip's record in the same form.  Only what ip writes differently is
 -- changed: flags it writes as null ("not": null is true; "nop": null is
 -- action "nop"), a goto without an action (records say action "goto"),
--- the family it was asked for, and -d's protocol, which records leave out.
+-- and the family it was asked for.
 -- Any other null ip writes (iif_detached, unresolved, ...) stays, as true,
 -- so that a comparison shows it.
 local function from_ip(rec, family)
@@ -37,7 +38,7 @@ local function from_ip(rec, family)
   for k, v in pairs(rec) do
     if k == "nop" then
       out.action = "nop"
-    elseif k ~= "protocol" then
+    else
       out[k] = v == json.null or v
     end
   end
@@ -207,6 +208,8 @@ describe("rules", function()
         "ip rule add pref 206 nop",
         "ip rule add pref 207 oif v0 unreachable",
         "ip rule add pref 208 fwmark 0 table 208",
+        "ip rule add pref 209 from 10.10.0.0/16 table 209 proto static",
+        "ip rule add pref 210 table 210 proto 201",
         "ip rule add from 10.9.0.0/16 table main",
         "ip -6 rule add pref 200 not from fd10::/56 iif v0 table 200",
         "ip -6 rule add pref 201 fwmark 0x100 table 201",
@@ -249,6 +252,9 @@ describe("rules", function()
           sport_end = 65534, dport_start = 40000, dport_end = 40010, action = "blackhole" },
         -- mark 0 with no mask matches every packet: the kernel keeps no mark
         [208] = { priority = 208, src = "all", table = 208 },
+        -- who made it, as ip shows it: by name, or by number when it has none
+        [209] = { priority = 209, src = "10.10.0.0", srclen = 16, table = 209, protocol = "static" },
+        [210] = { priority = 210, src = "all", table = 210, protocol = 201 },
       }
       for priority, rec in pairs(expect) do
         rec.family = "inet"
