@@ -417,7 +417,7 @@ struct nns_rule_spec {
 	bool has_priority;
 	uint32_t priority;
 	const char *iif, *oif;
-	bool has_fwmark;
+	bool has_fwmark, has_fwmask; /* no mask: the kernel takes all bits, none for mark 0 */
 	uint32_t fwmark, fwmask;
 	uint32_t goto_priority;
 	bool has_suppress_prefixlen;

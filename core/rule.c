@@ -177,7 +177,8 @@ int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 		mnl_attr_put_strz(nlh, FRA_OIFNAME, s->oif);
 	if (s->has_fwmark) {
 		mnl_attr_put_u32(nlh, FRA_FWMARK, s->fwmark);
-		mnl_attr_put_u32(nlh, FRA_FWMASK, s->fwmask);
+		if (s->has_fwmask)
+			mnl_attr_put_u32(nlh, FRA_FWMASK, s->fwmask);
 	}
 	if (s->goto_priority)
 		mnl_attr_put_u32(nlh, FRA_GOTO, s->goto_priority);

@@ -281,6 +281,7 @@ static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
 		if (empty || *end || text[0] == '-' || mark > UINT32_MAX || slash > UINT32_MAX)
 			luaL_argerror(L, arg, lua_pushfstring(L, "invalid fwmark \"%s\"", text));
 		s->has_fwmark = true;
+		s->has_fwmask = strchr(text, '/') != NULL;
 		s->fwmark = (uint32_t)mark;
 		s->fwmask = (uint32_t)slash;
 	} else if (t != LUA_TNIL) {
@@ -288,8 +289,10 @@ static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
 	}
 	lua_pop(L, 1);
 	mask = field_int(L, arg, "fwmask", UINT32_MAX, &has_mask);
-	if (has_mask)
+	if (has_mask) {
 		s->fwmask = (uint32_t)mask;
+		s->has_fwmask = true;
+	}
 	if (has_mask && !s->has_fwmark)
 		luaL_argerror(L, arg, "option 'fwmask' needs option 'fwmark'");
 }

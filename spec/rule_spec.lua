@@ -168,6 +168,7 @@ describe("rules", function()
         { priority = 103, fwmark = "0x10/0xff", action = "prohibit" },
         { priority = 104, fwmark = "0/0x1", table = 7 },
         { priority = 105, fwmark = 0x20, fwmask = 0xf0, table = 7 },
+        { priority = 120, fwmark = 0, table = 120 },
         { priority = 106, tos = 0x10, action = "blackhole" },
         { priority = 107, tos = 4, action = "unreachable" },
         { priority = 108, ipproto = "tcp", sport = "1000-2000", dport = 80, table = 100 },
@@ -252,6 +253,7 @@ describe("rules", function()
           sport_end = 65534, dport_start = 40000, dport_end = 40010, action = "blackhole" },
         -- mark 0 with no mask matches every packet: the kernel keeps no mark
         [208] = { priority = 208, src = "all", table = 208 },
+        [120] = { priority = 120, src = "all", table = 120 },   -- as ip's 208
         -- who made it, as ip shows it: by name, or by number when it has none
         [209] = { priority = 209, src = "10.10.0.0", srclen = 16, table = 209, protocol = "static" },
         [210] = { priority = 210, src = "all", table = 210, protocol = 201 },
