@@ -115,6 +115,11 @@ describe("ns:monitor", function()
     assert.are.equal("v0", events[1].dev)
     local rule = only(events, function(ev) return ev.kind == "rule" end)[1]
     assert.are.same({ 100, "10.7.0.0", 24 }, { rule.table, rule.src, rule.srclen })
+    -- an entry in no state: its record has none, and nslua --monitor's line shows none
+    H.sh(H.inside(a) .. "ip neigh add 10.7.0.8 dev v0 nud none")
+    local none = drain(m)[1]
+    assert.are.same({ "10.7.0.8", nil }, { none.dst, none.state })
+    assert.are.equal("10.7.0.8 dev v0 ", require("netns.events").format(none))
   end)
 
   it("watches every kind when none is named, with or without options", function()

@@ -419,7 +419,7 @@ local text = {
   route = route_text,
   neigh = function(n)
     return ("%s dev %s%s %s"):format(n.dst, n.dev or "?",
-      n.lladdr and (" lladdr " .. n.lladdr) or "", table.concat(n.state, ","))
+      n.lladdr and (" lladdr " .. n.lladdr) or "", table.concat(n.state or {}, ","))
   end,
   rule = rule_text,
 }
