@@ -64,8 +64,10 @@ static void parse_via(const struct nlattr *attr, struct nns_route *r)
 	if (!attr || mnl_attr_get_payload_len(attr) < sizeof(*via))
 		return;
 	via = mnl_attr_get_payload(attr);
+	if (via->rtvia_family != AF_INET && via->rtvia_family != AF_INET6)
+		return;
 	len = nns_addr_bytes(via->rtvia_family);
-	if (len && mnl_attr_get_payload_len(attr) >= sizeof(*via) + len) {
+	if (mnl_attr_get_payload_len(attr) >= sizeof(*via) + len) {
 		r->via_family = via->rtvia_family;
 		r->via = via->rtvia_addr;
 	}

@@ -849,9 +849,10 @@ static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *ke
 	int ret;
 
 	if (lua_type(L, idx) == LUA_TNUMBER) {
-		lua_Integer n = lua_tointeger(L, idx);
+		int isnum;
+		lua_Integer n = lua_tointegerx(L, idx, &isnum); /* 2.0 is 2, as elsewhere */
 
-		if (!lua_isinteger(L, idx) || n <= 0 || n > INT_MAX)
+		if (!isnum || n <= 0 || n > INT_MAX)
 			luaL_argerror(L, arg,
 				      key ? lua_pushfstring(
 						    L, "option '%s': invalid interface index", key)

@@ -313,9 +313,10 @@ static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op
 
 	*ifindex = 0;
 	if (t == LUA_TNUMBER) {
-		lua_Integer n = lua_tointeger(L, -1);
+		int isnum;
+		lua_Integer n = lua_tointegerx(L, -1, &isnum); /* 2.0 is 2, as elsewhere */
 
-		if (!lua_isinteger(L, -1) || n <= 0 || n > INT_MAX)
+		if (!isnum || n <= 0 || n > INT_MAX)
 			luaL_argerror(L, arg, "option 'dev': invalid interface index");
 		*ifindex = (int)n;
 	} else if (t == LUA_TSTRING) {

@@ -243,10 +243,11 @@ describe("routes", function()
     it("takes dev as a name or an index", function()
       a:route_add { dst = "10.22.0.0/16", dev = "v0" }
       a:route_add { dst = "10.23.0.0/16", dev = v0.ifindex }
+      a:route_add { dst = "10.25.0.0/16", dev = v0.ifindex + 0.0 }   -- a float with an integer value
       a:route_add { dst = "fd12::/64", dev = v0.ifindex }
       a:route_add { dst = "10.24.0.0/16", gateway = "10.9.0.2", dev = v0.ifindex }
       agree(a)
-      for _, dst in ipairs { "10.22.0.0/16", "10.23.0.0/16", "fd12::/64", "10.24.0.0/16" } do
+      for _, dst in ipairs { "10.22.0.0/16", "10.23.0.0/16", "fd12::/64", "10.24.0.0/16", "10.25.0.0/16" } do
         assert.equal("v0", find(a, dst).dev)
       end
       assert.equal("link", find(a, "10.23.0.0/16").scope)
