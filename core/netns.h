@@ -76,6 +76,13 @@ typedef int (*nns_msg_cb)(const struct nlmsghdr *nlh, void *data);
  */
 int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
 		  void *data, struct nns_error *e);
+/*
+ * The next dump of this thread collects into @m, which the caller owns,
+ * rather than into the buffer the core keeps; NULL takes a loan back that
+ * no dump used.  For a caller whose callbacks may leave by longjmp (the
+ * Lua binding, on a memory error): a buffer the core held would be lost.
+ */
+void nns_dump_lend(struct nns_msgs *m);
 
 /*
  * A batch: many requests in one sendmsg, acknowledgements collected after.

@@ -282,10 +282,10 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
  * cost about as much as parsing it.  Up to DUMP_KEEP bytes are kept, and
  * freed when the thread ends.
  *
- * It stays attached to the thread while a listing uses it, marked busy:
- * a callback may leave by longjmp (the Lua binding's, on a memory error)
- * and never give it back, and a buffer held only by the frame it left
- * would be lost.  Marked busy, it is not lost, only no longer reused.
+ * It stays attached to the thread while a listing uses it, marked busy,
+ * so that a listing run by a callback takes another.  Callers whose
+ * callbacks may leave by longjmp lend a buffer of their own instead
+ * (nns_dump_lend): one held by an abandoned frame would be lost.
  */
 #define DUMP_KEEP ((size_t)8 << 20)
 
@@ -337,6 +337,13 @@ static struct kept_dump *take_dump_buffer(void)
 	return kept;
 }
 
+static __thread struct nns_msgs *lent_buffer;
+
+void nns_dump_lend(struct nns_msgs *m)
+{
+	lent_buffer = m;
+}
+
 static void give_back_dump_buffer(struct kept_dump *kept, struct nns_msgs *own)
 {
 	if (!kept) {
@@ -351,12 +358,17 @@ static void give_back_dump_buffer(struct kept_dump *kept, struct nns_msgs *own)
 int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
 		  void *data, struct nns_error *e)
 {
-	struct kept_dump *kept = take_dump_buffer();
-	struct nns_msgs own = { 0 }, *msgs = kept ? &kept->msgs : &own;
+	struct nns_msgs own = { 0 }, *msgs = lent_buffer;
+	struct kept_dump *kept = NULL;
 	struct nlmsghdr *nlh;
 	struct nns_nl *nl;
 	int ret;
 
+	lent_buffer = NULL; /* for this dump only: one a callback runs takes another */
+	if (!msgs) {
+		kept = take_dump_buffer();
+		msgs = kept ? &kept->msgs : &own;
+	}
 	ret = nns_ns_nl(ns, &nl, e);
 	if (ret < 0)
 		goto out;

@@ -118,6 +118,7 @@ static int ns_monitor(lua_State *L)
 	struct nns_error e = { 0 };
 	LMon *m = lua_newuserdatauv(L, sizeof(*m), 2);
 	struct event_acc acc = { L, 0, 0, 0, 0 };
+	int mon, buffer, ret;
 
 	m->fd = -1;
 	m->kinds = kinds;
@@ -131,11 +132,18 @@ static int ns_monitor(lua_State *L)
 		return lns_fail(L, 1, &e);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, -2, 1);
+	mon = lua_gettop(L);
+	buffer = lns_push_dump_buffer(L);
 	lns_push_ifnames(L, 1);
 	acc.names = lua_gettop(L);
-	if (nns_link_dump(&h->ns, note_name, &acc, &e) < 0)
+	nns_dump_lend(lua_touserdata(L, buffer));
+	ret = nns_link_dump(&h->ns, note_name, &acc, &e);
+	nns_dump_lend(NULL);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
-	lua_setiuservalue(L, -2, 2);
+	lua_setiuservalue(L, mon, 2);
+	lua_settop(L, mon);
 	return 1;
 }
 

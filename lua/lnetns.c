@@ -626,6 +626,56 @@ static int ns_nsid(lua_State *L)
 	return 1;
 }
 
+/* ---- listings' buffers --------------------------------------------------- */
+
+/*
+ * One buffer is kept in the registry for the next listing: a dump of a
+ * thousand links is a megabyte or two, and growing a buffer to that size
+ * anew each time cost about as much as parsing it.  A listing takes it out
+ * while it runs, so that one run by a finalizer meanwhile makes another.
+ */
+#define DUMP_BUFFER_KEEP ((size_t)8 << 20)
+static const char dump_buffer_key = 0;
+
+static int dump_buffer_gc(lua_State *L)
+{
+	nns_msgs_free(lua_touserdata(L, 1));
+	return 0;
+}
+
+int lns_push_dump_buffer(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &dump_buffer_key) == LUA_TUSERDATA) {
+		lua_pushnil(L);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &dump_buffer_key);
+	} else {
+		struct nns_msgs *m;
+
+		lua_pop(L, 1);
+		m = lua_newuserdatauv(L, sizeof(*m), 0);
+		memset(m, 0, sizeof(*m));
+		if (luaL_newmetatable(L, "netns.dump_buffer")) {
+			lua_pushcfunction(L, dump_buffer_gc);
+			lua_setfield(L, -2, "__gc");
+		}
+		lua_setmetatable(L, -2);
+	}
+	return lua_gettop(L);
+}
+
+void lns_keep_dump_buffer(lua_State *L, int idx)
+{
+	struct nns_msgs *m = lua_touserdata(L, idx);
+
+	if (m->cap > DUMP_BUFFER_KEEP)
+		nns_msgs_free(m);
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &dump_buffer_key) == LUA_TNIL) {
+		lua_pushvalue(L, idx);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &dump_buffer_key);
+	}
+	lua_pop(L, 1);
+}
+
 /* ---- links -------------------------------------------------------------- */
 
 static void set_str(lua_State *L, const char *key, const char *value)
@@ -808,13 +858,17 @@ static int ns_links(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct link_acc acc = { L, 0 };
 	struct nns_error e = { 0 };
+	int buffer = lns_push_dump_buffer(L), list, ret;
 	lua_Integer i;
-	int list;
 
 	lua_newtable(L); /* records */
 	lua_newtable(L); /* ifindex -> name */
 	lua_newtable(L); /* ifindex -> whether it is down */
-	if (nns_link_dump(&h->ns, collect_link, &acc, &e) < 0)
+	nns_dump_lend(lua_touserdata(L, buffer));
+	ret = nns_link_dump(&h->ns, collect_link, &acc, &e);
+	nns_dump_lend(NULL);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	list = lua_gettop(L) - 2;
 	for (i = 1; i <= acc.n; i++) {
@@ -1320,14 +1374,19 @@ static int ns_addrs(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct addr_acc acc = { L, 0, 0 };
 	struct nns_error e = { 0 };
-	int ifindex = 0;
+	int ifindex = 0, buffer, ret;
 
 	if (!lua_isnoneornil(L, 2) && resolve_dev(L, h, 2, "address show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
+	buffer = lns_push_dump_buffer(L);
 	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
-	if (nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e) < 0)
+	nns_dump_lend(lua_touserdata(L, buffer));
+	ret = nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e);
+	nns_dump_lend(NULL);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	return 1;
 }
@@ -1467,7 +1526,7 @@ static int ns_neighbors(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct addr_acc acc = { L, 0, 0 };
 	struct nns_error e = { 0 };
-	int ifindex = 0, family, t;
+	int ifindex = 0, family, t, buffer, ret;
 
 	lns_check_options(L, 2, known);
 	family = opt_family(L, 2);
@@ -1478,10 +1537,15 @@ static int ns_neighbors(lua_State *L)
 	    resolve_dev_at(L, h, lua_gettop(L), 2, "dev", "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
+	buffer = lns_push_dump_buffer(L);
 	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
-	if (nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e) < 0)
+	nns_dump_lend(lua_touserdata(L, buffer));
+	ret = nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e);
+	nns_dump_lend(NULL);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	return 1;
 }

@@ -269,7 +269,7 @@ static int ns_routes(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct route_acc acc = { L, 0, RT_TABLE_MAIN, 0 };
 	struct nns_error e = { 0 };
-	int family;
+	int family, buffer, ret;
 
 	if (lua_isnoneornil(L, 2)) {
 		lua_settop(L, 1);
@@ -279,10 +279,15 @@ static int ns_routes(lua_State *L)
 	family = opt_family(L, 2);
 	acc.table = opt_table(L, 2, true);
 	lua_settop(L, 2);
+	buffer = lns_push_dump_buffer(L);
 	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
-	if (nns_route_dump(&h->ns, family, collect_route, &acc, &e) < 0)
+	nns_dump_lend(lua_touserdata(L, buffer));
+	ret = nns_route_dump(&h->ns, family, collect_route, &acc, &e);
+	nns_dump_lend(NULL);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	return 1;
 }

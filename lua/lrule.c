@@ -166,13 +166,18 @@ static int ns_rules(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct rule_acc acc = { L, 0 };
 	struct nns_error e = { 0 };
-	int family = AF_UNSPEC;
+	int family = AF_UNSPEC, buffer, ret;
 
 	lns_check_options(L, 2, known);
 	if (lua_istable(L, 2))
 		family = lns_opt_named(L, 2, "family", families, 0, AF_UNSPEC);
+	buffer = lns_push_dump_buffer(L);
 	lua_newtable(L);
-	if (nns_rule_dump(&h->ns, family, collect_rule, &acc, &e) < 0)
+	nns_dump_lend(lua_touserdata(L, buffer));
+	ret = nns_rule_dump(&h->ns, family, collect_rule, &acc, &e);
+	nns_dump_lend(NULL);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	return 1;
 }
