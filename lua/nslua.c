@@ -12,6 +12,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -569,22 +570,31 @@ typedef void (*add_history_fn) (const char *line);
 
 static readline_fn l_readline;
 static add_history_fn l_add_history;
-static int *l_rl_done;
 
 /*
-** Readline hands a signal at its prompt on to nslua's handler, then reads
-** on; this hook, which it calls after a read a signal cut short, makes it
-** return instead.
+** Readline's reads.  nslua's own handler stays in place at the prompt
+** (readline is told not to catch signals), and a read that a signal cut
+** short ends the input, as the plain read does: readline's own would
+** read on after SIGINT.
 */
-static int end_line_on_signal (void) {
-  if (pending_signal)
-    *l_rl_done = 1;
-  return 0;
+static int getc_until_signal (FILE *stream) {
+  unsigned char c;
+  for (;;) {
+    ssize_t n;
+    if (pending_signal)
+      return EOF;
+    n = read(fileno(stream), &c, 1);
+    if (n == 1)
+      return c;
+    if (n == 0 || errno != EINTR)
+      return EOF;
+  }
 }
 
 static void init_readline (void) {
   void *lib = dlopen(NSLUA_READLINE_LIB, RTLD_NOW | RTLD_LOCAL);
-  int (**signal_hook) (void);
+  int (**getc_function) (FILE *);
+  int *rl_catch_signals;
   const char **name;
   if (lib == NULL)
     return;
@@ -593,13 +603,15 @@ static void init_readline (void) {
     *name = "nslua";  /* for conditionals in ~/.inputrc */
   l_readline = (readline_fn)dlsym(lib, "readline");
   l_add_history = (add_history_fn)dlsym(lib, "add_history");
-  l_rl_done = (int *)dlsym(lib, "rl_done");
-  signal_hook = (int (**) (void))dlsym(lib, "rl_signal_event_hook");
-  if (l_readline == NULL || l_add_history == NULL || l_rl_done == NULL ||
-      signal_hook == NULL)
+  getc_function = (int (**) (FILE *))dlsym(lib, "rl_getc_function");
+  rl_catch_signals = (int *)dlsym(lib, "rl_catch_signals");
+  if (l_readline == NULL || l_add_history == NULL || getc_function == NULL ||
+      rl_catch_signals == NULL)
     l_readline = NULL;  /* not the library it claims to be: read plainly */
-  else
-    *signal_hook = end_line_on_signal;
+  else {
+    *getc_function = getc_until_signal;
+    *rl_catch_signals = 0;
+  }
 }
 
 static char *read_line (const char *prompt, char *buffer) {
@@ -760,6 +772,8 @@ static void do_repl (lua_State *L) {
   progname = NULL;  /* errors typed in need no program name */
   init_readline();
   while ((status = load_input(L, base)) != -1) {
+    if (caught_signal)  /* at a continuation prompt: the input ends too */
+      break;
     if (status == LUA_OK)
       status = docall(L, 0, LUA_MULTRET);
     if (status == LUA_OK)

@@ -380,10 +380,11 @@ describe("nslua", function()
     describe("in the REPL", function()
       local build = 't = netns.build { prefix = "rs-", hosts = { h1 = {} } } io.open(READY, "w"):close()'
 
-      it("SIGHUP or SIGTERM at the prompt ends the session with the teardown", function()
-        for _, case in ipairs { { "HUP", 129 }, { "TERM", 143 } } do
-          local r, pins = session(NSLUA, "", { { send = build }, "ready", { kill = case[1] },
-            { sleep = 0.2 }, { send = 'print("still here")' } }, { repl = true })
+      it("a signal at the prompt, or at a continuation's, ends the session with the teardown", function()
+        for _, case in ipairs { { "HUP", 129 }, { "TERM", 143 }, { "INT", 130, "do" } } do
+          local r, pins = session(NSLUA, "", { { send = build }, "ready", { send = case[3] or "" },
+            { sleep = 0.2 }, { kill = case[1] }, { sleep = 0.2 }, { send = 'print("still here")' } },
+            { repl = true })
           assert.are.equal(case[2], r.code, r.err)
           assert.is_nil(r.out:find("still here", 1, true))
           assert.are.equal("", pins)
