@@ -11,6 +11,18 @@ assert(os.getenv("NETNS_SANDBOX") == "1",
 -- The repository root, from this file's own path.
 H.root = debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$") or "."
 
+-- The number of the line of lua/netns/topology.lua that holds @text (plain),
+-- for specs that stop the library there with a line hook, as nslua's
+-- interrupt does.  Raises when no line holds it.
+function H.topology_line(text)
+  local n = 0
+  for line in io.lines(H.root .. "/lua/netns/topology.lua") do
+    n = n + 1
+    if line:find(text, 1, true) then return n end
+  end
+  error("no line of topology.lua holds " .. text)
+end
+
 -- The nslua that specs start: $NSLUA (an absolute path, e.g. the sanitizer
 -- build of make check-asan) or the repository's build/nslua.
 H.nslua = os.getenv("NSLUA") or (H.root .. "/build/nslua")

@@ -169,14 +169,7 @@ describe("netns.topology", function()
   it("a destroy stopped by an interrupt is taken up where it stopped", function()
     -- The interrupt comes as a hook raising "interrupted!" between two
     -- undos, as nslua's does on a second Ctrl-C during the teardown.
-    local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
-    local target
-    local n = 0
-    for line in io.lines(here .. "/lua/netns/topology.lua") do
-      n = n + 1
-      if line:find("self._undo[i] = nil", 1, true) then target = n end
-    end
-    assert.is_number(target)
+    local target = H.topology_line("self._undo[i] = nil")
     local t = netns.build { prefix = "i-", hosts = { h1 = {}, h2 = {}, h3 = {} },
                             links = { { "h1", "h2" }, { "h2", "h3" } } }
     local seen = 0
@@ -198,16 +191,8 @@ describe("netns.topology", function()
   it("an interrupt inside an undo stops the destroy, and that undo runs again", function()
     -- Lines of topology.lua: the undo of a pin, where it asks for the name
     -- (before the unpin) and where it removes the owner record (after).
-    local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
-    local before, after
-    local n = 0
-    for line in io.lines(here .. "/lua/netns/topology.lua") do
-      n = n + 1
-      if line:find("local pinned = ns._h:info()", 1, true) then before = n end
-      if line:find("core.disown(pinned)", 1, true) then after = n end
-    end
-    assert.is_number(before)
-    assert.is_number(after)
+    local before = H.topology_line("local pinned = ns._h:info()")
+    local after = H.topology_line("core.disown(pinned)")
     for _, at in ipairs { before, after } do
       local t = netns.build { prefix = "j-", hosts = { h1 = {}, h2 = {} }, links = { { "h1", "h2" } } }
       local hit = false

@@ -118,14 +118,7 @@ describe("links to hosts on other machines", function()
   it("stopped by an interrupt just after the kernel made them leave nothing either", function()
     -- The interrupt comes as nslua's hook raises it, at the first line run
     -- after the device is made in the underlay, before the move.
-    local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
-    local target
-    local n = 0
-    for line in io.lines(here .. "/lua/netns/topology.lua") do
-      n = n + 1
-      if line:find("if not added then", 1, true) then target = n end
-    end
-    assert.is_number(target)
+    local target = H.topology_line("if not added then")
     local t <close> = netns.topology { prefix = "tm2-" }
     local h1 = t:host "h1"
     debug.sethook(function(_, line)
