@@ -120,6 +120,17 @@ describe("ns:monitor", function()
     local none = drain(m)[1]
     assert.are.same({ "10.7.0.8", nil }, { none.dst, none.state })
     assert.are.equal("10.7.0.8 dev v0 ", require("netns.events").format(none))
+    -- lines for a rule made by a protocol and a route via a gateway of the other family
+    H.sh(H.inside(a) .. "ip rule add pref 1001 table 101 proto static")
+    a:link_set("v0", { up = true })
+    H.sh(H.inside(a) .. "ip route add 10.12.0.0/24 via inet6 fe80::1 dev v0")
+    local m2 <close> = a:monitor { "route" }
+    H.sh(H.inside(a) .. "ip route add 10.13.0.0/24 via inet6 fe80::2 dev v0")
+    local lines = {}
+    for _, ev in ipairs(drain(m)) do lines[#lines + 1] = require("netns.events").format(ev) end
+    for _, ev in ipairs(drain(m2)) do lines[#lines + 1] = require("netns.events").format(ev) end
+    assert.are.same({ "1001: from all lookup 101 proto static", "10.13.0.0/24 via inet6 fe80::2 dev v0 proto boot" },
+      { lines[1], lines[#lines] })
   end)
 
   it("watches every kind when none is named, with or without options", function()

@@ -377,6 +377,7 @@ local function route_text(r)
   add(r.type ~= "unicast" and r.type or nil, true)
   add(r.dst, true)
   add("via", r.gateway)
+  add("via", r.via and (r.via.family .. " " .. r.via.host))
   add("dev", r.dev)
   add("table", r.table ~= "main" and r.table or nil)
   add("proto", r.protocol)
@@ -404,6 +405,7 @@ local function rule_text(r)
   add("lookup", r.table)
   add(r.action ~= "goto" and r.action or nil, true)    -- "goto N" says it
   add("goto", r["goto"])
+  add("proto", r.protocol)
   return done()
 end
 
