@@ -83,6 +83,8 @@ int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns
  * Lua binding, on a memory error): a buffer the core held would be lost.
  */
 void nns_dump_lend(struct nns_msgs *m);
+/* The largest dump buffer worth keeping for the next listing (the rest is freed). */
+#define NNS_DUMP_KEEP ((size_t)8 << 20)
 
 /*
  * A batch: many requests in one sendmsg, acknowledgements collected after.

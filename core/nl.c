@@ -279,30 +279,19 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
  * The buffer a listing collects its dump in is kept for the thread's next
  * listing: the dump of a thousand links is a megabyte or two, and growing
  * a buffer to that size anew each time (reallocs, copies, fresh pages)
- * cost about as much as parsing it.  Up to DUMP_KEEP bytes are kept, and
- * freed when the thread ends.
- *
- * It stays attached to the thread while a listing uses it, marked busy,
- * so that a listing run by a callback takes another.  Callers whose
- * callbacks may leave by longjmp lend a buffer of their own instead
- * (nns_dump_lend): one held by an abandoned frame would be lost.
+ * cost about as much as parsing it.  A listing detaches it while it runs,
+ * so that one run by its callback makes a buffer of its own; the first to
+ * end keeps its buffer, the other frees its own.  Callers whose callbacks
+ * may leave by longjmp lend a buffer instead (nns_dump_lend): one detached
+ * by an abandoned frame would be lost.
  */
-#define DUMP_KEEP ((size_t)8 << 20)
-
-struct kept_dump {
-	struct nns_msgs msgs;
-	bool busy;
-};
-
 static pthread_key_t dump_key;
 static pthread_once_t dump_once_flag = PTHREAD_ONCE_INIT;
 
 static void kept_dump_free(void *p)
 {
-	struct kept_dump *kept = p;
-
-	nns_msgs_free(&kept->msgs);
-	free(kept);
+	nns_msgs_free(p);
+	free(p);
 }
 
 static void dump_key_make(void)
@@ -311,30 +300,27 @@ static void dump_key_make(void)
 		abort(); /* only when the process is out of keys */
 }
 
-/*
- * The thread's kept buffer, emptied and marked busy; NULL when it is busy
- * (a finalizer run by the Lua collector lists while a listing is read, or
- * a listing left by longjmp) or cannot be made: the listing then uses a
- * buffer of its own, freed after.
- */
-static struct kept_dump *take_dump_buffer(void)
+/* The thread's kept buffer, emptied and detached, or a new one; NULL when out of memory. */
+static struct nns_msgs *take_dump_buffer(void)
 {
-	struct kept_dump *kept;
+	struct nns_msgs *m;
 
 	pthread_once(&dump_once_flag, dump_key_make);
-	kept = pthread_getspecific(dump_key);
-	if (!kept) {
-		kept = calloc(1, sizeof(*kept));
-		if (!kept || pthread_setspecific(dump_key, kept) != 0) {
-			free(kept);
-			return NULL;
-		}
-	}
-	if (kept->busy)
-		return NULL;
-	kept->busy = true;
-	kept->msgs.len = 0;
-	return kept;
+	m = pthread_getspecific(dump_key);
+	if (!m)
+		return calloc(1, sizeof(*m));
+	pthread_setspecific(dump_key, NULL);
+	m->len = 0;
+	return m;
+}
+
+/* Keeps @m for the thread's next listing, unless it has one again. */
+static void keep_dump_buffer(struct nns_msgs *m)
+{
+	if (m->cap > NNS_DUMP_KEEP)
+		nns_msgs_free(m);
+	if (pthread_getspecific(dump_key) || pthread_setspecific(dump_key, m) != 0)
+		kept_dump_free(m);
 }
 
 static __thread struct nns_msgs *lent_buffer;
@@ -344,22 +330,10 @@ void nns_dump_lend(struct nns_msgs *m)
 	lent_buffer = m;
 }
 
-static void give_back_dump_buffer(struct kept_dump *kept, struct nns_msgs *own)
-{
-	if (!kept) {
-		nns_msgs_free(own);
-		return;
-	}
-	if (kept->msgs.cap > DUMP_KEEP)
-		nns_msgs_free(&kept->msgs);
-	kept->busy = false;
-}
-
 int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns_msg_cb each,
 		  void *data, struct nns_error *e)
 {
-	struct nns_msgs own = { 0 }, *msgs = lent_buffer;
-	struct kept_dump *kept = NULL;
+	struct nns_msgs own = { 0 }, *msgs = lent_buffer, *kept = NULL;
 	struct nlmsghdr *nlh;
 	struct nns_nl *nl;
 	int ret;
@@ -367,7 +341,7 @@ int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns
 	lent_buffer = NULL; /* for this dump only: one a callback runs takes another */
 	if (!msgs) {
 		kept = take_dump_buffer();
-		msgs = kept ? &kept->msgs : &own;
+		msgs = kept ? kept : &own;
 	}
 	ret = nns_ns_nl(ns, &nl, e);
 	if (ret < 0)
@@ -383,7 +357,9 @@ int nns_dump_each(struct nns_ns *ns, struct nlmsghdr *req, const char *what, nns
 			break;
 	}
 out:
-	give_back_dump_buffer(kept, &own);
+	if (kept)
+		keep_dump_buffer(kept);
+	nns_msgs_free(&own);
 	return ret;
 }
 

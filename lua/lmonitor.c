@@ -136,9 +136,8 @@ static int ns_monitor(lua_State *L)
 	buffer = lns_push_dump_buffer(L);
 	lns_push_ifnames(L, 1);
 	acc.names = lua_gettop(L);
-	nns_dump_lend(lua_touserdata(L, buffer));
+	lns_lend_dump_buffer(L, buffer);
 	ret = nns_link_dump(&h->ns, note_name, &acc, &e);
-	nns_dump_lend(NULL);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);

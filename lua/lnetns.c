@@ -634,7 +634,6 @@ static int ns_nsid(lua_State *L)
  * anew each time cost about as much as parsing it.  A listing takes it out
  * while it runs, so that one run by a finalizer meanwhile makes another.
  */
-#define DUMP_BUFFER_KEEP ((size_t)8 << 20)
 static const char dump_buffer_key = 0;
 
 static int dump_buffer_gc(lua_State *L)
@@ -663,11 +662,17 @@ int lns_push_dump_buffer(lua_State *L)
 	return lua_gettop(L);
 }
 
+void lns_lend_dump_buffer(lua_State *L, int idx)
+{
+	nns_dump_lend(lua_touserdata(L, idx));
+}
+
 void lns_keep_dump_buffer(lua_State *L, int idx)
 {
 	struct nns_msgs *m = lua_touserdata(L, idx);
 
-	if (m->cap > DUMP_BUFFER_KEEP)
+	nns_dump_lend(NULL); /* a dump that failed early leaves it lent */
+	if (m->cap > NNS_DUMP_KEEP)
 		nns_msgs_free(m);
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &dump_buffer_key) == LUA_TNIL) {
 		lua_pushvalue(L, idx);
@@ -864,9 +869,8 @@ static int ns_links(lua_State *L)
 	lua_newtable(L); /* records */
 	lua_newtable(L); /* ifindex -> name */
 	lua_newtable(L); /* ifindex -> whether it is down */
-	nns_dump_lend(lua_touserdata(L, buffer));
+	lns_lend_dump_buffer(L, buffer);
 	ret = nns_link_dump(&h->ns, collect_link, &acc, &e);
-	nns_dump_lend(NULL);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
@@ -1382,9 +1386,8 @@ static int ns_addrs(lua_State *L)
 	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
-	nns_dump_lend(lua_touserdata(L, buffer));
+	lns_lend_dump_buffer(L, buffer);
 	ret = nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e);
-	nns_dump_lend(NULL);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
@@ -1541,9 +1544,8 @@ static int ns_neighbors(lua_State *L)
 	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
-	nns_dump_lend(lua_touserdata(L, buffer));
+	lns_lend_dump_buffer(L, buffer);
 	ret = nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e);
-	nns_dump_lend(NULL);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);

@@ -31,12 +31,14 @@ void lns_push_ifnames(lua_State *L, int hidx);
 /* The same for a listing: the table may be one the handle keeps (see lnetns.c). */
 void lns_push_listing_names(lua_State *L, int hidx);
 /*
- * Pushes a buffer for a listing's dump, owned by the Lua state: lend it
- * with nns_dump_lend just around the core's call, then hand it to
- * lns_keep_dump_buffer.  Should building the records raise (a memory
- * error), the collector frees it.  Returns its index.
+ * Pushes a buffer for a listing's dump, owned by the Lua state, and
+ * returns its index.  Lend it (lns_lend_dump_buffer) just before the
+ * core's call, and take it back with lns_keep_dump_buffer, which keeps it
+ * for the next listing.  Should building the records raise (a memory
+ * error), the collector frees it.
  */
 int lns_push_dump_buffer(lua_State *L);
+void lns_lend_dump_buffer(lua_State *L, int idx);
 void lns_keep_dump_buffer(lua_State *L, int idx);
 /*
  * Records as the list methods return them; @names is the stack index of

@@ -283,9 +283,8 @@ static int ns_routes(lua_State *L)
 	lns_push_listing_names(L, 1);
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
-	nns_dump_lend(lua_touserdata(L, buffer));
+	lns_lend_dump_buffer(L, buffer);
 	ret = nns_route_dump(&h->ns, family, collect_route, &acc, &e);
-	nns_dump_lend(NULL);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);

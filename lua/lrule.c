@@ -173,9 +173,8 @@ static int ns_rules(lua_State *L)
 		family = lns_opt_named(L, 2, "family", families, 0, AF_UNSPEC);
 	buffer = lns_push_dump_buffer(L);
 	lua_newtable(L);
-	nns_dump_lend(lua_touserdata(L, buffer));
+	lns_lend_dump_buffer(L, buffer);
 	ret = nns_rule_dump(&h->ns, family, collect_rule, &acc, &e);
-	nns_dump_lend(NULL);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
