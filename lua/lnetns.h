@@ -52,15 +52,15 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r);
 void lns_name_index(lua_State *L, int names, const char *key, const char *unknown_key);
 /* Numbers with names, such as routing tables; a NULL name ends a list. */
 struct lns_name {
-	int value;
+	lua_Integer value;
 	const char *name;
 };
 extern const struct lns_name lns_route_tables[], lns_route_protocols[];
 /* Pushes the name of @value, or the number when it has none. */
-void lns_push_name(lua_State *L, const struct lns_name *names, int value);
+void lns_push_name(lua_State *L, const struct lns_name *names, lua_Integer value);
 /* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
-int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names, int max,
-		  int dflt);
+lua_Integer lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
+			  lua_Integer max, lua_Integer dflt);
 /* Raises "unknown option 'x'" for any key of the table at @arg not in @known. */
 void lns_check_options(lua_State *L, int arg, const char *const known[]);
 

@@ -63,7 +63,7 @@ const struct lns_name lns_route_tables[] = {
 };
 
 /* Pushes the name of @value, or the number when it has none. */
-void lns_push_name(lua_State *L, const struct lns_name *names, int value)
+void lns_push_name(lua_State *L, const struct lns_name *names, lua_Integer value)
 {
 	for (; names->name; names++)
 		if (names->value == value) {
@@ -74,10 +74,11 @@ void lns_push_name(lua_State *L, const struct lns_name *names, int value)
 }
 
 /* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
-int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names, int max,
-		  int dflt)
+lua_Integer lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
+			  lua_Integer max, lua_Integer dflt)
 {
-	int t = lua_getfield(L, arg, key), value = dflt;
+	int t = lua_getfield(L, arg, key);
+	lua_Integer value = dflt;
 
 	if (t == LUA_TNUMBER) {
 		int isint;
@@ -89,7 +90,7 @@ int lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name 
 						      key));
 		if (n < 0 || n > max)
 			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range", key));
-		value = (int)n;
+		value = n;
 	} else if (t == LUA_TSTRING) {
 		const char *s = lua_tostring(L, -1);
 
@@ -199,7 +200,7 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	lua_setfield(L, -2, "scope");
 	lns_push_name(L, types, r->type);
 	lua_setfield(L, -2, "type");
-	lns_push_name(L, lns_route_tables, (int)r->table);
+	lns_push_name(L, lns_route_tables, r->table);
 	lua_setfield(L, -2, "table");
 	set_addr(L, "prefsrc", r->family, r->prefsrc);
 	if (r->has_metric) {
@@ -223,7 +224,7 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 struct route_acc {
 	lua_State *L;
 	int names;
-	long table; /* -1: all */
+	lua_Integer table; /* -1: all */
 	lua_Integer n;
 };
 
@@ -248,11 +249,14 @@ static int opt_family(lua_State *L, int arg)
 		{ 0, NULL },
 	};
 
-	return lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
+	return (int)lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
 }
 
-static long opt_table(lua_State *L, int arg, bool listing)
+/* Option "table"; in a listing, "all" (or 0, as for ip) is -1. */
+static lua_Integer opt_table(lua_State *L, int arg, bool listing)
 {
+	lua_Integer table;
+
 	if (listing && lua_getfield(L, arg, "table") == LUA_TSTRING &&
 	    !strcmp(lua_tostring(L, -1), "all")) {
 		lua_pop(L, 1);
@@ -260,7 +264,8 @@ static long opt_table(lua_State *L, int arg, bool listing)
 	}
 	if (listing)
 		lua_pop(L, 1);
-	return lns_opt_named(L, arg, "table", lns_route_tables, INT_MAX, RT_TABLE_MAIN);
+	table = lns_opt_named(L, arg, "table", lns_route_tables, UINT32_MAX, RT_TABLE_MAIN);
+	return listing && table == RT_TABLE_UNSPEC ? -1 : table;
 }
 
 static int ns_routes(lua_State *L)
@@ -477,7 +482,7 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 		{ 0, NULL },
 	};
 	const char *dst;
-	int family = lns_opt_named(L, arg, "family", families, 0, 0);
+	int family = (int)lns_opt_named(L, arg, "family", families, 0, 0);
 
 	lua_getfield(L, arg, "dst");
 	dst = lua_tostring(L, -1);

@@ -125,7 +125,7 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 	set_port_range(L, "dport", r->dport);
 	/* As ip: the table whatever the action, with what suppresses its routes. */
 	if (r->table) {
-		lns_push_name(L, lns_route_tables, (int)r->table);
+		lns_push_name(L, lns_route_tables, r->table);
 		lua_setfield(L, -2, "table");
 		if (r->has_suppress_prefixlen)
 			set_int(L, "suppress_prefixlen", r->suppress_prefixlen);
@@ -170,7 +170,7 @@ static int ns_rules(lua_State *L)
 
 	lns_check_options(L, 2, known);
 	if (lua_istable(L, 2))
-		family = lns_opt_named(L, 2, "family", families, 0, AF_UNSPEC);
+		family = (int)lns_opt_named(L, 2, "family", families, 0, AF_UNSPEC);
 	buffer = lns_push_dump_buffer(L);
 	lua_newtable(L);
 	lns_lend_dump_buffer(L, buffer);
@@ -343,7 +343,7 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 
 static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 {
-	int family = lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
+	int family = (int)lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
 	int from = s->src.len >= 0 ? s->src.family : AF_UNSPEC;
 	int to = s->dst.len >= 0 ? s->dst.family : AF_UNSPEC;
 
@@ -385,7 +385,7 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	 * As with ip rule: a table means "look it up", goto means goto; adding
 	 * needs an action, deleting by selector alone matches any.
 	 */
-	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, INT32_MAX, 0);
+	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, UINT32_MAX, 0);
 	s->action = (uint8_t)lns_opt_named(L, arg, "action", actions, 255,
 					   s->table   ? FR_ACT_TO_TBL
 					   : has_goto ? FR_ACT_GOTO

@@ -52,7 +52,7 @@ local function oracle(ns, opts)
           if rec[k] == nil then rec[k] = v end
         end
         -- ip leaves the table out when it shows one table only.
-        if opts.table and opts.table ~= "all" and not rec_has_table then
+        if opts.table and opts.table ~= "all" and opts.table ~= 0 and not rec_has_table then
           rec.table = TABLE_NAMES[opts.table] or tostring(opts.table)
         end
         rec.family = family
@@ -296,9 +296,19 @@ describe("routes", function()
       a:route_add { dst = "fd10::/64", gateway = "fd00::2", table = 100 }
       a:route_add { dst = "10.22.0.0/16", gateway = "10.9.0.2", table = "main" }
       a:route_add { dst = "10.24.0.7", type = "local", dev = "v0", table = "local" }
-      for _, t in ipairs { 100, 5000, "main", "local", "all" } do agree(a, { table = t }) end
+      -- table ids are 32-bit unsigned, as for ip
+      a:route_add { dst = "10.23.0.0/16", gateway = "10.9.0.2", table = 4294967295 }
+      for _, t in ipairs { 100, 5000, 4294967295, "main", "local", "all", 0 } do
+        agree(a, { table = t })
+      end
       assert.equal(100, find(a, "10.20.0.0/16", { table = 100 }).table)
       assert.equal(5000, find(a, "10.21.0.0/16", { table = 5000 }).table)
+      assert.equal(4294967295, find(a, "10.23.0.0/16", { table = 4294967295 }).table)
+      -- table 0 lists every table, as "ip route show table 0" does
+      assert.same(ours(a, { table = "all" }), ours(a, { table = 0 }))
+      assert.equal(4294967295, find(a, "10.23.0.0/16", { table = 0 }).table)
+      a:route_del { dst = "10.23.0.0/16", table = 4294967295 }
+      assert.is_nil(find(a, "10.23.0.0/16", { table = "all" }))
       assert.equal("fd00::2", find(a, "fd10::/64", { table = 100 }).gateway)
       assert.is_nil(find(a, "10.20.0.0/16"))
       assert.equal("main", find(a, "10.22.0.0/16").table)
@@ -708,6 +718,9 @@ describe("routes", function()
       end)
       fails(a, [[bad argument #1 to 'routes' (invalid table "bogus")]], function()
         a:routes { table = "bogus" }
+      end)
+      fails(a, "bad argument #1 to 'routes' (option 'table' out of range)", function()
+        a:routes { table = 4294967296 }
       end)
     end)
 

@@ -97,7 +97,7 @@
 
 ---@class netns.RouteListOptions
 ---@field family? netns.Family|"all" address family, both by default
----@field table? "main"|"local"|"default"|"all"|integer routing table, "main" by default
+---@field table? "main"|"local"|"default"|"all"|integer routing table, "main" by default; "all" or 0: all
 
 ---@class netns.NexthopSpec
 ---@field gateway? string next-hop address
