@@ -349,6 +349,8 @@ struct nns_nexthop {
 	int ifindex, weight;
 	uint8_t flags; /* RTNH_F_* */
 	const void *gateway;
+	int via_family; /* as in struct nns_route */
+	const void *via;
 };
 
 struct nns_route {

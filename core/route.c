@@ -28,6 +28,21 @@ static int route_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* RTA_VIA: a family, then an address of that family; @addr stays NULL when malformed. */
+static void parse_via(const struct nlattr *attr, int *family, const void **addr)
+{
+	const struct rtvia *via;
+
+	if (!attr || mnl_attr_get_payload_len(attr) < sizeof(*via))
+		return;
+	via = mnl_attr_get_payload(attr);
+	if ((via->rtvia_family == AF_INET || via->rtvia_family == AF_INET6) &&
+	    mnl_attr_get_payload_len(attr) >= sizeof(*via) + nns_addr_bytes(via->rtvia_family)) {
+		*family = via->rtvia_family;
+		*addr = via->rtvia_addr;
+	}
+}
+
 /* Reads the next hops of RTA_MULTIPATH into @r (at most NNS_MAX_NEXTHOPS). */
 static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 {
@@ -50,26 +65,10 @@ static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 		     attr = (const struct nlattr *)((const char *)attr + NLA_ALIGN(attr->nla_len)))
 			if (mnl_attr_get_type(attr) == RTA_GATEWAY)
 				out->gateway = nns_attr_inet(attr, r->family);
+			else if (mnl_attr_get_type(attr) == RTA_VIA)
+				parse_via(attr, &out->via_family, &out->via);
 		left -= NLA_ALIGN(nh->rtnh_len);
 		nh = RTNH_NEXT(nh);
-	}
-}
-
-/* RTA_VIA: a family, then an address of that family. */
-static void parse_via(const struct nlattr *attr, struct nns_route *r)
-{
-	const struct rtvia *via;
-	size_t len;
-
-	if (!attr || mnl_attr_get_payload_len(attr) < sizeof(*via))
-		return;
-	via = mnl_attr_get_payload(attr);
-	if (via->rtvia_family != AF_INET && via->rtvia_family != AF_INET6)
-		return;
-	len = nns_addr_bytes(via->rtvia_family);
-	if (mnl_attr_get_payload_len(attr) >= sizeof(*via) + len) {
-		r->via_family = via->rtvia_family;
-		r->via = via->rtvia_addr;
 	}
 }
 
@@ -98,7 +97,7 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	r->has_metric = tb[RTA_PRIORITY] != NULL;
 	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
-	parse_via(tb[RTA_VIA], r);
+	parse_via(tb[RTA_VIA], &r->via_family, &r->via);
 	if (tb[RTA_MULTIPATH])
 		parse_multipath(tb[RTA_MULTIPATH], r);
 	if (tb[RTA_PREF] && mnl_attr_get_payload_len(tb[RTA_PREF]) >= 1) {

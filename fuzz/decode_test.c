@@ -220,8 +220,12 @@ static void test_route(void)
 	static char buf[MSG_BUF];
 	struct nlmsghdr *nlh = start(buf, RTM_NEWROUTE, sizeof(struct rtmsg), 1);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct rtnexthop *nh;
+	struct rtnexthop *nh, *nh2;
 	struct nlattr *mp, *gw;
+	struct {
+		uint16_t family; /* struct rtvia, with room for an IPv6 address */
+		uint8_t addr[16];
+	} via = { 0 };
 	struct nns_route r;
 	struct nlmsghdr *m;
 	uint32_t gw4 = htonl(0x0a000001), len;
@@ -237,12 +241,24 @@ static void test_route(void)
 	gw = mnl_nlmsg_get_payload_tail(nlh);
 	mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gw4), &gw4);
 	nh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)nh);
+	/* A second next hop, through a gateway of another family (RTA_VIA). */
+	nh2 = mnl_nlmsg_get_payload_tail(nlh);
+	memset(nh2, 0, sizeof(*nh2));
+	nh2->rtnh_ifindex = 4;
+	nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh2));
+	via.family = AF_INET6;
+	via.addr[0] = 0xfe;
+	via.addr[15] = 1;
+	mnl_attr_put(nlh, RTA_VIA, sizeof(via), &via);
+	nh2->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)nh2);
 	mnl_attr_nest_end(nlh, mp);
 
 	m = alone(nlh, nlh->nlmsg_len);
 	CHECK(nns_route_parse(m, &r) == 0);
-	CHECK(r.nhops == 1 && r.nh[0].ifindex == 3 && r.nh[0].gateway &&
-	      !memcmp(r.nh[0].gateway, &gw4, 4));
+	CHECK(r.nhops == 2 && r.nh[0].ifindex == 3 && r.nh[0].gateway &&
+	      !memcmp(r.nh[0].gateway, &gw4, 4) && !r.nh[0].via);
+	CHECK(r.nh[1].ifindex == 4 && !r.nh[1].gateway && r.nh[1].via_family == AF_INET6 &&
+	      r.nh[1].via && !memcmp(r.nh[1].via, via.addr, 16));
 	free(m);
 
 	for (len = sizeof(struct nlmsghdr); len < nlh->nlmsg_len; len++) {
@@ -255,7 +271,7 @@ static void test_route(void)
 	/* A next hop whose gateway attribute reaches past the next hop. */
 	nh->rtnh_len = (unsigned short)(sizeof(*nh) + sizeof(struct nlattr) + 2);
 	m = alone(nlh, nlh->nlmsg_len);
-	CHECK(nns_route_parse(m, &r) == 0 && r.nhops == 1 && r.nh[0].gateway == NULL);
+	CHECK(nns_route_parse(m, &r) == 0 && r.nhops >= 1 && r.nh[0].gateway == NULL);
 	free(m);
 	/* Next hops longer than the attribute, or of length zero. */
 	nh->rtnh_len = 0xfff0;
@@ -270,7 +286,7 @@ static void test_route(void)
 	nh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)nh);
 	gw->nla_len = 0;
 	m = alone(nlh, nlh->nlmsg_len);
-	CHECK(nns_route_parse(m, &r) == 0 && r.nhops == 1 && r.nh[0].gateway == NULL);
+	CHECK(nns_route_parse(m, &r) == 0 && r.nhops >= 1 && r.nh[0].gateway == NULL);
 	free(m);
 }
 

@@ -161,6 +161,18 @@ static void push_dst(lua_State *L, const struct nns_route *r)
 		nns_format_inet(r->family, r->dst, r->dst_len == full ? -1 : r->dst_len, buf));
 }
 
+/* A gateway of another family, as ip -j: "via": { "family": "inet6", "host": "fe80::1" } */
+static void set_via(lua_State *L, int family, const void *addr)
+{
+	if (addr) {
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, family == AF_INET ? "inet" : "inet6");
+		lua_setfield(L, -2, "family");
+		set_addr(L, "host", family, addr);
+		lua_setfield(L, -2, "via");
+	}
+}
+
 static void push_nexthops(lua_State *L, const struct nns_route *r, int names)
 {
 	int i;
@@ -169,6 +181,7 @@ static void push_nexthops(lua_State *L, const struct nns_route *r, int names)
 	for (i = 0; i < r->nhops; i++) {
 		lua_createtable(L, 0, 4);
 		set_addr(L, "gateway", r->family, r->nh[i].gateway);
+		set_via(L, r->nh[i].via_family, r->nh[i].via);
 		set_dev(L, names, r->nh[i].ifindex);
 		lua_pushinteger(L, r->nh[i].weight);
 		lua_setfield(L, -2, "weight");
@@ -186,13 +199,7 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	lua_pushstring(L, r->family == AF_INET ? "inet" : "inet6");
 	lua_setfield(L, -2, "family");
 	set_addr(L, "gateway", r->family, r->gateway);
-	if (r->via) { /* as ip -j: "via": { "family": "inet6", "host": "fe80::1" } */
-		lua_createtable(L, 0, 2);
-		lua_pushstring(L, r->via_family == AF_INET ? "inet" : "inet6");
-		lua_setfield(L, -2, "family");
-		set_addr(L, "host", r->via_family, r->via);
-		lua_setfield(L, -2, "via");
-	}
+	set_via(L, r->via_family, r->via);
 	set_dev(L, names, r->ifindex);
 	lns_push_name(L, lns_route_protocols, r->protocol);
 	lua_setfield(L, -2, "protocol");

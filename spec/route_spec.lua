@@ -169,6 +169,18 @@ describe("routes", function()
       assert.equal("10.12.0.0/24 via inet6 fe80::1 dev v0", tostring(r))
     end)
 
+    it("shows a next hop's gateway of another family under via, as ip does", function()
+      H.sh(H.inside(a) .. "ip route add 10.13.0.0/24 nexthop via inet6 fe80::1 dev v0 weight 2"
+        .. " nexthop via 10.9.0.2 dev v0")
+      agree(a)
+      local nh = find(a, "10.13.0.0/24").nexthops
+      assert.same({ family = "inet6", host = "fe80::1" }, nh[1].via)
+      assert.is_nil(nh[1].gateway)
+      assert.equal("10.9.0.2", nh[2].gateway)
+      assert.equal("10.13.0.0/24 nexthop via inet6 fe80::1 dev v0 weight 2"
+        .. " nexthop via 10.9.0.2 dev v0 weight 1", tostring(find(a, "10.13.0.0/24")))
+    end)
+
     it("gives the connected route protocol kernel, scope link and the source address", function()
       assert.same({
         dst = "10.9.0.0/24", dev = "v0", family = "inet", protocol = "kernel", scope = "link",

@@ -387,6 +387,7 @@ local function route_text(r)
   for _, nh in ipairs(r.nexthops or {}) do
     add("nexthop", true)
     add("via", nh.gateway)
+    add("via", nh.via and (nh.via.family .. " " .. nh.via.host))
     add("dev", nh.dev)
     add("weight", nh.weight)
   end

@@ -188,6 +188,7 @@ function Route:__tostring()
   for _, nh in ipairs(self.nexthops or {}) do
     out[#out + 1] = "nexthop"
     say(out, "via", nh.gateway)
+    say(out, "via", nh.via and nh.via.family .. " " .. nh.via.host)
     say(out, "dev", nh.dev)
     say(out, "weight", nh.weight)
     say_flags(out, nh.flags)
