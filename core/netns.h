@@ -412,6 +412,7 @@ struct nns_rule {
 	bool has_uidrange;
 	uint32_t uidrange[2];
 	uint16_t sport[2], dport[2]; /* start 0: any */
+	bool l3mdev;		     /* looks up the table of the packet's VRF device */
 };
 typedef int (*nns_rule_cb)(const struct nns_rule *r, void *data);
 /* Parses one RTM_NEWRULE or RTM_DELRULE message. */
@@ -434,6 +435,7 @@ struct nns_rule_spec {
 	bool has_suppress_prefixlen;
 	uint32_t suppress_prefixlen;
 	uint16_t sport[2], dport[2];
+	bool l3mdev;
 };
 int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		 const struct nns_rule_spec *s);

@@ -33,6 +33,7 @@ static int rule_attr(const struct nlattr *attr, void *data)
 		break;
 	case FRA_PROTOCOL:
 	case FRA_IP_PROTO:
+	case FRA_L3MDEV:
 		if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
 			return MNL_CB_ERROR;
 		break;
@@ -104,6 +105,7 @@ int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r)
 		r->uidrange[0] = u->start;
 		r->uidrange[1] = u->end;
 	}
+	r->l3mdev = tb[FRA_L3MDEV] && mnl_attr_get_u8(tb[FRA_L3MDEV]);
 	if (tb[FRA_SPORT_RANGE])
 		get_port_range(tb[FRA_SPORT_RANGE], r->sport);
 	if (tb[FRA_DPORT_RANGE])
@@ -188,6 +190,8 @@ int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 		mnl_attr_put_u8(nlh, FRA_IP_PROTO, s->ipproto);
 	put_port_range(nlh, FRA_SPORT_RANGE, s->sport);
 	put_port_range(nlh, FRA_DPORT_RANGE, s->dport);
+	if (s->l3mdev)
+		mnl_attr_put_u8(nlh, FRA_L3MDEV, 1);
 	return 0;
 }
 

@@ -123,6 +123,10 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 	}
 	set_port_range(L, "sport", r->sport);
 	set_port_range(L, "dport", r->dport);
+	if (r->l3mdev) { /* ip -j: "l3mdev": null, and no table */
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "l3mdev");
+	}
 	/* As ip: the table whatever the action, with what suppresses its routes. */
 	if (r->table) {
 		lns_push_name(L, lns_route_tables, r->table);
@@ -201,6 +205,7 @@ static const char *const rule_options[] = {
 	"sport",
 	"dport",
 	"suppress_prefixlength",
+	"l3mdev",
 	"exist_ok",
 	"missing_ok",
 	NULL,
@@ -341,6 +346,19 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 	range[1] = (uint16_t)hi;
 }
 
+static bool field_bool(lua_State *L, int arg, const char *key)
+{
+	int t = lua_getfield(L, arg, key);
+	bool value = lua_toboolean(L, -1);
+
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option '%s' must be a boolean, got %s", key,
+					      luaL_typename(L, -1)));
+	lua_pop(L, 1);
+	return value;
+}
+
 static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 {
 	int family = (int)lns_opt_named(L, arg, "family", families, 0, AF_UNSPEC);
@@ -356,7 +374,6 @@ static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 {
 	bool has_tos, has_goto;
-	int t;
 
 	luaL_checktype(L, arg, LUA_TTABLE);
 	lns_check_options(L, arg, rule_options);
@@ -374,30 +391,26 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", 128,
 						    &s->has_suppress_prefixlen);
 	s->goto_priority = (uint32_t)field_int(L, arg, "goto", UINT32_MAX, &has_goto);
-	t = lua_getfield(L, arg, "not");
-	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-		luaL_argerror(L, arg,
-			      lua_pushfstring(L, "option 'not' must be a boolean, got %s",
-					      luaL_typename(L, -1)));
-	s->invert = lua_toboolean(L, -1);
-	lua_pop(L, 1);
+	s->invert = field_bool(L, arg, "not");
+	s->l3mdev = field_bool(L, arg, "l3mdev");
 	/*
-	 * As with ip rule: a table means "look it up", goto means goto; adding
-	 * needs an action, deleting by selector alone matches any.
+	 * As with ip rule: a table (or l3mdev, the VRF's table) means "look it
+	 * up", goto means goto; adding needs an action, deleting by selector
+	 * alone matches any.
 	 */
 	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, UINT32_MAX, 0);
 	s->action = (uint8_t)lns_opt_named(L, arg, "action", actions, 255,
-					   s->table   ? FR_ACT_TO_TBL
-					   : has_goto ? FR_ACT_GOTO
-					   : add      ? FR_ACT_UNSPEC
-						      : FR_ACT_TO_TBL);
+					   s->table || s->l3mdev ? FR_ACT_TO_TBL
+					   : has_goto		 ? FR_ACT_GOTO
+					   : add		 ? FR_ACT_UNSPEC
+								 : FR_ACT_TO_TBL);
 	if (has_goto && s->action != FR_ACT_GOTO)
 		luaL_argerror(L, arg, "option 'goto' needs action \"goto\"");
 	if (add && s->action == FR_ACT_UNSPEC)
 		luaL_argerror(L, arg, "a rule needs option 'table' or 'action'");
-	if (add && s->action == FR_ACT_TO_TBL && !s->table)
+	if (add && s->action == FR_ACT_TO_TBL && !s->table && !s->l3mdev)
 		luaL_argerror(L, arg, "action \"table\" needs option 'table'");
-	if (!add && s->action == FR_ACT_TO_TBL && !s->table) {
+	if (!add && s->action == FR_ACT_TO_TBL && !s->table && !s->l3mdev) {
 		/* Deleting by selector alone: any action matches. */
 		s->action = FR_ACT_UNSPEC;
 	}

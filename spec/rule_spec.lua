@@ -339,6 +339,24 @@ describe("rules", function()
   end)
 
   describe("ns:rule_add and ns:rule_del", function()
+    it("adds, lists and deletes l3mdev rules (the VRF's table), as ip does", function()
+      inside(a, "ip rule add l3mdev pref 1000")
+      assert.is_true(a:rule_add { priority = 1001, l3mdev = true })
+      assert.is_true(a:rule_add { priority = 1001, family = "inet6", l3mdev = true })
+      agree(a)
+      assert.same({ family = "inet", priority = 1000, src = "all", l3mdev = true }, find(a, 1000))
+      assert.same({ family = "inet6", priority = 1001, src = "all", l3mdev = true },
+        find(a, 1001, "inet6"))
+      assert.equal("1001:\tfrom all lookup [l3mdev-table]", tostring(find(a, 1001)))
+      assert.is_true(a:rule_del { priority = 1000, l3mdev = true })
+      assert.is_true(a:rule_del { priority = 1001 })
+      inside(a, "ip -6 rule del pref 1001 l3mdev")
+      agree(a)
+      assert.is_nil(find(a, 1000))
+      assert.is_nil(find(a, 1001))
+      assert.is_nil(find(a, 1001, "inet6"))
+    end)
+
     it("adds a rule and deletes it by priority, for each family", function()
       local before, ip_before = ours(a), oracle(a)
       assert.is_true(a:rule_add { priority = 1000, from = "10.7.0.0/24", table = 100 })
@@ -483,6 +501,7 @@ describe("rules", function()
         { { priority = 1, sport = true, table = 1 }, ports "sport" },
         { { priority = 1, ["not"] = 1, table = 1 }, "option 'not' must be a boolean, got number" },
         { { priority = 1, ["not"] = "yes", table = 1 }, "option 'not' must be a boolean, got string" },
+        { { priority = 1, l3mdev = 1 }, "option 'l3mdev' must be a boolean, got number" },
         { { priority = 1, family = 4, table = 1 }, "option 'family' out of range" },
         -- addresses
         { { priority = 1, from = "10.0.0.0/33", table = 1 },

@@ -321,6 +321,7 @@ function Link:delete() end
 ---@field sport? integer|integer[]|string source port, { lo, hi } or "lo-hi"
 ---@field dport? integer|integer[]|string destination port, { lo, hi } or "lo-hi"
 ---@field suppress_prefixlength? integer reject lookups yielding prefixes this short or shorter
+---@field l3mdev? boolean look up the table of the packet's VRF device
 ---@field family? netns.Family the family when no address says
 
 ---@class netns.Rule
@@ -340,6 +341,7 @@ function Link:delete() end
 ---@field sport? integer
 ---@field dport? integer
 ---@field table? string|integer "main", "local", "default" or a number
+---@field l3mdev? true looks up the table of the packet's VRF device (no table)
 ---@field action? string "prohibit", "blackhole", "unreachable", "goto" or "nop", for rules that look up no table
 ---@field goto? integer
 

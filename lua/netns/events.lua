@@ -403,7 +403,7 @@ local function rule_text(r)
   add("fwmark", r.fwmark and (r.fwmask and r.fwmark .. "/" .. r.fwmask or r.fwmark))
   add("iif", r.iif)
   add("oif", r.oif)
-  add("lookup", r.table)
+  add("lookup", r.table or r.l3mdev and "[l3mdev-table]")
   add(r.action ~= "goto" and r.action or nil, true)    -- "goto N" says it
   add("goto", r["goto"])
   add("proto", r.protocol)

@@ -223,7 +223,7 @@ function Rule:__tostring()
   say(out, "sport", self.sport or (self.sport_start and self.sport_start .. "-" .. self.sport_end))
   say(out, "dport", self.dport or (self.dport_start and self.dport_start .. "-" .. self.dport_end))
   say(out, "uidrange", self.uid_start and self.uid_start .. "-" .. self.uid_end)
-  say(out, "lookup", self.table)
+  say(out, "lookup", self.table or self.l3mdev and "[l3mdev-table]")
   say(out, "suppress_prefixlength", self.suppress_prefixlen)
   if self.action ~= "goto" then out[#out + 1] = self.action end    -- "goto N" says it
   say(out, "goto", self["goto"])
@@ -789,7 +789,8 @@ end
 -- `spec` fields: `priority`, `from`, `to`, `iif`, `oif`, `fwmark`, `fwmask`,
 -- `table`, `action` (`table`, `goto`, `nop`, `blackhole`, `unreachable`,
 -- `prohibit`), `goto`, `not`, `tos`, `ipproto`, `sport`, `dport`,
--- `suppress_prefixlength`, `family`, `exist_ok`.
+-- `suppress_prefixlength`, `l3mdev` (the table of the packet's VRF device),
+-- `family`, `exist_ok`.
 -- @tparam table spec the rule
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
 -- @raise on a bad spec or when the kernel refuses
