@@ -100,6 +100,20 @@ static void interrupt_hook (lua_State *L, lua_Debug *ar) {
 }
 
 
+/* Whether error message 'msg' is the one interrupt_hook raised (or re-raised). */
+static int is_signal_error (const char *msg) {
+  static const char *const texts[] = { "interrupted!", "terminated!", "hangup!" };
+  size_t len = msg ? strlen(msg) : 0;
+  size_t i;
+  for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+    size_t n = strlen(texts[i]);
+    if (len >= n && strcmp(msg + len - n, texts[i]) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+
 /*
 ** A signal handler may not touch a Lua state, except to set a hook;
 ** the hook then raises an ordinary error, so that pcall, to-be-closed
@@ -171,6 +185,8 @@ static int report (lua_State *L, int status) {
 /* Message handler: turns any error object into a message with traceback. */
 static int add_traceback (lua_State *L) {
   const char *msg = lua_tostring(L, 1);
+  if (caught_signal && !is_signal_error(msg))
+    caught_signal = 0;  /* a pcall caught the signal; another error ends the code */
   if (msg == NULL) {
     /* an object that can describe itself gives the message as it is */
     if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)

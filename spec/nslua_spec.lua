@@ -354,6 +354,22 @@ describe("nslua", function()
       assert.matches("continuing", got.out)
     end)
 
+    it("an error after a caught interrupt ends the script with status 1, as lua5.4's", function()
+      local code = [[
+        pcall(function() io.open(READY, "w"):close() while true do end end)
+        error("later")]]
+      local want = session(LUA, code, { "ready", { kill = "INT" } })
+      local got = session(NSLUA, code, { "ready", { kill = "INT" } })
+      assert.are.equal(want.code, got.code)
+      assert.are.equal(1, got.code)
+      assert.matches("^PROG: [^\n]*:2: later\nstack traceback:", normalize(got, NSLUA).err)
+      -- re-raised, the interrupt still stops the script as a signal does
+      got = session(NSLUA, [[
+        local _, err = pcall(function() io.open(READY, "w"):close() while true do end end)
+        error(err, 0)]], { "ready", { kill = "INT" } })
+      assert.are.equal(130, got.code)
+    end)
+
     it("a SIGTERM after a caught SIGINT is terminated! and 128 + SIGTERM", function()
       local got = session(NSLUA, [[
         pcall(function() io.open(READY, "w"):close() while true do end end)
