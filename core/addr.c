@@ -177,12 +177,15 @@ int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 	size_t len = nns_addr_bytes(s->local.family);
 	struct ifaddrmsg *ifa;
 	uint32_t ifa_flags = 0;
+	int plen;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)s->local.family;
-	ifa->ifa_prefixlen = (uint8_t)(s->local.len < 0 ? len * 8 : (size_t)s->local.len);
+	/* As ip: with a peer, the prefix is the peer's (a host when it has no length). */
+	plen = s->peer ? s->peer->len : s->local.len;
+	ifa->ifa_prefixlen = (uint8_t)(plen < 0 ? len * 8 : (size_t)plen);
 	ifa->ifa_index = (uint32_t)s->ifindex;
 	ifa->ifa_scope = s->scope < 0 ? RT_SCOPE_UNIVERSE : (uint8_t)s->scope;
 	if (s->nodad)

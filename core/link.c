@@ -428,7 +428,7 @@ int nns_link_put_add(struct nlmsghdr *nlh, const struct nns_link_spec *s)
 		return -EMSGSIZE;
 	if (s->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
-	if (s->txqlen)
+	if (s->has_txqlen)
 		mnl_attr_put_u32(nlh, IFLA_TXQLEN, s->txqlen);
 	if (s->master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)s->master);

@@ -238,6 +238,7 @@ int nns_link_get(struct nns_ns *ns, const char *ifname, int ifindex, struct nns_
 struct nns_link_spec {
 	const char *name, *kind;
 	uint32_t mtu, txqlen;
+	bool has_txqlen; /* 0 is a length too */
 	const uint8_t *address;
 	size_t addrlen;
 	int master; /* ifindex in the same namespace */

@@ -982,10 +982,14 @@ static int ns_link(lua_State *L)
 	const char *name = NULL;
 	int ifindex = 0, ret;
 
-	if (lua_type(L, 2) == LUA_TNUMBER)
-		ifindex = (int)luaL_checkinteger(L, 2);
-	else
+	if (lua_type(L, 2) == LUA_TNUMBER) {
+		lua_Integer n = luaL_checkinteger(L, 2);
+
+		luaL_argcheck(L, n > 0 && n <= INT_MAX, 2, "invalid interface index");
+		ifindex = (int)n;
+	} else {
 		name = check_ifname(L, 2, luaL_checkstring(L, 2));
+	}
 	ret = nns_link_get(&h->ns, name, ifindex, &msg, &l, &e);
 	if (ret == -ENODEV || (ret < 0 && !name && e.code == ENODEV)) {
 		nns_msgs_free(&msg);
@@ -1018,6 +1022,79 @@ static const char *const link_add_options[] = {
 	"group", "remote",  "local",	    "ttl",    NULL,
 };
 
+/* Options that only some kinds take: any other kind refuses them, as ip does. */
+static void check_kind_options(lua_State *L, int arg, const char *kind)
+{
+	static const struct {
+		const char *option;
+		const char *kinds[3];
+	} only[] = {
+		{ "peer", { "veth" } },		{ "peer_ns", { "veth" } },
+		{ "peer_address", { "veth" } }, { "mode", { "macvlan", "macvtap" } },
+		{ "id", { "vxlan", "vlan" } },	{ "port", { "vxlan" } },
+		{ "group", { "vxlan" } },	{ "remote", { "vxlan" } },
+		{ "local", { "vxlan" } },	{ "ttl", { "vxlan" } },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+		bool given = opt_field(L, arg, only[i].option) != LUA_TNIL;
+
+		lua_pop(L, 1);
+		for (k = 0; given && k < 3 && only[i].kinds[k]; k++)
+			if (!strcmp(kind, only[i].kinds[k]))
+				given = false;
+		if (given)
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L,
+						      "option '%s' does not apply to kind \"%s\"",
+						      only[i].option, kind));
+	}
+}
+
+/* String option @key holding one address (no prefix length), or NULL. */
+static const char *opt_address(lua_State *L, int arg, const char *key)
+{
+	const char *s = opt_string(L, arg, key);
+	struct nns_prefix p;
+
+	if (s) {
+		check_prefix(L, arg, s, false, &p);
+		if (p.len >= 0)
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "invalid %s \"%s\": not a single address",
+						      key, s));
+	}
+	return s;
+}
+
+/* The kind's own settings: a vxlan's or a vlan's id, a macvlan's mode, a vxlan's ends. */
+static void kind_settings(lua_State *L, int arg, struct nns_link_spec *s)
+{
+	static const char *const modes[] = {
+		"private", "vepa", "bridge", "passthru", "source", NULL
+	};
+	const char *remote;
+
+	if (opt_field(L, arg, "mode") != LUA_TNIL)
+		s->mode = modes[opt_choice(L, arg, "mode", modes, 0)];
+	lua_pop(L, 1);
+	s->vni = (uint32_t)opt_int(L, arg, "id", 0, 0xffffff, &s->has_vni);
+	if (!s->has_vni && (!strcmp(s->kind, "vxlan") || !strcmp(s->kind, "vlan")))
+		luaL_argerror(L, arg, lua_pushfstring(L, "kind \"%s\" needs option 'id'", s->kind));
+	if (!strcmp(s->kind, "vlan"))
+		opt_int(L, arg, "id", 0, 4094, NULL);
+	s->port = (uint16_t)opt_int(L, arg, "port", 0, 65535, NULL);
+	s->ttl = (uint8_t)opt_int(L, arg, "ttl", 0, 255, NULL);
+	s->group = opt_address(L, arg, "group");
+	remote = opt_address(L, arg, "remote");
+	if (s->group && remote)
+		luaL_argerror(L, arg, "options 'group' and 'remote' exclude each other");
+	if (!s->group)
+		s->group = remote; /* the kernel takes either as the group */
+	s->local = opt_address(L, arg, "local");
+}
+
 /* Fills a spec from the option table at @arg; pushes nothing it keeps. */
 static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uint8_t addr[2][32],
 		     struct nns_error *e)
@@ -1034,27 +1111,16 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	s->peer_name = opt_string(L, arg, "peer");
 	if (s->peer_name)
 		check_ifname(L, arg, s->peer_name);
+	check_kind_options(L, arg, s->kind);
 	s->mtu = (uint32_t)opt_int(L, arg, "mtu", 68, UINT32_MAX, NULL);
-	s->txqlen = (uint32_t)opt_int(L, arg, "txqlen", 0, UINT32_MAX, NULL);
+	s->txqlen = (uint32_t)opt_int(L, arg, "txqlen", 0, UINT32_MAX, &s->has_txqlen);
 	s->up = opt_bool(L, arg, "up", NULL);
 	s->addrlen = (size_t)opt_lladdr(L, arg, "address", addr[0], 32);
 	s->address = s->addrlen ? addr[0] : NULL;
 	s->peer_addrlen = (size_t)opt_lladdr(L, arg, "peer_address", addr[1], 32);
 	s->peer_address = s->peer_addrlen ? addr[1] : NULL;
 	s->peer_ns = opt_ns(L, arg, "peer_ns");
-	s->mode = opt_string(L, arg, "mode");
-	s->vni = (uint32_t)opt_int(L, arg, "id", 0, 0xffffff, &s->has_vni);
-	s->port = (uint16_t)opt_int(L, arg, "port", 0, 65535, NULL);
-	s->ttl = (uint8_t)opt_int(L, arg, "ttl", 0, 255, NULL);
-	s->group = opt_string(L, arg, "group");
-	if (!s->group)
-		s->group = opt_string(L, arg, "remote");
-	s->local = opt_string(L, arg, "local");
-	for (const char **p = (const char *[]){ s->group, s->local, NULL }; *p; p++) {
-		struct nns_prefix pfx;
-
-		check_prefix(L, arg, *p, false, &pfx);
-	}
+	kind_settings(L, arg, s);
 	ret = 0;
 	if (opt_field(L, arg, "master") != LUA_TNIL)
 		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link add", &s->master, e);
@@ -1198,7 +1264,8 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 		set_int(L, "valid_life_time", a->valid_lft);
 		set_int(L, "preferred_life_time", a->preferred_lft);
 	}
-	set_true(L, "secondary", a->flags & IFA_F_SECONDARY);
+	/* ip -j's names: the secondary flag of IPv6 marks a temporary address */
+	set_true(L, a->family == AF_INET6 ? "temporary" : "secondary", a->flags & IFA_F_SECONDARY);
 	set_true(L, "home", a->flags & IFA_F_HOMEADDRESS);
 	set_true(L, "mngtmpaddr", a->flags & IFA_F_MANAGETEMPADDR);
 	set_true(L, "optimistic", a->flags & IFA_F_OPTIMISTIC);
@@ -1208,6 +1275,8 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 	set_true(L, "deprecated", a->flags & IFA_F_DEPRECATED);
 	set_true(L, "nodad", a->flags & IFA_F_NODAD);
 	set_true(L, "noprefixroute", a->flags & IFA_F_NOPREFIXROUTE);
+	set_true(L, "autojoin", a->flags & IFA_F_MCAUTOJOIN);
+	set_true(L, "stable-privacy", a->flags & IFA_F_STABLE_PRIVACY);
 }
 
 static int collect_addr(const struct nns_addr *a, void *data)
@@ -1429,7 +1498,9 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 		s->peer = peer;
 	}
 	brd = opt_string(L, 4, "broadcast");
-	if (brd && s->local.family == AF_INET) {
+	luaL_argcheck(L, !brd || s->local.family == AF_INET, 4,
+		      "option 'broadcast' is for IPv4 addresses only");
+	if (brd) {
 		struct nns_prefix b;
 		uint32_t host, mask;
 
@@ -1445,6 +1516,12 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 			memcpy(s->broadcast, &host, 4);
 		} else {
 			check_prefix(L, 4, brd, false, &b);
+			if (b.family != AF_INET || b.len >= 0)
+				luaL_argerror(L, 4,
+					      lua_pushfstring(L, "invalid broadcast \"%s\": %s",
+							      brd,
+							      b.len >= 0 ? "not a single address"
+									 : "not an IPv4 address"));
 			memcpy(s->broadcast, b.bytes, 4);
 		}
 	}

@@ -343,6 +343,46 @@ describe("ns:addr_add and ns:addr_del", function()
     assert.is_nil(ip_find(ns, "fd00:9::1/128"))
   end)
 
+  it("names IPv6 flags as ip does: temporary, stable-privacy", function()
+    local ns = fresh(false)
+    ns:sysctl("net.ipv6.conf.va.use_tempaddr", 2)
+    ns:sysctl("net.ipv6.conf.vb.stable_secret", "::1")
+    ns:link_set("va", { up = true })
+    ns:link_set("vb", { up = true })
+    H.sh(H.inside(ns) .. "ip addr add fd00::1/64 dev va mngtmpaddr nodad")
+    local flags = {}
+    for _ = 1, 50 do
+      flags = {}
+      for _, a in ipairs(ns:addrs()) do
+        for _, f in ipairs { "temporary", "secondary", "stable-privacy" } do
+          if a[f] then flags[f] = true end
+        end
+      end
+      if flags.temporary and flags["stable-privacy"] then break end
+      H.sh("sleep 0.1")
+    end
+    assert.are.same({ temporary = true, ["stable-privacy"] = true }, flags)
+    same_as_ip(ns)
+  end)
+
+  it("takes a peer's prefix length, a host's when it has none, as ip does", function()
+    local ns = fresh(true)
+    ns:addr_add("va", "10.9.0.1/32", { peer = "10.9.0.2/24" })
+    ns:addr_add("va", "10.8.0.1/24", { peer = "10.8.0.2" })
+    H.sh(H.inside(ns) .. "ip addr add 10.7.0.1/32 peer 10.7.0.2/24 dev vb")
+    H.sh(H.inside(ns) .. "ip addr add 10.6.0.1/24 peer 10.6.0.2 dev vb")
+    same_as_ip(ns)
+    local lens = {}
+    for _, a in ipairs(ns:addrs()) do lens[a["local"]] = a.prefixlen end
+    assert.are.same({ 24, 32, 24, 32 }, { lens["10.9.0.1"], lens["10.8.0.1"], lens["10.7.0.1"],
+      lens["10.6.0.1"] })
+    -- the /24 to the peer's network is routed, as for ip's
+    local dsts = {}
+    for _, r in ipairs(H.ip(ns, "route show dev va")) do dsts[#dsts + 1] = r.dst end
+    table.sort(dsts)
+    assert.are.same({ "10.8.0.2", "10.9.0.0/24" }, dsts)
+  end)
+
   it("sets a label", function()
     local ns = fresh(false)
     ns:addr_add("va", "10.0.0.1/24", { label = "va:web" })
@@ -474,6 +514,12 @@ describe("address errors", function()
         function() ns:addr_add("va", "10.0.0.2/24", { peer = "fd00::2" }) end },
       { "bad argument #3 to 'addr_add' (invalid address \"x\": not an IPv4 or IPv6 address)",
         function() ns:addr_add("va", "10.0.0.2/24", { broadcast = "x" }) end },
+      { "bad argument #3 to 'addr_add' (invalid broadcast \"fd00::1\": not an IPv4 address)",
+        function() ns:addr_add("va", "10.0.0.2/24", { broadcast = "fd00::1" }) end },
+      { "bad argument #3 to 'addr_add' (invalid broadcast \"10.0.0.255/8\": not a single address)",
+        function() ns:addr_add("va", "10.0.0.2/24", { broadcast = "10.0.0.255/8" }) end },
+      { "bad argument #3 to 'addr_add' (option 'broadcast' is for IPv4 addresses only)",
+        function() ns:addr_add("va", "fd00::2/64", { broadcast = "fd00::ff" }) end },
     }
     for _, c in ipairs(cases) do fails_cleanly(ns, c[1], false, c[2]) end
   end)

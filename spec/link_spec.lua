@@ -167,6 +167,14 @@ describe("ns:links and ns:link", function()
     assert.is_nil(ip_link(ns, "nope"))
   end)
 
+  it("refuse what is no interface index, rather than cut it to one", function()
+    local ns = fresh_ns()
+    ns:veth("k0", "k1")
+    for _, bad in ipairs { 0, -1, 4294967298, -4294967295, 2 ^ 31 } do
+      raises("bad argument #1 to 'link' (invalid interface index)", ns.link, ns, bad)
+    end
+  end)
+
   it("raise on a closed namespace", function()
     local ns = netns.new()
     ns:close()
@@ -438,6 +446,41 @@ describe("ns:link_add", function()
     assert.are.equal("vlan", ipl.linkinfo.info_kind)
     assert.are.equal(7, ipl.linkinfo.info_data.id)
     assert_like_ip(ns, v)
+  end)
+
+  it("creates a link with txqlen 0", function()
+    local ns = fresh_ns()
+    local b = ns:link_add { kind = "bridge", name = "tq0", txqlen = 0 }
+    -- ip -j leaves a length of 0 out; the kernel's own file says it
+    assert.are.equal("0\n", ns:output "cat /sys/class/net/tq0/tx_queue_len")
+    assert.are.equal(0, b.txqlen)
+  end)
+
+  it("refuses an option of another kind, and bad kind settings, making nothing", function()
+    local ns = fresh_ns()
+    ns:veth("u0", "u1")
+    for _, case in ipairs {
+      { { kind = "bridge", name = "b0", mode = "bridge" }, [[option 'mode' does not apply to kind "bridge"]] },
+      { { kind = "bridge", name = "b0", peer = "b1" }, [[option 'peer' does not apply to kind "bridge"]] },
+      { { kind = "macvlan", name = "m0", link = "u0", id = 3 }, [[option 'id' does not apply to kind "macvlan"]] },
+      { { kind = "veth", name = "v0", peer = "v1", group = "239.1.1.1" },
+        [[option 'group' does not apply to kind "veth"]] },
+      { { kind = "macvlan", name = "m0", link = "u0", mode = "nope" }, [[invalid mode "nope"]] },
+      { { kind = "vxlan", name = "x0", link = "u0" }, [[kind "vxlan" needs option 'id']] },
+      { { kind = "vlan", name = "u0.9", link = "u0" }, [[kind "vlan" needs option 'id']] },
+      { { kind = "vlan", name = "u0.9", link = "u0", id = 5000 }, "option 'id' out of range (0 to 4094)" },
+      { { kind = "vxlan", name = "x0", id = 1, link = "u0", group = "239.1.1.1", remote = "10.0.0.9" },
+        "options 'group' and 'remote' exclude each other" },
+      { { kind = "vxlan", name = "x0", id = 1, link = "u0", group = "239.1.1.1/8" },
+        [[invalid group "239.1.1.1/8": not a single address]] },
+      { { kind = "vxlan", name = "x0", id = 1, link = "u0", remote = "10.0.0.9", ["local"] = "10.0.0.0/8" },
+        [[invalid local "10.0.0.0/8": not a single address]] },
+    } do
+      raises("bad argument #1 to 'link_add' (" .. case[2] .. ")", ns.link_add, ns, case[1])
+    end
+    assert.are.same({ "lo", "u0", "u1" }, ip_names(ns))
+    -- what ip refuses the same way
+    assert.is_falsy(select(2, H.sh(H.inside(ns) .. "ip link add b0 type bridge mode bridge 2>/dev/null")))
   end)
 
   it("of an existing name raises EEXIST and changes nothing", function()

@@ -261,7 +261,8 @@ function Link:delete() end
 ---@field label? string address label
 ---@field valid_life_time? integer seconds (4294967295: forever)
 ---@field preferred_life_time? integer seconds (4294967295: forever)
----@field secondary? true a secondary address
+---@field secondary? true IPv4: a secondary address
+---@field temporary? true IPv6: a temporary (privacy) address
 ---@field home? true IPv6 home address
 ---@field mngtmpaddr? true IPv6: manages temporary addresses
 ---@field optimistic? true IPv6 optimistic DAD
@@ -271,6 +272,8 @@ function Link:delete() end
 ---@field deprecated? true IPv6 preferred lifetime over
 ---@field nodad? true added without DAD
 ---@field noprefixroute? true added without a prefix route
+---@field autojoin? true joins its multicast group
+---@field ["stable-privacy"]? true IPv6: made with a stable secret
 
 ---@class netns.Nexthop
 ---@field gateway? string next-hop address

@@ -429,7 +429,7 @@ end
 -- `address`, `master`, `up`; for a veth `peer`, `peer_ns` (a handle: the peer
 -- is made there), `peer_address`; for macvlan and macvtap `link` (the lower
 -- device) and `mode`; for vxlan `id`, `port`, `group` or `remote`, `local`,
--- `link`, `ttl`.
+-- `link`, `ttl`; for vlan `link` and `id`.  A kind refuses another's options.
 -- @tparam table spec what to create
 -- @treturn Link|true the new link re-read when `spec.name` is given, else true
 -- @raise on a bad spec, or when the kernel refuses (EEXIST when the name is taken)
@@ -633,8 +633,9 @@ end
 
 --- Adds an IPv4 or IPv6 address, as `ip addr add`.
 -- `opts` fields: `nodad` (IPv6: usable at once), `noprefixroute`,
--- `broadcast` (an address, or `+`), `peer` (point to point), `label`,
--- `scope`, `exist_ok`.
+-- `broadcast` (IPv4: an address, or `+`), `peer` (point to point: as with
+-- `ip`, the prefix length is then the peer's, `10.0.0.2/30`, a host's when
+-- it has none), `label`, `scope`, `exist_ok`.
 -- @tparam string|integer dev an interface name or index
 -- @tparam string cidr `10.0.0.1/24`, `fd00::1/64`
 -- @tparam[opt] table opts options
