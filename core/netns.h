@@ -180,10 +180,11 @@ int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e);
 void nns_ns_leave(int saved);
 
 /*
- * Records the calling process as the owner of pin @name, so that
- * nns_ns_cleanup can tell when it was left by a run that has died.
+ * Records the calling process as the owner of pin @name, of namespace
+ * @ns, so that nns_ns_cleanup can tell when it was left by a run that has
+ * died (and never takes a pin of that name made since by someone else).
  */
-int nns_owner_set(const char *name, struct nns_error *e);
+int nns_owner_set(struct nns_ns *ns, const char *name, struct nns_error *e);
 void nns_owner_clear(const char *name);
 
 /*

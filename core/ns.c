@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -543,6 +544,8 @@ static int unbind(const char *name, const char *verb, struct nns_error *e)
 		umount2(path, MNT_DETACH);
 		if (unlink(path) < 0)
 			ret = -errno;
+		else
+			nns_owner_clear(name); /* last: a pin without one is never cleaned up */
 	}
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns %s %s", verb, name);
@@ -648,26 +651,46 @@ static int owner_path(const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/*
- * "PID START" of this process, worked out once per process: a topology
- * records an owner for each of its hundreds of namespaces.
- */
-static const char *owner_line(void)
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* Linux 5.14 */
+#endif
+
+/* The namespace's cookie: never reused while the system runs; 0 when unknown. */
+static unsigned long long ns_cookie(struct nns_ns *ns)
 {
-	static __thread char line[64];
+	unsigned long long cookie = 0;
+	socklen_t len = sizeof(cookie);
+	struct nns_nl *nl;
+
+	if (nns_ns_nl(ns, &nl, NULL) < 0 ||
+	    getsockopt(nns_nl_fd(nl), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		return 0;
+	return cookie;
+}
+
+/*
+ * "PID START COOKIE": this process, and the namespace it pinned, so that
+ * a record left behind by a pin that someone else removed (ip netns del)
+ * never names a pin made afresh under that name.  PID and START are
+ * worked out once per process: a topology records an owner for each of
+ * its hundreds of namespaces.
+ */
+static void owner_line(struct nns_ns *ns, char *line, size_t size)
+{
+	static __thread unsigned long long start;
 	static __thread pid_t pid;
 
 	if (pid != getpid()) {
 		pid = getpid();
-		snprintf(line, sizeof(line), "%d %llu", (int)pid, start_time(pid));
+		start = start_time(pid);
 	}
-	return line;
+	snprintf(line, size, "%d %llu %llu", (int)pid, start, ns_cookie(ns));
 }
 
 /* The record is a symlink whose target is the line: one system call to write. */
-static int write_owner(const char *path)
+static int write_owner(const char *path, const char *line)
 {
-	if (symlink(owner_line(), path) == 0)
+	if (symlink(line, path) == 0)
 		return 0;
 	if (errno == EEXIST) { /* left by an earlier run of that name */
 		if (unlink(path) < 0)
@@ -678,16 +701,17 @@ static int write_owner(const char *path)
 	} else {
 		return -errno;
 	}
-	return symlink(owner_line(), path) < 0 ? -errno : 0;
+	return symlink(line, path) < 0 ? -errno : 0;
 }
 
-int nns_owner_set(const char *name, struct nns_error *e)
+int nns_owner_set(struct nns_ns *ns, const char *name, struct nns_error *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], line[80];
 	int ret = owner_path(name, path, sizeof(path));
 
+	owner_line(ns, line, sizeof(line));
 	if (ret == 0)
-		ret = write_owner(path);
+		ret = write_owner(path, line);
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns own %s", name);
 	return ret;
@@ -701,11 +725,15 @@ void nns_owner_clear(const char *name)
 		unlink(path);
 }
 
-/* Whether the run that recorded itself as the owner of @name has ended. */
-static bool owner_dead(const char *name)
+struct owner_record {
+	pid_t pid;
+	unsigned long long start, cookie; /* cookie 0: none recorded (older records) */
+};
+
+/* Reads the owner record of @name: false when there is none of ours (ip netns add). */
+static bool read_owner(const char *name, struct owner_record *r)
 {
-	char path[PATH_MAX], line[64], *end;
-	unsigned long long t;
+	char path[PATH_MAX], line[80], *end;
 	ssize_t n;
 	long pid;
 
@@ -721,17 +749,50 @@ static bool owner_dead(const char *name)
 		close(fd);
 	}
 	if (n <= 0)
-		return false; /* no record: not ours to remove (ip netns add) */
+		return false;
 	line[n] = '\0';
-	/* "PID START"; anything else is not a record of ours */
+	/* "PID START [COOKIE]"; anything else is not a record of ours */
 	errno = 0;
 	pid = strtol(line, &end, 10);
 	if (end == line || *end != ' ' || pid <= 0 || pid > INT_MAX)
 		return false;
-	t = strtoull(end + 1, &end, 10);
-	if (errno || (*end != '\n' && *end != '\0'))
+	r->pid = (pid_t)pid;
+	r->start = strtoull(end + 1, &end, 10);
+	r->cookie = *end == ' ' ? strtoull(end + 1, &end, 10) : 0;
+	return !errno && (*end == '\n' || *end == '\0');
+}
+
+/* The cookie of the namespace pinned as @name, or 0. */
+static unsigned long long pin_cookie(const char *name)
+{
+	unsigned long long cookie;
+	struct nns_ns ns;
+
+	if (nns_ns_open_name(name, &ns, NULL) < 0)
+		return 0;
+	cookie = ns_cookie(&ns);
+	nns_ns_close(&ns);
+	return cookie;
+}
+
+/*
+ * Whether pin @name is one that a run now ended recorded as its own.  A
+ * record of another namespace is stale (the pin was removed by another
+ * tool and made again): it is dropped, and the pin left alone.
+ */
+static bool left_by_dead_run(const char *name)
+{
+	struct owner_record r;
+	unsigned long long cookie;
+
+	if (!read_owner(name, &r) || start_time(r.pid) == r.start)
 		return false;
-	return start_time((pid_t)pid) != t;
+	if (!r.cookie)
+		return true;
+	cookie = pin_cookie(name);
+	if (cookie && cookie != r.cookie)
+		nns_owner_clear(name);
+	return cookie == r.cookie;
 }
 
 /* Whether @path holds a namespace (a bind-mounted nsfs file), not a stale file. */
@@ -758,7 +819,7 @@ static bool remove_leftover(const char *name)
 		nns_owner_clear(name);
 		return unlink(path) == 0;
 	}
-	if (!owner_dead(name))
+	if (!left_by_dead_run(name))
 		return false;
 	umount2(path, MNT_DETACH);
 	nns_owner_clear(name);

@@ -473,17 +473,7 @@ static int l_isatty(lua_State *L)
 	return 1;
 }
 
-/* ns:own(name): records this process as the owner of pin @name; ns:disown(name). */
-static int l_own(lua_State *L)
-{
-	struct nns_error e = { 0 };
-
-	if (nns_owner_set(check_ns_name(L, 1), &e) < 0)
-		return lns_fail(L, 0, &e);
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
+/* disown(name): forgets the record of this run as the owner of pin @name. */
 static int l_disown(lua_State *L)
 {
 	nns_owner_clear(check_ns_name(L, 1));
@@ -555,7 +545,7 @@ static int ns_pin(lua_State *L)
 
 	if (nns_ns_pin(&h->ns, name, &e) < 0)
 		return lns_fail(L, 1, &e);
-	if (lua_toboolean(L, 3) && nns_owner_set(name, &e) < 0) {
+	if (lua_toboolean(L, 3) && nns_owner_set(&h->ns, name, &e) < 0) {
 		nns_ns_unpin(name, NULL);
 		return lns_fail(L, 1, &e);
 	}
@@ -1737,7 +1727,6 @@ static const luaL_Reg functions[] = {
 	{ "delete", l_delete },
 	{ "unpin", l_unpin },
 	{ "cleanup", l_cleanup },
-	{ "own", l_own },
 	{ "isatty", l_isatty },
 	{ "ifname_problem", l_ifname_problem },
 	{ "cidr_problem", l_cidr_problem },

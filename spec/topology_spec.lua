@@ -188,10 +188,21 @@ describe("netns.topology", function()
     assert.are.equal("", owners())
   end)
 
+  it("destroy removes the pins of hosts whose handles the script closed or deleted", function()
+    local t = netns.topology { prefix = "c-" }
+    local a = t:host "a"
+    t:link(a, t:host "b")
+    a:close()
+    t:host("d"):delete()
+    t:destroy()
+    assert.are.same({}, netns_list())
+    assert.are.equal("", owners())
+  end)
+
   it("an interrupt inside an undo stops the destroy, and that undo runs again", function()
     -- Lines of topology.lua: the undo of a pin, where it asks for the name
     -- (before the unpin) and where it removes the owner record (after).
-    local before = H.topology_line("local pinned = ns._h:info()")
+    local before = H.topology_line("local open, pinned = pcall(ns._h.info, ns._h)")
     local after = H.topology_line("core.disown(pinned)")
     for _, at in ipairs { before, after } do
       local t = netns.build { prefix = "j-", hosts = { h1 = {}, h2 = {} }, links = { { "h1", "h2" } } }
@@ -207,12 +218,13 @@ describe("netns.topology", function()
       assert.is_false(ok)
       assert.matches("interrupted!$", err)
       -- h2's pin, the newest, was being undone: it is still there
-      -- (before) or gone with its owner record still there (after)
+      -- (before), or gone, and its owner record with it (after)
       if at == before then
         assert.are.same({ "j-h1", "j-h2" }, netns_list())
+        assert.are.equal("j-h1\nj-h2\n", owners())
       else
         assert.are.same({ "j-h1" }, netns_list())
-        assert.are.equal("j-h1\nj-h2\n", owners())
+        assert.are.equal("j-h1\n", owners())
       end
       t:destroy()   -- takes the stopped undo up again: nothing fails, nothing is left
       assert.are.same({}, netns_list())
@@ -369,10 +381,12 @@ describe("nslua and topologies", function()
     local stat = f:read("a")
     f:close()
     local pid, start = stat:match("^(%d+)"), stat:match("%) %S+" .. (" %S+"):rep(18) .. " (%d+)")
-    -- the record of a live run: a symlink to "PID START"
+    -- the record of a live run: a symlink to "PID START COOKIE", the
+    -- namespace's cookie (SO_NETNS_COOKIE, never reused)
     local t = netns.topology { prefix = "o-" }
     t:host "live"
-    assert.are.equal(pid .. " " .. start, H.sh("readlink /run/netns-owners/o-live"):match("[^\n]+"))
+    local record = H.sh("readlink /run/netns-owners/o-live"):match("[^\n]+")
+    assert.are.equal(pid .. " " .. start, record:match("^(%d+ %d+) [1-9]%d*$"))
     -- a dead run's record as a plain file; and a pin made by ip, with none
     H.sh("ip netns add o-file && printf '1 0\\n' > /run/netns-owners/o-file && ip netns add o-manual")
     assert.are.equal("removed o-file\n", run("--cleanup o-"))
@@ -426,6 +440,31 @@ describe("nslua and topologies", function()
     assert.are.same({}, netns_list())
   end)
 
+  it("--cleanup leaves a pin made again by ip under a dead run's name", function()
+    H.defer(finally, function() H.sh("ip netns del r-h1 2>/dev/null; rm -f /run/netns-owners/r-*") end)
+    -- a killed run's pin, with its record: the namespace's cookie is the third field
+    local t = netns.topology { prefix = "r-" }
+    t:host "h1"
+    local cookie = H.sh("readlink /run/netns-owners/r-h1"):match("^%d+ %d+ (%d+)")
+    t._undo = {}   -- as if killed: nothing of its journal is undone
+    H.sh("ln -sfn '1 0 " .. cookie .. "' /run/netns-owners/r-h1")
+    -- someone removes that pin with ip, and makes one of the same name
+    H.sh("ip netns del r-h1 && ip netns add r-h1")
+    assert.are.equal("", run("--cleanup r-"))
+    assert.are.same({ "r-h1" }, netns_list())
+    assert.are.equal("", owners())   -- the stale record is gone
+  end)
+
+  it("--keep also keeps a topology held with <close>", function()
+    H.defer(finally, function() H.sh("ip netns del kc-a 2>/dev/null; rm -f /run/netns-owners/kc-*") end)
+    local out, ok = run("--keep -e 'local t <close> = netns.topology{prefix=\"kc-\"}; t:host \"a\"'")
+    assert.is_true(ok)
+    assert.are.equal("nslua: kept topology kc- (kc-a); remove it with: nslua --cleanup kc-\n", out)
+    assert.are.same({ "kc-a" }, netns_list())
+    assert.are.equal("removed kc-a\n", run("--cleanup kc-"))
+    assert.are.same({}, netns_list())
+  end)
+
   it("--cleanup removes exactly the pins of a killed run", function()
     H.sh("ip netns add k-manual")
     H.defer(finally, function() H.sh("ip netns del k-manual") end)
@@ -433,7 +472,8 @@ describe("nslua and topologies", function()
     H.defer(finally, function() os.remove(script) end)
     local f = assert(io.open(script, "w"))
     f:write('local t = netns.topology{prefix="k-"}; t:host "h1"; t:host "h2"\n',
-      'io.write("ready\\n"); io.flush(); os.execute("sleep 30")\n')
+      -- (a loop, not a sleep program: the kill reaches nothing but nslua)
+      'io.write("ready\\n"); io.flush(); local t = os.time(); while os.time() - t < 30 do end\n')
     f:close()
     local live = io.popen(nslua .. " " .. script .. " & echo $!; wait")
     local pid = live:read("l")
@@ -442,7 +482,6 @@ describe("nslua and topologies", function()
     assert.are.equal("", run("--cleanup k-"))
     H.sh("kill -9 " .. pid)
     live:close()
-    H.sh("pkill -f 'sleep 30' ; true")
     assert.are.same({ "k-h1", "k-h2", "k-manual" }, netns_list())
     assert.are.equal("removed k-h1\nremoved k-h2\n", run("--cleanup k-"))
     assert.are.same({ "k-manual" }, netns_list())

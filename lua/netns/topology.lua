@@ -108,7 +108,10 @@ function T:destroy()
 end
 
 function T:__close()
-  self:destroy()
+  -- nslua --keep leaves the script's topologies in place, those held with
+  -- <close> too; it names them as the script ends.
+  local host = package.loaded["netns.host"]
+  if not (host and host.keep) then self:destroy() end
 end
 
 function T:__tostring()
@@ -140,14 +143,16 @@ function T:_namespace(name)
   -- Recorded first: whatever interrupts the script after the pin is made,
   -- the handle itself knows the name to undo.
   self:_record("unpin " .. pin, function()
-    local pinned = ns._h:info()
+    -- A handle the script closed (or deleted) was pinned: ns:pin returned.
+    local open, pinned = pcall(ns._h.info, ns._h)
+    if not open then pinned = pin end
     if pinned then
       -- The owner record goes last: a pin without one is never cleaned up.
       local unpinned, err, code = core.unpin(pinned)
       -- (gone already when an interrupt stopped this undo after the unpin)
       if not unpinned and code ~= netns._ERRNO.ENOENT then error(err, 0) end
       core.disown(pinned)
-      ns._h:forget_name()
+      if open then ns._h:forget_name() end
     end
   end)
   ns:pin(pin, true)
