@@ -564,6 +564,11 @@ struct nns_io {
 	size_t size;
 	char *buf; /* output: buf[0..len) */
 	size_t len, cap;
+	/*
+	 * Output read while the program runs, and what it left there when it
+	 * exits: a background child still holding the pipe must not hold the wait.
+	 */
+	bool while_running;
 };
 
 /*
@@ -582,8 +587,12 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms);
 /* 1 and @status once the program has ended, 0 while it runs. */
 int nns_proc_poll(struct nns_proc *p, int *status);
-/* Kills a program still running, reaps it and closes the pidfd. */
-void nns_proc_release(struct nns_proc *p);
+/*
+ * Kills a program still running (its group, when it has one of its own),
+ * reaps it and closes the pidfd; @status, when not NULL, gets how it
+ * ended when it is reaped here.
+ */
+void nns_proc_release(struct nns_proc *p, int *status);
 void nns_io_free(struct nns_io *io, int nio);
 
 #endif

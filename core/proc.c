@@ -688,6 +688,22 @@ static int poll_slice(const struct nns_proc *p, int wait_ms)
 	return 10;
 }
 
+/* Reads what an output pipe holds, then closes it. */
+static int drain(struct nns_io *io)
+{
+	size_t len;
+	int ret;
+
+	do {
+		len = io->len;
+		ret = buf_read(io);
+	} while (ret == 0 && io->fd >= 0 && io->len > len);
+	if (io->fd >= 0)
+		close(io->fd);
+	io->fd = -1;
+	return ret;
+}
+
 /* Serves the pipes in @io until the program exits and they close, or time runs out. */
 static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadline, bool *exited)
 {
@@ -695,6 +711,12 @@ static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadli
 		struct pollfd pfd[4];
 		int i, n = 0, open = 0, wait_ms = -1;
 
+		for (i = 0; i < nio && *exited; i++) {
+			int ret = io[i].while_running && io[i].fd >= 0 ? drain(&io[i]) : 0;
+
+			if (ret < 0)
+				return ret;
+		}
 		for (i = 0; i < nio; i++)
 			open += io[i].fd >= 0;
 		if (*exited && !open)
@@ -795,12 +817,12 @@ int nns_proc_poll(struct nns_proc *p, int *status)
 	return 1;
 }
 
-void nns_proc_release(struct nns_proc *p)
+void nns_proc_release(struct nns_proc *p, int *status)
 {
 	/* An abandoned program is stopped and reaped rather than left a zombie. */
 	if (p->pid > 0) {
-		kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		kill(p->group ? -p->pid : p->pid, SIGKILL);
+		while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
 			;
 		p->pid = 0;
 	}

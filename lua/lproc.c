@@ -99,7 +99,7 @@ static char **check_argv(lua_State *L, int arg)
  * set, or removed where their value is false.  Strings are anchored in @t's
  * companion table on the stack.
  */
-static char **build_env(lua_State *L, int t)
+static char **build_env(lua_State *L, int arg, int t)
 {
 	size_t n = 0, extra = 0, i;
 	char **env;
@@ -126,15 +126,19 @@ static char **build_env(lua_State *L, int t)
 	while (lua_next(L, t)) {
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    !(lua_isstring(L, -1) || (lua_isboolean(L, -1) && !lua_toboolean(L, -1))))
-			luaL_error(L, "bad environment entry (string keys; string values, or false "
-				      "to remove)");
+			luaL_argerror(
+				L, arg,
+				"option 'env': string keys; string values, or false to remove");
 		/* "A=B" = "c" would set A to "B=c"; a NUL would cut the entry short */
 		if (has_nul(L, -2) || strchr(lua_tostring(L, -2), '=') || !*lua_tostring(L, -2) ||
 		    (lua_isstring(L, -1) && has_nul(L, -1)))
-			luaL_error(L,
-				   "bad environment entry \"%s\" (a name is not empty and holds "
-				   "no '=', and neither name nor value holds a NUL)",
-				   lua_tostring(L, -2));
+			luaL_argerror(
+				L, arg,
+				lua_pushfstring(L,
+						"option 'env': bad entry \"%s\" (a name is not "
+						"empty and holds no '=', and neither name nor "
+						"value holds a NUL)",
+						lua_tostring(L, -2)));
 		if (lua_isstring(L, -1)) {
 			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
 			env[n++] = (char *)lua_tostring(L, -1);
@@ -189,7 +193,7 @@ static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const
 	if (lua_istable(L, opts)) {
 		if (lua_getfield(L, opts, "env") != LUA_TNIL) {
 			luaL_argcheck(L, lua_istable(L, -1), opts, "option 'env' must be a table");
-			x->envp = build_env(L, lua_gettop(L));
+			x->envp = build_env(L, opts, lua_gettop(L));
 		}
 		if (lua_getfield(L, opts, "cwd") != LUA_TNIL) {
 			luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING && !has_nul(L, -1), opts,
@@ -219,6 +223,15 @@ static const char *cmd_label_of(lua_State *L)
 	lua_rawgeti(L, 2, 1);
 	lua_replace(L, 2); /* the label outlives nothing it needs */
 	return lua_tostring(L, 2);
+}
+
+/* Whether table @opts has option @key. */
+static bool opt_given(lua_State *L, int opts, const char *key)
+{
+	bool given = lua_getfield(L, opts, key) != LUA_TNIL;
+
+	lua_pop(L, 1);
+	return given;
 }
 
 static int opt_timeout(lua_State *L, int opts)
@@ -256,12 +269,14 @@ static void close_fd(int *fd)
 
 static const char *const exec_options[] = { "env",    "cwd",	"stdin", "timeout",
 					    "stdout", "stderr", NULL };
-static const char *const output_options[] = { "env",	"cwd",	  "stdin", "timeout",
-					      "stdout", "stderr", "check", NULL };
+static const char *const output_options[] = { "env",	"cwd",	 "stdin", "timeout",
+					      "stderr", "check", NULL };
 
 /*
  * Runs the program with stdin fed from option "stdin" and, when @capture,
- * stdout and stderr collected into io[1] and io[2].
+ * stdout collected into io[1] and, unless option "stderr" says where it
+ * goes, stderr into io[2] (while the program runs, as a shell's $(...)
+ * takes no stderr at all: a daemon it starts may keep it).
  */
 static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, struct nns_error *e)
 {
@@ -272,6 +287,7 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	int fds[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, i, ret = 0, timeout;
 	const char *in = NULL;
 	size_t inlen = 0;
+	bool capture_err;
 
 	prepare(L, 1, 2, 3, known, &x, label, sizeof(label));
 	timeout = opt_timeout(L, 3);
@@ -282,28 +298,29 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 			      "option 'stdin' must be a string");
 		in = lua_tolstring(L, -1, &inlen); /* anchored on the stack */
 	}
+	capture_err = capture && !(lua_istable(L, 3) && opt_given(L, 3, "stderr"));
 	for (i = 0; i < 3 && ret == 0; i++)
-		if ((i == 0 && in) || (i > 0 && capture))
+		if ((i == 0 && in) || (i == 1 && capture) || (i == 2 && capture_err))
 			ret = make_pipe(fds[i], e, cmd_label(&x));
 	if (ret < 0)
 		goto out;
 	if (in)
 		x.stdin_fd = fds[0][0];
-	if (capture) {
+	if (capture)
 		x.stdout_fd = fds[1][1];
+	if (capture_err)
 		x.stderr_fd = fds[2][1];
-	}
 	ret = nns_proc_start(&x, &p, e);
 	if (ret < 0)
 		goto out;
 	io[0] = (struct nns_io){ .fd = in ? fds[0][1] : -1, .data = in, .size = inlen };
 	io[1] = (struct nns_io){ .fd = fds[1][0] };
-	io[2] = (struct nns_io){ .fd = fds[2][0] };
+	io[2] = (struct nns_io){ .fd = fds[2][0], .while_running = true };
 	fds[0][1] = fds[1][0] = fds[2][0] = -1; /* now owned by io */
 	for (i = 0; i < 3; i++)
 		close_fd(&fds[i][i == 0 ? 0 : 1]);
 	ret = nns_proc_wait(&p, io, 3, timeout, status, e);
-	nns_proc_release(&p);
+	nns_proc_release(&p, NULL);
 out:
 	for (i = 0; i < 3; i++) {
 		close_fd(&fds[i][0]);
@@ -397,7 +414,7 @@ static int pipe_close(lua_State *L)
 
 	ret = fclose(pp->stream.f);
 	waited = nns_proc_wait(&pp->p, NULL, 0, -1, &status, &e);
-	nns_proc_release(&pp->p);
+	nns_proc_release(&pp->p, NULL);
 	if (ret != 0)
 		return luaL_fileresult(L, 0, NULL);
 	if (waited < 0) {
@@ -442,7 +459,7 @@ static int ns_popen(lua_State *L)
 		if (!pp->stream.f) {
 			nns_error_set(&e, errno, "popen %s", cmd_label(&x));
 			ret = -errno;
-			nns_proc_release(&pp->p);
+			nns_proc_release(&pp->p, NULL);
 		}
 	}
 	if (ret < 0) {
@@ -466,6 +483,8 @@ static int ns_spawn(lua_State *L)
 
 	prepare(L, 1, 2, 3, spawn_options, &x, label, sizeof(label));
 	x.stdin_fd = fd_option(L, 3, "stdin");
+	/* p:kill and the handle's end reach all it starts: a shell's pipeline too. */
+	x.own_group = true;
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
 	p->p.pidfd = -1;
@@ -483,10 +502,14 @@ static LProc *check_proc(lua_State *L)
 	return luaL_checkudata(L, 1, LNS_PROC);
 }
 
-/* Its program is reaped (or never ran): the handle has nothing to wait for. */
+/*
+ * Its program is reaped (or never ran): the handle has nothing to wait
+ * for.  One still running is killed, and p:wait() then says so.
+ */
 static void proc_end(LProc *p)
 {
-	nns_proc_release(&p->p);
+	if (!p->done)
+		nns_proc_release(&p->p, &p->status);
 	p->done = true;
 }
 
@@ -496,8 +519,12 @@ static int proc_wait(lua_State *L)
 	struct nns_error e = { 0 };
 	int timeout = -1;
 
-	if (!lua_isnoneornil(L, 2))
-		timeout = (int)(luaL_checknumber(L, 2) * 1000);
+	if (!lua_isnoneornil(L, 2)) {
+		lua_Number t = luaL_checknumber(L, 2);
+
+		luaL_argcheck(L, t >= 0 && t < 1e6, 2, "timeout out of range"); /* NaN too */
+		timeout = (int)(t * 1000);
+	}
 	if (p->done)
 		return exec_result(L, p->status);
 	/* A wait with a limit that runs out leaves the program running. */
@@ -548,7 +575,7 @@ static int proc_kill(lua_State *L)
 		errno = ESRCH; /* reaped: its pid may be someone else's now */
 		return luaL_fileresult(L, 0, "kill");
 	}
-	if (kill(p->p.pid, sig) < 0)
+	if (kill(-p->p.pid, sig) < 0) /* its group: see ns_spawn */
 		return luaL_fileresult(L, 0, "kill");
 	lua_pushboolean(L, 1);
 	return 1;

@@ -423,9 +423,18 @@ describe("ns:exec", function()
       local env_rule = "(a name is not empty and holds no '=', and neither name nor value holds a NUL)"
       for _, env in ipairs { { ["A=B"] = "c" }, { [""] = "c" }, { ["A\0B"] = "c" }, { A = "c\0d" } } do
         local name = next(env)
-        raises(('bad environment entry "%s" %s'):format(name:gsub("%z.*", ""), env_rule),
+        raises(([[bad argument #2 to 'exec' (option 'env': bad entry "%s" %s)]]):format(
+          name:gsub("%z.*", ""), env_rule), ns.exec, ns, { "true" }, { env = env })
+      end
+      for _, env in ipairs { { A = true }, { "x" } } do
+        raises("bad argument #2 to 'exec' (option 'env': string keys; string values, or false to remove)",
           ns.exec, ns, { "true" }, { env = env })
       end
+      local p = ns:spawn { "true" }
+      for _, t in ipairs { -1, 0 / 0, 3e6 } do
+        raises("bad argument #1 to 'wait' (timeout out of range)", function() return p:wait(t) end)
+      end
+      p:wait()
       local line
       local err = error_of(function()
         line = debug.getinfo(1, "l").currentline; ns:exec({ "true" }, { bogus = 1 })
@@ -578,6 +587,25 @@ describe("ns:output", function()
     assert.are.equal("a\0b", ns:output({ "printf", "a\\0b" }))
     local big = ns:output({ "head", "-c", "2000000", "/dev/zero" })
     assert.are.equal(string.rep("\0", 2000000), big)
+  end)
+
+  it("returns once the program ends, though a daemon it started keeps stderr, as $(...)", function()
+    local ns = fresh_ns()
+    local t0 = now()
+    assert.are.equal("hi\n", ns:output("sleep 10.375 >/dev/null & echo hi; echo warn >&2"))
+    assert.is_true(now() - t0 < 2)
+    for _, pid in ipairs(running("sleep 10.375")) do stray(pid, "sleep 10.375") end
+    -- what the program wrote on stderr before it ended is still in the message
+    raises(("netns: exec echo e >&2; exit 3 (in <anonymous %d>): exit status 3: e"):format(ns.id),
+      ns.output, ns, "echo e >&2; exit 3")
+  end)
+
+  it("sends stderr where option stderr says, and takes no stdout option", function()
+    local ns = fresh_ns()
+    assert.are.equal("out\n", ns:output("echo out; echo err >&2", { stderr = "null" }))
+    raises(("netns: exec echo e >&2; exit 3 (in <anonymous %d>): exit status 3"):format(ns.id),
+      ns.output, ns, "echo e >&2; exit 3", { stderr = "null" })
+    raises("bad argument #2 to 'output' (unknown option 'stdout')", ns.output, ns, "true", { stdout = "null" })
   end)
 
   it("keeps a chrooted caller's root, with the namespace's /sys inside it", function()
@@ -847,6 +875,32 @@ describe("ns:spawn", function()
       { stdin = "null", stdout = "null", stderr = "null" })
     assert.are.same({ n = 3, true, "exit", 0 }, pack(p:wait()))
     raises("bad argument #2 to 'spawn' (unknown option 'timeout')", ns.spawn, ns, { "true" }, { timeout = 1 })
+  end)
+
+  it("p:kill and the handle's end reach what a shell command started", function()
+    local ns = fresh_ns()
+    local p = ns:spawn("sleep 10.875 | cat")
+    assert.is_true(eventually(2, function() return #running("sleep 10.875") == 1 end))
+    for _, pid in ipairs(running("sleep 10.875")) do stray(pid, "sleep 10.875") end
+    assert.is_true(p:kill())
+    assert.are.same({ nil, "signal", 15 }, { p:wait() })
+    assert.is_true(eventually(2, function() return #running("sleep 10.875") == 0 end))
+    local q = ns:spawn("sleep 10.75 | cat")
+    assert.is_true(eventually(2, function() return #running("sleep 10.75") == 1 end))
+    for _, pid in ipairs(running("sleep 10.75")) do stray(pid, "sleep 10.75") end
+    q:close()
+    assert.is_true(eventually(2, function() return #running("sleep 10.75") == 0 end))
+  end)
+
+  it("closed before it is waited for, a handle keeps how the program ended", function()
+    local ns = fresh_ns()
+    local p = ns:spawn("exit 3")
+    assert.is_true(eventually(2, function() return not p:running() end))
+    p:close()
+    assert.are.same({ nil, "exit", 3 }, { p:wait() })
+    local q = ns:spawn { "sleep", "10.5" }
+    q:close()   -- killed
+    assert.are.same({ nil, "signal", 9 }, { q:wait() })
   end)
 
   it("a dropped handle leaves neither a program nor a zombie", function()

@@ -868,9 +868,12 @@ function NS:exec(cmd, opts)
 end
 
 --- Runs a program like `exec` and returns its standard output.
+-- Its standard error is kept for the message of a failure, as far as the
+-- program wrote it before it ended (a daemon it starts may hold it open),
+-- unless option `stderr` sends it elsewhere.
 -- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
--- @tparam[opt] table opts as for `exec`, and `check` (false: a failing
--- program's output is returned with its status, as `exec` returns it)
+-- @tparam[opt] table opts as for `exec` but `stdout`, and `check` (false: a
+-- failing program's output is returned with its status, as `exec` returns it)
 -- @treturn string what it wrote on its standard output
 -- @treturn ?true with `check = false`: `true`, `"exit"`, 0 when it succeeded, else `nil`, how and code
 -- @raise when it cannot run or (unless `check = false`) exits non-zero, with its standard error in the message
@@ -898,8 +901,10 @@ function NS:popen(cmd, mode)
 end
 
 --- Starts a program in the background.
--- It dies with the process (strictly: the thread) that spawned it.  `opts` fields: `env`, `cwd`,
--- and `stdin`, `stdout`, `stderr` (`inherit` or `null`).
+-- It dies with the process (strictly: the thread) that spawned it.  It
+-- runs in a process group of its own, which `p:kill` and the end of its
+-- handle signal: a shell command's pipeline goes with its shell.  `opts`
+-- fields: `env`, `cwd`, and `stdin`, `stdout`, `stderr` (`inherit` or `null`).
 -- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
 -- @tparam[opt] table opts options
 -- @treturn Process its handle
@@ -1163,7 +1168,7 @@ end
 -- @usage local ok, how, code = p:wait(5)
 -- @function Process:wait
 
---- Sends the program a signal.
+--- Sends the program, and its process group, a signal.
 -- Does not raise when the program has ended: returns `nil, message, errno`.
 -- @tparam[opt="TERM"] integer|string sig a number, or a name: `TERM`, `KILL`, `INT`, `HUP`, `USR1`,
 -- `USR2`, `STOP`, `CONT`, `QUIT`, also with a `SIG` prefix
@@ -1178,7 +1183,8 @@ end
 -- @usage while p:running() do os.execute "sleep 0.1" end
 -- @function Process:running
 
---- Releases the handle: kills and reaps a program that still runs.
+--- Releases the handle: kills and reaps a program that still runs
+-- (`p:wait()` then says how it ended).
 -- @usage p:close()
 -- @function Process:close
 
