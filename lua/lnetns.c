@@ -920,7 +920,11 @@ static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *ke
 		*ifindex = ret;
 		return 0;
 	}
-	nns_error_set(e, -ret, "%s %s", op, name);
+	/* An option's device is named with the option: "link set master br9". */
+	if (key)
+		nns_error_set(e, -ret, "%s %s %s", op, key, name);
+	else
+		nns_error_set(e, -ret, "%s %s", op, name);
 	return ret < 0 ? ret : -ENODEV;
 }
 
@@ -1167,6 +1171,21 @@ static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
 	return ret;
 }
 
+/*
+ * How a failed operation @op on device @arg names it: by its name, also
+ * when it was given by index (a link record's methods give the index),
+ * as long as the device is there.  Looked up only after a failure.
+ */
+static int fail_on_dev(lua_State *L, LNs *h, int arg, const char *op, struct nns_error *e)
+{
+	char name[IF_NAMESIZE];
+
+	if (lua_type(L, arg) == LUA_TNUMBER &&
+	    nns_ifname(&h->ns, (int)lua_tointeger(L, arg), name) == 0)
+		snprintf(e->what, sizeof(e->what), "%s %s", op, name);
+	return lns_fail(L, 1, e);
+}
+
 static int ns_link_set(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
@@ -1184,7 +1203,7 @@ static int ns_link_set(lua_State *L)
 	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
 	lua_pop(L, 1);
 	if (nns_link_set(&h->ns, ifindex, label, &c, &e) < 0)
-		return lns_fail(L, 1, &e);
+		return fail_on_dev(L, h, 2, "link set", &e);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -1201,7 +1220,7 @@ static int ns_link_del(lua_State *L)
 	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
 	lua_pop(L, 1);
 	if (nns_link_del(&h->ns, ifindex, label, &e) < 0)
-		return lns_fail(L, 1, &e);
+		return fail_on_dev(L, h, 2, "link del", &e);
 	lua_pushboolean(L, 1);
 	return 1;
 }

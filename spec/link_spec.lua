@@ -350,6 +350,20 @@ describe("ns:link_set", function()
     raises(("netns: link set nope (in %s): No such device [ENODEV]"):format(name),
       ns.link_set, ns, "nope", { up = true })
   end)
+
+  it("names a missing master or lower link with its option, and a link by name", function()
+    local ns, name = fresh_named()
+    local l = ns:veth("q0", "q1")
+    raises(("netns: link set master nope (in %s): No such device [ENODEV]"):format(name),
+      ns.link_set, ns, "q0", { master = "nope" })
+    raises(("netns: link add link nope (in %s): No such device [ENODEV]"):format(name),
+      ns.link_add, ns, { kind = "macvlan", name = "m0", link = "nope" })
+    -- a record's methods act by index; messages still say the name
+    local ok, err = pcall(l.set, l, { mtu = 70000 })
+    assert.is_false(ok)
+    assert.matches(("netns: link set q0 (in %s): Invalid argument [EINVAL]"):format(name), err, 1, true)
+    assert.are.same({ "lo", "q0", "q1" }, ip_names(ns))
+  end)
 end)
 
 describe("ns:link_del", function()
@@ -574,7 +588,15 @@ describe("link argument errors", function()
     raises("bad argument #1 to 'veth' " .. why, ns.veth, ns, long, "x1")
     raises("bad argument #2 to 'veth' " .. why, ns.veth, ns, "x0", long)
     raises("bad argument #1 to 'bridge' " .. why, ns.bridge, ns, long)
-    assert.are.same({ "lo" }, ip_names(ns))
+    raises("bad argument #3 to 'veth' (option 'mtu' must be an integer, got string)",
+      ns.veth, ns, "x0", "x1", { mtu = "big" })
+    raises("bad argument #2 to 'bridge' (option 'mtu' out of range (68 to 4294967295))",
+      ns.bridge, ns, "b0", { mtu = 10 })
+    raises("bad argument #1 to 'link_add' (table expected, got string)", ns.link_add, ns, "veth")
+    local l = ns:veth("x0", "x1")
+    raises("bad argument #1 to 'move' (namespace handle expected, got no value)", l.move, l)
+    raises("bad argument #1 to 'move' (namespace handle expected, got string)", l.move, l, "b")
+    assert.are.same({ "lo", "x0", "x1" }, ip_names(ns))
   end)
 
   it("reject unknown option keys", function()

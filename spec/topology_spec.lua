@@ -149,13 +149,15 @@ describe("netns.topology", function()
     assert.are.equal("10.0.0.2", H.ip(t:hosts()[1].ns, "route show 10.5.0.0/16")[1].gateway)
   end)
 
-  it("build reports a malformed link as t:link does, and leaves nothing", function()
+  it("build reports a malformed link before making anything, and leaves nothing", function()
     local fds = H.fd_count()
     for _, case in ipairs {
-      { { { "h1" } }, "bad argument #2 to 'link' (not a host or switch of this topology: nil)" },
-      { { { "h1", "h9" } }, "bad argument #2 to 'link' (not a host or switch of this topology: h9)" },
+      { { { "h1" } }, "bad argument #1 to 'build' (links[1]: no host or switch named nil)" },
+      { { { "h1", "h9" } }, "bad argument #1 to 'build' (links[1]: no host or switch named h9)" },
       { { { "h1", "h2", addrs = "10.0.0.1/24" } },
-        "bad argument #3 to 'link' (option 'addrs' must be a table, got string)" },
+        "bad argument #1 to 'build' (links[1]: option 'addrs' must be a table, got string)" },
+      { { { "h1", "h2", addrs = { 5 } } },
+        "bad argument #1 to 'build' (links[1]: option 'addrs': entry 1 must be a string, got number)" },
     } do
       local ok, err = pcall(netns.build, { prefix = "m-", hosts = { h1 = {}, h2 = {} }, links = case[1] })
       assert.is_false(ok)
@@ -241,10 +243,12 @@ describe("netns.topology", function()
       core.unpin("u-h1")
       core.disown("u-h1")
     end)
-    local ok, err = pcall(netns.build, { prefix = "u-", hosts = { h1 = {} }, links = { { "h1", "h9" } } })
+    local ok, err = pcall(netns.build, { prefix = "u-", hosts = { h1 = {} },
+      routes = { h1 = { { dst = "10.5.0.0/16", gateway = "10.99.0.1" } } } })
     core.unpin = unpin
     assert.is_false(ok)
-    assert.are.equal("bad argument #2 to 'link' (not a host or switch of this topology: h9) (and then "
+    assert.are.equal("netns: route add 10.5.0.0/16 (in u-h1): Network is unreachable [ENETUNREACH]: "
+      .. "Nexthop has invalid gateway (and then "
       .. "netns: topology u- destroy: unpin u-h1: netns: netns unpin u-h1: injected)", err)
     -- the pin it could not remove is left with its owner record, for --cleanup
     assert.are.same({ "u-h1" }, netns_list())
@@ -339,6 +343,25 @@ describe("netns.topology", function()
     local a = t:host "a"
     H.raises("bad argument #2 to 'link' (not a host or switch of this topology: zz)", t.link, t, a, "zz")
     H.raises("bad argument #3 to 'link' (unknown option 'speed')", t.link, t, a, a, { speed = 1 })
+    H.raises("bad argument #2 to 'host' (table expected, got number)", t.host, t, "b", 5)
+    H.raises("bad argument #3 to 'link' (table expected, got string)", t.link, t, a, a, "x")
+    H.raises("bad argument #3 to 'link' (option 'addrs': entry 1 must be a string, got number)",
+      t.link, t, a, a, { addrs = { 5 } })
+    H.raises("bad argument #1 to 'ping' (not a host or switch of this topology: zz)", t.ping, t, "zz",
+      "10.0.0.1")
+    H.raises("bad argument #1 to 'graph' (table expected, got nil)", netns.graph, nil)
+    H.raises("bad argument #1 to 'graph' (entry 1 is not a namespace handle)", netns.graph, { "n-a" })
+    t:destroy()
+    for _, call in ipairs { { t.link, t, a, a }, { t.ping, t, a, "10.0.0.1" }, { t.pingall, t } } do
+      H.raises("netns: topology n- is destroyed", table.unpack(call))
+    end
+  end)
+
+  it("writes interface names as DOT strings, quotes and backslashes escaped", function()
+    local t <close> = netns.topology { prefix = "q-" }
+    t:link(t:host "a", t:host "b", { names = { 'x"y', "z\\w" }, addrs = { "10.0.0.1/24", "10.0.0.2/24" } })
+    assert.truthy(t:dot():find('taillabel="x\\"y\\n10.0.0.1/24", headlabel="z\\\\w\\n10.0.0.2/24"', 1, true),
+      t:dot())
   end)
 end)
 

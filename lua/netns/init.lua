@@ -87,6 +87,7 @@ local function options(opts, known, fname, arg)
   end
   return opts
 end
+M._options = options
 
 -- Argument checks made here, so that messages name the method the user called.
 local function check_ifname(v, fname, arg)
@@ -114,6 +115,17 @@ local function check_ns_option(v, fname, arg, key)
     raise(("bad argument #%d to '%s' (option '%s' must be a namespace handle, got %s)")
       :format(arg, fname, key, type(v)))
   end
+end
+
+-- Calls @fn(...), a core method, renaming its argument errors after the
+-- method the user called: @fname, whose options are argument @arg.
+local function as_method(fname, arg, fn, ...)
+  local ok, a, b, c = pcall(fn, ...)
+  if ok then return a, b, c end
+  if type(a) == "string" then
+    a = a:gsub("bad argument #%d+ to '[^']*'", ("bad argument #%d to '%s'"):format(arg, fname), 1)
+  end
+  error(a, 0)
 end
 
 -- A copy of @t without the keys in @drop, with handles unwrapped.
@@ -435,6 +447,10 @@ end
 -- @raise on a bad spec, or when the kernel refuses (EEXIST when the name is taken)
 -- @usage red:link_add { name = "mv0", kind = "macvlan", link = "eth0", mode = "bridge" }
 function NS:link_add(spec)
+  if type(spec) ~= "table" then
+    raise(("bad argument #1 to 'link_add' (table expected, got %s)"):format(
+      spec == nil and "no value" or type(spec)))
+  end
   check(self._h:link_add(strip(spec, {})))
   return spec.name and reread(self, spec.name) or true
 end
@@ -487,11 +503,11 @@ function NS:veth(name, peer, opts)
   check_ifname(peer, "veth", 2)
   opts = options(opts, VETH_OPTIONS, "veth", 3)
   check_ns_option(opts.peer_ns, "veth", 3, "peer_ns")
-  check(self._h:link_add {
+  check(as_method("veth", 3, self._h.link_add, self._h, {
     kind = "veth", name = name, peer = peer, peer_ns = opts.peer_ns and opts.peer_ns._h,
     mtu = opts.mtu, address = opts.address, peer_address = opts.peer_address,
     master = opts.master, up = opts.up,
-  })
+  }))
   local peer_ns = opts.peer_ns or self
   return reread(self, name), reread(peer_ns, peer)
 end
@@ -508,8 +524,8 @@ local BRIDGE_OPTIONS = { mtu = true, address = true, up = true, master = true }
 function NS:bridge(name, opts)
   check_ifname(name, "bridge", 1)
   opts = options(opts, BRIDGE_OPTIONS, "bridge", 2)
-  check(self._h:link_add { kind = "bridge", name = name, mtu = opts.mtu,
-                           address = opts.address, up = opts.up, master = opts.master })
+  check(as_method("bridge", 2, self._h.link_add, self._h, { kind = "bridge", name = name,
+    mtu = opts.mtu, address = opts.address, up = opts.up, master = opts.master }))
   return reread(self, name)
 end
 
@@ -601,6 +617,10 @@ end
 -- @treturn Link the link as seen in `ns2`
 -- @usage local there = veth1:move(blue, { name = "eth0" })
 function Link:move(ns2, opts)
+  if getmetatable(ns2) ~= NS then
+    raise(("bad argument #1 to 'move' (namespace handle expected, got %s)"):format(
+      ns2 == nil and "no value" or type(ns2)))
+  end
   opts = options(opts, { name = true }, "move", 2)
   check(self.ns._h:link_set(self.ifindex, { ns = ns2._h, name = opts.name }))
   return reread(ns2, opts.name or self.ifname)

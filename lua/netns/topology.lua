@@ -9,6 +9,7 @@ local netns = require "netns"
 local core = require "netns.core"
 
 local raise = netns._raise
+local check_options = netns._options   -- (opts, known, fname, arg): opts, or {} for nil
 
 local T = {}
 T.__index = T
@@ -24,8 +25,12 @@ local function is_ns(v) return netns.is_ns(v) end
 
 -- Runs @fn as one step: on failure, what it recorded is undone, then the
 -- error is raised at the user's line.
-function T:_step(fn, ...)
+function T:_alive()
   if self._destroyed then raise("netns: topology " .. self.prefix .. " is destroyed") end
+end
+
+function T:_step(fn, ...)
+  self:_alive()
   local mark = #self._undo
   local ok, err = pcall(fn, self, ...)
   if ok then return err end
@@ -188,11 +193,7 @@ end
 -- @usage local r = t:host("r", { forward = true })
 function T:host(name, opts)
   check_name(name, "host")
-  opts = opts or {}
-  for k in pairs(opts) do
-    if not HOST_OPTIONS[k] then raise(("bad argument #2 to 'host' (unknown option '%s')"):format(k)) end
-  end
-  return self:_step(add_host, name, opts)
+  return self:_step(add_host, name, check_options(opts, HOST_OPTIONS, "host", 2))
 end
 
 local function add_switch(self, name)
@@ -213,10 +214,13 @@ function T:switch(name)
   return self:_step(add_switch, name)
 end
 
-function T:_node(v, arg)
+-- The node @v names (a name or a handle), argument @arg of method @fname.
+function T:_node(v, arg, fname)
+  self:_alive()
   local node = (type(v) == "string" and self._nodes[v]) or (is_ns(v) and self._by_ns[v])
   if not node then
-    raise(("bad argument #%d to 'link' (not a host or switch of this topology: %s)"):format(arg, tostring(v)))
+    raise(("bad argument #%d to '%s' (not a host or switch of this topology: %s)"):format(arg, fname,
+      tostring(v)))
   end
   return node
 end
@@ -227,6 +231,22 @@ end
 local LINK_OPTIONS = { addrs = true, names = true, mtu = true, rate = true, vxlan = true }
 local VXLAN_OPTIONS = { id = true, remote = true, ["local"] = true, dev = true, port = true,
                         ttl = true, underlay = true }
+
+-- What is wrong with the names and addresses of link options @opts, or nil.
+local function link_options_problem(opts)
+  for _, k in ipairs { "addrs", "names" } do
+    local v = opts[k]
+    if v ~= nil and type(v) ~= "table" then
+      return ("option '%s' must be a table, got %s"):format(k, type(v))
+    end
+    for i = 1, 2 do
+      local entry = v and v[i]
+      if entry ~= nil and type(entry) ~= "string" then
+        return ("option '%s': entry %d must be a string, got %s"):format(k, i, type(entry))
+      end
+    end
+  end
+end
 
 local function next_name(node)
   local name = ("%s-eth%d"):format(node.name, node.ifaces)
@@ -400,21 +420,16 @@ end
 -- @raise on a node of another topology, bad options, or when a step fails (the link is undone)
 -- @usage t:link(h1, r, { addrs = { "10.1.0.1/24", "10.1.0.2/24" } })
 function T:link(a, b, opts)
-  opts = opts or {}
-  for k in pairs(opts) do
-    if not LINK_OPTIONS[k] then raise(("bad argument #3 to 'link' (unknown option '%s')"):format(k)) end
-  end
-  for _, k in ipairs { "addrs", "names" } do
-    if opts[k] ~= nil and type(opts[k]) ~= "table" then
-      raise(("bad argument #3 to 'link' (option '%s' must be a table, got %s)"):format(k, type(opts[k])))
-    end
-  end
+  self:_alive()
+  opts = check_options(opts, LINK_OPTIONS, "link", 3)
+  local why = link_options_problem(opts)
+  if why then raise(("bad argument #3 to 'link' (%s)"):format(why)) end
   if opts.vxlan ~= nil then
     local node, far, here_first = self:_tunnel_ends(a, b, opts.vxlan)
     local ends = self:_step(add_tunnel, node, far, here_first, opts)
     return ends[1], ends[2]
   end
-  local na, nb = self:_node(a, 1), self:_node(b, 2)
+  local na, nb = self:_node(a, 1, "link"), self:_node(b, 2, "link")
   local ends = self:_step(add_link, na, nb, opts, not self._building)
   if ends then return ends[1], ends[2] end
 end
@@ -454,7 +469,7 @@ end
 -- @raise on a node of another topology or a bad address
 -- @usage assert(t:ping(h2, "10.0.0.1"))
 function T:ping(host, addr, opts)
-  local node = self:_node(host, 1)
+  local node = self:_node(host, 1, "ping")
   return node.ns:ping(addr, opts)
 end
 
@@ -473,6 +488,7 @@ end
 -- @treturn string a printable summary ending `*** Results: N% dropped (R/S received)`
 -- @usage print(select(2, t:pingall()))
 function T:pingall(opts)
+  self:_alive()
   local matrix, lines, sent, lost = {}, {}, 0, 0
   local hosts = {}
   for _, node in ipairs(self._order) do
@@ -499,8 +515,13 @@ function T:pingall(opts)
   return matrix, table.concat(lines, "\n")
 end
 
+-- @s inside a DOT string: its quotes and backslashes escaped.
+local function dot_text(s)
+  return (s:gsub('[\\"]', "\\%0"))
+end
+
 local function dot_id(s)
-  return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
+  return '"' .. dot_text(s) .. '"'
 end
 
 --- Graphviz DOT of the topology.
@@ -524,8 +545,8 @@ function T:dot()
     out[#out + 1] = ("  %s [shape=box, style=dashed];"):format(dot_id(name))
   end
   for _, l in ipairs(drawn.links) do
-    local function label(i)
-      return (l.names[i] or "") .. (l.addrs[i] and ("\\n" .. l.addrs[i]) or "")
+    local function label(i)   -- the name, and the address under it
+      return dot_text(l.names[i] or "") .. (l.addrs[i] and ("\\n" .. dot_text(l.addrs[i])) or "")
     end
     out[#out + 1] = ("  %s -- %s [taillabel=\"%s\", headlabel=\"%s\"%s];"):format(
       dot_id(l.a), dot_id(l.b), label(1), label(2),
@@ -718,6 +739,14 @@ local function check_spec(spec)
         bad_spec("links[%d]: unknown field '%s'", i, tostring(k))
       end
     end
+    local why = link_options_problem(l)
+    if why then bad_spec("links[%d]: %s", i, why) end
+    -- (a tunnel's far end may be a machine outside the spec)
+    for e = 1, 2 do
+      if not nodes[l[e]] and not (l.vxlan and nodes[l[3 - e]]) then
+        bad_spec("links[%d]: no host or switch named %s", i, tostring(l[e]))
+      end
+    end
   end
   if spec.routes ~= nil and type(spec.routes) ~= "table" then
     bad_spec("routes: table expected, got %s", type(spec.routes))
@@ -760,6 +789,14 @@ end
 -- per namespace, bridges with their ports, and veth pairs joined across
 -- namespaces by peer index and namespace id, whatever made them.
 function M.graph(list)
+  if type(list) ~= "table" then
+    raise(("bad argument #1 to 'graph' (table expected, got %s)"):format(type(list)))
+  end
+  for i, ns in ipairs(list) do
+    if not is_ns(ns) then
+      raise(("bad argument #1 to 'graph' (entry %d is not a namespace handle)"):format(i))
+    end
+  end
   local out = { "graph netns {", "  node [fontname=Helvetica, shape=box];", "  compound=true;" }
   local all, ids = {}, {}
   for i, ns in ipairs(list) do
