@@ -432,6 +432,8 @@ int nns_link_put_add(struct nlmsghdr *nlh, const struct nns_link_spec *s)
 		mnl_attr_put_u32(nlh, IFLA_TXQLEN, s->txqlen);
 	if (s->master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)s->master);
+	if (s->ns)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->ns->fd);
 	if (s->link && strcmp(s->kind, "vxlan") != 0)
 		mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)s->link);
 	if (!put_lladdr(nlh, IFLA_ADDRESS, s->address, s->addrlen))

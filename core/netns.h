@@ -244,6 +244,7 @@ struct nns_link_spec {
 	size_t addrlen;
 	int master; /* ifindex in the same namespace */
 	bool up;
+	struct nns_ns *ns; /* made there rather than here (ip link add ... netns) */
 	/* veth */
 	const char *peer_name;
 	struct nns_ns *peer_ns; /* NULL: same namespace */

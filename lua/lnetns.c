@@ -1011,9 +1011,9 @@ static int ns_link(lua_State *L)
 }
 
 static const char *const link_add_options[] = {
-	"name",	 "kind",    "mtu",	    "txqlen", "address", "master", "up",
-	"peer",	 "peer_ns", "peer_address", "link",   "mode",	 "id",	   "port",
-	"group", "remote",  "local",	    "ttl",    NULL,
+	"name", "kind",	 "mtu",	    "txqlen",	    "address", "master", "up",
+	"ns",	"peer",	 "peer_ns", "peer_address", "link",    "mode",	 "id",
+	"port", "group", "remote",  "local",	    "ttl",     NULL,
 };
 
 /* Options that only some kinds take: any other kind refuses them, as ip does. */
@@ -1114,6 +1114,7 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	s->peer_addrlen = (size_t)opt_lladdr(L, arg, "peer_address", addr[1], 32);
 	s->peer_address = s->peer_addrlen ? addr[1] : NULL;
 	s->peer_ns = opt_ns(L, arg, "peer_ns");
+	s->ns = opt_ns(L, arg, "ns");
 	kind_settings(L, arg, s);
 	ret = 0;
 	if (opt_field(L, arg, "master") != LUA_TNIL)

@@ -462,6 +462,16 @@ describe("ns:link_add", function()
     assert_like_ip(ns, v)
   end)
 
+  it("creates a link directly in the namespace of option ns, as ip link add ... netns", function()
+    local ns, other = fresh_ns(), fresh_ns()
+    local b = ns:link_add { kind = "bridge", name = "there0", ns = other, up = true }
+    assert.are.equal(other, b.ns)
+    assert_like_ip(other, b)
+    assert.is_nil(ip_link(ns, "there0"))
+    raises("bad argument #1 to 'link_add' (option 'ns' must be a namespace handle, got string)",
+      ns.link_add, ns, { kind = "bridge", name = "x", ns = "red" })
+  end)
+
   it("creates a link with txqlen 0", function()
     local ns = fresh_ns()
     local b = ns:link_add { kind = "bridge", name = "tq0", txqlen = 0 }

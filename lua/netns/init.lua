@@ -438,7 +438,8 @@ end
 --- Creates a link, as `ip link add`.
 -- `spec` fields: `name`, `kind` (required: `veth`, `bridge`, `macvlan`,
 -- `macvtap`, `vxlan` or any kind the kernel knows), `mtu`, `txqlen`,
--- `address`, `master`, `up`; for a veth `peer`, `peer_ns` (a handle: the peer
+-- `address`, `master`, `up`, `ns` (a handle: the link is made there, as with
+-- `ip link add ... netns`; a vxlan keeps its socket here); for a veth `peer`, `peer_ns` (a handle: the peer
 -- is made there), `peer_address`; for macvlan and macvtap `link` (the lower
 -- device) and `mode`; for vxlan `id`, `port`, `group` or `remote`, `local`,
 -- `link`, `ttl`; for vlan `link` and `id`.  A kind refuses another's options.
@@ -451,8 +452,9 @@ function NS:link_add(spec)
     raise(("bad argument #1 to 'link_add' (table expected, got %s)"):format(
       spec == nil and "no value" or type(spec)))
   end
+  check_ns_option(spec.ns, "link_add", 1, "ns")
   check(self._h:link_add(strip(spec, {})))
-  return spec.name and reread(self, spec.name) or true
+  return spec.name and reread(spec.ns or self, spec.name) or true
 end
 
 --- Changes a link, as `ip link set`.

@@ -20,6 +20,11 @@ local live, made = {}, {}
 
 local function is_ns(v) return netns.is_ns(v) end
 
+-- How messages name namespace @ns: "red", or "<anonymous 4026531992>".
+local function ns_label(ns)
+  return ns.name or tostring(ns):gsub("^netns ", "")
+end
+
 -- -------------------------------------------------------------------------
 -- The journal
 
@@ -305,54 +310,34 @@ local function add_link(self, a, b, opts, records)
   if records then return { a.ns:link(name_a), b.ns:link(name_b) } end
 end
 
-local tunnels, pid = 0, nil
-
-local function self_pid()
-  if not pid then
-    local f = assert(io.open("/proc/self/stat"))
-    pid = tonumber(f:read("a"):match("^(%d+)"))
-    f:close()
-  end
-  return pid
-end
-
--- The end here of a link to a host on another machine: a VXLAN device made
--- in the underlay namespace (where its UDP socket stays) and moved into the
--- host, so that both machines' parts of one script name and address their
+-- The end here of a link to a host on another machine: a VXLAN device
+-- whose UDP socket is in the underlay namespace and which is in the host,
+-- so that both machines' parts of one script name and address their
 -- ends as a single machine would.
 local function add_tunnel(self, node, far, here_first, opts)
   local vx = opts.vxlan
   local i = here_first and 1 or 2
   local name = (opts.names or {})[i] or next_name(node)
   local underlay = vx.underlay or netns.current()
-  -- Made in the underlay under a name of its own, which no device there
-  -- has, then moved into the host and named there.
-  tunnels = tunnels + 1
-  local tmp = ("nsvx%d.%d"):format(self_pid() % 100000, tunnels % 1000)
-  local refused    -- the errno with which the kernel refused to make it
-  local ok, err = pcall(function()
-    local added, msg, code = underlay._h:link_add {
-      name = tmp, kind = "vxlan", id = vx.id, remote = vx.remote, ["local"] = vx["local"],
-      link = vx.dev, port = vx.port or 4789, ttl = vx.ttl, mtu = opts.mtu }
-    if not added then
-      refused = code
-      error(msg, 0)
-    end
-    underlay:link_set(tmp, { ns = node.ns, name = name })
-  end)
-  -- Until it is moved it is in the underlay, which is not ours to leave
-  -- things in: not moved and renamed (a failure, an interrupt, even one
-  -- between its making and this code learning of it), it goes, wherever
-  -- it is; unless the kernel refused to make it for a device of its name
-  -- there, which is then another's.
-  if not ok and refused ~= netns._ERRNO.EEXIST then
-    pcall(node.ns.link_del, node.ns, tmp, { missing_ok = true })
-    pcall(underlay.link_del, underlay, tmp, { missing_ok = true })
+  if node.ns:link(name) then   -- the host's own: never taken for ours by the undo
+    error(("netns: link add %s (in %s): File exists [EEXIST]"):format(name, ns_label(node.ns)), 0)
   end
+  -- Recorded first: an interrupt just after the kernel made it still undoes
+  -- it; a refusal made nothing.
+  local refused = false
+  self:_record("link del " .. name, function()
+    if not refused then node.ns:link_del(name, { missing_ok = true }) end
+  end, true)
+  -- Asked of the underlay, where its socket stays, and made in the host
+  -- by the same request: the underlay, not ours to leave things in, never
+  -- holds it, whatever stops the script.
+  local ok, added, msg = pcall(underlay._h.link_add, underlay._h, {
+    name = name, ns = node.ns._h, kind = "vxlan", id = vx.id, remote = vx.remote,
+    ["local"] = vx["local"], link = vx.dev, port = vx.port or 4789, ttl = vx.ttl, mtu = opts.mtu })
+  refused = ok and not added
   if not vx.underlay then underlay:close() end
-  if not ok then error(err, 0) end
-  self:_record("link del " .. name, function() node.ns:link_del(name, { missing_ok = true }) end,
-    true)
+  if not ok then error(added, 0) end
+  if not added then error(msg, 0) end
   local addr = (opts.addrs or {})[i]
   if addr then add_addr(node.ns, name, addr) end
   local l = node.ns:link_set(name, { up = true }) and node.ns:link(name)
@@ -769,10 +754,6 @@ function M.build(spec)
     raise(err)
   end
   return t
-end
-
-local function ns_label(ns)
-  return ns.name or tostring(ns):gsub("^netns ", "")
 end
 
 -- The veth peer of @l among the links of the other namespaces: in the
