@@ -143,7 +143,8 @@ int nns_ns_open_name(const char *name, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_open_pid(pid_t pid, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_current(struct nns_ns *ns, struct nns_error *e);
 int nns_ns_delete(const char *name, struct nns_error *e);
-int nns_ns_pin(const struct nns_ns *ns, const char *name, struct nns_error *e);
+/* Binds @ns at NNS_RUN_DIR/@name; with @own, recorded as this run's (nns_owner_set). */
+int nns_ns_pin(struct nns_ns *ns, const char *name, bool own, struct nns_error *e);
 int nns_ns_unpin(const char *name, struct nns_error *e);
 bool nns_ns_exists(const char *name);
 void nns_ns_close(struct nns_ns *ns);

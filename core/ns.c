@@ -470,13 +470,9 @@ out:
 	return ret;
 }
 
-/* Binds namespace @fd on a new file @path. */
-static int bind_ns(int fd, const char *path)
+/* Makes the empty file a pin is mounted on: EEXIST when the name is taken. */
+static int claim_name(const char *path)
 {
-	char src[64];
-	int ret = 0;
-
-	/* An empty file to mount on, and EEXIST when the name is taken. */
 	if (mknod(path, S_IFREG, 0) < 0) {
 		int file;
 
@@ -488,15 +484,33 @@ static int bind_ns(int fd, const char *path)
 			return -errno;
 		close(file);
 	}
-	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
-		ret = -errno;
-		unlink(path);
-	}
-	return ret;
+	return 0;
 }
 
-int nns_ns_pin(const struct nns_ns *ns, const char *name, struct nns_error *e)
+/* Binds namespace @fd on the file claimed at @path, which goes when that fails. */
+static int mount_ns(int fd, const char *path)
+{
+	char src[64];
+
+	int err;
+
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (mount(src, path, "none", MS_BIND, NULL) == 0)
+		return 0;
+	err = errno;
+	unlink(path);
+	return -err;
+}
+
+/* Binds namespace @fd on a new file @path. */
+static int bind_ns(int fd, const char *path)
+{
+	int ret = claim_name(path);
+
+	return ret < 0 ? ret : mount_ns(fd, path);
+}
+
+int nns_ns_pin(struct nns_ns *ns, const char *name, bool own, struct nns_error *e)
 {
 	char path[PATH_MAX];
 	int ret;
@@ -505,7 +519,16 @@ int nns_ns_pin(const struct nns_ns *ns, const char *name, struct nns_error *e)
 	if (ret == 0)
 		ret = prepare_run_dir(e);
 	if (ret == 0)
-		ret = bind_ns(ns->fd, path);
+		ret = claim_name(path);
+	/*
+	 * The owner record before the mount: a run killed between the two
+	 * leaves a plain file with its record, which cleanup removes, never a
+	 * pin without one, which it would have to leave.
+	 */
+	if (ret == 0 && own && (ret = nns_owner_set(ns, name, NULL)) < 0)
+		unlink(path);
+	if (ret == 0 && (ret = mount_ns(ns->fd, path)) < 0 && own)
+		nns_owner_clear(name);
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns pin %s", name);
 	return ret;
@@ -816,6 +839,11 @@ static bool remove_leftover(const char *name)
 	if (ns_path(name, path, sizeof(path)) < 0)
 		return false;
 	if (!is_pinned(path)) {
+		struct owner_record r;
+
+		/* A live run's file, between its owner record and its mount, stays. */
+		if (read_owner(name, &r) && start_time(r.pid) == r.start)
+			return false;
 		nns_owner_clear(name);
 		return unlink(path) == 0;
 	}

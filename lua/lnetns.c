@@ -543,12 +543,8 @@ static int ns_pin(lua_State *L)
 	struct nns_error e = { 0 };
 	char path[PATH_MAX];
 
-	if (nns_ns_pin(&h->ns, name, &e) < 0)
+	if (nns_ns_pin(&h->ns, name, lua_toboolean(L, 3), &e) < 0)
 		return lns_fail(L, 1, &e);
-	if (lua_toboolean(L, 3) && nns_owner_set(&h->ns, name, &e) < 0) {
-		nns_ns_unpin(name, NULL);
-		return lns_fail(L, 1, &e);
-	}
 	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
 	lua_pushstring(L, name);
 	lua_setiuservalue(L, 1, 1);

@@ -478,6 +478,20 @@ describe("nslua and topologies", function()
     assert.are.equal("", owners())   -- the stale record is gone
   end)
 
+  it("--cleanup removes a name a killed run claimed but never mounted, not a live run's", function()
+    H.defer(finally, function() H.sh("rm -f /run/netns/f-* /run/netns-owners/f-*") end)
+    local f = assert(io.open("/proc/self/stat"))
+    local stat = f:read("a")
+    f:close()
+    local pid, start = stat:match("^(%d+)"), stat:match("%) %S+" .. (" %S+"):rep(18) .. " (%d+)")
+    -- a pin's file and owner record, as a run leaves them killed before its mount
+    H.sh("touch /run/netns/f-dead /run/netns/f-live && ln -s '1 0 7' /run/netns-owners/f-dead && "
+      .. "ln -s '" .. pid .. " " .. start .. " 7' /run/netns-owners/f-live")
+    assert.are.equal("removed f-dead\n", run("--cleanup f-"))
+    assert.are.equal("f-live\n", H.sh("ls /run/netns | grep '^f-'"))
+    assert.are.equal("f-live\n", H.sh("ls /run/netns-owners | grep '^f-'"))
+  end)
+
   it("--keep also keeps a topology held with <close>", function()
     H.defer(finally, function() H.sh("ip netns del kc-a 2>/dev/null; rm -f /run/netns-owners/kc-*") end)
     local out, ok = run("--keep -e 'local t <close> = netns.topology{prefix=\"kc-\"}; t:host \"a\"'")
