@@ -251,13 +251,27 @@ static int place_fd(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-/* The host's handlers and ignored signals must not leak into the program. */
+/* Whether @sig is one a shell or nohup ignore for a whole job, and the caller ignores. */
+static bool ignored_for_job(int sig)
+{
+	struct sigaction old;
+
+	return (sig == SIGHUP || sig == SIGINT || sig == SIGQUIT) &&
+	       sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN;
+}
+
+/*
+ * The host's handlers must not leak into the program, nor the signals it
+ * ignores for itself (a library's SIGPIPE, an application's SIGCHLD).
+ * Those a shell or nohup ignore for the job stay ignored, as exec keeps
+ * them: under nohup, a hangup spares the programs too.
+ */
 static void reset_signal_actions(void)
 {
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL && sig != SIGSTOP && !ignored_for_job(sig))
 			signal(sig, SIG_DFL);
 }
 
