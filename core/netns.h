@@ -187,6 +187,8 @@ void nns_ns_leave(int saved);
  */
 int nns_owner_set(struct nns_ns *ns, const char *name, struct nns_error *e);
 void nns_owner_clear(const char *name);
+/* Whether pin @name is this process's own, as its owner record says, and still its namespace. */
+bool nns_owner_is_self(const char *name);
 
 /*
  * Removes what killed runs left under NNS_RUN_DIR among the names starting

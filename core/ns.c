@@ -818,6 +818,14 @@ static bool left_by_dead_run(const char *name)
 	return cookie == r.cookie;
 }
 
+bool nns_owner_is_self(const char *name)
+{
+	struct owner_record r;
+
+	return read_owner(name, &r) && r.pid == getpid() && r.start == start_time(getpid()) &&
+	       (!r.cookie || pin_cookie(name) == r.cookie);
+}
+
 /* Whether @path holds a namespace (a bind-mounted nsfs file), not a stale file. */
 static bool is_pinned(const char *path)
 {

@@ -474,6 +474,13 @@ static int l_isatty(lua_State *L)
 }
 
 /* disown(name): forgets the record of this run as the owner of pin @name. */
+/* owned(name): whether pin @name is this run's own, and still holds its namespace. */
+static int l_owned(lua_State *L)
+{
+	lua_pushboolean(L, nns_owner_is_self(check_ns_name(L, 1)));
+	return 1;
+}
+
 static int l_disown(lua_State *L)
 {
 	nns_owner_clear(check_ns_name(L, 1));
@@ -1747,6 +1754,7 @@ static const luaL_Reg functions[] = {
 	{ "ifname_problem", l_ifname_problem },
 	{ "cidr_problem", l_cidr_problem },
 	{ "disown", l_disown },
+	{ "owned", l_owned },
 	{ NULL, NULL },
 };
 

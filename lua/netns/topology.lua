@@ -153,9 +153,11 @@ function T:_namespace(name)
   -- Recorded first: whatever interrupts the script after the pin is made,
   -- the handle itself knows the name to undo.
   self:_record("unpin " .. pin, function()
-    -- A handle the script closed (or deleted) was pinned: ns:pin returned.
+    -- A handle the script closed was pinned (ns:pin returned): the pin is
+    -- still its own unless the script deleted it, and perhaps another
+    -- tool made one of that name since.
     local open, pinned = pcall(ns._h.info, ns._h)
-    if not open then pinned = pin end
+    if not open then pinned = core.owned(pin) and pin or nil end
     if pinned then
       -- The owner record goes last: a pin without one is never cleaned up.
       local unpinned, err, code = core.unpin(pinned)
