@@ -789,7 +789,7 @@ static bool read_owner(const char *name, struct owner_record *r)
 static unsigned long long pin_cookie(const char *name)
 {
 	unsigned long long cookie;
-	struct nns_ns ns;
+	struct nns_ns ns = { 0 };
 
 	if (nns_ns_open_name(name, &ns, NULL) < 0)
 		return 0;

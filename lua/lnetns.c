@@ -1118,6 +1118,11 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	s->peer_address = s->peer_addrlen ? addr[1] : NULL;
 	s->peer_ns = opt_ns(L, arg, "peer_ns");
 	s->ns = opt_ns(L, arg, "ns");
+	if (s->ns) { /* a master is looked up here, but the kernel would take it there */
+		if (opt_field(L, arg, "master") != LUA_TNIL)
+			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
+		lua_pop(L, 1);
+	}
 	kind_settings(L, arg, s);
 	ret = 0;
 	if (opt_field(L, arg, "master") != LUA_TNIL)

@@ -483,8 +483,12 @@ static int ns_spawn(lua_State *L)
 
 	prepare(L, 1, 2, 3, spawn_options, &x, label, sizeof(label));
 	x.stdin_fd = fd_option(L, 3, "stdin");
-	/* p:kill and the handle's end reach all it starts: a shell's pipeline too. */
-	x.own_group = true;
+	/*
+	 * p:kill and the handle's end reach all it starts, a shell's pipeline
+	 * too; but one that reads the terminal stays in its foreground group,
+	 * where a read does not stop it.
+	 */
+	x.own_group = !(x.stdin_fd == NNS_FD_INHERIT && isatty(0));
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
 	p->p.pidfd = -1;
@@ -575,7 +579,7 @@ static int proc_kill(lua_State *L)
 		errno = ESRCH; /* reaped: its pid may be someone else's now */
 		return luaL_fileresult(L, 0, "kill");
 	}
-	if (kill(-p->p.pid, sig) < 0) /* its group: see ns_spawn */
+	if (kill(p->p.group ? -p->p.pid : p->p.pid, sig) < 0) /* its group: see ns_spawn */
 		return luaL_fileresult(L, 0, "kill");
 	lua_pushboolean(L, 1);
 	return 1;

@@ -185,7 +185,7 @@ static int report (lua_State *L, int status) {
 /* Message handler: turns any error object into a message with traceback. */
 static int add_traceback (lua_State *L) {
   const char *msg = lua_tostring(L, 1);
-  if (caught_signal && !is_signal_error(msg))
+  if (caught_signal && !in_teardown && !is_signal_error(msg))
     caught_signal = 0;  /* a pcall caught the signal; another error ends the code */
   if (msg == NULL) {
     /* an object that can describe itself gives the message as it is */

@@ -470,6 +470,10 @@ describe("ns:link_add", function()
     assert.is_nil(ip_link(ns, "there0"))
     raises("bad argument #1 to 'link_add' (option 'ns' must be a namespace handle, got string)",
       ns.link_add, ns, { kind = "bridge", name = "x", ns = "red" })
+    -- a master is looked up here, but the kernel would take it there
+    ns:bridge("br0")
+    raises("bad argument #1 to 'link_add' (options 'master' and 'ns' exclude each other)",
+      ns.link_add, ns, { kind = "veth", name = "v0", peer = "v1", ns = other, master = "br0" })
   end)
 
   it("creates a link with txqlen 0", function()

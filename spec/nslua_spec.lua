@@ -370,6 +370,14 @@ describe("nslua", function()
       assert.are.equal(130, got.code)
     end)
 
+    it("an interrupt whose teardown then fails still exits 128 + the signal", function()
+      local got = session(NSLUA, [[
+        netns.atexit = function() error("teardown step failed", 0) end
+        io.open(READY, "w"):close()
+        while true do end]], { "ready", { kill = "INT" } })
+      assert.are.equal(130, got.code)
+    end)
+
     it("a SIGTERM after a caught SIGINT is terminated! and 128 + SIGTERM", function()
       local got = session(NSLUA, [[
         pcall(function() io.open(READY, "w"):close() while true do end end)

@@ -34,17 +34,18 @@
 ---@field mtu? integer MTU, 68 or more
 ---@field txqlen? integer transmit queue length
 ---@field address? string link-layer address ("02:00:00:00:00:01")
----@field master? netns.Dev bridge (or other master) to enslave the new link to
+---@field master? netns.Dev bridge (or other master) to enslave the new link to; not with `ns`
 ---@field up? boolean bring the link (both ends of a veth) up
+---@field ns? netns.NS make the link in this namespace (a vxlan keeps its socket in the caller's)
 ---@field peer? string veth: name of the peer end
 ---@field peer_ns? netns.NS veth: create the peer directly inside this namespace
 ---@field peer_address? string veth: link-layer address of the peer
----@field link? netns.Dev macvlan/macvtap/vxlan: the lower device
----@field mode? string macvlan/macvtap: "bridge", "private", "vepa", "passthru", ...
----@field id? integer vxlan: VNI, 0 to 16777215
+---@field link? netns.Dev macvlan/macvtap/vxlan/vlan: the lower device
+---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source" macvlan/macvtap
+---@field id? integer vxlan: VNI, 0 to 16777215 (required); vlan: 0 to 4094 (required)
 ---@field port? integer vxlan: UDP destination port
 ---@field group? string vxlan: multicast group address
----@field remote? string vxlan: unicast remote address (used when `group` is absent)
+---@field remote? string vxlan: unicast remote address (not with `group`)
 ---@field local? string vxlan: local source address
 ---@field ttl? integer vxlan: TTL of the outer packets, 0 to 255
 
@@ -126,7 +127,12 @@
 ---@field stdout? "inherit"|"null" the program's standard output ("inherit" by default)
 ---@field stderr? "inherit"|"null" the program's standard error ("inherit" by default)
 
----@class netns.OutputOptions: netns.ExecOptions
+---@class netns.OutputOptions
+---@field env? table<string, string|false> merged over the caller's environment; false removes a variable
+---@field cwd? string working directory of the program
+---@field stdin? string fed to the program's standard input
+---@field timeout? number seconds, then the program is killed
+---@field stderr? "inherit"|"null" where the program's standard error goes (kept for the error message by default)
 ---@field check? boolean false: return a failing program's output and status instead of raising
 
 ---@class netns.SpawnOptions
