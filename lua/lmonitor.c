@@ -10,9 +10,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
 #include "lnetns.h"
@@ -161,8 +163,15 @@ static int note_name(const struct nns_link *l, void *data)
 
 static bool push_link_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 {
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct nns_link l;
 
+	/*
+	 * A bridge's notes on its ports (family AF_BRIDGE) are not link
+	 * events, and ns:links() lists none: a port that leaves is no deleted link.
+	 */
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)) && ifi->ifi_family == AF_BRIDGE)
+		return false;
 	if (nns_link_parse(nlh, &l) < 0)
 		return false;
 	if (!(acc->kinds & NNS_EV_LINK)) {

@@ -487,6 +487,22 @@ static int l_disown(lua_State *L)
 	return 0;
 }
 
+/* Address or CIDR @1 as listings write it ("fd00::5" for "fd00:0::5"), or @1 itself. */
+static int l_canonical(lua_State *L)
+{
+	const char *s = luaL_checkstring(L, 1), *why;
+	struct nns_prefix p;
+
+	if (nns_parse_prefix(s, false, &p, &why) < 0) {
+		lua_settop(L, 1);
+	} else {
+		char buf[NNS_INET_STRLEN];
+
+		lua_pushlstring(L, buf, nns_format_inet(p.family, p.bytes, p.len, buf));
+	}
+	return 1;
+}
+
 /* What is wrong with CIDR @1, or nil: for checks made in Lua. */
 static int l_cidr_problem(lua_State *L)
 {
@@ -1760,6 +1776,7 @@ static const luaL_Reg functions[] = {
 	{ "cidr_problem", l_cidr_problem },
 	{ "disown", l_disown },
 	{ "owned", l_owned },
+	{ "canonical", l_canonical },
 	{ NULL, NULL },
 };
 

@@ -211,6 +211,21 @@ describe("ns:monitor", function()
     assert.are.equal("netns.monitor (closed)", tostring(m))
   end)
 
+  it("reports no link event for a port leaving its bridge: the port is still there", function()
+    local ns <close> = netns.new()
+    ns:veth("d2", "p2")
+    ns:link_add { name = "br0", kind = "bridge" }
+    local m <close> = ns:monitor { "link" }
+    ns:link_set("d2", { master = "br0" })
+    ns:link_set("d2", { master = false })
+    local evs = drain(m)
+    assert.are.same({}, only(evs, function(ev) return ev.event == "del" end))
+    for _, ev in ipairs(evs) do assert.truthy(ev.qdisc, ev.ifname) end   -- whole link records only
+    for _, t in ipairs { 0 / 0, math.huge } do
+      H.raises(("bad argument #1 to 'next' (timeout in seconds expected, got %s)"):format(t), m.next, m, t)
+    end
+  end)
+
   it("rejects bad arguments with a clear message and opens nothing", function()
     local before, here = H.fd_count(), H.thread_ns()
     H.raises("bad argument #1 to 'monitor' (unknown event kind 'lnk' (link, addr, route, " ..
@@ -434,8 +449,37 @@ describe("ns:wait", function()
     assert.is_true(a:wait { addr = "10.9.5.1", dev = "br6", present = false, timeout = 0 })
   end)
 
+  it("finds the route that fits dev and gateway among routes to one destination", function()
+    a:veth("d1", "p1")
+    a:veth("d2", "p2")
+    for _, d in ipairs { "d1", "d2", "p1", "p2" } do a:link_set(d, { up = true }) end
+    a:route_add { dst = "10.9.0.0/24", dev = "d1", metric = 100 }
+    a:route_add { dst = "10.9.0.0/24", dev = "d2", metric = 200 }
+    assert.is_true(a:wait { route = "10.9.0.0/24", dev = "d2", timeout = 1 })
+    assert.is_true(a:wait { route = "10.9.0.0/24", dev = "p1", present = false, timeout = 0 })
+    a:addr_add("d1", "10.1.0.2/24")
+    a:addr_add("d2", "fd00::2/64", { nodad = true })
+    a:route_add { dst = "default", gateway = "10.1.0.1" }
+    a:route_add { dst = "default", gateway = "fd00::1" }
+    assert.is_true(a:wait { route = "default", gateway = "fd00::1", timeout = 1 })
+    assert.is_true(a:wait { route = "default", gateway = "fd00:0::1", timeout = 1 })
+  end)
+
+  it("takes IPv6 addresses however they are written", function()
+    a:link_set("v0", { up = true })
+    a:addr_add("v0", "fd00:0::5/64", { nodad = true })
+    assert.is_true(a:wait { addr = "fd00:0::5", timeout = 1 })
+    assert.is_true(a:wait { addr = "fd00::5/64", timeout = 1 })
+    a:neigh_add { dst = "fd00:0::9", lladdr = "02:00:00:00:00:09", dev = "v0" }
+    assert.is_true(a:wait { neigh = "fd00:0:0::9", timeout = 1 })
+  end)
+
   it("rejects bad conditions with a clear message", function()
     local before = H.fd_count()
+    for _, t in ipairs { 0 / 0, -1, math.huge, 1e12 } do
+      H.raises(("bad argument #1 to 'wait' (timeout in seconds expected, got %s)"):format(t),
+        a.wait, a, { link = "v0", timeout = t })
+    end
     H.raises("bad argument #1 to 'wait' (table expected, got string)", a.wait, a, "v0")
     H.raises("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)",
       a.wait, a, { timeout = 1 })

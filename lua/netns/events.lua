@@ -17,7 +17,8 @@ local KINDS = { link = true, addr = true, route = true, neigh = true, rule = tru
 local ALL_KINDS = { "link", "addr", "route", "neigh", "rule" }
 
 local function check_timeout(timeout, fname, arg)
-  if timeout ~= nil and (math.type(timeout) == nil or timeout < 0) then
+  -- (NaN is no number of seconds; a million seconds and more, none a wait takes)
+  if timeout ~= nil and (math.type(timeout) == nil or not (timeout >= 0 and timeout < 1e6)) then
     raise(("bad argument #%d to '%s' (timeout in seconds expected, got %s)")
       :format(arg, fname, math.type(timeout) and tostring(timeout) or type(timeout)))
   end
@@ -255,7 +256,7 @@ conditions.addr = {
   kind = "addr",
   options = { dev = "string", settled = "boolean" },
   find = function(ns, c)
-    local want = c.addr
+    local want = core.canonical(c.addr)
     -- listed whole and filtered here: a device still to come is no error
     for _, a in ipairs(ns:addrs()) do
       if (a["local"] == want or a.cidr == want) and (c.dev == nil or a.ifname == c.dev) then
@@ -271,23 +272,25 @@ conditions.addr = {
 conditions.route = {
   kind = "route",
   options = { table = "any", dev = "string", gateway = "string" },
-  find = function(ns, c)
-    local want = host_form(c.route)
+  find = function(ns, c)   -- a route to the destination that also fits dev and gateway
+    local want = host_form(core.canonical(c.route))
+    local gateway = c.gateway and core.canonical(c.gateway)
     for _, r in ipairs(ns:routes{ table = c.table }) do
-      if r.dst == want then return r end
+      if r.dst == want and (c.dev == nil or r.dev == c.dev) and (gateway == nil or r.gateway == gateway) then
+        return r
+      end
     end
   end,
-  holds = function(rec, c)
-    return (c.dev == nil or rec.dev == c.dev) and (c.gateway == nil or rec.gateway == c.gateway)
-  end,
+  holds = function() return true end,   -- find checks it all
 }
 
 conditions.neigh = {
   kind = "neigh",
   options = { dev = "string", state = "string" },
   find = function(ns, c)
+    local want = core.canonical(c.neigh)
     for _, n in ipairs(ns:neighbors()) do
-      if n.dst == c.neigh and (c.dev == nil or n.dev == c.dev) then return n end
+      if n.dst == want and (c.dev == nil or n.dev == c.dev) then return n end
     end
   end,
   holds = function(rec, c)
