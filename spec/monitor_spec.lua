@@ -209,6 +209,10 @@ describe("ns:monitor", function()
     assert.are.equal(before, H.fd_count())
     H.raises("attempt to use a closed monitor", m.next, m, 0)
     assert.are.equal("netns.monitor (closed)", tostring(m))
+    -- its numbers may be another file's now: it gives none
+    assert.is_nil(m.fd)
+    H.raises("attempt to use a closed monitor", m.fds, m)
+    m:close()   -- twice is harmless
   end)
 
   it("reports no link event for a port leaving its bridge: the port is still there", function()

@@ -140,6 +140,7 @@ end
 
 --- The monitor's sockets, for an application's own poll loop.
 function Monitor:fds()
+  self:_check()
   return table.move(self._fds, 1, #self._fds, 1, {})
 end
 
@@ -167,7 +168,8 @@ end
 
 function Monitor:close()
   for _, s in ipairs(self._subs) do s.sub:close() end
-  self._closed = true
+  -- the numbers are the process's to give to other files now
+  self._closed, self.fd, self._fds = true, nil, {}
 end
 Monitor.__close = Monitor.close
 
