@@ -478,6 +478,7 @@ int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_er
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nns_ns *home = s->ns ? s->ns : ns; /* where the link is made */
 	struct nns_nl *nl;
 	int ret;
 
@@ -490,7 +491,7 @@ int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_er
 	if (ret == 0 && s->up && s->name && s->peer_name && !strcmp(s->kind, "veth")) {
 		ret = peer_up(s->peer_ns ? s->peer_ns : ns, s->peer_name, e);
 		/* Deleting one end, where it was made, removes both: nothing half-made stays. */
-		if (ret < 0 && nns_ns_nl(s->ns ? s->ns : ns, &nl, NULL) == 0) {
+		if (ret < 0 && nns_ns_nl(home, &nl, NULL) == 0) {
 			struct nlmsghdr *del = put_ifinfo(buf, RTM_DELLINK, NLM_F_REQUEST, 0);
 
 			mnl_attr_put_strz(del, IFLA_IFNAME, s->name);
@@ -498,7 +499,7 @@ int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_er
 		}
 	}
 	if (ret == -EEXIST && s->name && s->peer_name && !strcmp(s->kind, "veth"))
-		explain_taken(s->ns ? s->ns : ns, s, e);
+		explain_taken(home, s, e);
 	if (ret < 0)
 		nns_error_set(e, -ret, "link add %s", s->name ? s->name : s->kind);
 	return ret;

@@ -753,6 +753,12 @@ struct owner_record {
 	unsigned long long start, cookie; /* cookie 0: none recorded (older records) */
 };
 
+/* Whether the run a record names still runs (its pid, started when it was). */
+static bool run_alive(const struct owner_record *r)
+{
+	return start_time(r->pid) == r->start;
+}
+
 /* Reads the owner record of @name: false when there is none of ours (ip netns add). */
 static bool read_owner(const char *name, struct owner_record *r)
 {
@@ -808,7 +814,7 @@ static bool left_by_dead_run(const char *name)
 	struct owner_record r;
 	unsigned long long cookie;
 
-	if (!read_owner(name, &r) || start_time(r.pid) == r.start)
+	if (!read_owner(name, &r) || run_alive(&r))
 		return false;
 	if (!r.cookie)
 		return true;
@@ -822,7 +828,7 @@ bool nns_owner_is_self(const char *name)
 {
 	struct owner_record r;
 
-	return read_owner(name, &r) && r.pid == getpid() && r.start == start_time(getpid()) &&
+	return read_owner(name, &r) && r.pid == getpid() && run_alive(&r) &&
 	       (!r.cookie || pin_cookie(name) == r.cookie);
 }
 
@@ -850,7 +856,7 @@ static bool remove_leftover(const char *name)
 		struct owner_record r;
 
 		/* A live run's file, between its owner record and its mount, stays. */
-		if (read_owner(name, &r) && start_time(r.pid) == r.start)
+		if (read_owner(name, &r) && run_alive(&r))
 			return false;
 		nns_owner_clear(name);
 		return unlink(path) == 0;

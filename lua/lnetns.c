@@ -473,7 +473,6 @@ static int l_isatty(lua_State *L)
 	return 1;
 }
 
-/* disown(name): forgets the record of this run as the owner of pin @name. */
 /* owned(name): whether pin @name is this run's own, and still holds its namespace. */
 static int l_owned(lua_State *L)
 {
@@ -481,6 +480,7 @@ static int l_owned(lua_State *L)
 	return 1;
 }
 
+/* disown(name): forgets the record of this run as the owner of pin @name. */
 static int l_disown(lua_State *L)
 {
 	nns_owner_clear(check_ns_name(L, 1));
@@ -1092,11 +1092,10 @@ static void kind_settings(lua_State *L, int arg, struct nns_link_spec *s)
 	if (opt_field(L, arg, "mode") != LUA_TNIL)
 		s->mode = modes[opt_choice(L, arg, "mode", modes, 0)];
 	lua_pop(L, 1);
-	s->vni = (uint32_t)opt_int(L, arg, "id", 0, 0xffffff, &s->has_vni);
+	s->vni = (uint32_t)opt_int(L, arg, "id", 0, !strcmp(s->kind, "vlan") ? 4094 : 0xffffff,
+				   &s->has_vni);
 	if (!s->has_vni && (!strcmp(s->kind, "vxlan") || !strcmp(s->kind, "vlan")))
 		luaL_argerror(L, arg, lua_pushfstring(L, "kind \"%s\" needs option 'id'", s->kind));
-	if (!strcmp(s->kind, "vlan"))
-		opt_int(L, arg, "id", 0, 4094, NULL);
 	s->port = (uint16_t)opt_int(L, arg, "port", 0, 65535, NULL);
 	s->ttl = (uint8_t)opt_int(L, arg, "ttl", 0, 255, NULL);
 	s->group = opt_address(L, arg, "group");
@@ -1134,15 +1133,14 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	s->peer_address = s->peer_addrlen ? addr[1] : NULL;
 	s->peer_ns = opt_ns(L, arg, "peer_ns");
 	s->ns = opt_ns(L, arg, "ns");
-	if (s->ns) { /* a master is looked up here, but the kernel would take it there */
-		if (opt_field(L, arg, "master") != LUA_TNIL)
-			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
-		lua_pop(L, 1);
-	}
 	kind_settings(L, arg, s);
 	ret = 0;
-	if (opt_field(L, arg, "master") != LUA_TNIL)
+	if (opt_field(L, arg, "master") != LUA_TNIL) {
+		/* a master is looked up here, but the kernel would take it there */
+		if (s->ns)
+			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
 		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link add", &s->master, e);
+	}
 	lua_pop(L, 1);
 	if (ret == 0 && opt_field(L, arg, "link") != LUA_TNIL)
 		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "link", "link add", &s->link, e);

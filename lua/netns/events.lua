@@ -236,6 +236,9 @@ local function has(list, v)
   return false
 end
 
+-- Per kind: the options it takes, find (the record the condition names,
+-- or nil) and holds (whether that record is in the state asked for; none:
+-- found is enough).
 local conditions = {}
 
 conditions.link = {
@@ -283,7 +286,6 @@ conditions.route = {
       end
     end
   end,
-  holds = function() return true end,   -- find checks it all
 }
 
 conditions.neigh = {
@@ -334,7 +336,7 @@ end
 local function state_holds(ns, cond, c)
   local rec = cond.find(ns, c)
   if c.present == false then return rec == nil end
-  return rec ~= nil and cond.holds(rec, c)
+  return rec ~= nil and (cond.holds == nil or cond.holds(rec, c))
 end
 
 --- Waits until the state @c describes holds in @ns: true as soon as it does

@@ -924,8 +924,9 @@ end
 
 --- Starts a program in the background.
 -- It dies with the process (strictly: the thread) that spawned it.  It
--- runs in a process group of its own, which `p:kill` and the end of its
--- handle signal: a shell command's pipeline goes with its shell.  `opts`
+-- runs in a process group of its own (unless it reads the terminal), which
+-- `p:kill` and the end of its handle signal: a shell command's pipeline
+-- goes with its shell.  `opts`
 -- fields: `env`, `cwd`, and `stdin`, `stdout`, `stderr` (`inherit` or `null`).
 -- @tparam string|{string,...} cmd an argv table, or a string run by `/bin/sh -c`
 -- @tparam[opt] table opts options

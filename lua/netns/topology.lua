@@ -407,7 +407,7 @@ end
 -- @raise on a node of another topology, bad options, or when a step fails (the link is undone)
 -- @usage t:link(h1, r, { addrs = { "10.1.0.1/24", "10.1.0.2/24" } })
 function T:link(a, b, opts)
-  self:_alive()
+  self:_alive()   -- (a tunnel's ends are no nodes to check it)
   opts = check_options(opts, LINK_OPTIONS, "link", 3)
   local why = link_options_problem(opts)
   if why then raise(("bad argument #3 to 'link' (%s)"):format(why)) end
