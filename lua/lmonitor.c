@@ -185,8 +185,7 @@ static bool push_link_event(struct event_acc *acc, const struct nlmsghdr *nlh)
 	else
 		lua_pop(acc->L, 1);
 	note_name(&l, acc);
-	lns_name_index(acc->L, acc->names, "master", NULL);
-	lns_name_index(acc->L, acc->names, "link", "link_index");
+	lns_name_link_indexes(acc->L, acc->names);
 	return true;
 }
 

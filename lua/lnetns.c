@@ -690,56 +690,235 @@ void lns_keep_dump_buffer(lua_State *L, int idx)
 	lua_pop(L, 1);
 }
 
-/* ---- links -------------------------------------------------------------- */
+/* ---- records ------------------------------------------------------------ */
 
-static void set_str(lua_State *L, const char *key, const char *value)
+/*
+ * The strings records are made of: their keys, and the values that come
+ * from fixed lists (flag names, states).  Records take them by number
+ * from a table made once per state (lua_rawgeti of its array part is a
+ * few instructions), where lua_setfield and lua_pushstring make Lua find
+ * the string anew on every call (a strcmp in its cache of C strings,
+ * which misses often, then a hash and a lookup): a tenth of what a
+ * listing of a thousand links cost.
+ */
+#define ATOMS(X)                                                          \
+	/* records' keys, and "inet", "inet6" */                          \
+	X(IFINDEX, "ifindex")                                             \
+	X(IFNAME, "ifname")                                               \
+	X(FLAGS, "flags")                                                 \
+	X(MTU, "mtu")                                                     \
+	X(QDISC, "qdisc")                                                 \
+	X(OPERSTATE, "operstate")                                         \
+	X(TXQLEN, "txqlen")                                               \
+	X(LINK_TYPE, "link_type")                                         \
+	X(ADDRESS, "address")                                             \
+	X(BROADCAST, "broadcast")                                         \
+	X(PROMISCUITY, "promiscuity")                                     \
+	X(MIN_MTU, "min_mtu")                                             \
+	X(MAX_MTU, "max_mtu")                                             \
+	X(IFALIAS, "ifalias")                                             \
+	X(KIND, "kind")                                                   \
+	X(MASTER, "master")                                               \
+	X(LINK_INDEX, "link_index")                                       \
+	X(LINK_NETNSID, "link_netnsid")                                   \
+	X(LINK, "link")                                                   \
+	X(FAMILY, "family")                                               \
+	X(INET, "inet")                                                   \
+	X(INET6, "inet6")                                                 \
+	X(LOCAL, "local")                                                 \
+	X(PREFIXLEN, "prefixlen")                                         \
+	X(SCOPE, "scope")                                                 \
+	X(LABEL, "label")                                                 \
+	X(CIDR, "cidr")                                                   \
+	X(VALID_LIFE_TIME, "valid_life_time")                             \
+	X(PREFERRED_LIFE_TIME, "preferred_life_time")                     \
+	X(TEMPORARY, "temporary")                                         \
+	X(SECONDARY, "secondary")                                         \
+	X(HOME, "home")                                                   \
+	X(MNGTMPADDR, "mngtmpaddr")                                       \
+	X(OPTIMISTIC, "optimistic")                                       \
+	X(DYNAMIC, "dynamic")                                             \
+	X(TENTATIVE, "tentative")                                         \
+	X(DADFAILED, "dadfailed")                                         \
+	X(DEPRECATED, "deprecated")                                       \
+	X(NODAD, "nodad")                                                 \
+	X(NOPREFIXROUTE, "noprefixroute")                                 \
+	X(AUTOJOIN, "autojoin")                                           \
+	X(STABLE_PRIVACY, "stable-privacy")                               \
+	X(DST, "dst")                                                     \
+	X(DEV, "dev")                                                     \
+	X(LLADDR, "lladdr")                                               \
+	X(ROUTER, "router")                                               \
+	X(PROXY, "proxy")                                                 \
+	X(STATE, "state")                                                 \
+	/* ATOM_F_*: the words ip writes in capitals, flags and states */ \
+	X(F_NO_CARRIER, "NO-CARRIER")                                     \
+	X(F_M_DOWN, "M-DOWN")                                             \
+	X(F_LOOPBACK, "LOOPBACK")                                         \
+	X(F_BROADCAST, "BROADCAST")                                       \
+	X(F_POINTOPOINT, "POINTOPOINT")                                   \
+	X(F_MULTICAST, "MULTICAST")                                       \
+	X(F_NOARP, "NOARP")                                               \
+	X(F_ALLMULTI, "ALLMULTI")                                         \
+	X(F_PROMISC, "PROMISC")                                           \
+	X(F_NOTRAILERS, "NOTRAILERS")                                     \
+	X(F_DEBUG, "DEBUG")                                               \
+	X(F_DYNAMIC, "DYNAMIC")                                           \
+	X(F_AUTOMEDIA, "AUTOMEDIA")                                       \
+	X(F_PORTSEL, "PORTSEL")                                           \
+	X(F_SLAVE, "SLAVE")                                               \
+	X(F_MASTER, "MASTER")                                             \
+	X(F_UP, "UP")                                                     \
+	X(F_LOWER_UP, "LOWER_UP")                                         \
+	X(F_DORMANT, "DORMANT")                                           \
+	X(F_ECHO, "ECHO")                                                 \
+	X(F_UNKNOWN, "UNKNOWN")                                           \
+	X(F_NOTPRESENT, "NOTPRESENT")                                     \
+	X(F_DOWN, "DOWN")                                                 \
+	X(F_LOWERLAYERDOWN, "LOWERLAYERDOWN")                             \
+	X(F_TESTING, "TESTING")
+
+#define ATOM_ENUM(id, text) ATOM_##id,
+#define ATOM_TEXT(id, text) text,
+
+enum atom { ATOM_NONE, ATOMS(ATOM_ENUM) ATOM_COUNT };
+
+static const char *const atom_text[] = { NULL, ATOMS(ATOM_TEXT) };
+
+static const char atoms_key = 0;
+
+/* Pushes the table of atoms and returns its index. */
+static int push_atoms(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &atoms_key) != LUA_TTABLE) {
+		int i;
+
+		lua_pop(L, 1);
+		lua_createtable(L, ATOM_COUNT - 1, 0);
+		for (i = 1; i < ATOM_COUNT; i++) {
+			lua_pushstring(L, atom_text[i]);
+			lua_rawseti(L, -2, i);
+		}
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &atoms_key);
+	}
+	return lua_gettop(L);
+}
+
+static void push_atom(lua_State *L, int atoms, enum atom a)
+{
+	lua_rawgeti(L, atoms, a);
+}
+
+/* Field @key of the record on top: a copy of @value, a string made anew. */
+static void set_str(lua_State *L, int atoms, enum atom key, const char *value)
 {
 	if (value) {
+		push_atom(L, atoms, key);
 		lua_pushstring(L, value);
-		lua_setfield(L, -2, key);
+		lua_rawset(L, -3);
 	}
 }
 
-static void set_int(lua_State *L, const char *key, lua_Integer value)
+/* Field @key of the record on top: atom @value. */
+static void set_atom(lua_State *L, int atoms, enum atom key, enum atom value)
 {
-	lua_pushinteger(L, value);
-	lua_setfield(L, -2, key);
+	push_atom(L, atoms, key);
+	push_atom(L, atoms, value);
+	lua_rawset(L, -3);
 }
 
-static void set_lladdr(lua_State *L, const char *key, const uint8_t *a, size_t len)
+static void set_int(lua_State *L, int atoms, enum atom key, lua_Integer value)
+{
+	push_atom(L, atoms, key);
+	lua_pushinteger(L, value);
+	lua_rawset(L, -3);
+}
+
+static void set_true(lua_State *L, int atoms, enum atom key, bool cond)
+{
+	if (cond) {
+		push_atom(L, atoms, key);
+		lua_pushboolean(L, 1);
+		lua_rawset(L, -3);
+	}
+}
+
+/* Field @key of the record on top: the value on top of it, which it pops. */
+static void set_top(lua_State *L, int atoms, enum atom key)
+{
+	push_atom(L, atoms, key);
+	lua_insert(L, -2);
+	lua_rawset(L, -3);
+}
+
+/* Pushes field @key of the record at @rec; returns its type. */
+static int get_field(lua_State *L, int atoms, int rec, enum atom key)
+{
+	rec = lua_absindex(L, rec);
+	push_atom(L, atoms, key);
+	return lua_rawget(L, rec);
+}
+
+static void set_lladdr(lua_State *L, int atoms, enum atom key, const uint8_t *a, size_t len)
 {
 	if (a && len && len <= 32) {
 		char buf[3 * 32];
 
 		nns_format_lladdr(a, len, buf);
-		set_str(L, key, buf);
+		set_str(L, atoms, key, buf);
 	}
 }
 
-static void push_link_flags(lua_State *L, unsigned flags)
+static void set_inet(lua_State *L, int atoms, enum atom key, int family, const void *a, int plen)
+{
+	if (a) {
+		char buf[NNS_INET_STRLEN];
+		size_t n = nns_format_inet(family, a, plen, buf);
+
+		push_atom(L, atoms, key);
+		lua_pushlstring(L, buf, n);
+		lua_rawset(L, -3);
+	}
+}
+
+/* ---- links -------------------------------------------------------------- */
+
+/* IF_OPER_* in order, as nns_operstate_name names them. */
+static enum atom operstate_atom(uint8_t state)
+{
+	static const enum atom names[] = {
+		ATOM_F_UNKNOWN, ATOM_F_NOTPRESENT, ATOM_F_DOWN, ATOM_F_LOWERLAYERDOWN,
+		ATOM_F_TESTING, ATOM_F_DORMANT,	   ATOM_F_UP,
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : ATOM_F_UNKNOWN;
+}
+
+static void push_link_flags(lua_State *L, int atoms, unsigned flags)
 {
 	static const struct {
 		unsigned bit;
-		const char *name;
+		enum atom name;
 	} names[] = {
-		{ IFF_LOOPBACK, "LOOPBACK" },
-		{ IFF_BROADCAST, "BROADCAST" },
-		{ IFF_POINTOPOINT, "POINTOPOINT" },
-		{ IFF_MULTICAST, "MULTICAST" },
-		{ IFF_NOARP, "NOARP" },
-		{ IFF_ALLMULTI, "ALLMULTI" },
-		{ IFF_PROMISC, "PROMISC" },
-		{ IFF_NOTRAILERS, "NOTRAILERS" },
-		{ IFF_DEBUG, "DEBUG" },
-		{ IFF_DYNAMIC, "DYNAMIC" },
-		{ IFF_AUTOMEDIA, "AUTOMEDIA" },
-		{ IFF_PORTSEL, "PORTSEL" },
-		{ IFF_SLAVE, "SLAVE" },
-		{ IFF_MASTER, "MASTER" },
-		{ IFF_UP, "UP" },
-		{ IFF_LOWER_UP, "LOWER_UP" },
-		{ IFF_DORMANT, "DORMANT" },
-		{ IFF_ECHO, "ECHO" },
+		{ IFF_LOOPBACK, ATOM_F_LOOPBACK },
+		{ IFF_BROADCAST, ATOM_F_BROADCAST },
+		{ IFF_POINTOPOINT, ATOM_F_POINTOPOINT },
+		{ IFF_MULTICAST, ATOM_F_MULTICAST },
+		{ IFF_NOARP, ATOM_F_NOARP },
+		{ IFF_ALLMULTI, ATOM_F_ALLMULTI },
+		{ IFF_PROMISC, ATOM_F_PROMISC },
+		{ IFF_NOTRAILERS, ATOM_F_NOTRAILERS },
+		{ IFF_DEBUG, ATOM_F_DEBUG },
+		{ IFF_DYNAMIC, ATOM_F_DYNAMIC },
+		{ IFF_AUTOMEDIA, ATOM_F_AUTOMEDIA },
+		{ IFF_PORTSEL, ATOM_F_PORTSEL },
+		{ IFF_SLAVE, ATOM_F_SLAVE },
+		{ IFF_MASTER, ATOM_F_MASTER },
+		{ IFF_UP, ATOM_F_UP },
+		{ IFF_LOWER_UP, ATOM_F_LOWER_UP },
+		{ IFF_DORMANT, ATOM_F_DORMANT },
+		{ IFF_ECHO, ATOM_F_ECHO },
 	};
 	bool no_carrier = (flags & IFF_UP) && !(flags & IFF_RUNNING);
 	lua_Integer n = 0;
@@ -749,12 +928,12 @@ static void push_link_flags(lua_State *L, unsigned flags)
 	lua_createtable(L, __builtin_popcount(flags & ~IFF_RUNNING) + no_carrier + 1, 0);
 	/* iproute2's order: NO-CARRIER first, then the flags, RUNNING never. */
 	if (no_carrier) {
-		lua_pushliteral(L, "NO-CARRIER");
+		push_atom(L, atoms, ATOM_F_NO_CARRIER);
 		lua_rawseti(L, -2, ++n);
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (flags & names[i].bit) {
-			lua_pushstring(L, names[i].name);
+			push_atom(L, atoms, names[i].name);
 			lua_rawseti(L, -2, ++n);
 		}
 }
@@ -780,31 +959,34 @@ static int link_field_count(const struct nns_link *l)
 /* A link record with ip -j -d names; "master"/"link" hold indexes until resolved. */
 void lns_push_link(lua_State *L, const struct nns_link *l)
 {
+	int atoms = push_atoms(L);
+
 	lua_createtable(L, 0, link_field_count(l));
-	set_int(L, "ifindex", l->ifindex);
-	set_str(L, "ifname", l->ifname);
-	push_link_flags(L, l->flags);
-	lua_setfield(L, -2, "flags");
-	set_int(L, "mtu", l->mtu);
-	set_str(L, "qdisc", l->qdisc);
-	set_str(L, "operstate", nns_operstate_name(l->operstate));
-	set_int(L, "txqlen", l->txqlen);
-	set_str(L, "link_type", nns_link_type_name(l->type));
-	set_lladdr(L, "address", l->address, l->addrlen);
-	set_lladdr(L, "broadcast", l->broadcast, l->brdlen);
-	set_int(L, "promiscuity", l->promiscuity);
-	set_int(L, "min_mtu", l->min_mtu);
-	set_int(L, "max_mtu", l->max_mtu);
-	set_str(L, "ifalias", l->alias);
-	set_str(L, "kind", l->kind);
+	set_int(L, atoms, ATOM_IFINDEX, l->ifindex);
+	set_str(L, atoms, ATOM_IFNAME, l->ifname);
+	push_link_flags(L, atoms, l->flags);
+	set_top(L, atoms, ATOM_FLAGS);
+	set_int(L, atoms, ATOM_MTU, l->mtu);
+	set_str(L, atoms, ATOM_QDISC, l->qdisc);
+	set_atom(L, atoms, ATOM_OPERSTATE, operstate_atom(l->operstate));
+	set_int(L, atoms, ATOM_TXQLEN, l->txqlen);
+	set_str(L, atoms, ATOM_LINK_TYPE, nns_link_type_name(l->type));
+	set_lladdr(L, atoms, ATOM_ADDRESS, l->address, l->addrlen);
+	set_lladdr(L, atoms, ATOM_BROADCAST, l->broadcast, l->brdlen);
+	set_int(L, atoms, ATOM_PROMISCUITY, l->promiscuity);
+	set_int(L, atoms, ATOM_MIN_MTU, l->min_mtu);
+	set_int(L, atoms, ATOM_MAX_MTU, l->max_mtu);
+	set_str(L, atoms, ATOM_IFALIAS, l->alias);
+	set_str(L, atoms, ATOM_KIND, l->kind);
 	if (l->master)
-		set_int(L, "master", l->master);
+		set_int(L, atoms, ATOM_MASTER, l->master);
 	if (l->link && l->has_link_netnsid) {
-		set_int(L, "link_index", l->link);
-		set_int(L, "link_netnsid", l->link_netnsid);
+		set_int(L, atoms, ATOM_LINK_INDEX, l->link);
+		set_int(L, atoms, ATOM_LINK_NETNSID, l->link_netnsid);
 	} else if (l->link) {
-		set_int(L, "link", l->link);
+		set_int(L, atoms, ATOM_LINK, l->link);
 	}
+	lua_remove(L, atoms);
 }
 
 /*
@@ -813,25 +995,44 @@ void lns_push_link(lua_State *L, const struct nns_link *l)
  * is given (a veth's peer in another namespace is "link_index" in ip -j),
  * else under @key.
  */
-void lns_name_index(lua_State *L, int names, const char *key, const char *unknown_key)
+static void name_index(lua_State *L, int atoms, int names, enum atom key, enum atom unknown_key)
 {
-	if (lua_getfield(L, -1, key) != LUA_TNUMBER) {
+	if (get_field(L, atoms, -1, key) != LUA_TNUMBER) {
 		lua_pop(L, 1);
 		return;
 	}
 	if (lua_geti(L, names, lua_tointeger(L, -1)) == LUA_TSTRING) {
-		lua_setfield(L, -3, key);
-		lua_pop(L, 1);
+		lua_remove(L, -2);
+		set_top(L, atoms, key);
 		return;
 	}
 	lua_pop(L, 1);
 	if (unknown_key) {
-		lua_setfield(L, -2, unknown_key);
+		set_top(L, atoms, unknown_key);
+		push_atom(L, atoms, key);
 		lua_pushnil(L);
-		lua_setfield(L, -2, key);
+		lua_rawset(L, -3);
 	} else {
 		lua_pop(L, 1);
 	}
+}
+
+static void name_link_indexes(lua_State *L, int atoms, int names)
+{
+	name_index(L, atoms, names, ATOM_MASTER, ATOM_NONE);
+	name_index(L, atoms, names, ATOM_LINK, ATOM_LINK_INDEX);
+}
+
+void lns_name_link_indexes(lua_State *L, int names)
+{
+	int atoms;
+
+	names = lua_absindex(L, names);
+	push_atoms(L);
+	lua_insert(L, -2); /* the record stays on top */
+	atoms = lua_gettop(L) - 1;
+	name_link_indexes(L, atoms, names);
+	lua_remove(L, atoms);
 }
 
 struct link_acc {
@@ -857,11 +1058,11 @@ static int collect_link(const struct nns_link *l, void *data)
  * iproute2 ends the flags with "M-DOWN" when the link a device sits on,
  * in the same namespace (a veth's peer, a macvlan's lower device), is down.
  */
-static void mark_lower_down(lua_State *L, bool down)
+static void mark_lower_down(lua_State *L, int atoms, bool down)
 {
 	if (down) {
-		lua_getfield(L, -1, "flags");
-		lua_pushliteral(L, "M-DOWN");
+		get_field(L, atoms, -1, ATOM_FLAGS);
+		push_atom(L, atoms, ATOM_F_M_DOWN);
 		lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 		lua_pop(L, 1);
 	}
@@ -872,7 +1073,7 @@ static int ns_links(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct link_acc acc = { L, 0 };
 	struct nns_error e = { 0 };
-	int buffer = lns_push_dump_buffer(L), list, ret;
+	int buffer = lns_push_dump_buffer(L), list, atoms, ret;
 	lua_Integer i;
 
 	lua_newtable(L); /* records */
@@ -884,20 +1085,20 @@ static int ns_links(lua_State *L)
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	list = lua_gettop(L) - 2;
+	atoms = push_atoms(L);
 	for (i = 1; i <= acc.n; i++) {
 		bool down;
 
 		lua_rawgeti(L, list, i);
-		if (lua_getfield(L, -1, "link") == LUA_TNUMBER)
+		if (get_field(L, atoms, -1, ATOM_LINK) == LUA_TNUMBER)
 			lua_rawget(L, list + 2); /* whether that link is down */
 		down = lua_toboolean(L, -1);
 		lua_pop(L, 1);
-		mark_lower_down(L, down);
-		lns_name_index(L, list + 1, "master", NULL);
-		lns_name_index(L, list + 1, "link", "link_index");
+		mark_lower_down(L, atoms, down);
+		name_link_indexes(L, atoms, list + 1);
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 2);
+	lua_pop(L, 3);
 	return 1;
 }
 
@@ -993,7 +1194,7 @@ static int ns_link(lua_State *L)
 	struct nns_error e = { 0 };
 	struct nns_link l;
 	const char *name = NULL;
-	int ifindex = 0, ret;
+	int ifindex = 0, atoms, ret;
 
 	if (lua_type(L, 2) == LUA_TNUMBER) {
 		lua_Integer n = luaL_checkinteger(L, 2);
@@ -1013,18 +1214,19 @@ static int ns_link(lua_State *L)
 		nns_msgs_free(&msg);
 		return lns_fail(L, 1, &e);
 	}
+	atoms = push_atoms(L);
 	lns_push_link(L, &l);
 	nns_msgs_free(&msg);
 	if (l.master) {
 		push_ifname(L, h, l.master);
-		lua_setfield(L, -2, "master");
+		set_top(L, atoms, ATOM_MASTER);
 	}
 	if (l.link && !l.has_link_netnsid) {
 		bool down;
 
 		push_lower(L, h, l.link, &down);
-		lua_setfield(L, -2, lua_type(L, -1) == LUA_TSTRING ? "link" : "link_index");
-		mark_lower_down(L, down);
+		set_top(L, atoms, lua_type(L, -1) == LUA_TSTRING ? ATOM_LINK : ATOM_LINK_INDEX);
+		mark_lower_down(L, atoms, down);
 	}
 	return 1;
 }
@@ -1250,24 +1452,6 @@ static int ns_link_del(lua_State *L)
 
 /* ---- addresses ---------------------------------------------------------- */
 
-static void set_inet(lua_State *L, const char *key, int family, const void *a, int plen)
-{
-	if (a) {
-		char buf[NNS_INET_STRLEN];
-
-		lua_pushlstring(L, buf, nns_format_inet(family, a, plen, buf));
-		lua_setfield(L, -2, key);
-	}
-}
-
-static void set_true(lua_State *L, const char *key, bool cond)
-{
-	if (cond) {
-		lua_pushboolean(L, 1);
-		lua_setfield(L, -2, key);
-	}
-}
-
 struct addr_acc {
 	lua_State *L;
 	int names; /* stack index of ifindex -> name */
@@ -1277,38 +1461,43 @@ struct addr_acc {
 void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 {
 	char scope[8];
+	int atoms;
 
+	names = lua_absindex(L, names);
+	atoms = push_atoms(L);
 	lua_createtable(L, 0, 14);
-	set_int(L, "ifindex", a->ifindex);
+	set_int(L, atoms, ATOM_IFINDEX, a->ifindex);
 	if (lua_geti(L, names, a->ifindex) == LUA_TSTRING)
-		lua_setfield(L, -2, "ifname");
+		set_top(L, atoms, ATOM_IFNAME);
 	else
 		lua_pop(L, 1);
-	set_str(L, "family", a->family == AF_INET ? "inet" : "inet6");
-	set_inet(L, "local", a->family, a->local, -1);
-	set_int(L, "prefixlen", a->prefixlen);
-	set_inet(L, "address", a->family, a->address, -1);
-	set_inet(L, "broadcast", a->family, a->broadcast, -1);
-	set_str(L, "scope", nns_scope_name(a->scope, scope, sizeof(scope)));
-	set_str(L, "label", a->label);
-	set_inet(L, "cidr", a->family, a->local, a->prefixlen);
+	set_atom(L, atoms, ATOM_FAMILY, a->family == AF_INET ? ATOM_INET : ATOM_INET6);
+	set_inet(L, atoms, ATOM_LOCAL, a->family, a->local, -1);
+	set_int(L, atoms, ATOM_PREFIXLEN, a->prefixlen);
+	set_inet(L, atoms, ATOM_ADDRESS, a->family, a->address, -1);
+	set_inet(L, atoms, ATOM_BROADCAST, a->family, a->broadcast, -1);
+	set_str(L, atoms, ATOM_SCOPE, nns_scope_name(a->scope, scope, sizeof(scope)));
+	set_str(L, atoms, ATOM_LABEL, a->label);
+	set_inet(L, atoms, ATOM_CIDR, a->family, a->local, a->prefixlen);
 	if (a->has_cacheinfo) {
-		set_int(L, "valid_life_time", a->valid_lft);
-		set_int(L, "preferred_life_time", a->preferred_lft);
+		set_int(L, atoms, ATOM_VALID_LIFE_TIME, a->valid_lft);
+		set_int(L, atoms, ATOM_PREFERRED_LIFE_TIME, a->preferred_lft);
 	}
 	/* ip -j's names: the secondary flag of IPv6 marks a temporary address */
-	set_true(L, a->family == AF_INET6 ? "temporary" : "secondary", a->flags & IFA_F_SECONDARY);
-	set_true(L, "home", a->flags & IFA_F_HOMEADDRESS);
-	set_true(L, "mngtmpaddr", a->flags & IFA_F_MANAGETEMPADDR);
-	set_true(L, "optimistic", a->flags & IFA_F_OPTIMISTIC);
-	set_true(L, "dynamic", !(a->flags & IFA_F_PERMANENT));
-	set_true(L, "tentative", a->flags & IFA_F_TENTATIVE);
-	set_true(L, "dadfailed", a->flags & IFA_F_DADFAILED);
-	set_true(L, "deprecated", a->flags & IFA_F_DEPRECATED);
-	set_true(L, "nodad", a->flags & IFA_F_NODAD);
-	set_true(L, "noprefixroute", a->flags & IFA_F_NOPREFIXROUTE);
-	set_true(L, "autojoin", a->flags & IFA_F_MCAUTOJOIN);
-	set_true(L, "stable-privacy", a->flags & IFA_F_STABLE_PRIVACY);
+	set_true(L, atoms, a->family == AF_INET6 ? ATOM_TEMPORARY : ATOM_SECONDARY,
+		 a->flags & IFA_F_SECONDARY);
+	set_true(L, atoms, ATOM_HOME, a->flags & IFA_F_HOMEADDRESS);
+	set_true(L, atoms, ATOM_MNGTMPADDR, a->flags & IFA_F_MANAGETEMPADDR);
+	set_true(L, atoms, ATOM_OPTIMISTIC, a->flags & IFA_F_OPTIMISTIC);
+	set_true(L, atoms, ATOM_DYNAMIC, !(a->flags & IFA_F_PERMANENT));
+	set_true(L, atoms, ATOM_TENTATIVE, a->flags & IFA_F_TENTATIVE);
+	set_true(L, atoms, ATOM_DADFAILED, a->flags & IFA_F_DADFAILED);
+	set_true(L, atoms, ATOM_DEPRECATED, a->flags & IFA_F_DEPRECATED);
+	set_true(L, atoms, ATOM_NODAD, a->flags & IFA_F_NODAD);
+	set_true(L, atoms, ATOM_NOPREFIXROUTE, a->flags & IFA_F_NOPREFIXROUTE);
+	set_true(L, atoms, ATOM_AUTOJOIN, a->flags & IFA_F_MCAUTOJOIN);
+	set_true(L, atoms, ATOM_STABLE_PRIVACY, a->flags & IFA_F_STABLE_PRIVACY);
+	lua_remove(L, atoms);
 }
 
 static int collect_addr(const struct nns_addr *a, void *data)
@@ -1593,26 +1782,32 @@ static int ns_addr_del(lua_State *L)
 void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names)
 {
 	const char *states[10];
-	size_t i, count;
+	size_t count;
+	int atoms;
 
+	names = lua_absindex(L, names);
+	atoms = push_atoms(L);
 	lua_createtable(L, 0, 6);
-	set_inet(L, "dst", n->family, n->dst, -1);
+	set_inet(L, atoms, ATOM_DST, n->family, n->dst, -1);
 	if (lua_geti(L, names, n->ifindex) == LUA_TSTRING)
-		lua_setfield(L, -2, "dev");
+		set_top(L, atoms, ATOM_DEV);
 	else
 		lua_pop(L, 1);
-	set_lladdr(L, "lladdr", n->lladdr, n->lladdr_len);
-	set_true(L, "router", n->flags & NTF_ROUTER);
-	set_true(L, "proxy", n->flags & NTF_PROXY);
+	set_lladdr(L, atoms, ATOM_LLADDR, n->lladdr, n->lladdr_len);
+	set_true(L, atoms, ATOM_ROUTER, n->flags & NTF_ROUTER);
+	set_true(L, atoms, ATOM_PROXY, n->flags & NTF_PROXY);
 	count = nns_neigh_states(n->state, states, 10);
-	if (!count) /* NUD_NONE (a proxy entry, one being made): ip -j shows no state */
-		return;
-	lua_createtable(L, (int)count, 0);
-	for (i = 0; i < count; i++) {
-		lua_pushstring(L, states[i]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	if (count) { /* none for NUD_NONE (a proxy entry, one being made), as in ip -j */
+		size_t i;
+
+		lua_createtable(L, (int)count, 0);
+		for (i = 0; i < count; i++) {
+			lua_pushstring(L, states[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		set_top(L, atoms, ATOM_STATE);
 	}
-	lua_setfield(L, -2, "state");
+	lua_remove(L, atoms);
 }
 
 static int collect_neigh(const struct nns_neigh *n, void *data)

@@ -49,7 +49,11 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names);
 void lns_push_neigh(lua_State *L, const struct nns_neigh *n, int names);
 void lns_push_route(lua_State *L, const struct nns_route *r, int names);
 void lns_push_rule(lua_State *L, const struct nns_rule *r);
-void lns_name_index(lua_State *L, int names, const char *key, const char *unknown_key);
+/*
+ * Replaces the ifindexes "master" and "link" of the link record on top by
+ * their names in table @names; a link with no name there is "link_index".
+ */
+void lns_name_link_indexes(lua_State *L, int names);
 /* Numbers with names, such as routing tables; a NULL name ends a list. */
 struct lns_name {
 	lua_Integer value;
