@@ -442,6 +442,7 @@ struct nns_rule_spec {
 	uint32_t suppress_prefixlen;
 	uint16_t sport[2], dport[2];
 	bool l3mdev;
+	uint8_t protocol; /* RTPROT_*; 0: none said */
 };
 int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		 const struct nns_rule_spec *s);

@@ -192,6 +192,8 @@ int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 	put_port_range(nlh, FRA_DPORT_RANGE, s->dport);
 	if (s->l3mdev)
 		mnl_attr_put_u8(nlh, FRA_L3MDEV, 1);
+	if (s->protocol)
+		mnl_attr_put_u8(nlh, FRA_PROTOCOL, s->protocol);
 	return 0;
 }
 

@@ -206,6 +206,7 @@ static const char *const rule_options[] = {
 	"dport",
 	"suppress_prefixlength",
 	"l3mdev",
+	"protocol",
 	"exist_ok",
 	"missing_ok",
 	NULL,
@@ -393,6 +394,7 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	s->goto_priority = (uint32_t)field_int(L, arg, "goto", UINT32_MAX, &has_goto);
 	s->invert = field_bool(L, arg, "not");
 	s->l3mdev = field_bool(L, arg, "l3mdev");
+	s->protocol = (uint8_t)lns_opt_named(L, arg, "protocol", lns_route_protocols, 255, 0);
 	/*
 	 * As with ip rule: a table (or l3mdev, the VRF's table) means "look it
 	 * up", goto means goto; adding needs an action, deleting by selector

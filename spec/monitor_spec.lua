@@ -120,7 +120,8 @@ describe("ns:monitor", function()
     local none = drain(m)[1]
     assert.are.same({ "10.7.0.8", nil }, { none.dst, none.state })
     assert.are.equal("10.7.0.8 dev v0 ", require("netns.events").format(none))
-    -- lines for a rule made by a protocol and a route via a gateway of the other family
+    -- lines for a rule made by a protocol and a route via a gateway of the other family,
+    -- as ip monitor prints them (a tab after the priority; no "proto boot")
     H.sh(H.inside(a) .. "ip rule add pref 1001 table 101 proto static")
     a:link_set("v0", { up = true })
     H.sh(H.inside(a) .. "ip route add 10.12.0.0/24 via inet6 fe80::1 dev v0")
@@ -129,7 +130,7 @@ describe("ns:monitor", function()
     local lines = {}
     for _, ev in ipairs(drain(m)) do lines[#lines + 1] = require("netns.events").format(ev) end
     for _, ev in ipairs(drain(m2)) do lines[#lines + 1] = require("netns.events").format(ev) end
-    assert.are.same({ "1001: from all lookup 101 proto static", "10.13.0.0/24 via inet6 fe80::2 dev v0 proto boot" },
+    assert.are.same({ "1001:\tfrom all lookup 101 proto static", "10.13.0.0/24 via inet6 fe80::2 dev v0" },
       { lines[1], lines[#lines] })
   end)
 
@@ -536,7 +537,7 @@ describe("nslua --monitor", function()
       "ip -n mon-b addr add 10.5.0.1/32 dev lo; ip -n mon-a rule add from 10.1.0.0/16 table 7 pref 900")
     assert.truthy(text:find("%[mon%-a%] %d+: br0: <BROADCAST,MULTICAST> mtu 1500 state DOWN"), text)
     assert.truthy(text:find("[mon-b] 1: lo    inet 10.5.0.1/32 scope global", 1, true), text)
-    assert.truthy(text:find("[mon-a] 900: from 10.1.0.0/16 lookup 7", 1, true), text)
+    assert.truthy(text:find("[mon-a] 900:\tfrom 10.1.0.0/16 lookup 7", 1, true), text)
     -- stopped by SIGINT as a user stops it: no error text, status 130
     assert.truthy(text:match("\n130\n$"), text)
     assert.falsy(text:find("interrupted", 1, true), text)

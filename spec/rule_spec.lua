@@ -185,6 +185,8 @@ describe("rules", function()
         { priority = 119, from = "0.0.0.0/0", table = 119 },
         { priority = 300, action = "prohibit" },
         { priority = 301, table = 301 },
+        { priority = 121, from = "10.12.0.0/16", table = 121, protocol = "static" },
+        { priority = 122, table = 122, protocol = 77 },
         { priority = 100, from = "fd00::/64", to = "fd01::1", table = 100 },
         { priority = 101, family = "inet6", ipproto = "ipv6-icmp", action = "prohibit" },
         { priority = 102, to = "fd02::/48", ["not"] = true, oif = "v0", table = "main", suppress_prefixlength = 64 },
@@ -196,6 +198,12 @@ describe("rules", function()
         { priority = 108, from = "fd03::1/128", iif = "lo", table = "local" },
       }
       for _, spec in ipairs(mine) do assert.is_true(a:rule_add(spec)) end
+      -- as ip rule says them: "proto static", "proto 77"
+      local said = {}
+      for line in H.sh(H.inside(a) .. "ip rule show"):gmatch("[^\n]+") do
+        said[tonumber(line:match("^(%d+):"))] = line:match("proto (%S+)")
+      end
+      assert.are.same({ "static", "77" }, { said[121], said[122] })
       -- the kernel picks the priority of a rule that names none
       a:rule_add { from = "10.7.0.0/24", table = 7 }
       a:rule_add { from = "fd07::/64", table = 7 }
@@ -532,6 +540,7 @@ describe("rules", function()
         { { priority = 1, table = -1 }, "option 'table' out of range" },
         { { priority = 1, table = 4294967296 }, "option 'table' out of range" },
         { { priority = 1, ipproto = 256, table = 1 }, "option 'ipproto' out of range" },
+        { { priority = 1, protocol = 256, table = 1 }, "option 'protocol' out of range" },
         { { priority = 1, suppress_prefixlength = 129, table = 1 },
           "option 'suppress_prefixlength' out of range (0 to 128)" },
         { { priority = 1, suppress_prefixlength = -1, table = 1 },
@@ -571,6 +580,7 @@ describe("rules", function()
         { { priority = 1, table = "100" }, [[invalid table "100"]] },
         { { priority = 1, action = "drop" }, [[invalid action "drop"]] },
         { { priority = 1, ipproto = "gre", table = 1 }, [[invalid ipproto "gre"]] },
+        { { priority = 1, protocol = "made-up", table = 1 }, [[invalid protocol "made-up"]] },
         -- option names and combinations
         { { priority = 1, table = 1, bogus = 1 }, "unknown option 'bogus'" },
         { { priority = 1, src = "10.0.0.0/8", table = 1 }, "unknown option 'src'" },

@@ -53,6 +53,7 @@ describe("records print as ip shows them", function()
     a:neigh_add { dst = "10.0.0.7", lladdr = "02:00:00:00:00:07", dev = "t0" }
     a:neigh_add { dst = "10.0.0.8", lladdr = "02:00:00:00:00:08", dev = "t0", state = "stale",
                   router = true }
+    a:rule_add { priority = 1001, table = 101, protocol = "static" }
     -- links that settle no more, so that ip and the records see the same
     for _, dev in ipairs { "t0", "p0", "p1", "br0" } do
       assert(a:wait { link = dev, operstate = "UP" }, dev .. " never came up")

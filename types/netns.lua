@@ -331,6 +331,7 @@ function Link:delete() end
 ---@field dport? integer|integer[]|string destination port, { lo, hi } or "lo-hi"
 ---@field suppress_prefixlength? integer reject lookups yielding prefixes this short or shorter
 ---@field l3mdev? boolean look up the table of the packet's VRF device
+---@field protocol? "static"|"boot"|"kernel"|integer who made the rule (ip rule ... proto)
 ---@field family? netns.Family the family when no address says
 
 ---@class netns.Rule
@@ -353,6 +354,7 @@ function Link:delete() end
 ---@field l3mdev? true looks up the table of the packet's VRF device (no table)
 ---@field action? string "prohibit", "blackhole", "unreachable", "goto" or "nop", for rules that look up no table
 ---@field goto? integer
+---@field protocol? string|integer who made it, when neither unspec nor kernel: "static", 4
 
 --- An event: the record of its kind's listing with these fields added.
 ---@class netns.Event: netns.Link, netns.Addr, netns.Route, netns.Neighbor, netns.Rule

@@ -368,53 +368,10 @@ local function flags_text(rec)
   return "<" .. table.concat(rec.flags or {}, ",") .. ">"
 end
 
--- Words joined by spaces; nil ones are left out, and so are pairs whose value is nil.
-local function words()
-  local t = {}
-  local function add(k, v)
-    if v == nil then return end
-    t[#t + 1] = k
-    if v ~= true then t[#t + 1] = tostring(v) end
-  end
-  return add, function() return table.concat(t, " ") end
-end
-
-local function route_text(r)
-  local add, done = words()
-  add(r.type ~= "unicast" and r.type or nil, true)
-  add(r.dst, true)
-  add("via", r.gateway)
-  add("via", r.via and (r.via.family .. " " .. r.via.host))
-  add("dev", r.dev)
-  add("table", r.table ~= "main" and r.table or nil)
-  add("proto", r.protocol)
-  add("scope", r.scope ~= "global" and r.scope or nil)
-  add("src", r.prefsrc)
-  add("metric", r.metric)
-  for _, nh in ipairs(r.nexthops or {}) do
-    add("nexthop", true)
-    add("via", nh.gateway)
-    add("via", nh.via and (nh.via.family .. " " .. nh.via.host))
-    add("dev", nh.dev)
-    add("weight", nh.weight)
-  end
-  return done()
-end
-
-local function rule_text(r)
-  local add, done = words()
-  add(r.priority .. ":", true)
-  add("not", r["not"])
-  add("from", r.srclen and (r.src .. "/" .. r.srclen) or r.src)
-  add("to", r.dst and (r.dstlen and r.dst .. "/" .. r.dstlen or r.dst))
-  add("fwmark", r.fwmark and (r.fwmask and r.fwmark .. "/" .. r.fwmask or r.fwmark))
-  add("iif", r.iif)
-  add("oif", r.oif)
-  add("lookup", r.table or r.l3mdev and "[l3mdev-table]")
-  add(r.action ~= "goto" and r.action or nil, true)    -- "goto N" says it
-  add("goto", r["goto"])
-  add("proto", r.protocol)
-  return done()
+-- Routes and rules are written as their records' tostring writes them,
+-- which is how `ip route` and `ip rule` (and `ip monitor`) write them.
+local function record_text(kind)
+  return function(r) return require("netns")._record_text[kind](r) end
 end
 
 local text = {
@@ -426,12 +383,12 @@ local text = {
     return ("%d: %s    %s %s/%d scope %s%s"):format(a.ifindex, a.ifname or "?", a.family,
       a["local"], a.prefixlen, a.scope, a.tentative and " tentative" or "")
   end,
-  route = route_text,
+  route = record_text("route"),
   neigh = function(n)
     return ("%s dev %s%s %s"):format(n.dst, n.dev or "?",
       n.lladdr and (" lladdr " .. n.lladdr) or "", table.concat(n.state or {}, ","))
   end,
-  rule = rule_text,
+  rule = record_text("rule"),
 }
 
 --- One line for event @ev, as `ip monitor` prints it.

@@ -239,8 +239,10 @@ function Rule:__tostring()
   say(out, "suppress_prefixlength", self.suppress_prefixlen)
   if self.action ~= "goto" then out[#out + 1] = self.action end    -- "goto N" says it
   say(out, "goto", self["goto"])
+  say(out, "proto", self.protocol)
   return self.priority .. ":\t" .. table.concat(out, " ")
 end
+M._record_text = { route = Route.__tostring, rule = Rule.__tostring }
 
 -- A list of records: one record a line.
 function List:__tostring()
@@ -799,7 +801,8 @@ end
 --- The policy routing rules, as `ip -j rule` lists them.
 -- A record has `family`, `priority`, `src` (`all` or an address) and
 -- `srclen`, `dst` and `dstlen`, `not`, `tos`, `fwmark`, `fwmask`, `iif`,
--- `oif`, `ipproto`, ports, `table`, `action`, `goto`.  `tostring(r)` is its
+-- `oif`, `ipproto`, ports, `table`, `action`, `goto`, `protocol` (when
+-- neither unspec nor kernel, as ip shows it).  `tostring(r)` is its
 -- `ip rule` line: `32766:	from all lookup main`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default)
 -- @treturn {table,...} rule records; the list prints one a line
@@ -813,6 +816,7 @@ end
 -- `table`, `action` (`table`, `goto`, `nop`, `blackhole`, `unreachable`,
 -- `prohibit`), `goto`, `not`, `tos`, `ipproto`, `sport`, `dport`,
 -- `suppress_prefixlength`, `l3mdev` (the table of the packet's VRF device),
+-- `protocol` (a name such as `static`, or a number; as `ip rule add ... proto`),
 -- `family`, `exist_ok`.
 -- @tparam table spec the rule
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
