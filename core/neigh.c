@@ -94,8 +94,8 @@ static int neigh_msg(const struct nlmsghdr *nlh, void *arg)
 	return x->cb(&n, x->data);
 }
 
-int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, void *data,
-		   struct nns_error *e)
+int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, bool proxy, nns_neigh_cb cb,
+		   void *data, struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -105,9 +105,12 @@ int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, 
 	nlh->nlmsg_type = RTM_GETNEIGH;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = (uint8_t)family;
+	if (proxy) /* the kernel keeps proxy entries in a table of their own */
+		ndm->ndm_flags = NTF_PROXY;
 	if (ifindex)
 		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
-	return nns_dump_each(ns, nlh, "neighbor show", neigh_msg, &x, e);
+	return nns_dump_each(ns, nlh, proxy ? "neighbor show proxy" : "neighbor show", neigh_msg,
+			     &x, e);
 }
 
 static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,

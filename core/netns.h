@@ -493,8 +493,9 @@ struct nns_neigh {
 typedef int (*nns_neigh_cb)(const struct nns_neigh *n, void *data);
 /* Parses one RTM_NEWNEIGH or RTM_DELNEIGH message. */
 int nns_neigh_parse(const struct nlmsghdr *nlh, struct nns_neigh *n);
-int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, nns_neigh_cb cb, void *data,
-		   struct nns_error *e);
+/* The entries of @family (0: all) on @ifindex (0: all); with @proxy, the proxy entries only. */
+int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, bool proxy, nns_neigh_cb cb,
+		   void *data, struct nns_error *e);
 struct nns_neigh_spec {
 	int ifindex;
 	struct nns_prefix dst;

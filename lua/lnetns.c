@@ -1829,14 +1829,16 @@ static int opt_family(lua_State *L, int arg)
 
 static int ns_neighbors(lua_State *L)
 {
-	static const char *const known[] = { "dev", "family", NULL };
+	static const char *const known[] = { "dev", "family", "proxy", NULL };
 	LNs *h = lns_check(L, 1);
 	struct addr_acc acc = { L, 0, 0 };
 	struct nns_error e = { 0 };
 	int ifindex = 0, family, t, buffer, ret;
+	bool proxy;
 
 	lns_check_options(L, 2, known);
 	family = opt_family(L, 2);
+	proxy = opt_bool(L, 2, "proxy", NULL);
 	t = opt_field(L, 2, "dev");
 	if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TNUMBER)
 		opt_type_error(L, 2, "dev", "a string or an integer");
@@ -1849,7 +1851,7 @@ static int ns_neighbors(lua_State *L)
 	acc.names = lua_gettop(L);
 	lua_newtable(L);
 	lns_lend_dump_buffer(L, buffer);
-	ret = nns_neigh_dump(&h->ns, family, ifindex, collect_neigh, &acc, &e);
+	ret = nns_neigh_dump(&h->ns, family, ifindex, proxy, collect_neigh, &acc, &e);
 	lns_keep_dump_buffer(L, buffer);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);

@@ -159,6 +159,24 @@ describe("ns:neighbors", function()
     assert.are.same({ "NOARP" }, find(mine, "10.0.0.11").state)
   end)
 
+  it("lists the proxy entries with proxy = true, as ip neigh show proxy does", function()
+    local ns = fresh()
+    ns:neigh_add { dst = "10.0.0.99", dev = "va", proxy = true }
+    ns:neigh_add { dst = "fd00::99", dev = "vb", proxy = true }
+    ns:neigh_add { dst = "10.0.0.9", dev = "va", lladdr = "02:00:00:00:00:01" }
+    local mine, theirs = both(ns, { proxy = true }, "proxy")
+    assert.are.same(theirs, mine)
+    assert.are.same({ { dst = "10.0.0.99", dev = "va", proxy = true },
+                      { dst = "fd00::99", dev = "vb", proxy = true } }, mine)
+    assert.are.equal("10.0.0.99 dev va proxy", tostring(mine[1]))
+    mine, theirs = both(ns, { proxy = true, family = "inet6" }, "-6 proxy")
+    assert.are.same(theirs, mine)
+    assert.are.equal(1, #mine)
+    -- the other entries are not proxies, and the default listing has no proxy
+    local rest = same_as_ip(ns)
+    assert.are.same({ 1, "10.0.0.9", nil }, { #rest, rest[1].dst, rest[1].proxy })
+  end)
+
   it("filters by device (name or ifindex) and by family", function()
     local ns, va, vb = fresh()
     ns:neigh_add { dst = "10.0.0.9", dev = "va", lladdr = "02:00:00:00:00:01" }

@@ -87,6 +87,7 @@
 ---@class netns.NeighListOptions
 ---@field dev? netns.Dev only the entries of this interface
 ---@field family? netns.Family|"all" address family, both by default
+---@field proxy? boolean the proxy entries instead (ip neigh show proxy)
 
 ---@class netns.NeighSpec: netns.ExistOk, netns.MissingOk
 ---@field dst string required: the neighbour's IP address (no prefix length)

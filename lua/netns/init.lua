@@ -685,12 +685,15 @@ function NS:addr_del(dev, cidr, opts)
   return check(ok, msg)
 end
 
---- The neighbour (ARP and NDP) entries, as `ip -j neigh` lists them.
+--- The neighbour (ARP and NDP) entries, as `ip -j neigh show nud all` lists
+-- them (NOARP entries included), or the proxy entries, as `ip -j neigh show
+-- proxy` does.
 -- A record has `dst`, `dev`, `lladdr`, `state` (an array such as
 -- `{ "REACHABLE" }`; none, as in `ip -j`, for an entry in no state, such
 -- as a proxy entry), and `router` or `proxy` set to true.  `tostring(n)` is
 -- its `ip neigh` line: `10.0.0.2 dev eth0 lladdr 02:00:00:00:00:02 REACHABLE`.
--- @tparam[opt] table opts `dev` (only this link's entries), `family` (`inet`, `inet6`; both by default)
+-- @tparam[opt] table opts `dev` (only this link's entries), `family` (`inet`, `inet6`; both by default),
+-- `proxy` (true: the proxy entries instead)
 -- @treturn {table,...} neighbour records; the list prints one a line
 -- @usage for _, n in ipairs(blue:neighbors()) do print(n.dst, n.lladdr, n.state[1]) end
 function NS:neighbors(opts)
