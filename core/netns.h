@@ -410,6 +410,8 @@ struct nns_rule {
 	uint32_t table, priority;
 	const void *src, *dst; /* NULL: all */
 	const char *iif, *oif;
+	bool iif_detached, oif_detached; /* no such device (now) */
+	bool unresolved;		 /* a goto to no rule */
 	bool has_fwmark;
 	uint32_t fwmark, fwmask;
 	uint32_t goto_priority;

@@ -82,6 +82,9 @@ int nns_rule_parse(const struct nlmsghdr *nlh, struct nns_rule *r)
 	r->dst = nns_attr_inet(tb[FRA_DST], r->family);
 	r->iif = tb[FRA_IIFNAME] ? mnl_attr_get_str(tb[FRA_IIFNAME]) : NULL;
 	r->oif = tb[FRA_OIFNAME] ? mnl_attr_get_str(tb[FRA_OIFNAME]) : NULL;
+	r->iif_detached = frh->flags & FIB_RULE_IIF_DETACHED;
+	r->oif_detached = frh->flags & FIB_RULE_OIF_DETACHED;
+	r->unresolved = frh->flags & FIB_RULE_UNRESOLVED;
 	if (tb[FRA_PRIORITY])
 		r->priority = mnl_attr_get_u32(tb[FRA_PRIORITY]);
 	r->has_fwmark = tb[FRA_FWMARK] || tb[FRA_FWMASK];

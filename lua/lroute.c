@@ -62,6 +62,11 @@ const struct lns_name lns_route_tables[] = {
 	{ 0, NULL },
 };
 
+static bool is_digits(const char *s)
+{
+	return *s && s[strspn(s, "0123456789")] == '\0';
+}
+
 /* Pushes the name of @value, or the number when it has none. */
 void lns_push_name(lua_State *L, const struct lns_name *names, lua_Integer value)
 {
@@ -73,14 +78,24 @@ void lns_push_name(lua_State *L, const struct lns_name *names, lua_Integer value
 	lua_pushinteger(L, value);
 }
 
-/* A name or a number from @names for option @key of the table at @arg; @dflt when absent. */
+/*
+ * A name or a number from @names for option @key of the table at @arg;
+ * @dflt when absent.  A number may be written as a string of digits, as
+ * ip -j writes tables and protocols ("table": "100").
+ */
 lua_Integer lns_opt_named(lua_State *L, int arg, const char *key, const struct lns_name *names,
 			  lua_Integer max, lua_Integer dflt)
 {
 	int t = lua_getfield(L, arg, key);
 	lua_Integer value = dflt;
 
-	if (t == LUA_TNUMBER) {
+	if (t == LUA_TSTRING && is_digits(lua_tostring(L, -1))) {
+		lua_Number n = lua_tonumber(L, -1);
+
+		if (n > (lua_Number)max)
+			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range", key));
+		value = (lua_Integer)n;
+	} else if (t == LUA_TNUMBER) {
 		int isint;
 		lua_Integer n = lua_tointegerx(L, -1, &isint);
 

@@ -2,6 +2,7 @@
 /* Policy rules: the rules, rule_add and rule_del methods (ip rule). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,33 @@ static const struct lns_name ipprotos[] = {
 	{ IPPROTO_ICMPV6, "ipv6-icmp" }, { IPPROTO_SCTP, "sctp" }, { 0, NULL },
 };
 
+/* IP protocols are named from /etc/protocols, as ip names them; these without it. */
+static void push_ipproto(lua_State *L, uint8_t proto)
+{
+	struct protoent pe, *found = NULL;
+	char buf[1024];
+
+	if (getprotobynumber_r(proto, &pe, buf, sizeof(buf), &found) == 0 && found)
+		lua_pushstring(L, found->p_name);
+	else
+		lns_push_name(L, ipprotos, proto);
+}
+
+static uint8_t opt_ipproto(lua_State *L, int arg)
+{
+	struct protoent pe, *found = NULL;
+	char buf[1024];
+
+	if (lua_getfield(L, arg, "ipproto") == LUA_TSTRING &&
+	    getprotobyname_r(lua_tostring(L, -1), &pe, buf, sizeof(buf), &found) == 0 && found &&
+	    found->p_proto >= 0 && found->p_proto <= 255) {
+		lua_pop(L, 1);
+		return (uint8_t)found->p_proto;
+	}
+	lua_pop(L, 1);
+	return (uint8_t)lns_opt_named(L, arg, "ipproto", ipprotos, 255, 0);
+}
+
 static const struct lns_name families[] = {
 	{ AF_INET, "inet" },
 	{ AF_INET6, "inet6" },
@@ -38,6 +66,15 @@ static void set_int(lua_State *L, const char *key, lua_Integer value)
 {
 	lua_pushinteger(L, value);
 	lua_setfield(L, -2, key);
+}
+
+/* ip -j writes such flags as null members; records have them true. */
+static void set_true(lua_State *L, const char *key, bool cond)
+{
+	if (cond) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, key);
+	}
 }
 
 /* As ip writes them: printf's "%#x" for marks ("0x10", but "0"), "0x%02x" for tos. */
@@ -108,17 +145,19 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 	if (r->iif) {
 		lua_pushstring(L, r->iif);
 		lua_setfield(L, -2, "iif");
+		set_true(L, "iif_detached", r->iif_detached);
 	}
 	if (r->oif) {
 		lua_pushstring(L, r->oif);
 		lua_setfield(L, -2, "oif");
+		set_true(L, "oif_detached", r->oif_detached);
 	}
 	if (r->has_uidrange && !(r->uidrange[0] == 0 && r->uidrange[1] == UINT32_MAX)) {
 		set_int(L, "uid_start", r->uidrange[0]);
 		set_int(L, "uid_end", r->uidrange[1]);
 	}
 	if (r->ipproto) {
-		lns_push_name(L, ipprotos, r->ipproto);
+		push_ipproto(L, r->ipproto);
 		lua_setfield(L, -2, "ipproto");
 	}
 	set_port_range(L, "sport", r->sport);
@@ -144,6 +183,7 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 		lua_setfield(L, -2, "action");
 		if (r->action == FR_ACT_GOTO)
 			set_int(L, "goto", r->goto_priority);
+		set_true(L, "unresolved", r->unresolved);
 	}
 }
 
@@ -386,7 +426,7 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	s->oif = field_ifname(L, arg, "oif");
 	field_fwmark(L, arg, s);
 	s->tos = (uint8_t)field_int(L, arg, "tos", 255, &has_tos);
-	s->ipproto = (uint8_t)lns_opt_named(L, arg, "ipproto", ipprotos, 255, 0);
+	s->ipproto = opt_ipproto(L, arg);
 	field_ports(L, arg, "sport", s->sport);
 	field_ports(L, arg, "dport", s->dport);
 	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", 128,
@@ -402,10 +442,10 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	 */
 	s->table = (uint32_t)lns_opt_named(L, arg, "table", lns_route_tables, UINT32_MAX, 0);
 	s->action = (uint8_t)lns_opt_named(L, arg, "action", actions, 255,
-					   s->table || s->l3mdev ? FR_ACT_TO_TBL
-					   : has_goto		 ? FR_ACT_GOTO
-					   : add		 ? FR_ACT_UNSPEC
-								 : FR_ACT_TO_TBL);
+					   has_goto		   ? FR_ACT_GOTO
+					   : s->table || s->l3mdev ? FR_ACT_TO_TBL
+					   : add		   ? FR_ACT_UNSPEC
+								   : FR_ACT_TO_TBL);
 	if (has_goto && s->action != FR_ACT_GOTO)
 		luaL_argerror(L, arg, "option 'goto' needs action \"goto\"");
 	if (add && s->action == FR_ACT_UNSPEC)

@@ -324,6 +324,10 @@ describe("routes", function()
       assert.equal("fd00::2", find(a, "fd10::/64", { table = 100 }).gateway)
       assert.is_nil(find(a, "10.20.0.0/16"))
       assert.equal("main", find(a, "10.22.0.0/16").table)
+      -- a number as ip -j writes it, a string of digits
+      a:route_add { dst = "10.25.0.0/16", gateway = "10.9.0.2", table = "5000" }
+      assert.equal(5000, find(a, "10.25.0.0/16", { table = "5000" }).table)
+      agree(a, { table = "5000" })
       local l = find(a, "10.24.0.7", { table = "local" })
       assert.same({ "local", "host", "local", "boot" }, { l.type, l.scope, l.table, l.protocol })
     end)

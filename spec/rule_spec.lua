@@ -180,6 +180,8 @@ describe("rules", function()
         { priority = 114, from = "10.9.9.9", to = "10.0.0.0/8", table = "local" },
         { priority = 115, table = 300, action = "prohibit" },
         { priority = 116, ipproto = "icmp", table = 5000 },
+        { priority = 123, ipproto = "gre", table = "123" },
+        { priority = 124, ipproto = 47, table = 124 },
         { priority = 117, ipproto = 132, dport = "9000-9001", table = 4294967295 },
         { priority = 118, ["not"] = true, to = "10.4.0.0/14", table = "default" },
         { priority = 119, from = "0.0.0.0/0", table = 119 },
@@ -311,37 +313,32 @@ describe("rules", function()
     it("keeps a rule on a device that does not exist, which applies once it does", function()
       a:rule_add { priority = 600, iif = "ghost0", table = 6 }
       a:rule_add { priority = 601, oif = "ghost1", family = "inet6", action = "prohibit" }
-      assert.same({ family = "inet", priority = 600, src = "all", iif = "ghost0", table = 6 }, find(a, 600))
-      assert.same({ family = "inet6", priority = 601, src = "all", oif = "ghost1", action = "prohibit" },
-        find(a, 601, "inet6"))
-      -- ip marks them detached, which records do not say
-      local ip = oracle(a)
-      for _, r in ipairs(ip) do
-        if r.priority == 600 then
-          assert.is_true(r.iif_detached)
-          r.iif_detached = nil
-        elseif r.priority == 601 then
-          assert.is_true(r.oif_detached)
-          r.oif_detached = nil
-        end
-      end
-      assert.same(ip, ours(a))
+      -- detached, as ip says: "iif_detached": null, "iif ghost0 [detached]"
+      assert.same({ family = "inet", priority = 600, src = "all", iif = "ghost0", iif_detached = true,
+                    table = 6 }, find(a, 600))
+      assert.same({ family = "inet6", priority = 601, src = "all", oif = "ghost1", oif_detached = true,
+                    action = "prohibit" }, find(a, 601, "inet6"))
+      agree(a)
+      assert.are.equal("600:\tfrom all iif ghost0 [detached] lookup 6", tostring(find(a, 600)))
+      assert.are.equal("601:\tfrom all oif ghost1 [detached] prohibit", tostring(find(a, 601, "inet6")))
       a:veth("ghost0", "ghost1")
+      assert.is_nil(find(a, 600).iif_detached)
       agree(a)
     end)
 
-    it("lists a goto whose target is missing; ip marks it unresolved, records do not", function()
+    it("lists a goto whose target is missing as unresolved, as ip does", function()
       a:rule_add { priority = 700, ["goto"] = 800 }
-      assert.same({ family = "inet", priority = 700, src = "all", action = "goto", ["goto"] = 800 }, find(a, 700))
-      local ip = oracle(a)
-      for _, r in ipairs(ip) do
-        if r.priority == 700 then
-          assert.is_true(r.unresolved)
-          r.unresolved = nil
-        end
-      end
-      assert.same(ip, ours(a))
+      assert.same({ family = "inet", priority = 700, src = "all", action = "goto", ["goto"] = 800,
+                    unresolved = true }, find(a, 700))
+      agree(a)
+      assert.are.equal("700:\tfrom all goto 800 [unresolved]", tostring(find(a, 700)))
       a:rule_add { priority = 800, table = 8 }
+      assert.is_nil(find(a, 700).unresolved)
+      agree(a)
+      -- a table and a goto: the goto is the action, as with ip rule add lookup 9 goto 800
+      a:rule_add { priority = 701, table = "9", ["goto"] = 800 }
+      assert.same({ family = "inet", priority = 701, src = "all", table = 9, action = "goto",
+                    ["goto"] = 800 }, find(a, 701))
       agree(a)
     end)
   end)
@@ -577,9 +574,9 @@ describe("rules", function()
         { { priority = 1, iif = ("x"):rep(16), table = 1 },
           [[invalid iif "xxxxxxxxxxxxxxxx": longer than 15 bytes]] },
         { { priority = 1, table = "all" }, [[invalid table "all"]] },
-        { { priority = 1, table = "100" }, [[invalid table "100"]] },
+        { { priority = 1, table = "100x" }, [[invalid table "100x"]] },
         { { priority = 1, action = "drop" }, [[invalid action "drop"]] },
-        { { priority = 1, ipproto = "gre", table = 1 }, [[invalid ipproto "gre"]] },
+        { { priority = 1, ipproto = "made-up", table = 1 }, [[invalid ipproto "made-up"]] },
         { { priority = 1, protocol = "made-up", table = 1 }, [[invalid protocol "made-up"]] },
         -- option names and combinations
         { { priority = 1, table = 1, bogus = 1 }, "unknown option 'bogus'" },
@@ -587,7 +584,7 @@ describe("rules", function()
         { { priority = 1, pref = 5, table = 1 }, "unknown option 'pref'" },
         { { "10.0.0.0/8", priority = 1, table = 1 }, "unknown option '1'" },
         { { priority = 1, ["goto"] = 5, action = "prohibit" }, [[option 'goto' needs action "goto"]] },
-        { { priority = 1, ["goto"] = 5, table = 5 }, [[option 'goto' needs action "goto"]] },
+        { { priority = 1, ["goto"] = 5, table = 5, action = "table" }, [[option 'goto' needs action "goto"]] },
       }
       -- fields that hold for IPv6 as well
       for i = 1, #cases do

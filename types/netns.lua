@@ -327,7 +327,7 @@ function Link:delete() end
 ---@field goto? integer priority to go on from, with action "goto"
 ---@field not? boolean invert the selector
 ---@field tos? integer type of service
----@field ipproto? "tcp"|"udp"|"icmp"|"ipv6-icmp"|"sctp"|integer IP protocol
+---@field ipproto? string|integer IP protocol: a name from /etc/protocols ("tcp", "gre") or a number
 ---@field sport? integer|integer[]|string source port, { lo, hi } or "lo-hi"
 ---@field dport? integer|integer[]|string destination port, { lo, hi } or "lo-hi"
 ---@field suppress_prefixlength? integer reject lookups yielding prefixes this short or shorter
@@ -347,8 +347,10 @@ function Link:delete() end
 ---@field fwmark? string "0x10"
 ---@field fwmask? string "0xff", when not all ones
 ---@field iif? string
+---@field iif_detached? true there is no such device (ip's "[detached]")
 ---@field oif? string
----@field ipproto? string|integer
+---@field oif_detached? true there is no such device
+---@field ipproto? string|integer named from /etc/protocols: "tcp", "gre", ...
 ---@field sport? integer
 ---@field dport? integer
 ---@field table? string|integer "main", "local", "default" or a number
@@ -356,6 +358,7 @@ function Link:delete() end
 ---@field action? string "prohibit", "blackhole", "unreachable", "goto" or "nop", for rules that look up no table
 ---@field goto? integer
 ---@field protocol? string|integer who made it, when neither unspec nor kernel: "static", 4
+---@field unresolved? true a goto to a priority that has no rule
 
 --- An event: the record of its kind's listing with these fields added.
 ---@class netns.Event: netns.Link, netns.Addr, netns.Route, netns.Neighbor, netns.Rule

@@ -229,8 +229,8 @@ function Rule:__tostring()
   say(out, "to", sel(self.dst, self.dstlen))
   say(out, "tos", self.tos)
   say(out, "fwmark", sel(self.fwmark, self.fwmask))
-  say(out, "iif", self.iif)
-  say(out, "oif", self.oif)
+  say(out, "iif", self.iif and self.iif .. (self.iif_detached and " [detached]" or ""))
+  say(out, "oif", self.oif and self.oif .. (self.oif_detached and " [detached]" or ""))
   say(out, "ipproto", self.ipproto)
   say(out, "sport", self.sport or (self.sport_start and self.sport_start .. "-" .. self.sport_end))
   say(out, "dport", self.dport or (self.dport_start and self.dport_start .. "-" .. self.dport_end))
@@ -239,6 +239,7 @@ function Rule:__tostring()
   say(out, "suppress_prefixlength", self.suppress_prefixlen)
   if self.action ~= "goto" then out[#out + 1] = self.action end    -- "goto N" says it
   say(out, "goto", self["goto"])
+  say(out, "[unresolved]", self.unresolved)
   say(out, "proto", self.protocol)
   return self.priority .. ":\t" .. table.concat(out, " ")
 end
@@ -804,8 +805,10 @@ end
 --- The policy routing rules, as `ip -j rule` lists them.
 -- A record has `family`, `priority`, `src` (`all` or an address) and
 -- `srclen`, `dst` and `dstlen`, `not`, `tos`, `fwmark`, `fwmask`, `iif`,
--- `oif`, `ipproto`, ports, `table`, `action`, `goto`, `protocol` (when
--- neither unspec nor kernel, as ip shows it).  `tostring(r)` is its
+-- `oif`, `iif_detached` and `oif_detached` (true while there is no such
+-- device), `ipproto` (named from /etc/protocols, as ip names it), ports,
+-- `table`, `action`, `goto`, `unresolved` (true for a goto to no rule),
+-- `protocol` (when neither unspec nor kernel, as ip shows it).  `tostring(r)` is its
 -- `ip rule` line: `32766:	from all lookup main`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default)
 -- @treturn {table,...} rule records; the list prints one a line
