@@ -369,6 +369,7 @@ struct nns_route {
 	int via_family; /* RTA_VIA: a gateway of another family (IPv4 via IPv6) */
 	const void *via;
 	int ifindex;
+	uint32_t nhid; /* the nexthop object it goes by (ip nexthop); 0: none */
 	int nhops;
 	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];
 };

@@ -20,6 +20,7 @@ static int route_attr(const struct nlattr *attr, void *data)
 	case RTA_OIF:
 	case RTA_PRIORITY:
 	case RTA_TABLE:
+	case RTA_NH_ID:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return MNL_CB_OK;
 		break;
@@ -95,6 +96,7 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->gateway = nns_attr_inet(tb[RTA_GATEWAY], r->family);
 	r->prefsrc = nns_attr_inet(tb[RTA_PREFSRC], r->family);
 	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	r->nhid = tb[RTA_NH_ID] ? mnl_attr_get_u32(tb[RTA_NH_ID]) : 0;
 	r->has_metric = tb[RTA_PRIORITY] != NULL;
 	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
 	parse_via(tb[RTA_VIA], &r->via_family, &r->via);

@@ -147,16 +147,17 @@ static void push_flags(lua_State *L, unsigned flags)
 	lua_Integer n = 0;
 
 	lua_newtable(L);
+	/* in ip's order */
+	if (flags & RTNH_F_DEAD) {
+		lua_pushliteral(L, "dead");
+		lua_rawseti(L, -2, ++n);
+	}
 	if (flags & RTNH_F_ONLINK) {
 		lua_pushliteral(L, "onlink");
 		lua_rawseti(L, -2, ++n);
 	}
 	if (flags & RTNH_F_LINKDOWN) {
 		lua_pushliteral(L, "linkdown");
-		lua_rawseti(L, -2, ++n);
-	}
-	if (flags & RTNH_F_DEAD) {
-		lua_pushliteral(L, "dead");
 		lua_rawseti(L, -2, ++n);
 	}
 }
@@ -213,6 +214,10 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	lua_setfield(L, -2, "dst");
 	lua_pushstring(L, r->family == AF_INET ? "inet" : "inet6");
 	lua_setfield(L, -2, "family");
+	if (r->nhid) {
+		lua_pushinteger(L, r->nhid);
+		lua_setfield(L, -2, "nhid");
+	}
 	set_addr(L, "gateway", r->family, r->gateway);
 	set_via(L, r->via_family, r->via);
 	set_dev(L, names, r->ifindex);

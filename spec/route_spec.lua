@@ -453,6 +453,20 @@ describe("routes", function()
       }, r.nexthops)
     end)
 
+    it("flags a next hop whose link lost its carrier dead and linkdown, in ip's order", function()
+      a:sysctl("net.ipv4.conf.v0.ignore_routes_with_linkdown", 1)
+      a:route_add { dst = "10.51.0.0/16", nexthops = { { gateway = "10.9.0.2" }, { gateway = "10.9.0.3" } } }
+      b:link_set("v1", { up = false })
+      assert.is_true(a:wait { link = "v0", carrier = false })
+      -- the kernel marks the next hops once it has seen the carrier go
+      for _ = 1, 50 do
+        if #find(a, "10.51.0.0/16").nexthops[1].flags > 0 then break end
+        H.sh("sleep 0.02")
+      end
+      agree(a)
+      assert.same({ "dead", "linkdown" }, find(a, "10.51.0.0/16").nexthops[1].flags)
+    end)
+
     it("adds IPv6 multipath routes with weights", function()
       a:route_add { dst = "fd50::/64", nexthops = {
         { gateway = "fd00::2", weight = 2 },

@@ -299,7 +299,8 @@ function Link:delete() end
 ---@field table string|integer "main", "local", "default" or a number
 ---@field prefsrc? string preferred source address
 ---@field metric? integer route metric
----@field flags string[] "onlink", "linkdown", "dead"
+---@field flags string[] "dead", "onlink", "linkdown" (in ip's order)
+---@field nhid? integer the nexthop object it goes by (ip nexthop)
 ---@field nexthops? netns.Nexthop[] next hops of a multipath route
 ---@field pref? string IPv6 router preference: "low", "medium", "high"
 

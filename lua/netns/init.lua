@@ -188,6 +188,7 @@ function Route:__tostring()
   local out = {}
   if self.type ~= "unicast" then out[1] = self.type end
   out[#out + 1] = self.dst
+  say(out, "nhid", self.nhid)
   say(out, "via", self.gateway)
   say(out, "via", self.via and self.via.family .. " " .. self.via.host)
   say(out, "dev", self.dev)
@@ -197,6 +198,7 @@ function Route:__tostring()
   say(out, "src", self.prefsrc)
   say(out, "metric", self.metric)
   say_flags(out, self.flags)
+  say(out, "pref", self.pref)
   for _, nh in ipairs(self.nexthops or {}) do
     out[#out + 1] = "nexthop"
     say(out, "via", nh.gateway)
@@ -205,7 +207,6 @@ function Route:__tostring()
     say(out, "weight", nh.weight)
     say_flags(out, nh.flags)
   end
-  say(out, "pref", self.pref)
   return table.concat(out, " ")
 end
 
@@ -751,8 +752,9 @@ end
 --- The routes, as `ip -j route` lists them.
 -- A record has `dst` (`default`, an address or a CIDR), `family`, `gateway`,
 -- `dev`, `protocol`, `scope`, `type`, `table`, `prefsrc`, `metric`, `flags`,
--- `pref`, and `nexthops` for a multipath route.  `tostring(r)` is its
--- `ip route` line: `default via 10.0.0.1 dev eth0`.
+-- `pref`, `nhid` for a route by a nexthop object, and `nexthops` for a
+-- multipath route.  `tostring(r)` is its `ip route` line (the next hops of
+-- a multipath route on the same line): `default via 10.0.0.1 dev eth0`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default), `table` (`main` by default, a number, or `all`)
 -- @treturn {table,...} route records; the list prints one a line
 -- @usage print(red:routes { family = "inet6" })
