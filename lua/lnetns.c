@@ -1706,13 +1706,14 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 {
 	const char *brd, *p;
 
-	check_prefix(L, 3, luaL_checkstring(L, 3), true, &s->local);
 	lns_check_options(L, 4, addr_options);
+	p = opt_string(L, 4, "peer");
+	/* with a peer the length is the peer's, as with ip; else it is needed */
+	check_prefix(L, 3, luaL_checkstring(L, 3), !p, &s->local);
 	s->nodad = opt_bool(L, 4, "nodad", NULL);
 	s->noprefixroute = opt_bool(L, 4, "noprefixroute", NULL);
 	s->label = opt_string(L, 4, "label");
 	s->scope = addr_scope(L, 4);
-	p = opt_string(L, 4, "peer");
 	if (p) {
 		check_prefix(L, 4, p, false, peer);
 		luaL_argcheck(L, peer->family == s->local.family, 4, "peer of another family");
@@ -1724,15 +1725,19 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 	if (brd) {
 		struct nns_prefix b;
 		uint32_t host, mask;
+		/* the prefix length the address gets: the peer's when there is one */
+		int plen = s->peer ? s->peer->len : s->local.len;
 
+		if (plen < 0)
+			plen = 32;
 		s->has_broadcast = true;
-		if (!strcmp(brd, "+") && s->local.len >= 31) {
+		if (!strcmp(brd, "+") && plen >= 31) {
 			/* /31 and /32 have no broadcast address, as with ip. */
 			s->has_broadcast = false;
 		} else if (!strcmp(brd, "+")) {
 			/* "+": the all-ones host part, as `ip addr add ... brd +`. */
 			memcpy(&host, s->local.bytes, 4);
-			mask = s->local.len ? htonl(~0U << (32 - s->local.len)) : 0;
+			mask = plen ? htonl(~0U << (32 - plen)) : 0;
 			host |= ~mask;
 			memcpy(s->broadcast, &host, 4);
 		} else {

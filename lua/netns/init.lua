@@ -661,9 +661,9 @@ end
 -- `opts` fields: `nodad` (IPv6: usable at once), `noprefixroute`,
 -- `broadcast` (IPv4: an address, or `+`), `peer` (point to point: as with
 -- `ip`, the prefix length is then the peer's, `10.0.0.2/30`, a host's when
--- it has none), `label`, `scope`, `exist_ok`.
+-- it has none, and `cidr` needs none), `label`, `scope`, `exist_ok`.
 -- @tparam string|integer dev an interface name or index
--- @tparam string cidr `10.0.0.1/24`, `fd00::1/64`
+-- @tparam string cidr `10.0.0.1/24`, `fd00::1/64` (`10.0.0.1` with a peer)
 -- @tparam[opt] table opts options
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
 -- @raise on a bad address or when the kernel refuses
