@@ -35,6 +35,10 @@ int nns_neigh_state_parse(const char *name, uint16_t *state)
 {
 	size_t i;
 
+	if (!strcasecmp(name, "none")) { /* as ip's "nud none": an entry in no state */
+		*state = NUD_NONE;
+		return 0;
+	}
 	for (i = 0; i < N_NUD; i++)
 		if (!strcasecmp(name, nud_names[i].name)) {
 			*state = nud_names[i].bit;
@@ -125,7 +129,7 @@ static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = (uint8_t)s->dst.family;
 	ndm->ndm_ifindex = s->ifindex;
-	ndm->ndm_state = s->state ? s->state : NUD_PERMANENT;
+	ndm->ndm_state = s->has_state ? s->state : NUD_PERMANENT;
 	if (s->router)
 		ndm->ndm_flags |= NTF_ROUTER;
 	if (s->proxy)

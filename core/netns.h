@@ -504,8 +504,8 @@ struct nns_neigh_spec {
 	struct nns_prefix dst;
 	const uint8_t *lladdr;
 	size_t lladdr_len;
-	uint16_t state; /* 0: NUD_PERMANENT */
-	bool router, proxy;
+	uint16_t state; /* when has_state; else NUD_PERMANENT */
+	bool has_state, router, proxy;
 };
 int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replace,
 		  const char *label, struct nns_error *e);

@@ -1891,6 +1891,7 @@ static int neigh_change(lua_State *L, int mode)
 	s.lladdr = len ? lladdr : NULL;
 	s.lladdr_len = (size_t)len;
 	state = opt_string(L, 2, "state");
+	s.has_state = state != NULL;
 	if (state && nns_neigh_state_parse(state, &s.state) < 0)
 		luaL_argerror(L, 2, lua_pushfstring(L, "invalid neighbor state \"%s\"", state));
 	s.router = opt_bool(L, 2, "router", NULL);

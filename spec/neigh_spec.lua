@@ -144,6 +144,9 @@ describe("ns:neighbors", function()
     local e = find(list, "10.0.0.77")
     assert.are.same({ dst = "10.0.0.77", dev = "va" }, e)
     assert.are.equal("10.0.0.77 dev va", tostring(e))
+    -- and the library makes one as ip's "nud none" does
+    ns:neigh_add { dst = "10.0.0.78", dev = "va", lladdr = "02:00:00:00:00:78", state = "none" }
+    assert.are.same({ dst = "10.0.0.78", dev = "va" }, find(same_as_ip(ns), "10.0.0.78"))
   end)
 
   it("holds ip's default listing too, which leaves out NOARP entries", function()

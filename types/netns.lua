@@ -93,7 +93,7 @@
 ---@field dst string required: the neighbour's IP address (no prefix length)
 ---@field dev netns.Dev required: the interface
 ---@field lladdr? string its link-layer address
----@field state? string NUD state name ("permanent", "reachable", "stale", "noarp", ...); permanent by default
+---@field state? string NUD state name ("permanent", "reachable", "stale", "noarp", ..., "none"); permanent by default
 ---@field router? boolean the neighbour is a router
 ---@field proxy? boolean a proxy entry
 

@@ -704,7 +704,7 @@ end
 
 --- Adds a neighbour entry, permanent unless `spec.state` says otherwise.
 -- `spec` fields: `dst` and `dev` (required), `lladdr`, `state` (`permanent`,
--- `reachable`, `stale`, `noarp`, ...), `router`, `proxy`, `exist_ok`.
+-- `reachable`, `stale`, `noarp`, ..., `none` as ip's `nud none`), `router`, `proxy`, `exist_ok`.
 -- @tparam table spec the entry
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
 -- @raise on a bad spec or when the kernel refuses
