@@ -538,6 +538,9 @@ static void dump(int sk, uint16_t type, size_t hdr, mnl_cb_t cb, struct tally *t
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = 1;
 	mnl_nlmsg_put_extra_header(nlh, hdr);
+	/* the messages the library asks for: links without their counters */
+	if (type == RTM_GETLINK)
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	if (send(sk, nlh, nlh->nlmsg_len, 0) < 0)
 		die("dump: send: %s", strerror(errno));
 	do {
