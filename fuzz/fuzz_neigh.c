@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	each_message(data, size, parse_one, NULL);
 	fake_nl_answer(data, size);
 	fake_nl_ns(&ns);
-	nns_neigh_dump(&ns, 0, 0, read_neigh, NULL, &e);
+	nns_neigh_dump(&ns, 0, 0, false, read_neigh, NULL, &e);
 	fake_nl_ns_close(&ns);
 	return 0;
 }
