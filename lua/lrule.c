@@ -429,7 +429,8 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	s->ipproto = opt_ipproto(L, arg);
 	field_ports(L, arg, "sport", s->sport);
 	field_ports(L, arg, "dport", s->dport);
-	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", 128,
+	/* any length, as ip takes (one longer than an address's suppresses nothing) */
+	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", INT32_MAX,
 						    &s->has_suppress_prefixlen);
 	s->goto_priority = (uint32_t)field_int(L, arg, "goto", UINT32_MAX, &has_goto);
 	s->invert = field_bool(L, arg, "not");
