@@ -1170,31 +1170,38 @@ static void push_ifname(lua_State *L, LNs *h, int ifindex)
 		lua_pushinteger(L, ifindex);
 }
 
-/* push_ifname for the link a device sits on; @down tells whether it is down. */
+/*
+ * push_ifname for the link a device sits on; @down tells whether it is
+ * down.  The reply is freed before anything is pushed: a memory error
+ * would leave by longjmp.
+ */
 static void push_lower(lua_State *L, LNs *h, int ifindex, bool *down)
 {
 	struct nns_msgs msg = { 0 };
 	struct nns_link l;
+	char name[IF_NAMESIZE] = "";
 
 	*down = false;
-	if (nns_link_get(&h->ns, NULL, ifindex, &msg, &l, NULL) == 0) {
-		lua_pushstring(L, l.ifname);
+	if (nns_link_get(&h->ns, NULL, ifindex, &msg, &l, NULL) == 0 && l.ifname) {
+		snprintf(name, sizeof(name), "%s", l.ifname);
 		*down = !(l.flags & IFF_UP);
-	} else {
-		lua_pushinteger(L, ifindex);
 	}
 	nns_msgs_free(&msg);
+	if (*name)
+		lua_pushstring(L, name);
+	else
+		lua_pushinteger(L, ifindex);
 }
 
 /* ns:link(name_or_index): the record, or nil when there is no such link. */
 static int ns_link(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
-	struct nns_msgs msg = { 0 };
 	struct nns_error e = { 0 };
+	struct nns_msgs *msg;
 	struct nns_link l;
 	const char *name = NULL;
-	int ifindex = 0, atoms, ret;
+	int ifindex = 0, atoms, buffer, ret;
 
 	if (lua_type(L, 2) == LUA_TNUMBER) {
 		lua_Integer n = luaL_checkinteger(L, 2);
@@ -1204,19 +1211,20 @@ static int ns_link(lua_State *L)
 	} else {
 		name = check_ifname(L, 2, luaL_checkstring(L, 2));
 	}
-	ret = nns_link_get(&h->ns, name, ifindex, &msg, &l, &e);
+	atoms = push_atoms(L);
+	/* the reply goes in a buffer the state owns: making the record may raise */
+	buffer = lns_push_dump_buffer(L);
+	msg = lua_touserdata(L, buffer);
+	ret = nns_link_get(&h->ns, name, ifindex, msg, &l, &e);
+	if (ret == 0)
+		lns_push_link(L, &l); /* l points into the reply, kept until then */
+	lns_keep_dump_buffer(L, buffer);
 	if (ret == -ENODEV || (ret < 0 && !name && e.code == ENODEV)) {
-		nns_msgs_free(&msg);
 		luaL_pushfail(L);
 		return 1;
 	}
-	if (ret < 0) {
-		nns_msgs_free(&msg);
+	if (ret < 0)
 		return lns_fail(L, 1, &e);
-	}
-	atoms = push_atoms(L);
-	lns_push_link(L, &l);
-	nns_msgs_free(&msg);
 	if (l.master) {
 		push_ifname(L, h, l.master);
 		set_top(L, atoms, ATOM_MASTER);
@@ -1735,8 +1743,9 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 			/* /31 and /32 have no broadcast address, as with ip. */
 			s->has_broadcast = false;
 		} else if (!strcmp(brd, "+")) {
-			/* "+": the all-ones host part, as `ip addr add ... brd +`. */
-			memcpy(&host, s->local.bytes, 4);
+			/* "+": the all-ones host part, of the peer when there is
+			 * one, as `ip addr add ... brd +` */
+			memcpy(&host, (s->peer ? s->peer : &s->local)->bytes, 4);
 			mask = plen ? htonl(~0U << (32 - plen)) : 0;
 			host |= ~mask;
 			memcpy(s->broadcast, &host, 4);

@@ -374,17 +374,21 @@ describe("ns:addr_add and ns:addr_del", function()
     H.sh(H.inside(ns) .. "ip addr add 10.7.0.1/32 peer 10.7.0.2/24 dev vb")
     H.sh(H.inside(ns) .. "ip addr add 10.6.0.1/24 peer 10.6.0.2 dev vb")
     H.sh(H.inside(ns) .. "ip addr add 10.4.0.1 peer 10.4.0.2/30 brd + dev vb")
+    -- a peer outside the local address's network: ip takes its host part
+    ns:addr_add("va", "10.17.0.1", { peer = "10.19.0.2/24", broadcast = "+" })
+    H.sh(H.inside(ns) .. "ip addr add 10.16.0.1 peer 10.18.0.2/24 brd + dev vb")
     same_as_ip(ns)
     local lens = {}
     for _, a in ipairs(ns:addrs()) do lens[a["local"]] = a.prefixlen end
     assert.are.same({ 24, 32, 24, 32, 30, 30 }, { lens["10.9.0.1"], lens["10.8.0.1"], lens["10.7.0.1"],
       lens["10.6.0.1"], lens["10.5.0.1"], lens["10.4.0.1"] })
     assert.are.equal("10.5.0.3", lib_find(ns, "10.5.0.1/30").broadcast)
+    assert.are.equal("10.19.0.255", lib_find(ns, "10.17.0.1/24").broadcast)
     -- the /24 to the peer's network is routed, as for ip's
     local dsts = {}
     for _, r in ipairs(H.ip(ns, "route show dev va")) do dsts[#dsts + 1] = r.dst end
     table.sort(dsts)
-    assert.are.same({ "10.5.0.0/30", "10.8.0.2", "10.9.0.0/24" }, dsts)
+    assert.are.same({ "10.19.0.0/24", "10.5.0.0/30", "10.8.0.2", "10.9.0.0/24" }, dsts)
   end)
 
   it("sets a label", function()

@@ -9,8 +9,10 @@
  * The Lua binding builds a listing's records while the core reads the dump
  * it collected; a memory error there leaves both by longjmp.  This runs
  * the binding in Lua states of its own, with an allocator that fails past
- * a budget: one lists NAME's links normally, one lists them three times
- * with too small a budget and then again with enough.  All else closed,
+ * a budget: one lists NAME's links and reads link d1 normally, one lists
+ * them three times with too small a budget, reads d1 with budgets growing
+ * from nothing (so that memory runs out at every step of making its
+ * record), and then does both with enough.  All else closed,
  * the heap must hold the same either way.  It prints "lost N bytes" and
  * exits 1 when it does not, "ok" when it does.
  *
@@ -65,6 +67,7 @@ static int set_limit(lua_State *L)
 
 static const char normal[] = "local h = assert(require('netns.core').open(NAME))\n"
 			     "assert(#h:links() > 100)\n"
+			     "assert(h:link('d1').link == 'd2')\n"
 			     "h:close()\n";
 
 static const char cut_short[] = "local h = assert(require('netns.core').open(NAME))\n"
@@ -75,6 +78,14 @@ static const char cut_short[] = "local h = assert(require('netns.core').open(NAM
 				"  assert(not ok and err == 'not enough memory', tostring(err))\n"
 				"end\n"
 				"assert(#h:links() > 100)\n"
+				"for budget = 0, 20000, 8 do\n"
+				"  collectgarbage()  -- no garbage to free in an emergency\n"
+				"  limit(budget)\n"
+				"  local ok, err = pcall(h.link, h, 'd1')\n"
+				"  limit()\n"
+				"  assert(ok or err == 'not enough memory', tostring(err))\n"
+				"end\n"
+				"assert(h:link('d1').link == 'd2')\n"
 				"h:close()\n";
 
 /* Runs @chunk in a state of its own, closed after; the heap's use then. */
