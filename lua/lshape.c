@@ -57,11 +57,11 @@ static int ns_shape(lua_State *L)
 		lua_pop(L, 2);
 	}
 	s.limit = (uint32_t)(s.burst + (double)s.rate * latency);
+	dev = luaL_tolstring(L, 2, NULL); /* before the reply is held: it may raise */
 	if (lua_type(L, 2) == LUA_TNUMBER)
 		ret = nns_link_get(&h->ns, NULL, (int)luaL_checkinteger(L, 2), &msg, &l, &e);
 	else
 		ret = nns_link_get(&h->ns, luaL_checkstring(L, 2), 0, &msg, &l, &e);
-	dev = luaL_tolstring(L, 2, NULL);
 	if (ret == 0)
 		ret = nns_shape(&h->ns, l.ifindex, dev, &s, &e);
 	else
