@@ -172,6 +172,19 @@ int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, vo
 
 /* ---- changing ----------------------------------------------------------- */
 
+/*
+ * ip's "brd +": @p's address (the peer's when there is one) with its host
+ * part, past @plen bits, all ones.  /31 and /32 have none: not called.
+ */
+static void put_broadcast_plus(struct nlmsghdr *nlh, const struct nns_prefix *p, uint8_t plen)
+{
+	uint32_t host, mask = plen ? htonl(~0U << (32 - plen)) : 0;
+
+	memcpy(&host, p->bytes, 4);
+	host |= ~mask;
+	mnl_attr_put(nlh, IFA_BROADCAST, 4, &host);
+}
+
 int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const struct nns_addr_spec *s)
 {
 	size_t len = nns_addr_bytes(s->local.family);
@@ -199,6 +212,8 @@ int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 	mnl_attr_put(nlh, IFA_ADDRESS, len, s->peer ? s->peer->bytes : s->local.bytes);
 	if (s->has_broadcast && s->local.family == AF_INET)
 		mnl_attr_put(nlh, IFA_BROADCAST, 4, s->broadcast);
+	else if (s->broadcast_plus && s->local.family == AF_INET && ifa->ifa_prefixlen < 31)
+		put_broadcast_plus(nlh, s->peer ? s->peer : &s->local, ifa->ifa_prefixlen);
 	if (s->label && !mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFA_LABEL, s->label))
 		return -EMSGSIZE;
 	return 0;

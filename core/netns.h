@@ -333,6 +333,7 @@ struct nns_addr_spec {
 	bool nodad, noprefixroute;
 	bool has_broadcast; /* IPv4: explicit broadcast, else computed */
 	uint8_t broadcast[4];
+	bool broadcast_plus;	       /* IPv4: ip's "brd +", the prefix's all-ones host */
 	const struct nns_prefix *peer; /* point-to-point peer, or NULL */
 	const char *label;
 	int scope; /* -1: kernel default */

@@ -491,7 +491,6 @@ static int claim_name(const char *path)
 static int mount_ns(int fd, const char *path)
 {
 	char src[64];
-
 	int err;
 
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);

@@ -1730,35 +1730,19 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 	brd = opt_string(L, 4, "broadcast");
 	luaL_argcheck(L, !brd || s->local.family == AF_INET, 4,
 		      "option 'broadcast' is for IPv4 addresses only");
-	if (brd) {
+	if (brd && !strcmp(brd, "+")) {
+		s->broadcast_plus = true;
+	} else if (brd) {
 		struct nns_prefix b;
-		uint32_t host, mask;
-		/* the prefix length the address gets: the peer's when there is one */
-		int plen = s->peer ? s->peer->len : s->local.len;
 
-		if (plen < 0)
-			plen = 32;
+		check_prefix(L, 4, brd, false, &b);
+		if (b.family != AF_INET || b.len >= 0)
+			luaL_argerror(L, 4,
+				      lua_pushfstring(L, "invalid broadcast \"%s\": %s", brd,
+						      b.len >= 0 ? "not a single address"
+								 : "not an IPv4 address"));
 		s->has_broadcast = true;
-		if (!strcmp(brd, "+") && plen >= 31) {
-			/* /31 and /32 have no broadcast address, as with ip. */
-			s->has_broadcast = false;
-		} else if (!strcmp(brd, "+")) {
-			/* "+": the all-ones host part, of the peer when there is
-			 * one, as `ip addr add ... brd +` */
-			memcpy(&host, (s->peer ? s->peer : &s->local)->bytes, 4);
-			mask = plen ? htonl(~0U << (32 - plen)) : 0;
-			host |= ~mask;
-			memcpy(s->broadcast, &host, 4);
-		} else {
-			check_prefix(L, 4, brd, false, &b);
-			if (b.family != AF_INET || b.len >= 0)
-				luaL_argerror(L, 4,
-					      lua_pushfstring(L, "invalid broadcast \"%s\": %s",
-							      brd,
-							      b.len >= 0 ? "not a single address"
-									 : "not an IPv4 address"));
-			memcpy(s->broadcast, b.bytes, 4);
-		}
+		memcpy(s->broadcast, b.bytes, 4);
 	}
 }
 
