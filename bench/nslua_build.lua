@@ -3,7 +3,8 @@
 --   build/nslua --keep bench/nslua_build.lua star|pairs|chain N build
 -- The topology API names a switch's bridge after the switch: here the
 -- bridge in sw is "sw", not "br0".  Hosts have lo up by default.  A host
--- with forward = true has IPv6 forwarding on as well as IPv4.
+-- with forward = "ipv4" has IPv4 forwarding on, as every contender's routers
+-- do (forward = true would turn IPv6 forwarding on as well).
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local topo = dofile(here .. "/topo.lua")
 local netns = require "netns"
@@ -25,7 +26,7 @@ elseif workload == "pairs" then
   end
 elseif workload == "chain" then
   for i = 1, n do
-    spec.hosts["r" .. i] = { forward = true }
+    spec.hosts["r" .. i] = { forward = "ipv4" }
     spec.routes["r" .. i] = topo.chain_routes(i, n)
   end
   for i = 1, n - 1 do

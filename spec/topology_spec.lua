@@ -55,6 +55,20 @@ describe("netns.topology", function()
     assert.is_false((t:ping(h1, "10.9.9.9", { timeout = 0.2, count = 1 })))
   end)
 
+  it("forwards IPv4, IPv6 or both, as a host's forward option says", function()
+    local t <close> = netns.topology { prefix = "f-" }
+    local function forwarding(ns)
+      local v4 = H.sh(H.inside(ns) .. "cat /proc/sys/net/ipv4/ip_forward"):match("%d")
+      local v6 = H.sh(H.inside(ns) .. "cat /proc/sys/net/ipv6/conf/all/forwarding"):match("%d")
+      return v4 .. v6
+    end
+    assert.are.equal("11", forwarding(t:host("both", { forward = true })))
+    assert.are.equal("10", forwarding(t:host("v4", { forward = "ipv4" })))
+    assert.are.equal("01", forwarding(t:host("v6", { forward = "ipv6" })))
+    assert.are.equal("00", forwarding(t:host("none", { forward = false })))
+    assert.are.equal("00", forwarding(t:host "plain"))
+  end)
+
   it("draws what it holds", function()
     local t <close> = netns.topology { prefix = "d-" }
     local a, s = t:host "a", t:switch "sw"
@@ -269,6 +283,9 @@ describe("netns.topology", function()
       { { hosts = hosts(), links = { x = { "h1", "h2" } } }, "links: a list expected, found key x" },
       { { hosts = { "h1", "h2" } }, "hosts: keys are host names, found a number" },
       { { hosts = { h1 = "forward" } }, "hosts.h1: table of options or true expected, got string" },
+      { { hosts = { h1 = { forward = "ip4" } } },
+        'hosts.h1: option \'forward\' must be true, false, "ipv4" or "ipv6", got "ip4"' },
+      { { hosts = { h1 = { route = true } } }, "hosts.h1: unknown option 'route'" },
       { { hosts = hosts(), switches = "s1" }, "switches: table expected, got string" },
       { { hosts = hosts(), switches = { 1 } }, "switches[1]: a name expected, got number" },
       { { hosts = hosts(), routes = { h3 = {} } }, "routes: no host or switch named h3" },
@@ -343,6 +360,8 @@ describe("netns.topology", function()
     local t <close> = netns.topology { prefix = "n-" }
     H.raises('bad argument #1 to \'host\' (invalid node name "a/b")', t.host, t, "a/b")
     H.raises("bad argument #2 to 'host' (unknown option 'color')", t.host, t, "a", { color = 1 })
+    H.raises("bad argument #2 to 'host' (option 'forward' must be true, false, \"ipv4\" or \"ipv6\", got 4)",
+      t.host, t, "a", { forward = 4 })
     local a = t:host "a"
     H.raises("bad argument #2 to 'link' (not a host or switch of this topology: zz)", t.link, t, a, "zz")
     H.raises("bad argument #3 to 'link' (unknown option 'speed')", t.link, t, a, a, { speed = 1 })

@@ -155,7 +155,7 @@
 ---@field prefix? string prefix of the pins /run/netns/<prefix><name> (no '/'; "" by default)
 
 ---@class netns.HostOptions
----@field forward? boolean turn IPv4 and IPv6 forwarding on
+---@field forward? boolean|"ipv4"|"ipv6" true turns IPv4 and IPv6 forwarding on, "ipv4" or "ipv6" one of them
 ---@field lo? boolean false leaves lo down (it is brought up by default)
 
 ---@class netns.TopologyLinkOptions

@@ -175,13 +175,33 @@ end
 
 local HOST_OPTIONS = { forward = true, lo = true }
 
+-- The sysctls each value of a host's `forward` option turns on.  IPv6
+-- forwarding is asked for by name as well as with `true`: it changes more
+-- than forwarding (a router ignores router advertisements and joins the
+-- all-routers group on every link), which a router for IPv4 alone need
+-- not pay for.
+local FORWARD_KEYS = {
+  [true] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" },
+  ipv4 = { "net.ipv4.ip_forward" },
+  ipv6 = { "net.ipv6.conf.all.forwarding" },
+}
+
+-- What is wrong with host options @opts, or nil.
+local function host_options_problem(opts)
+  for k in pairs(opts) do
+    if not HOST_OPTIONS[k] then return ("unknown option '%s'"):format(tostring(k)) end
+  end
+  local forward = opts.forward
+  if forward ~= nil and forward ~= false and not FORWARD_KEYS[forward] then
+    return ("option 'forward' must be true, false, \"ipv4\" or \"ipv6\", got %s")
+      :format(type(forward) == "string" and ("%q"):format(forward) or tostring(forward))
+  end
+end
+
 local function add_host(self, name, opts)
   local ns = self:_namespace(name)
   if opts.lo ~= false then ns:link_set(1, { up = true }) end   -- lo is always index 1
-  if opts.forward then
-    ns:sysctl("net.ipv4.ip_forward", 1)
-    ns:sysctl("net.ipv6.conf.all.forwarding", 1)
-  end
+  for _, key in ipairs(FORWARD_KEYS[opts.forward or false] or {}) do ns:sysctl(key, 1) end
   local node = { name = name, ns = ns, kind = opts.kind or "host", ifaces = 0 }
   self._nodes[name], self._by_ns[ns] = node, node
   self._order[#self._order + 1] = node
@@ -194,13 +214,17 @@ end
 
 --- A host: an anonymous namespace with lo up, pinned at `/run/netns/<prefix><name>`.
 -- @tparam string name letters, digits, '_', '.' and '-'
--- @tparam[opt] table opts `forward = true` turns IPv4 and IPv6 forwarding on; `lo = false` leaves lo down
+-- @tparam[opt] table opts `forward = true` turns IPv4 and IPv6 forwarding on,
+-- `forward = "ipv4"` or `"ipv6"` one of them; `lo = false` leaves lo down
 -- @treturn netns.NS its namespace handle
 -- @raise on a bad or taken name, or when the namespace cannot be made
 -- @usage local r = t:host("r", { forward = true })
 function T:host(name, opts)
   check_name(name, "host")
-  return self:_step(add_host, name, check_options(opts, HOST_OPTIONS, "host", 2))
+  opts = check_options(opts, HOST_OPTIONS, "host", 2)
+  local why = host_options_problem(opts)
+  if why then raise(("bad argument #2 to 'host' (%s)"):format(why)) end
+  return self:_step(add_host, name, opts)
 end
 
 local function add_switch(self, name)
@@ -711,6 +735,8 @@ local function check_spec(spec)
     if opts ~= true and type(opts) ~= "table" then
       bad_spec("hosts.%s: table of options or true expected, got %s", name, type(opts))
     end
+    local why = type(opts) == "table" and host_options_problem(opts)
+    if why then bad_spec("hosts.%s: %s", name, why) end
     nodes[name] = true
   end
   check_list(spec.switches, "switches")
