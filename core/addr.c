@@ -162,12 +162,16 @@ int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, vo
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct addr_each x = { cb, data, ifindex };
 	struct ifaddrmsg *ifa;
+	char what[32] = "address show";
 
 	nlh->nlmsg_type = RTM_GETADDR;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
-	ifa->ifa_index = (uint32_t)ifindex; /* the kernel filters on it */
-	return nns_dump_each(ns, nlh, "address show", addr_msg, &x, e);
+	/* The kernel filters on it, and fails the dump when it is gone. */
+	ifa->ifa_index = (uint32_t)ifindex;
+	if (ifindex)
+		snprintf(what, sizeof(what), "address show %d", ifindex);
+	return nns_dump_each(ns, nlh, what, addr_msg, &x, e);
 }
 
 /* ---- changing ----------------------------------------------------------- */

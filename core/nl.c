@@ -16,6 +16,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "netns.h"
 
@@ -35,9 +36,53 @@ struct nns_nl {
  * Where replies land before they are read: one per thread, not one per
  * socket, since every call reads its replies to the end before returning
  * and a thousand handles should not hold a thousand buffers.  The kernel
- * sends dump parts of up to 32 KiB.
+ * sends dump parts of up to 32 KiB, but one message may be larger (a link
+ * with hundreds of alternative names): a reply that did not fit is lost to
+ * the read, so the request or dump is read to its end, the buffer grows
+ * to the size the kernel said, and the request or dump is made again.
  */
-static __thread char rx_buf[32768];
+static __thread char rx_small[32768];
+static __thread char *rx_large; /* once a reply did not fit; freed with the thread */
+static __thread size_t rx_large_size, rx_need;
+static pthread_key_t rx_key;
+static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+/* The largest reply a thread makes room for: more is no rtnetlink message. */
+#define RX_MAX ((size_t)64 << 20)
+/* What recv_some returns for a datagram larger than the buffer (rx_need says how large). */
+#define RX_TOO_SMALL (-EMSGSIZE)
+
+static char *rx_buf(void)
+{
+	return rx_large ? rx_large : rx_small;
+}
+
+static size_t rx_size(void)
+{
+	return rx_large ? rx_large_size : sizeof(rx_small);
+}
+
+static void rx_key_make(void)
+{
+	if (pthread_key_create(&rx_key, free) != 0)
+		abort(); /* only when the process is out of keys */
+}
+
+/* Makes the thread's buffer hold rx_need bytes, which the last read lacked. */
+static int rx_grow(void)
+{
+	char *p;
+
+	if (rx_need > RX_MAX)
+		return -EMSGSIZE;
+	pthread_once(&rx_once, rx_key_make);
+	p = realloc(rx_large, rx_need);
+	if (!p)
+		return -ENOMEM;
+	rx_large = p;
+	rx_large_size = rx_need;
+	pthread_setspecific(rx_key, p);
+	return 0;
+}
 
 static int set_flag(struct mnl_socket *sk, int option)
 {
@@ -126,14 +171,56 @@ static int parse_error(const struct nlmsghdr *nlh, struct nns_error *e)
 	return err->error;
 }
 
-static ssize_t recv_some(struct nns_nl *nl)
+/*
+ * The errno an NLMSG_DONE carries: a dump that failed part way (or whose
+ * filter named nothing, as an address dump of a device that is gone) ends
+ * with -errno there, and extack text after it, rather than with an error.
+ */
+static int parse_done(const struct nlmsghdr *nlh, struct nns_error *e)
 {
+	int err;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(err)))
+		return 0; /* kernels before 4.x sent no payload */
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err >= 0)
+		return 0;
+	if (err < -4095)
+		return -EBADMSG;
+	if (e)
+		e->ext[0] = '\0';
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		mnl_attr_parse(nlh, sizeof(err), extack_attr, e);
+	return err;
+}
+
+/*
+ * One datagram into the thread's buffer, its length; RX_TOO_SMALL when it
+ * was larger (MSG_TRUNC makes recvmsg return its whole length), and it is
+ * then lost.
+ */
+static ssize_t recv_flags(struct nns_nl *nl, int flags)
+{
+	struct iovec iov = { .iov_base = rx_buf(), .iov_len = rx_size() };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	do
-		n = mnl_socket_recvfrom(nl->sk, rx_buf, sizeof(rx_buf));
+		n = recvmsg(mnl_socket_get_fd(nl->sk), &msg, flags | MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > iov.iov_len) {
+		if ((size_t)n > rx_need)
+			rx_need = (size_t)n;
+		return RX_TOO_SMALL;
+	}
+	return n;
+}
+
+static ssize_t recv_some(struct nns_nl *nl)
+{
+	return recv_flags(nl, 0);
 }
 
 /*
@@ -152,6 +239,31 @@ static struct nlmsghdr *msg_next(struct nlmsghdr *nlh, size_t *left)
 
 	*left = step < *left ? *left - step : 0;
 	return (struct nlmsghdr *)((char *)nlh + step);
+}
+
+/*
+ * Reads and drops what is left of the answer to request @seq, after a
+ * reply that was lost or a failure part way: a dump left running would
+ * answer the handle's next request.  The kernel queues each part of a dump
+ * as the one before is read, and a request's answer whole before sendmsg
+ * returns, so reading stops when nothing is queued.
+ */
+static void drain(struct nns_nl *nl, uint32_t seq)
+{
+	for (;;) {
+		ssize_t n = recv_flags(nl, MSG_DONTWAIT);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf();
+		size_t left;
+
+		if (n == RX_TOO_SMALL)
+			continue;
+		if (n < 0)
+			return;
+		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left))
+			if (nlh->nlmsg_seq == seq &&
+			    (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR))
+				return;
+	}
 }
 
 static int send_all(struct nns_nl *nl, const void *buf, size_t len)
@@ -195,41 +307,63 @@ static int msgs_append(struct nns_msgs *m, const struct nlmsghdr *nlh)
 	return 0;
 }
 
-int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
-		   struct nns_error *e)
+/* Whether @req reads rather than changes (rtnetlink's GET kinds: type % 4 == 2). */
+static bool is_get(const struct nlmsghdr *req)
+{
+	return req->nlmsg_type >= RTM_BASE && (req->nlmsg_type - RTM_BASE) % 4 == 2;
+}
+
+/* Sends @req once and reads its answer; RX_TOO_SMALL when a reply did not fit. */
+static int request_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
+			struct nns_error *e)
 {
 	uint32_t seq = ++nl->seq;
 	int ret;
 
-	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	req->nlmsg_seq = seq;
 	ret = send_all(nl, req, req->nlmsg_len);
-	if (ret < 0)
-		goto out;
-	for (;;) {
+	while (ret == 0) {
 		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf();
 		size_t left;
 
 		if (n < 0) {
 			ret = (int)n;
-			goto out;
+			break;
 		}
 		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
 			if (!ours(nl, nlh, seq, seq))
 				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				ret = parse_error(nlh, e);
-				goto out;
-			}
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return parse_error(nlh, e);
 			if (reply) {
 				ret = msgs_append(reply, nlh);
 				if (ret < 0)
-					goto out;
+					break;
 			}
 		}
 	}
-out:
+	drain(nl, seq);
+	return ret;
+}
+
+int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
+		   struct nns_error *e)
+{
+	size_t start = reply ? reply->len : 0;
+	int ret;
+
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	ret = request_once(nl, req, reply, e);
+	/* Only a reading request has a reply that can be too large, and it may be made again. */
+	if (ret == RX_TOO_SMALL && is_get(req)) {
+		ret = rx_grow();
+		if (ret == 0) {
+			if (reply)
+				reply->len = start;
+			ret = request_once(nl, req, reply, e);
+		}
+	}
 	if (ret < 0 && e)
 		e->code = -ret;
 	return ret;
@@ -253,25 +387,30 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 	ret = send_all(nl, req, req->nlmsg_len);
 	while (ret == 0) {
 		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf();
 		size_t left;
 
-		if (n < 0)
-			return (int)n;
+		if (n < 0) {
+			ret = (int)n;
+			break;
+		}
 		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
 			if (!ours(nl, nlh, seq, seq))
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 				intr = true;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return intr ? -EINTR : 0;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				ret = parse_done(nlh, e);
+				return ret == 0 && intr ? -EINTR : ret;
+			}
 			if (nlh->nlmsg_type == NLMSG_ERROR)
 				return parse_error(nlh, e);
 			ret = msgs_append(out, nlh);
 			if (ret < 0)
-				return ret;
+				break;
 		}
 	}
+	drain(nl, seq);
 	return ret;
 }
 
@@ -371,6 +510,11 @@ int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, s
 	do {
 		out->len = 0;
 		ret = dump_once(nl, req, out, e);
+		if (ret == RX_TOO_SMALL) { /* a part too large for the buffer: again, with room */
+			int grown = rx_grow();
+
+			ret = grown < 0 ? grown : -EINTR;
+		}
 	} while (ret == -EINTR && ++tries < DUMP_RETRIES);
 	if (ret == -EINTR && e) /* never a partial list: say why there is none */
 		snprintf(e->ext, sizeof(e->ext),
@@ -473,7 +617,7 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 
 	while (pending) {
 		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf();
 		size_t left;
 
 		if (n < 0)
@@ -530,8 +674,8 @@ int nns_batch_run(struct nns_nl *nl, struct nns_batch *b, struct nns_error *e)
 		if (ret == 0)
 			ret = batch_acks(nl, b, first, nl->seq, base, &failed, e);
 	}
-	if (ret == 0)
-		ret = failed;
+	if (ret == 0 || failed) /* a request's own failure says more than a slice's */
+		ret = failed ? failed : ret;
 	else if (e)
 		nns_error_set(e, -ret, "batch of %u requests", b->count);
 	return ret;

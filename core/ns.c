@@ -88,6 +88,8 @@ static int open_ns(const char *path, int flags, struct nns_ns *ns, struct nns_er
 	ret = ns_adopt(ns, fd, true);
 	if (ret < 0)
 		close(fd);
+	if (ret == -EINVAL && e) /* a pin file left unmounted, or any other file */
+		snprintf(e->ext, sizeof(e->ext), "%s is not a network namespace", path);
 out:
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns open %s", path);

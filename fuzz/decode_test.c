@@ -213,6 +213,32 @@ static void test_dump(void)
 	CHECK(fake_nl_sends == 16);
 	fake_nl_follow_seq = 0;
 	free(copy);
+
+	/* A dump that failed part way says so in its NLMSG_DONE: an error, not a short list. */
+	copy = malloc(size);
+	memcpy(copy, stream, size);
+	*(int *)mnl_nlmsg_get_payload((struct nlmsghdr *)(copy + size - mnl_nlmsg_size(sizeof(int)))) =
+		-ENODEV;
+	CHECK(dump_links(copy, size) == -ENODEV);
+	free(copy);
+}
+
+/* A part larger than the receive buffer is read whole once the buffer has grown. */
+static void test_dump_large(void)
+{
+	size_t cap = (size_t)256 << 10, size;
+	char *stream = malloc(cap);
+	int n = (int)(cap / 2 / NLMSG_ALIGN(good_link()->nlmsg_len));
+
+	size = link_stream(stream, n);
+	CHECK(size > 32768 && size <= cap);
+	fake_nl_follow_seq = 1;
+	CHECK(dump_links(stream, size) == n);
+	CHECK(fake_nl_sends == 2); /* once cut, once whole */
+	CHECK(dump_links(stream, size) == n);
+	CHECK(fake_nl_sends == 1); /* the thread keeps the larger buffer */
+	fake_nl_follow_seq = 0;
+	free(stream);
 }
 
 static void test_route(void)
@@ -524,6 +550,7 @@ int main(void)
 {
 	test_link();
 	test_dump();
+	test_dump_large();
 	test_route();
 	test_addr();
 	test_neigh();

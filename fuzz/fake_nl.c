@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -50,7 +51,7 @@ int __wrap_mnl_socket_bind(struct mnl_socket *sk, unsigned int groups, pid_t pid
 unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *sk);
 int __wrap_mnl_socket_get_fd(const struct mnl_socket *sk);
 ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *sk, const void *buf, size_t len);
-ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *sk, void *buf, size_t size);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
 time_t __wrap_time(time_t *t);
 
 struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags)
@@ -106,13 +107,19 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *sk, const void *buf, s
 	return (ssize_t)len;
 }
 
-ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *sk, void *buf, size_t size)
+/*
+ * The core reads with recvmsg itself (MSG_TRUNC for a datagram's whole
+ * length, MSG_DONTWAIT to read what is left); the fake honours both.
+ */
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	void *buf = msg->msg_iov[0].iov_base;
+	size_t size = msg->msg_iov[0].iov_len;
 	size_t n = answer_size < size ? answer_size : size;
 
-	(void)sk;
+	(void)fd;
 	if (!armed) {
-		errno = ENOBUFS;
+		errno = flags & MSG_DONTWAIT ? EAGAIN : ENOBUFS;
 		return -1;
 	}
 	armed = 0;
@@ -131,7 +138,8 @@ ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *sk, void *buf, size_
 			nlh = (struct nlmsghdr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
 		}
 	}
-	return (ssize_t)n;
+	msg->msg_flags = n < answer_size ? MSG_TRUNC : 0;
+	return (ssize_t)(flags & MSG_TRUNC ? answer_size : n);
 }
 
 time_t __wrap_time(time_t *t)

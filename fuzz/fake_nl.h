@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A netlink socket without a kernel, for the fuzz targets and the decoder
- * tests: the core is linked with -Wl,--wrap for the libmnl socket calls and
- * time(), so that every request is numbered from 1, sent nowhere, and
- * answered with bytes the caller chose.
+ * tests: the core is linked with -Wl,--wrap for the libmnl socket calls,
+ * recvmsg and time(), so that every request is numbered from 1, sent
+ * nowhere, and answered with bytes the caller chose.
  */
 #ifndef NETNS_FAKE_NL_H
 #define NETNS_FAKE_NL_H
@@ -19,7 +19,7 @@
 /* Wrapped symbols, for the link line. */
 #define FAKE_NL_WRAPS "mnl_socket_open2,mnl_socket_close,mnl_socket_setsockopt," \
 	"mnl_socket_bind,mnl_socket_get_portid,mnl_socket_get_fd,mnl_socket_sendto," \
-	"mnl_socket_recvfrom,time"
+	"recvmsg,time"
 
 /*
  * After each request sent, the next receive returns @data (cut at the

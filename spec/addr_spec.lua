@@ -174,6 +174,19 @@ describe("ns:addrs", function()
     raises(("netns: address show nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:addrs("nope") end)
   end)
+
+  it("raises for an ifindex that names nothing, or a link deleted since its record was read", function()
+    -- The kernel ends such a dump with its error in the closing message, not
+    -- with an error message: an empty list would say the device has no address.
+    local ns, va = fresh(false)
+    raises(("netns: address show 999 (in %s): No such device [ENODEV]"):format(ns.name),
+      false, function() ns:addrs(999) end)
+    ns:link_del("va")
+    raises(("netns: address show %d (in %s): No such device [ENODEV]"):format(va.ifindex, ns.name),
+      false, function() va:addrs() end)
+    -- the handle's socket answers the next listing
+    assert.are.same({}, ns:addrs())
+  end)
 end)
 
 describe("names kept between listings", function()

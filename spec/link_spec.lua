@@ -160,6 +160,30 @@ describe("ns:links and ns:link", function()
     assert.are.equal("n1", a.link)
   end)
 
+  it("read links whose messages are larger than a dump part, and then the next listings", function()
+    -- 300 alternative names of 110 bytes make v0's message about 40 KiB,
+    -- more than the 32 KiB the kernel fills a dump part with.
+    local ns = fresh_ns()
+    ns:veth("v0", "v1")
+    local lines = {}
+    for i = 1, 300 do lines[i] = ("link property add dev v0 altname %s%d"):format(("a"):rep(110), i) end
+    local file = os.tmpname()
+    H.write_file(file, table.concat(lines, "\n") .. "\n")
+    H.run(H.inside(ns) .. "ip -batch " .. file)
+    os.remove(file)
+    assert.are.equal(300, #ip_link(ns, "v0").altnames)
+    assert.are.same(ip_names(ns), (function()
+      local got = {}
+      for _, l in ipairs(ns:links()) do got[#got + 1] = l.ifname end
+      table.sort(got)
+      return got
+    end)())
+    assert.are.same(expected(ip_link(ns, "v0")), fields_of(ns:link("v0")))
+    -- the handle's socket is left clean for what comes next
+    assert.are.same({}, ns:addrs())
+    assert.are.equal("v1", ns:link("v1").ifname)
+  end)
+
   it("return nil for a link that is not there", function()
     local ns = fresh_ns()
     assert.is_nil(ns:link("nope"))

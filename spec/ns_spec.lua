@@ -241,8 +241,22 @@ describe("netns.open", function()
       netns.open, "")
     raises([[bad argument #1 to 'open' (invalid namespace name "..": must not be '.' or '..')]],
       netns.open, "..")
-    raises("netns: netns open /etc/hostname: Invalid argument [EINVAL]", netns.open, "/etc/hostname")
+    raises("netns: netns open /etc/hostname: Invalid argument [EINVAL]: /etc/hostname is not a network namespace",
+      netns.open, "/etc/hostname")
     assert_unchanged(before)
+  end)
+
+  it("says why a pin file that is not mounted cannot be opened", function()
+    -- what a run killed between making a pin's file and mounting it leaves
+    local name = fresh("plain")
+    H.write_file("/run/netns/" .. name, "")
+    local before = snapshot()
+    local msg = ("netns: netns open %s: Invalid argument [EINVAL]: /run/netns/%s is not a network namespace")
+      :format(name, name)
+    raises(msg, netns.open, name)
+    raises(msg, netns.add, name, { exist_ok = true })
+    assert_unchanged(before)
+    os.remove("/run/netns/" .. name)
   end)
 
   it("takes a path: /run/netns/NAME and /proc/PID/ns/net", function()
