@@ -586,6 +586,14 @@ struct nns_io {
  * programs started afterwards get the limit as it was.
  */
 void nns_raise_fd_limit(void);
+/* What messages call @x's program: argv[0], or the command of `/bin/sh -c`. */
+const char *nns_exec_label(const struct nns_exec *x);
+/*
+ * Tells the library that the job ignored @sig (SIGHUP, SIGINT or SIGQUIT)
+ * when the host started, though the host catches it since: programs keep
+ * it ignored, as they do a signal the caller still ignores.
+ */
+void nns_proc_job_ignores(int sig);
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e);
 /*
  * Serves @io while the program runs, then reaps it into @status.  After
@@ -593,7 +601,10 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
  */
 int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms, int *status,
 		  struct nns_error *e);
-/* 1 once the program has ended (not reaped), 0 if @timeout_ms ran out first. */
+/*
+ * 1 once the program has ended (not reaped), 0 if @timeout_ms ran out
+ * first, -EINTR when a signal came first.
+ */
 int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms);
 /* 1 and @status once the program has ended, 0 while it runs. */
 int nns_proc_poll(struct nns_proc *p, int *status);

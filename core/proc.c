@@ -251,6 +251,14 @@ static int place_fd(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/* Signals the job ignored when the host started, which it may catch since (nslua's SIGINT). */
+static sigset_t job_ignored;
+
+void nns_proc_job_ignores(int sig)
+{
+	sigaddset(&job_ignored, sig);
+}
+
 /* Whether @sig is one a shell or nohup ignore for a whole job, and the caller ignores. */
 static bool ignored_for_job(int sig)
 {
@@ -271,7 +279,9 @@ static void reset_signal_actions(void)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && !ignored_for_job(sig))
+		if (sigismember(&job_ignored, sig) == 1)
+			signal(sig, SIG_IGN);
+		else if (sig != SIGKILL && sig != SIGSTOP && !ignored_for_job(sig))
 			signal(sig, SIG_DFL);
 }
 
@@ -565,6 +575,15 @@ static int child_outcome(int fd, const char **stage)
 	return r.err;
 }
 
+/* What messages call the program: its argv[0], or the command a shell runs. */
+const char *nns_exec_label(const struct nns_exec *x)
+{
+	/* argv[2] exists only when argv[1] is not the terminating NULL. */
+	if (x->argv[1] && x->argv[2] && !strcmp(x->argv[0], "/bin/sh") && !strcmp(x->argv[1], "-c"))
+		return x->argv[2];
+	return x->argv[0];
+}
+
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e)
 {
 	char where[PATH_MAX];
@@ -596,7 +615,7 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		p->pid = 0;
-		nns_error_set(e, err, "exec %s: %s", x->argv[0], stage);
+		nns_error_set(e, err, "exec %s: %s", nns_exec_label(x), stage);
 		return -err;
 	}
 	/* Without pidfds (old kernels, valgrind) waits fall back to polling. */
@@ -610,7 +629,7 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 	}
 out:
 	if (ret < 0)
-		nns_error_set(e, -ret, "exec %s", x->argv[0]);
+		nns_error_set(e, -ret, "exec %s", nns_exec_label(x));
 	return ret;
 }
 
@@ -718,23 +737,30 @@ static int drain(struct nns_io *io)
 	return ret;
 }
 
-/* Serves the pipes in @io until the program exits and they close, or time runs out. */
+/*
+ * Serves the pipes in @io until the program exits and they close, or time
+ * runs out.  A pipe read only while the program runs (its stderr) is not
+ * waited for, but stays open as long as one that is waited for: what the
+ * program left running may still write to both, and a closed one would
+ * kill it by SIGPIPE before it wrote the other.
+ */
 static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadline, bool *exited)
 {
 	for (;;) {
 		struct pollfd pfd[4];
-		int i, n = 0, open = 0, wait_ms = -1;
+		int i, n = 0, waited = 0, wait_ms = -1;
 
-		for (i = 0; i < nio && *exited; i++) {
-			int ret = io[i].while_running && io[i].fd >= 0 ? drain(&io[i]) : 0;
-
-			if (ret < 0)
-				return ret;
-		}
 		for (i = 0; i < nio; i++)
-			open += io[i].fd >= 0;
-		if (*exited && !open)
+			waited += io[i].fd >= 0 && !io[i].while_running;
+		if (*exited && !waited) {
+			for (i = 0; i < nio; i++) {
+				int ret = io[i].fd >= 0 ? drain(&io[i]) : 0;
+
+				if (ret < 0)
+					return ret;
+			}
 			return 0;
+		}
 		pfd[n++] = (struct pollfd){ .fd = *exited ? -1 : p->pidfd, .events = POLLIN };
 		for (i = 0; i < nio; i++)
 			pfd[n++] = (struct pollfd){ .fd = io[i].fd,
@@ -801,17 +827,19 @@ int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms)
 	long long deadline = now_ms() + timeout_ms;
 	int n;
 
+	/* A signal ends the wait, as it ends an unlimited one: the host's handler decides. */
 	if (p->pidfd < 0) {
 		while (!has_exited(p)) {
 			if (now_ms() >= deadline)
 				return 0;
-			poll(NULL, 0, 10);
+			if (poll(NULL, 0, 10) < 0 && errno == EINTR)
+				return -EINTR;
 		}
 		return 1;
 	}
-	do
-		n = poll(&pfd, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0)
+		return -errno;
 	return n != 0;
 }
 

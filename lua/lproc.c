@@ -208,11 +208,7 @@ static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const
 /* What messages call the program: its argv[0], or the shell command. */
 static const char *cmd_label(struct nns_exec *x)
 {
-	/* argv[2] exists only when argv[1] is not the terminating NULL. */
-	return x->argv[1] && x->argv[2] && !strcmp(x->argv[0], "/bin/sh") &&
-			       !strcmp(x->argv[1], "-c")
-		       ? x->argv[2]
-		       : x->argv[0];
+	return nns_exec_label(x);
 }
 
 /* The same, from the command argument (2) itself. */
@@ -273,6 +269,30 @@ static const char *const output_options[] = { "env",	"cwd",	 "stdin", "timeout",
 					      "stderr", "check", NULL };
 
 /*
+ * Whether a program exec or output runs leads a process group of its own,
+ * which a timeout or an interruption then kills whole, a shell command's
+ * pipeline too.  One that reads the terminal stays in the foreground
+ * group, where a read does not stop it; and while there is a terminal,
+ * one without a time limit stays there too, as a shell's foreground job
+ * does: Ctrl-C reaches it, and a program that opens /dev/tty itself (a
+ * pager, a password prompt) is not stopped.
+ */
+static bool wants_own_group(bool timed, bool stdin_inherited)
+{
+	int tty;
+
+	if (stdin_inherited && isatty(0))
+		return false;
+	if (timed)
+		return true;
+	tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (tty < 0)
+		return true; /* no controlling terminal */
+	close(tty);
+	return false;
+}
+
+/*
  * Runs the program with stdin fed from option "stdin" and, when @capture,
  * stdout collected into io[1] and, unless option "stderr" says where it
  * goes, stderr into io[2] (while the program runs, as a shell's $(...)
@@ -291,13 +311,12 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 
 	prepare(L, 1, 2, 3, known, &x, label, sizeof(label));
 	timeout = opt_timeout(L, 3);
-	/* With a time limit, whatever the program starts is killed with it. */
-	x.own_group = timeout >= 0;
 	if (lua_istable(L, 3) && lua_getfield(L, 3, "stdin") != LUA_TNIL) {
 		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 3,
 			      "option 'stdin' must be a string");
 		in = lua_tolstring(L, -1, &inlen); /* anchored on the stack */
 	}
+	x.own_group = wants_own_group(timeout >= 0, in == NULL);
 	capture_err = capture && !(lua_istable(L, 3) && opt_given(L, 3, "stderr"));
 	for (i = 0; i < 3 && ret == 0; i++)
 		if ((i == 0 && in) || (i == 1 && capture) || (i == 2 && capture_err))
@@ -531,13 +550,19 @@ static int proc_wait(lua_State *L)
 	}
 	if (p->done)
 		return exec_result(L, p->status);
-	/* A wait with a limit that runs out leaves the program running. */
-	if (timeout >= 0 && nns_proc_wait_exit(&p->p, timeout) == 0) {
-		luaL_pushfail(L);
-		lua_pushliteral(L, "timeout");
-		return 2;
+	if (timeout >= 0) {
+		int ended = nns_proc_wait_exit(&p->p, timeout);
+
+		/* A wait with a limit that runs out leaves the program running. */
+		if (ended == 0) {
+			luaL_pushfail(L);
+			lua_pushliteral(L, "timeout");
+			return 2;
+		}
+		if (ended < 0)
+			nns_error_set(&e, -ended, "wait");
 	}
-	if (nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
+	if (e.code || nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
 		/* Interrupted, the program was stopped; either way it is reaped. */
 		proc_end(p);
 		nns_error_set(&e, e.code, "wait %d", (int)p->pid);

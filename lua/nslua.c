@@ -40,6 +40,7 @@ struct nslua_module {
 extern const struct nslua_module nslua_modules[];  /* ends with { NULL } */
 
 int luaopen_netns_core (lua_State *L);  /* the binding, linked in */
+void nns_proc_job_ignores (int sig);  /* core/proc.c: signals programs keep ignored */
 
 
 #define INIT_VAR        "LUA_INIT"
@@ -150,6 +151,11 @@ static void catch_signals (void (*handler) (int)) {
       set_signal(sigs[i], handler);
 }
 
+/*
+** A SIGINT ignored at start (a shell's background job) is caught all the
+** same, but the programs the script runs still get it ignored, as they
+** would from the shell.
+*/
 static void note_ignored_signals (void) {
   static const int sigs[] = { SIGTERM, SIGHUP };
   struct sigaction old;
@@ -158,6 +164,8 @@ static void note_ignored_signals (void) {
   for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
     if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
       sigaddset(&ignored_signals, sigs[i]);
+  if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+    nns_proc_job_ignores(SIGINT);
 }
 
 

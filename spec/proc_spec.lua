@@ -315,6 +315,11 @@ describe("ns:exec", function()
       assert.are.same({ n = 3, true, "exit", 0 }, pack(ns:exec("[ \"$(pwd -P)\" = /proc ]", { cwd = "/proc" })))
       raises(("netns: exec true: change directory (in %s): No such file or directory [ENOENT]"):format(name),
         ns.exec, ns, { "true" }, { cwd = "/no/such/dir" })
+      -- a shell command is named by its text, not by the shell
+      raises(("netns: exec make all: change directory (in %s): No such file or directory [ENOENT]"):format(name),
+        ns.exec, ns, "make all", { cwd = "/no/such/dir" })
+      raises(("netns: exec make all: change directory (in %s): No such file or directory [ENOENT]"):format(name),
+        ns.output, ns, "make all", { cwd = "/no/such/dir" })
     end)
 
     it("stdin feeds a string to the program", function()
@@ -525,15 +530,48 @@ describe("ns:exec", function()
 
   it("starts the program with no signal blocked, nor ignored because its caller ignores it", function()
     -- The caller ignores SIGUSR1 and SIGPIPE for itself, and SIGHUP as
-    -- nohup does: only SIGHUP stays ignored, as exec keeps it.  glibc's
-    -- own signals (32 and 33) are left as they are: glibc refuses to
-    -- change them, and every glibc program sets them up as it starts.
-    local out = H.sh(("sh -c 'trap \"\" USR1 PIPE HUP; exec %s -e \"$0\"' %s 2>&1"):format(NSLUA, H.quote([[
+    -- nohup does and SIGINT as a shell's background job does: only those
+    -- two stay ignored, as exec keeps them (nslua catches SIGINT all the
+    -- same, as lua5.4 does).  glibc's own signals (32 and 33) are left as
+    -- they are: glibc refuses to change them, and every glibc program sets
+    -- them up as it starts.
+    local out = H.sh(("sh -c 'trap \"\" USR1 PIPE HUP INT; exec %s -e \"$0\"' %s 2>&1"):format(NSLUA, H.quote([[
       io.write(netns.new():output { "grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status" })
     ]])))
     local blocked, ignored = out:match("^SigBlk:\t(%x+)\nSigIgn:\t(%x+)\n$")
     assert.are.equal(0, tonumber(blocked, 16), out)
-    assert.are.equal(1 << (1 - 1), tonumber(ignored, 16) & 0x7fffffff, out)   -- SIGHUP is 1
+    assert.are.equal(1 << (1 - 1) | 1 << (2 - 1), tonumber(ignored, 16) & 0x7fffffff, out)   -- SIGHUP 1, SIGINT 2
+  end)
+
+  it("output keeps stderr open while stdout is: a background writer of both loses nothing", function()
+    local ns = fresh_ns()
+    -- the shell exits at once; what it left writes stderr, then stdout
+    assert.are.equal("result\n", ns:output("(sleep 0.2; echo warning >&2; echo result) & exit 0"))
+  end)
+
+  it("an interrupted exec stops what the program started too, without a terminal", function()
+    local pidfile = tmpname()
+    local out = H.sh(("timeout -k 2 20 setsid %s -e %s 2>&1"):format(NSLUA, H.quote(([[
+      local self_pid = io.open("/proc/self/stat"):read("n")
+      os.execute(("(sleep 0.5; kill -TERM %%d) &"):format(self_pid))
+      print(pcall(netns.new().exec, netns.new(), "sleep 30 >/dev/null 2>&1 & echo $! > %s; wait"))
+    ]]):format(pidfile))))
+    assert.matches("^false\t.*terminated!", out)
+    local pid = assert(tonumber(read_file(pidfile)), out)
+    -- the shell's background sleep went with it (gone, or a zombie not yet reaped)
+    assert.is_true(eventually(2, function()
+      local state = proc_state(pid)
+      return state == nil or state == "Z"
+    end), "sleep " .. pid .. " still " .. tostring(proc_state(pid)))
+  end)
+
+  it("with a timeout, a program reading the terminal stays in its foreground group", function()
+    -- In a group of its own, its read of the terminal would stop it (SIGTTIN) until the timeout.
+    local out = H.sh(("printf 'hello\\n' | timeout -k 2 20 script -qec %s /dev/null"):format(H.quote(
+      ("%s -e %s"):format(NSLUA, H.quote([[print(netns.new():exec("read x; echo got $x", { timeout = 10 }))]])))))
+    out = out:gsub("\r", "")
+    assert.truthy(out:find("got hello\n", 1, true), out)
+    assert.truthy(out:find("true\texit\t0\n", 1, true), out)
   end)
 
   it("passes no descriptor but 0, 1 and 2 to the program", function()
@@ -857,6 +895,21 @@ describe("ns:spawn", function()
     assert.are.equal("false\tnil\tkill: No such process\t" .. ESRCH, printed[2])
     assert.are.equal("nil\tsignal\t9", printed[3])
     assert.are.equal("nil\texit\t1", printed[4])
+  end)
+
+  it("an interrupted p:wait(timeout) stops at the signal, not at the timeout", function()
+    local out, _, how, code = H.sh(("timeout -k 2 8 setsid %s -e %s 2>&1"):format(NSLUA, H.quote([[
+      local self_pid = io.open("/proc/self/stat"):read("n")
+      local p = netns.new():spawn({ "sleep", "30" })
+      os.execute(("(sleep 0.3; kill -INT %d) &"):format(self_pid))
+      print(pcall(p.wait, p, 60))
+      print(p:running(), p:wait())
+    ]])))
+    assert.are.same({ "exit", 0 }, { how, code }, out)
+    local printed = {}
+    for l in out:gmatch("[^\n]+") do printed[#printed + 1] = l end
+    assert.matches("^false\t.*interrupted!", printed[1])
+    assert.are.equal("false\tnil\tsignal\t9", printed[2])
   end)
 
   it("p:running() turns false once the program ends; wait still gives its status", function()

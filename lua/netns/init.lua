@@ -1195,7 +1195,8 @@ end
 -- @field pid
 
 --- Waits for the program to end; returns like `ns:exec`.
--- Does not raise when the wait fails: returns `nil, message, errno`.
+-- Does not raise when the wait fails: returns `nil, message, errno`.  A
+-- signal that interrupts the wait (nslua's Ctrl-C) stops the program.
 -- @tparam[opt] number timeout seconds; when they run out, it returns `nil, "timeout"` and the program runs on
 -- @treturn ?boolean true when it exited with status 0
 -- @treturn string `exit`, `signal`, `timeout`, or a message
