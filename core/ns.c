@@ -504,32 +504,48 @@ static int mount_ns(int fd, const char *path)
 }
 
 /* Binds namespace @fd on a new file @path. */
+/*
+ * A cleanup running meanwhile takes a claimed file, unmounted for that
+ * moment, for a leftover and removes it: the mount then finds no file
+ * (ENOENT), and the name is claimed again.
+ */
+#define BIND_TRIES 3
+
 static int bind_ns(int fd, const char *path)
 {
-	int ret = claim_name(path);
+	int ret, tries = 0;
 
-	return ret < 0 ? ret : mount_ns(fd, path);
+	do {
+		ret = claim_name(path);
+		if (ret == 0)
+			ret = mount_ns(fd, path);
+	} while (ret == -ENOENT && ++tries < BIND_TRIES);
+	return ret;
 }
 
 int nns_ns_pin(struct nns_ns *ns, const char *name, bool own, struct nns_error *e)
 {
 	char path[PATH_MAX];
-	int ret;
+	int ret, tries = 0;
 
 	ret = ns_path(name, path, sizeof(path));
 	if (ret == 0)
 		ret = prepare_run_dir(e);
-	if (ret == 0)
+	while (ret == 0) {
 		ret = claim_name(path);
-	/*
-	 * The owner record before the mount: a run killed between the two
-	 * leaves a plain file with its record, which cleanup removes, never a
-	 * pin without one, which it would have to leave.
-	 */
-	if (ret == 0 && own && (ret = nns_owner_set(ns, name, NULL)) < 0)
-		unlink(path);
-	if (ret == 0 && (ret = mount_ns(ns->fd, path)) < 0 && own)
-		nns_owner_clear(name);
+		/*
+		 * The owner record before the mount: a run killed between the
+		 * two leaves a plain file with its record, which cleanup
+		 * removes, never a pin without one, which it would have to leave.
+		 */
+		if (ret == 0 && own && (ret = nns_owner_set(ns, name, NULL)) < 0)
+			unlink(path);
+		if (ret == 0 && (ret = mount_ns(ns->fd, path)) < 0 && own)
+			nns_owner_clear(name);
+		if (ret != -ENOENT || ++tries == BIND_TRIES) /* (see bind_ns) */
+			break;
+		ret = 0;
+	}
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns pin %s", name);
 	return ret;
@@ -565,8 +581,10 @@ static int unbind(const char *name, const char *verb, struct nns_error *e)
 	ret = ns_path(name, path, sizeof(path));
 	if (ret == 0) {
 		/* Lazily: processes still inside keep the namespace alive. */
-		umount2(path, MNT_DETACH);
-		if (unlink(path) < 0)
+		bool unmounted = umount2(path, MNT_DETACH) == 0;
+
+		/* Unmounted, the file may go to a cleanup before us: gone all the same. */
+		if (unlink(path) < 0 && !(errno == ENOENT && unmounted))
 			ret = -errno;
 		else
 			nns_owner_clear(name); /* last: a pin without one is never cleaned up */
@@ -859,8 +877,15 @@ static bool remove_leftover(const char *name)
 		/* A live run's file, between its owner record and its mount, stays. */
 		if (read_owner(name, &r) && run_alive(&r))
 			return false;
+		/*
+		 * The record goes only with the file: one a live run writes
+		 * meanwhile, then mounts over the file (which then cannot be
+		 * unlinked: EBUSY), stays its own.
+		 */
+		if (unlink(path) < 0)
+			return false;
 		nns_owner_clear(name);
-		return unlink(path) == 0;
+		return true;
 	}
 	if (!left_by_dead_run(name))
 		return false;

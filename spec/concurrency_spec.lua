@@ -46,3 +46,54 @@ describe("concurrent first use", function()
     assert.truthy(out:find("left 0\n", 1, true), out)
   end)
 end)
+
+-- A cleanup looping beside a run that makes and deletes pins of its prefix:
+-- each pin's file exists a moment unmounted, which the cleanup takes for a
+-- leftover.  The run must see no error, and nothing may be left.
+local CLEANER = [[
+local stop = arg[1]
+local removed = 0
+while not io.open(stop) do removed = removed + #netns.cleanup("race-") end
+print("removed " .. removed)
+]]
+
+local RACER = [[
+local core = require "netns.core"
+local failed = 0
+for i = 1, 400 do
+  local name = "race-" .. (i % 4)
+  local ok = pcall(function()
+    if i % 2 == 0 then
+      netns.add(name):delete()
+    else
+      local ns = netns.new()
+      ns:pin(name, true)
+      assert(core.owned(name), "owner record lost")
+      ns:unpin(); core.disown(name); ns:close()
+    end
+  end)
+  if not ok then failed = failed + 1 end
+end
+print("failed " .. failed)
+]]
+
+describe("cleanup beside a live run", function()
+  it("takes none of its pins while they are made or deleted", function()
+    local files = {}
+    for _, text in ipairs { CLEANER, RACER } do
+      local f = os.tmpname()
+      H.write_file(f, text)
+      files[#files + 1] = f
+    end
+    local stop = os.tmpname()
+    os.remove(stop)
+    finally(function()
+      for _, f in ipairs(files) do os.remove(f) end
+      os.remove(stop)
+    end)
+    local out = H.sh(("%s %s %s & c=$!; %s %s; touch %s; wait $c; ls /run/netns /run/netns-owners | grep -c race-")
+      :format(H.nslua, files[1], stop, H.nslua, files[2], stop) .. " 2>&1")
+    assert.truthy(out:find("failed 0\n", 1, true), out)
+    assert.truthy(out:find("\n0\n", 1, true) or out:find("^0\n"), out)
+  end)
+end)
