@@ -503,14 +503,14 @@ static int mount_ns(int fd, const char *path)
 	return -err;
 }
 
-/* Binds namespace @fd on a new file @path. */
 /*
  * A cleanup running meanwhile takes a claimed file, unmounted for that
  * moment, for a leftover and removes it: the mount then finds no file
- * (ENOENT), and the name is claimed again.
+ * (ENOENT), and the name is claimed again, this many times at most.
  */
 #define BIND_TRIES 3
 
+/* Binds namespace @fd on a new file @path. */
 static int bind_ns(int fd, const char *path)
 {
 	int ret, tries = 0;

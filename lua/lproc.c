@@ -205,12 +205,6 @@ static void prepare(lua_State *L, int hidx, int cmd, int opts, const char *const
 	}
 }
 
-/* What messages call the program: its argv[0], or the shell command. */
-static const char *cmd_label(struct nns_exec *x)
-{
-	return nns_exec_label(x);
-}
-
 /* The same, from the command argument (2) itself. */
 static const char *cmd_label_of(lua_State *L)
 {
@@ -320,7 +314,7 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	capture_err = capture && !(lua_istable(L, 3) && opt_given(L, 3, "stderr"));
 	for (i = 0; i < 3 && ret == 0; i++)
 		if ((i == 0 && in) || (i == 1 && capture) || (i == 2 && capture_err))
-			ret = make_pipe(fds[i], e, cmd_label(&x));
+			ret = make_pipe(fds[i], e, nns_exec_label(&x));
 	if (ret < 0)
 		goto out;
 	if (in)
@@ -346,7 +340,7 @@ out:
 		close_fd(&fds[i][1]);
 	}
 	if (ret < 0 && !e->what[0])
-		nns_error_set(e, -ret, "exec %s", cmd_label(&x));
+		nns_error_set(e, -ret, "exec %s", nns_exec_label(&x));
 	return ret;
 }
 
@@ -459,7 +453,7 @@ static int ns_popen(lua_State *L)
 	lua_settop(L, 3);
 	lua_pushnil(L); /* no options */
 	prepare(L, 1, 2, 4, none, &x, label, sizeof(label));
-	if (make_pipe(fds, &e, cmd_label(&x)) < 0)
+	if (make_pipe(fds, &e, nns_exec_label(&x)) < 0)
 		return lns_fail(L, 1, &e);
 	if (reading)
 		x.stdout_fd = fds[1];
@@ -476,7 +470,7 @@ static int ns_popen(lua_State *L)
 	if (ret == 0) {
 		pp->stream.f = fdopen(mine, mode);
 		if (!pp->stream.f) {
-			nns_error_set(&e, errno, "popen %s", cmd_label(&x));
+			nns_error_set(&e, errno, "popen %s", nns_exec_label(&x));
 			ret = -errno;
 			nns_proc_release(&pp->p, NULL);
 		}
