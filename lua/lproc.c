@@ -496,12 +496,8 @@ static int ns_spawn(lua_State *L)
 
 	prepare(L, 1, 2, 3, spawn_options, &x, label, sizeof(label));
 	x.stdin_fd = fd_option(L, 3, "stdin");
-	/*
-	 * p:kill and the handle's end reach all it starts, a shell's pipeline
-	 * too; but one that reads the terminal stays in its foreground group,
-	 * where a read does not stop it.
-	 */
-	x.own_group = !(x.stdin_fd == NNS_FD_INHERIT && isatty(0));
+	/* p:kill and the handle's end reach all it starts, as a timeout does. */
+	x.own_group = wants_own_group(true, x.stdin_fd == NNS_FD_INHERIT);
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
 	p->p.pidfd = -1;
