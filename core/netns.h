@@ -58,8 +58,9 @@ void nns_msgs_free(struct nns_msgs *m);
 	     (nlh) = (struct nlmsghdr *)((char *)(nlh) + NLMSG_ALIGN((nlh)->nlmsg_len)))
 
 /*
- * Sends @req (NLM_F_ACK is added) and waits for its acknowledgement; any
- * answer before it is appended to @reply when that is not NULL.
+ * Sends @req and waits for its answer: a change's acknowledgement
+ * (NLM_F_ACK is added), a reading request's one reply (RTM_GET*, not a
+ * dump), appended to @reply when that is not NULL.
  */
 int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
 		   struct nns_error *e);

@@ -28,7 +28,6 @@
 
 struct nns_nl {
 	struct mnl_socket *sk;
-	unsigned int portid;
 	uint32_t seq;
 };
 
@@ -105,9 +104,11 @@ int nns_nl_open(struct nns_nl **out)
 	if (set_flag(nl->sk, NETLINK_EXT_ACK) < 0 || set_flag(nl->sk, NETLINK_CAP_ACK) < 0 ||
 	    set_flag(nl->sk, NETLINK_GET_STRICT_CHK) < 0)
 		goto fail;
-	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	nl->portid = mnl_socket_get_portid(nl->sk);
+	/*
+	 * Not bound: the first send binds it to a free port id (as bind with
+	 * id 0 would, two system calls earlier), and replies are told apart by
+	 * their sender, the kernel, and their sequence numbers.
+	 */
 	nl->seq = (uint32_t)time(NULL);
 	*out = nl;
 	return 0;
@@ -195,19 +196,23 @@ static int parse_done(const struct nlmsghdr *nlh, struct nns_error *e)
 }
 
 /*
- * One datagram into the thread's buffer, its length; RX_TOO_SMALL when it
- * was larger (MSG_TRUNC makes recvmsg return its whole length), and it is
- * then lost.
+ * One datagram from the kernel into the thread's buffer, its length;
+ * RX_TOO_SMALL when it was larger (MSG_TRUNC makes recvmsg return its
+ * whole length), and it is then lost.  A datagram another process sent to
+ * the socket's port id is skipped.
  */
 static ssize_t recv_flags(struct nns_nl *nl, int flags)
 {
 	struct iovec iov = { .iov_base = rx_buf(), .iov_len = rx_size() };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct sockaddr_nl from;
+	struct msghdr msg = { .msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	do
+	do {
+		from = (struct sockaddr_nl){ 0 };
+		msg.msg_namelen = sizeof(from);
 		n = recvmsg(mnl_socket_get_fd(nl->sk), &msg, flags | MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
+	} while ((n < 0 && errno == EINTR) || (n >= 0 && from.nl_pid != 0));
 	if (n < 0)
 		return -errno;
 	if ((size_t)n > iov.iov_len) {
@@ -279,9 +284,9 @@ static int send_all(struct nns_nl *nl, const void *buf, size_t len)
 }
 
 /* Whether @nlh answers a request of ours numbered from @first to @last. */
-static bool ours(const struct nns_nl *nl, const struct nlmsghdr *nlh, uint32_t first, uint32_t last)
+static bool ours(const struct nlmsghdr *nlh, uint32_t first, uint32_t last)
 {
-	return nlh->nlmsg_pid == nl->portid && nlh->nlmsg_seq - first <= last - first;
+	return nlh->nlmsg_seq - first <= last - first;
 }
 
 static int msgs_append(struct nns_msgs *m, const struct nlmsghdr *nlh)
@@ -313,11 +318,17 @@ static bool is_get(const struct nlmsghdr *req)
 	return req->nlmsg_type >= RTM_BASE && (req->nlmsg_type - RTM_BASE) % 4 == 2;
 }
 
-/* Sends @req once and reads its answer; RX_TOO_SMALL when a reply did not fit. */
+/*
+ * Sends @req once and reads its answer; RX_TOO_SMALL when a reply did not
+ * fit.  A change is answered by an ack (or an error); a reading request,
+ * sent without NLM_F_ACK, by its one reply (or an error), which saves a
+ * read for each.
+ */
 static int request_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
 			struct nns_error *e)
 {
 	uint32_t seq = ++nl->seq;
+	bool get = is_get(req);
 	int ret;
 
 	req->nlmsg_seq = seq;
@@ -332,7 +343,7 @@ static int request_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs
 			break;
 		}
 		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
-			if (!ours(nl, nlh, seq, seq))
+			if (!ours(nlh, seq, seq))
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR)
 				return parse_error(nlh, e);
@@ -341,6 +352,8 @@ static int request_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs
 				if (ret < 0)
 					break;
 			}
+			if (get)
+				return 0;
 		}
 	}
 	drain(nl, seq);
@@ -353,7 +366,7 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 	size_t start = reply ? reply->len : 0;
 	int ret;
 
-	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	req->nlmsg_flags |= NLM_F_REQUEST | (is_get(req) ? 0 : NLM_F_ACK);
 	ret = request_once(nl, req, reply, e);
 	/* Only a reading request has a reply that can be too large, and it may be made again. */
 	if (ret == RX_TOO_SMALL && is_get(req)) {
@@ -395,7 +408,7 @@ static int dump_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *o
 			break;
 		}
 		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
-			if (!ours(nl, nlh, seq, seq))
+			if (!ours(nlh, seq, seq))
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 				intr = true;
@@ -627,7 +640,7 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 			unsigned index;
 			int err;
 
-			if (!ours(nl, nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
+			if (!ours(nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
 				continue;
 			pending--;
 			err = parse_error(nlh, &one);

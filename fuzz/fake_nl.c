@@ -12,6 +12,7 @@
 
 unsigned fake_nl_sends, fake_nl_recvs;
 int fake_nl_follow_seq;
+uint32_t fake_nl_sender;
 
 static const void *answer;
 static size_t answer_size;
@@ -47,8 +48,6 @@ struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags);
 int __wrap_mnl_socket_close(struct mnl_socket *sk);
 int __wrap_mnl_socket_setsockopt(const struct mnl_socket *sk, int type, void *buf,
 				 socklen_t len);
-int __wrap_mnl_socket_bind(struct mnl_socket *sk, unsigned int groups, pid_t pid);
-unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *sk);
 int __wrap_mnl_socket_get_fd(const struct mnl_socket *sk);
 ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *sk, const void *buf, size_t len);
 ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
@@ -75,20 +74,6 @@ int __wrap_mnl_socket_setsockopt(const struct mnl_socket *sk, int type, void *bu
 	(void)buf;
 	(void)len;
 	return 0;
-}
-
-int __wrap_mnl_socket_bind(struct mnl_socket *sk, unsigned int groups, pid_t pid)
-{
-	(void)sk;
-	(void)groups;
-	(void)pid;
-	return 0;
-}
-
-unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *sk)
-{
-	(void)sk;
-	return FAKE_PORTID;
 }
 
 int __wrap_mnl_socket_get_fd(const struct mnl_socket *sk)
@@ -124,6 +109,12 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	armed = 0;
 	fake_nl_recvs++;
+	if (msg->msg_name && msg->msg_namelen >= sizeof(struct sockaddr_nl)) {
+		struct sockaddr_nl from = { .nl_family = AF_NETLINK, .nl_pid = fake_nl_sender };
+
+		memcpy(msg->msg_name, &from, sizeof(from));
+		msg->msg_namelen = sizeof(from);
+	}
 	memcpy(buf, answer, n);
 	if (fake_nl_follow_seq) {
 		struct nlmsghdr *nlh = buf;
