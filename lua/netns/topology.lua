@@ -159,11 +159,14 @@ function T:_namespace(name)
     local open, pinned = pcall(ns._h.info, ns._h)
     if not open then pinned = core.owned(pin) and pin or nil end
     if pinned then
-      -- The owner record goes last: a pin without one is never cleaned up.
+      -- An unpin drops the owner record last: a pin without one is never
+      -- cleaned up.
       local unpinned, err, code = core.unpin(pinned)
-      -- (gone already when an interrupt stopped this undo after the unpin)
-      if not unpinned and code ~= netns._ERRNO.ENOENT then error(err, 0) end
-      core.disown(pinned)
+      if not unpinned then
+        -- gone already when an interrupt stopped this undo after the unpin
+        if code ~= netns._ERRNO.ENOENT then error(err, 0) end
+        core.disown(pinned)
+      end
       if open then ns._h:forget_name() end
     end
   end)
