@@ -510,15 +510,22 @@ static int mount_ns(int fd, const char *path)
  */
 #define BIND_TRIES 3
 
-/* Binds namespace @fd on a new file @path. */
-static int bind_ns(int fd, const char *path)
+/*
+ * Binds namespace @ns on a new file @path; with @owner, this run is first
+ * recorded as the owner of pin @owner.  The record goes before the mount:
+ * a run killed between the two leaves a plain file with its record, which
+ * cleanup removes, never a pin without one, which it would have to leave.
+ */
+static int bind_ns(struct nns_ns *ns, const char *path, const char *owner)
 {
 	int ret, tries = 0;
 
 	do {
 		ret = claim_name(path);
-		if (ret == 0)
-			ret = mount_ns(fd, path);
+		if (ret == 0 && owner && (ret = nns_owner_set(ns, owner, NULL)) < 0)
+			unlink(path);
+		if (ret == 0 && (ret = mount_ns(ns->fd, path)) < 0 && owner)
+			nns_owner_clear(owner);
 	} while (ret == -ENOENT && ++tries < BIND_TRIES);
 	return ret;
 }
@@ -526,26 +533,13 @@ static int bind_ns(int fd, const char *path)
 int nns_ns_pin(struct nns_ns *ns, const char *name, bool own, struct nns_error *e)
 {
 	char path[PATH_MAX];
-	int ret, tries = 0;
+	int ret;
 
 	ret = ns_path(name, path, sizeof(path));
 	if (ret == 0)
 		ret = prepare_run_dir(e);
-	while (ret == 0) {
-		ret = claim_name(path);
-		/*
-		 * The owner record before the mount: a run killed between the
-		 * two leaves a plain file with its record, which cleanup
-		 * removes, never a pin without one, which it would have to leave.
-		 */
-		if (ret == 0 && own && (ret = nns_owner_set(ns, name, NULL)) < 0)
-			unlink(path);
-		if (ret == 0 && (ret = mount_ns(ns->fd, path)) < 0 && own)
-			nns_owner_clear(name);
-		if (ret != -ENOENT || ++tries == BIND_TRIES) /* (see bind_ns) */
-			break;
-		ret = 0;
-	}
+	if (ret == 0)
+		ret = bind_ns(ns, path, own ? name : NULL);
 	if (ret < 0)
 		nns_error_set(e, -ret, "netns pin %s", name);
 	return ret;
@@ -564,7 +558,7 @@ int nns_ns_add(const char *name, struct nns_ns *ns, struct nns_error *e)
 	ret = nns_ns_new(ns, e);
 	if (ret < 0)
 		goto out;
-	ret = bind_ns(ns->fd, path);
+	ret = bind_ns(ns, path, NULL);
 	if (ret < 0)
 		nns_ns_close(ns);
 out:
