@@ -2,6 +2,7 @@
 /* Neighbour entries (ARP and NDP): list, add, delete. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -86,15 +87,17 @@ struct neigh_each {
 	nns_neigh_cb cb;
 	void *data;
 	int ifindex;
+	bool found;
 };
 
 static int neigh_msg(const struct nlmsghdr *nlh, void *arg)
 {
-	const struct neigh_each *x = arg;
+	struct neigh_each *x = arg;
 	struct nns_neigh n;
 
 	if (nns_neigh_parse(nlh, &n) < 0 || (x->ifindex && n.ifindex != x->ifindex))
 		return 0;
+	x->found = true;
 	return x->cb(&n, x->data);
 }
 
@@ -103,8 +106,10 @@ int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, bool proxy, nns_n
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct neigh_each x = { cb, data, ifindex };
+	struct neigh_each x = { cb, data, ifindex, false };
+	const char *what = proxy ? "neighbor show proxy" : "neighbor show";
 	struct ndmsg *ndm;
+	int ret;
 
 	nlh->nlmsg_type = RTM_GETNEIGH;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
@@ -113,8 +118,21 @@ int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, bool proxy, nns_n
 		ndm->ndm_flags = NTF_PROXY;
 	if (ifindex)
 		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
-	return nns_dump_each(ns, nlh, proxy ? "neighbor show proxy" : "neighbor show", neigh_msg,
-			     &x, e);
+	ret = nns_dump_each(ns, nlh, what, neigh_msg, &x, e);
+	/*
+	 * Filtered on a device that is not there, the kernel lists nothing
+	 * rather than fail (an address dump fails): ask once the list is empty.
+	 */
+	if (ret == 0 && ifindex && !x.found) {
+		char name[IF_NAMESIZE];
+
+		ret = nns_ifname(ns, ifindex, name);
+		if (ret < 0)
+			nns_error_set(e, -ret, "%s %d", what, ifindex);
+		else
+			ret = 0;
+	}
+	return ret;
 }
 
 static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
