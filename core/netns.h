@@ -595,6 +595,13 @@ const char *nns_exec_label(const struct nns_exec *x);
  * it ignored, as they do a signal the caller still ignores.
  */
 void nns_proc_job_ignores(int sig);
+/*
+ * Around the wait for a program that shares the caller's process group at
+ * a terminal: the caller ignores SIGINT and SIGQUIT meanwhile, as system()
+ * does, and the keys reach the program alone.  Calls nest across threads.
+ */
+void nns_proc_foreground_begin(void);
+void nns_proc_foreground_end(void);
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e);
 /*
  * Serves @io while the program runs, then reaps it into @status.  After

@@ -259,13 +259,74 @@ void nns_proc_job_ignores(int sig)
 	sigaddset(&job_ignored, sig);
 }
 
-/* Whether @sig is one a shell or nohup ignore for a whole job, and the caller ignores. */
-static bool ignored_for_job(int sig)
-{
-	struct sigaction old;
+/*
+ * While the caller waits for a program in its own foreground process
+ * group, the terminal's Ctrl-C and Ctrl-\ are the program's: the caller
+ * ignores them, as system() does, so that an interactive shell goes on
+ * and ping prints its statistics before it ends.  Waits in several threads
+ * share what the first one saved, and programs started meanwhile are
+ * judged by that rather than by the ignore.
+ */
+static pthread_mutex_t fg_lock = PTHREAD_MUTEX_INITIALIZER;
+static int fg_waits;
+static struct sigaction fg_saved_int, fg_saved_quit;
 
-	return (sig == SIGHUP || sig == SIGINT || sig == SIGQUIT) &&
-	       sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN;
+void nns_proc_foreground_begin(void)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&ignore.sa_mask);
+	pthread_mutex_lock(&fg_lock);
+	if (fg_waits++ == 0) {
+		sigaction(SIGINT, &ignore, &fg_saved_int);
+		sigaction(SIGQUIT, &ignore, &fg_saved_quit);
+	}
+	pthread_mutex_unlock(&fg_lock);
+}
+
+void nns_proc_foreground_end(void)
+{
+	pthread_mutex_lock(&fg_lock);
+	if (--fg_waits == 0) {
+		sigaction(SIGINT, &fg_saved_int, NULL);
+		sigaction(SIGQUIT, &fg_saved_quit, NULL);
+	}
+	pthread_mutex_unlock(&fg_lock);
+}
+
+/* Whether the caller ignores @sig for itself, a foreground wait's ignore aside. */
+static bool caller_ignores(int sig)
+{
+	struct sigaction now;
+	bool ignored;
+
+	pthread_mutex_lock(&fg_lock);
+	if (fg_waits && sig == SIGINT)
+		now = fg_saved_int;
+	else if (fg_waits && sig == SIGQUIT)
+		now = fg_saved_quit;
+	else
+		sigaction(sig, NULL, &now);
+	ignored = now.sa_handler == SIG_IGN;
+	pthread_mutex_unlock(&fg_lock);
+	return ignored;
+}
+
+/*
+ * The signals a program keeps ignored: those a shell or nohup ignore for a
+ * whole job (SIGHUP, SIGINT, SIGQUIT) when the caller ignores them too, or
+ * ignored them when it started.  Worked out before the child is made: it
+ * must not take a lock.
+ */
+static void job_ignored_now(sigset_t *set)
+{
+	static const int job_signals[] = { SIGHUP, SIGINT, SIGQUIT };
+	size_t i;
+
+	*set = job_ignored;
+	for (i = 0; i < sizeof(job_signals) / sizeof(job_signals[0]); i++)
+		if (caller_ignores(job_signals[i]))
+			sigaddset(set, job_signals[i]);
 }
 
 /*
@@ -274,14 +335,14 @@ static bool ignored_for_job(int sig)
  * Those a shell or nohup ignore for the job stay ignored, as exec keeps
  * them: under nohup, a hangup spares the programs too.
  */
-static void reset_signal_actions(void)
+static void reset_signal_actions(const sigset_t *keep_ignored)
 {
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		if (sigismember(&job_ignored, sig) == 1)
+		if (sigismember(keep_ignored, sig) == 1)
 			signal(sig, SIG_IGN);
-		else if (sig != SIGKILL && sig != SIGSTOP && !ignored_for_job(sig))
+		else if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 }
 
@@ -390,6 +451,7 @@ struct child_args {
 	pid_t parent;
 	const char *cwd;
 	const char *file; /* what to exec, when found along the program's own PATH */
+	sigset_t keep_ignored;
 };
 
 static int child(void *arg)
@@ -398,7 +460,7 @@ static int child(void *arg)
 	const struct nns_exec *x = a->x;
 	int r = a->report, err;
 
-	reset_signal_actions();
+	reset_signal_actions(&a->keep_ignored);
 	if (x->own_group)
 		setpgid(0, 0);
 	if (x->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -588,11 +650,15 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 {
 	char where[PATH_MAX];
 	char file[PATH_MAX];
-	struct child_args a = { x, -1, getpid(), start_dir(x->cwd, where, sizeof(where)), NULL };
+	struct child_args a = { .x = x,
+				.report = -1,
+				.parent = getpid(),
+				.cwd = start_dir(x->cwd, where, sizeof(where)) };
 	const char *stage = NULL;
 	int fds[2], err, ret;
 
 	a.file = program_path(x, a.cwd, file, sizeof(file));
+	job_ignored_now(&a.keep_ignored);
 	refresh_view(x->ns, x->ns_name);
 	p->pidfd = -1;
 	p->group = x->own_group;

@@ -269,7 +269,9 @@ static const char *const output_options[] = { "env",	"cwd",	 "stdin", "timeout",
  * group, where a read does not stop it; and while there is a terminal,
  * one without a time limit stays there too, as a shell's foreground job
  * does: Ctrl-C reaches it, and a program that opens /dev/tty itself (a
- * pager, a password prompt) is not stopped.
+ * pager, a password prompt) is not stopped.  The key is then the
+ * program's alone (see nns_proc_foreground_begin); one it ends interrupts
+ * the caller after it.
  */
 static bool wants_own_group(bool timed, bool stdin_inherited)
 {
@@ -332,8 +334,16 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	fds[0][1] = fds[1][0] = fds[2][0] = -1; /* now owned by io */
 	for (i = 0; i < 3; i++)
 		close_fd(&fds[i][i == 0 ? 0 : 1]);
+	if (!p.group)
+		nns_proc_foreground_begin();
 	ret = nns_proc_wait(&p, io, 3, timeout, status, e);
 	nns_proc_release(&p, NULL);
+	if (!p.group) {
+		nns_proc_foreground_end();
+		/* The key that ended the program would have stopped the caller too. */
+		if (ret == 0 && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGINT)
+			raise(SIGINT);
+	}
 out:
 	for (i = 0; i < 3; i++) {
 		close_fd(&fds[i][0]);

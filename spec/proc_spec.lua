@@ -565,6 +565,36 @@ describe("ns:exec", function()
     end), "sleep " .. pid .. " still " .. tostring(proc_state(pid)))
   end)
 
+  -- Runs Lua @code in nslua on a terminal of its own (script(1)), its output with \r\n as \n.
+  local function at_terminal(code)
+    local out = H.sh(("printf '' | timeout -k 2 20 script -qec %s /dev/null"):format(H.quote(
+      ("%s -e %s; echo status=$?"):format(NSLUA, H.quote(code)))))
+    return (out:gsub("\r", ""))
+  end
+
+  it("at a terminal, Ctrl-C is the foreground program's: one that handles it goes on", function()
+    -- kill -INT 0 is the key: the signal reaches the whole foreground group, nslua too
+    local out = at_terminal([[
+      local ns <close> = netns.new()
+      print(ns:exec("trap 'echo caught; exit 3' INT; kill -INT 0; sleep 0.3; echo not-reached"))
+      print(pcall(function()   -- the key is nslua's again after the program
+        io.popen("kill -INT " .. io.open("/proc/self/stat"):read("n")):close()
+        for _ = 1, 1e8 do end
+      end))]])
+    assert.truthy(out:find("caught\nnil\texit\t3\nfalse\t[^\n]*interrupted!\nstatus=0\n"), out)
+    assert.falsy(out:find("not-reached", 1, true), out)
+  end)
+
+  it("at a terminal, a program that Ctrl-C ends interrupts the script after it", function()
+    local out = at_terminal([[
+      local ns <close> = netns.new()
+      ns:exec("kill -INT 0; sleep 3; echo not-reached")
+      print("not-reached either")]])
+    assert.truthy(out:find("interrupted!", 1, true), out)
+    assert.truthy(out:find("status=130\n", 1, true), out)
+    assert.falsy(out:find("not-reached", 1, true), out)
+  end)
+
   it("with a timeout, a program reading the terminal stays in its foreground group", function()
     -- In a group of its own, its read of the terminal would stop it (SIGTTIN) until the timeout.
     local out = H.sh(("printf 'hello\\n' | timeout -k 2 20 script -qec %s /dev/null"):format(H.quote(
