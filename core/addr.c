@@ -32,6 +32,32 @@ static int parse_prefixlen(const char *s, int max, int *out)
 	return 0;
 }
 
+/*
+ * An IPv4 network written short, as ip takes it before a prefix length:
+ * "10" for 10.0.0.0, "172.16" for 172.16.0.0.  One to three decimal parts
+ * (ip reads octal and hex too, which a leading zero would make a trap).
+ */
+static int parse_short_ipv4(const char *s, uint8_t bytes[4])
+{
+	int i = 0;
+
+	memset(bytes, 0, 4);
+	for (;;) {
+		unsigned n = 0;
+		const char *start = s;
+
+		while (*s >= '0' && *s <= '9' && s - start < 3)
+			n = n * 10 + (unsigned)(*s++ - '0');
+		if (s == start || n > 255 || (*start == '0' && s - start > 1))
+			return -EINVAL;
+		bytes[i++] = (uint8_t)n;
+		if (*s == '\0')
+			return 0;
+		if (*s++ != '.' || i == 3)
+			return -EINVAL;
+	}
+}
+
 int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why)
 {
 	char host[INET6_ADDRSTRLEN + 1];
@@ -47,7 +73,8 @@ int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const c
 	memcpy(host, s, n);
 	host[n] = '\0';
 	p->family = strchr(host, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(p->family, host, p->bytes) != 1)
+	if (inet_pton(p->family, host, p->bytes) != 1 &&
+	    !(p->family == AF_INET && slash && parse_short_ipv4(host, p->bytes) == 0))
 		return -EINVAL;
 	max = p->family == AF_INET ? 32 : 128;
 	if (!slash) {

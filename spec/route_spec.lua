@@ -252,6 +252,16 @@ describe("routes", function()
       assert.truthy(find(a, "fd11::6"))
     end)
 
+    it("takes an IPv4 network written short before its length, as ip does", function()
+      assert.is_true(a:route_add { dst = "11/8", gateway = "10.9.0.2" })
+      assert.is_true(a:route_add { dst = "172.30/16", dev = "v0" })
+      agree(a)
+      assert.equal("10.9.0.2", find(a, "11.0.0.0/8").gateway)
+      assert.truthy(find(a, "172.30.0.0/16"))
+      assert.is_true(a:route_del { dst = "11/8" })
+      assert.is_nil(find(a, "11.0.0.0/8"))
+    end)
+
     it("takes dev as a name or an index", function()
       a:route_add { dst = "10.22.0.0/16", dev = "v0" }
       a:route_add { dst = "10.23.0.0/16", dev = v0.ifindex }
@@ -685,6 +695,13 @@ describe("routes", function()
           [[invalid destination "fd00::/129": prefix length must be 0 to 128]] },
         { { dst = "1.2.3", dev = "v0" },
           [[invalid destination "1.2.3": not an IPv4 or IPv6 address]] },
+        -- short forms are decimal: ip would read 010 as octal 8
+        { { dst = "010/8", dev = "v0" },
+          [[invalid destination "010/8": not an IPv4 or IPv6 address]] },
+        { { dst = "10..1/16", dev = "v0" },
+          [[invalid destination "10..1/16": not an IPv4 or IPv6 address]] },
+        { { dst = "1.2.3.4.5/8", dev = "v0" },
+          [[invalid destination "1.2.3.4.5/8": not an IPv4 or IPv6 address]] },
         { { dst = "not-an-address", dev = "v0" },
           [[invalid destination "not-an-address": not an IPv4 or IPv6 address]] },
         { { dst = "10.20.0.0/16", gateway = "x" }, [[invalid address "x": not a single address]] },
