@@ -508,6 +508,19 @@ local function minmax(xs)
   return lo, hi
 end
 
+-- The median of the ratios of @r's time per unit to @floor's in the same
+-- repetition (run next to each other, alternating): the machine's speed
+-- drifts between repetitions, by as much as the differences measured.
+local function paired_ratio(r, units, floor, floor_units)
+  if not floor then return nil end
+  local ratios = {}
+  for rep, wall in pairs(r.by_rep) do
+    local fwall = floor.by_rep[rep]
+    if fwall and fwall > 0 then ratios[#ratios + 1] = (wall / units) / (fwall / floor_units) end
+  end
+  return median(ratios)
+end
+
 local results = {}   -- cases: { id, workload, n, keys, skipped, rows = { [key] = stats } }
 
 -- "N links, M addresses" printed by the dump contenders that print it.
@@ -548,7 +561,7 @@ local function bench_case(w, n, fixture)
   if #keys == 0 then return end
   local runs, answers = {}, {}
   for _, key in ipairs(keys) do
-    runs[key] = { wall = {}, user = {}, sys = {}, rss = {}, after = {}, failed = 0 }
+    runs[key] = { wall = {}, user = {}, sys = {}, rss = {}, after = {}, by_rep = {}, failed = 0 }
   end
   local keep = fixture and { [fixture] = true } or nil
   for rep = 1, opt.reps do
@@ -567,6 +580,7 @@ local function bench_case(w, n, fixture)
                    res.log, tail(res.out, 4))
         else
           for _, k in ipairs { "wall", "user", "sys", "rss" } do table.insert(r[k], res[k]) end
+          r.by_rep[rep] = res.wall
           table.insert(r.after, after)
           answers[c.label] = dump_answer(res.out)
           progress("%-9s rep %d/%d %-18s %8.3f s  (kernel teardown after it: %.3f s)",
@@ -583,6 +597,7 @@ local function bench_case(w, n, fixture)
       case.rows[key] = { wall = median(r.wall), lo = lo, hi = hi, user = median(r.user),
                          sys = median(r.sys), rss = median(r.rss), after = median(r.after),
                          units = units, per = median(r.wall) / units, runs = #r.wall,
+                         paired = paired_ratio(r, units, runs.floor, n or count_of(C.floor or {}, w)),
                          failed = r.failed }
     else
       case.rows[key] = { failed = r.failed }
@@ -692,6 +707,10 @@ end
 local function print_summary()
   matrix("Time per unit relative to the floor (1.00 = the kernel's own cost):", function(case, r)
     return ratio(r.per, case.rows.floor and case.rows.floor.per)
+  end)
+  matrix("Paired: the median over repetitions of each run's time per unit over the floor's\n"
+         .. "in the same repetition (the machine's speed drifts between repetitions):", function(_, r)
+    return r.paired and ("%.2f"):format(r.paired) or "-"
   end)
   matrix("Milliseconds per unit (host, pair, router, dump, program):", function(_, r)
     return ("%.2f"):format(r.per * 1000)
