@@ -289,6 +289,17 @@ static bool wants_own_group(bool timed, bool stdin_inherited)
 }
 
 /*
+ * Ends the wait for a program in the caller's foreground group: the key
+ * that ended it (@status, when @reaped) would have stopped the caller too.
+ */
+static void foreground_wait_end(bool reaped, int status)
+{
+	nns_proc_foreground_end();
+	if (reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
+		raise(SIGINT);
+}
+
+/*
  * Runs the program with stdin fed from option "stdin" and, when @capture,
  * stdout collected into io[1] and, unless option "stderr" says where it
  * goes, stderr into io[2] (while the program runs, as a shell's $(...)
@@ -338,12 +349,8 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 		nns_proc_foreground_begin();
 	ret = nns_proc_wait(&p, io, 3, timeout, status, e);
 	nns_proc_release(&p, NULL);
-	if (!p.group) {
-		nns_proc_foreground_end();
-		/* The key that ended the program would have stopped the caller too. */
-		if (ret == 0 && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGINT)
-			raise(SIGINT);
-	}
+	if (!p.group)
+		foreground_wait_end(ret == 0, *status);
 out:
 	for (i = 0; i < 3; i++) {
 		close_fd(&fds[i][0]);
@@ -541,6 +548,7 @@ static int proc_wait(lua_State *L)
 	LProc *p = check_proc(L);
 	struct nns_error e = { 0 };
 	int timeout = -1;
+	bool foreground;
 
 	if (!lua_isnoneornil(L, 2)) {
 		lua_Number t = luaL_checknumber(L, 2);
@@ -550,11 +558,16 @@ static int proc_wait(lua_State *L)
 	}
 	if (p->done)
 		return exec_result(L, p->status);
+	foreground = !p->p.group;
+	if (foreground)
+		nns_proc_foreground_begin();
 	if (timeout >= 0) {
 		int ended = nns_proc_wait_exit(&p->p, timeout);
 
 		/* A wait with a limit that runs out leaves the program running. */
 		if (ended == 0) {
+			if (foreground)
+				foreground_wait_end(false, 0);
 			luaL_pushfail(L);
 			lua_pushliteral(L, "timeout");
 			return 2;
@@ -562,13 +575,16 @@ static int proc_wait(lua_State *L)
 		if (ended < 0)
 			nns_error_set(&e, -ended, "wait");
 	}
-	if (e.code || nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e) < 0) {
-		/* Interrupted, the program was stopped; either way it is reaped. */
-		proc_end(p);
+	if (!e.code)
+		nns_proc_wait(&p->p, NULL, 0, -1, &p->status, &e);
+	/* Interrupted, the program was stopped; either way it is reaped. */
+	proc_end(p);
+	if (foreground)
+		foreground_wait_end(!e.code, p->status);
+	if (e.code) {
 		nns_error_set(&e, e.code, "wait %d", (int)p->pid);
 		return lns_fail(L, 0, &e);
 	}
-	proc_end(p);
 	return exec_result(L, p->status);
 }
 

@@ -585,6 +585,16 @@ describe("ns:exec", function()
     assert.falsy(out:find("not-reached", 1, true), out)
   end)
 
+  it("at a terminal, p:wait() leaves Ctrl-C to a spawned program reading the terminal", function()
+    local out = at_terminal([[
+      local ns <close> = netns.new()
+      for _, limit in ipairs { false, 10 } do
+        local p = ns:spawn("trap 'echo caught; exit 3' INT; sleep 0.2; kill -INT 0; sleep 0.3; echo not-reached")
+        print(p:wait(limit or nil))
+      end]])
+    assert.truthy(out:find("caught\nnil\texit\t3\ncaught\nnil\texit\t3\nstatus=0\n"), out)
+  end)
+
   it("at a terminal, a program that Ctrl-C ends interrupts the script after it", function()
     local out = at_terminal([[
       local ns <close> = netns.new()
