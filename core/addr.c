@@ -73,8 +73,7 @@ int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const c
 	memcpy(host, s, n);
 	host[n] = '\0';
 	p->family = strchr(host, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(p->family, host, p->bytes) != 1 &&
-	    !(p->family == AF_INET && slash && parse_short_ipv4(host, p->bytes) == 0))
+	if (inet_pton(p->family, host, p->bytes) != 1)
 		return -EINVAL;
 	max = p->family == AF_INET ? 32 : 128;
 	if (!slash) {
@@ -84,6 +83,27 @@ int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const c
 	if (parse_prefixlen(slash + 1, max, &p->len) < 0) {
 		*why = p->family == AF_INET ? "prefix length must be 0 to 32"
 					    : "prefix length must be 0 to 128";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int nns_parse_network(const char *s, struct nns_prefix *p, const char **why)
+{
+	const char *slash = strchr(s, '/');
+	char host[16];
+	size_t n = slash ? (size_t)(slash - s) : 0;
+	int ret = nns_parse_prefix(s, false, p, why);
+
+	if (ret == 0 || !slash || n >= sizeof(host) || memchr(s, ':', n))
+		return ret;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (parse_short_ipv4(host, p->bytes) < 0)
+		return ret;
+	p->family = AF_INET;
+	if (parse_prefixlen(slash + 1, 32, &p->len) < 0) {
+		*why = "prefix length must be 0 to 32";
 		return -EINVAL;
 	}
 	return 0;

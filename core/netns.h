@@ -8,6 +8,7 @@
 #ifndef NETNS_CORE_H
 #define NETNS_CORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -311,6 +312,12 @@ struct nns_prefix {
 };
 /* Parses "10.0.0.1/24", "fe80::1/64" (and without "/len" when @need_len is false). */
 int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why);
+/*
+ * A route's or a rule's network: nns_parse_prefix's forms, and an IPv4
+ * network written short before its length, as ip route takes it ("10/8",
+ * "172.16/12"; decimal parts only).  Addresses stay whole.
+ */
+int nns_parse_network(const char *s, struct nns_prefix *p, const char **why);
 size_t nns_addr_bytes(int family);
 /* The address in netlink attribute @attr when it is one of @family's, else NULL. */
 const void *nns_attr_inet(const struct nlattr *attr, int family);
@@ -560,12 +567,15 @@ struct nns_exec {
 	int stdin_fd, stdout_fd, stderr_fd; /* an fd, NNS_FD_INHERIT or NNS_FD_NULL */
 	bool die_with_parent; /* PR_SET_PDEATHSIG: killed when the calling thread ends */
 	bool own_group;	      /* a process group of its own, killed whole */
+	bool hold_keys;	      /* nns_proc_foreground_begin from the clone on */
 };
 
 struct nns_proc {
 	pid_t pid; /* 0 once reaped */
 	int pidfd;
-	bool group; /* leads its own process group */
+	bool group;	    /* leads its own process group */
+	bool keys_held;	    /* started with hold_keys: end with nns_proc_foreground_end */
+	sigset_t keys_mask; /* the thread's mask before */
 };
 
 /* One end of a pipe to the program: @data to write, or @buf to read into. */
@@ -597,11 +607,13 @@ const char *nns_exec_label(const struct nns_exec *x);
 void nns_proc_job_ignores(int sig);
 /*
  * Around the wait for a program that shares the caller's process group at
- * a terminal: the caller ignores SIGINT and SIGQUIT meanwhile, as system()
- * does, and the keys reach the program alone.  Calls nest across threads.
+ * a terminal: the thread blocks SIGINT and SIGQUIT meanwhile (@saved: its
+ * mask before), and afterwards keeps a SIGINT pending only when one ended
+ * the program (@ended_by_sigint): the key would have stopped the caller
+ * too.  Ctrl-C and Ctrl-\ are otherwise the program's alone.
  */
-void nns_proc_foreground_begin(void);
-void nns_proc_foreground_end(void);
+void nns_proc_foreground_begin(sigset_t *saved);
+void nns_proc_foreground_end(const sigset_t *saved, bool ended_by_sigint);
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e);
 /*
  * Serves @io while the program runs, then reaps it into @status.  After

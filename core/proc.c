@@ -261,72 +261,46 @@ void nns_proc_job_ignores(int sig)
 
 /*
  * While the caller waits for a program in its own foreground process
- * group, the terminal's Ctrl-C and Ctrl-\ are the program's: the caller
- * ignores them, as system() does, so that an interactive shell goes on
- * and ping prints its statistics before it ends.  Waits in several threads
- * share what the first one saved, and programs started meanwhile are
- * judged by that rather than by the ignore.
+ * group, the terminal's Ctrl-C and Ctrl-\ are the program's, as a shell
+ * leaves them to its foreground job: the waiting thread blocks SIGINT and
+ * SIGQUIT.  Afterwards a SIGINT that reached the caller too is delivered
+ * only if it ended the program; one the program took for itself (an
+ * interactive shell, ping printing its statistics) is dropped, and so is
+ * a SIGQUIT, as system() ignores it.  Keys the caller blocked itself are
+ * left alone.
  */
-static pthread_mutex_t fg_lock = PTHREAD_MUTEX_INITIALIZER;
-static int fg_waits;
-static struct sigaction fg_saved_int, fg_saved_quit;
-
-void nns_proc_foreground_begin(void)
+void nns_proc_foreground_begin(sigset_t *saved)
 {
-	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	sigset_t keys;
 
-	sigemptyset(&ignore.sa_mask);
-	pthread_mutex_lock(&fg_lock);
-	if (fg_waits++ == 0) {
-		sigaction(SIGINT, &ignore, &fg_saved_int);
-		sigaction(SIGQUIT, &ignore, &fg_saved_quit);
-	}
-	pthread_mutex_unlock(&fg_lock);
+	sigemptyset(&keys);
+	sigaddset(&keys, SIGINT);
+	sigaddset(&keys, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &keys, saved);
 }
 
-void nns_proc_foreground_end(void)
+void nns_proc_foreground_end(const sigset_t *saved, bool ended_by_sigint)
 {
-	pthread_mutex_lock(&fg_lock);
-	if (--fg_waits == 0) {
-		sigaction(SIGINT, &fg_saved_int, NULL);
-		sigaction(SIGQUIT, &fg_saved_quit, NULL);
-	}
-	pthread_mutex_unlock(&fg_lock);
+	struct timespec zero = { 0 };
+	sigset_t drop;
+
+	sigemptyset(&drop);
+	if (!sigismember(saved, SIGQUIT))
+		sigaddset(&drop, SIGQUIT);
+	if (!ended_by_sigint && !sigismember(saved, SIGINT))
+		sigaddset(&drop, SIGINT);
+	while (sigtimedwait(&drop, NULL, &zero) > 0)
+		;
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
-/* Whether the caller ignores @sig for itself, a foreground wait's ignore aside. */
-static bool caller_ignores(int sig)
+/* Whether @sig is one a shell or nohup ignore for a whole job, and the caller ignores. */
+static bool ignored_for_job(int sig)
 {
-	struct sigaction now;
-	bool ignored;
+	struct sigaction old;
 
-	pthread_mutex_lock(&fg_lock);
-	if (fg_waits && sig == SIGINT)
-		now = fg_saved_int;
-	else if (fg_waits && sig == SIGQUIT)
-		now = fg_saved_quit;
-	else
-		sigaction(sig, NULL, &now);
-	ignored = now.sa_handler == SIG_IGN;
-	pthread_mutex_unlock(&fg_lock);
-	return ignored;
-}
-
-/*
- * The signals a program keeps ignored: those a shell or nohup ignore for a
- * whole job (SIGHUP, SIGINT, SIGQUIT) when the caller ignores them too, or
- * ignored them when it started.  Worked out before the child is made: it
- * must not take a lock.
- */
-static void job_ignored_now(sigset_t *set)
-{
-	static const int job_signals[] = { SIGHUP, SIGINT, SIGQUIT };
-	size_t i;
-
-	*set = job_ignored;
-	for (i = 0; i < sizeof(job_signals) / sizeof(job_signals[0]); i++)
-		if (caller_ignores(job_signals[i]))
-			sigaddset(set, job_signals[i]);
+	return (sig == SIGHUP || sig == SIGINT || sig == SIGQUIT) &&
+	       sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN;
 }
 
 /*
@@ -335,14 +309,14 @@ static void job_ignored_now(sigset_t *set)
  * Those a shell or nohup ignore for the job stay ignored, as exec keeps
  * them: under nohup, a hangup spares the programs too.
  */
-static void reset_signal_actions(const sigset_t *keep_ignored)
+static void reset_signal_actions(void)
 {
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		if (sigismember(keep_ignored, sig) == 1)
+		if (sigismember(&job_ignored, sig) == 1)
 			signal(sig, SIG_IGN);
-		else if (sig != SIGKILL && sig != SIGSTOP)
+		else if (sig != SIGKILL && sig != SIGSTOP && !ignored_for_job(sig))
 			signal(sig, SIG_DFL);
 }
 
@@ -451,7 +425,6 @@ struct child_args {
 	pid_t parent;
 	const char *cwd;
 	const char *file; /* what to exec, when found along the program's own PATH */
-	sigset_t keep_ignored;
 };
 
 static int child(void *arg)
@@ -460,7 +433,7 @@ static int child(void *arg)
 	const struct nns_exec *x = a->x;
 	int r = a->report, err;
 
-	reset_signal_actions(&a->keep_ignored);
+	reset_signal_actions();
 	if (x->own_group)
 		setpgid(0, 0);
 	if (x->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -573,9 +546,11 @@ static size_t stack_size(char *const *argv)
 /*
  * Starts child() sharing our memory; returns once it has exec'd or failed.
  * Signals stay blocked until the child has reset its handlers, so that none
- * of ours runs in it.
+ * of ours runs in it.  With @held, SIGINT and SIGQUIT stay blocked after
+ * (see nns_proc_foreground_begin), and @held gets the mask from before: no
+ * key is lost between the program's start and its wait.
  */
-static pid_t spawn_child(struct child_args *a)
+static pid_t spawn_child(struct child_args *a, sigset_t *held)
 {
 	size_t size = stack_size(a->x->argv), page = (size_t)sysconf(_SC_PAGESIZE);
 	sigset_t all, old;
@@ -596,6 +571,11 @@ static pid_t spawn_child(struct child_args *a)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pid = clone(child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	err = errno;
+	if (held && pid > 0) {
+		*held = old;
+		sigaddset(&old, SIGINT);
+		sigaddset(&old, SIGQUIT);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	munmap(stack, size);
 	return pid < 0 ? -err : pid;
@@ -650,24 +630,22 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 {
 	char where[PATH_MAX];
 	char file[PATH_MAX];
-	struct child_args a = { .x = x,
-				.report = -1,
-				.parent = getpid(),
-				.cwd = start_dir(x->cwd, where, sizeof(where)) };
+	struct child_args a = { x, -1, getpid(), start_dir(x->cwd, where, sizeof(where)), NULL };
 	const char *stage = NULL;
 	int fds[2], err, ret;
 
 	a.file = program_path(x, a.cwd, file, sizeof(file));
-	job_ignored_now(&a.keep_ignored);
 	refresh_view(x->ns, x->ns_name);
 	p->pidfd = -1;
 	p->group = x->own_group;
 	p->pid = 0;
+	p->keys_held = false;
 	ret = report_pipe(fds);
 	if (ret < 0)
 		goto out;
 	a.report = fds[1];
-	p->pid = spawn_child(&a);
+	p->pid = spawn_child(&a, x->hold_keys ? &p->keys_mask : NULL);
+	p->keys_held = x->hold_keys && p->pid > 0;
 	close(fds[1]);
 	err = p->pid < 0 ? 0 : child_outcome(fds[0], &stage);
 	close(fds[0]);
@@ -681,8 +659,9 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		p->pid = 0;
+		ret = -err;
 		nns_error_set(e, err, "exec %s: %s", nns_exec_label(x), stage);
-		return -err;
+		goto held;
 	}
 	/* Without pidfds (old kernels, valgrind) waits fall back to polling. */
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
@@ -696,6 +675,12 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 out:
 	if (ret < 0)
 		nns_error_set(e, -ret, "exec %s", nns_exec_label(x));
+held:
+	/* No program ran to take a key: one that came is the caller's. */
+	if (ret < 0 && p->keys_held) {
+		nns_proc_foreground_end(&p->keys_mask, true);
+		p->keys_held = false;
+	}
 	return ret;
 }
 

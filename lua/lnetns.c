@@ -493,7 +493,7 @@ static int l_canonical(lua_State *L)
 	const char *s = luaL_checkstring(L, 1), *why;
 	struct nns_prefix p;
 
-	if (nns_parse_prefix(s, false, &p, &why) < 0) {
+	if (nns_parse_network(s, &p, &why) < 0) {
 		lua_settop(L, 1);
 	} else {
 		char buf[NNS_INET_STRLEN];

@@ -270,7 +270,7 @@ static const char *const output_options[] = { "env",	"cwd",	 "stdin", "timeout",
  * one without a time limit stays there too, as a shell's foreground job
  * does: Ctrl-C reaches it, and a program that opens /dev/tty itself (a
  * pager, a password prompt) is not stopped.  The key is then the
- * program's alone (see nns_proc_foreground_begin); one it ends interrupts
+ * program's (see nns_proc_foreground_begin); one that ends it interrupts
  * the caller after it.
  */
 static bool wants_own_group(bool timed, bool stdin_inherited)
@@ -288,15 +288,10 @@ static bool wants_own_group(bool timed, bool stdin_inherited)
 	return false;
 }
 
-/*
- * Ends the wait for a program in the caller's foreground group: the key
- * that ended it (@status, when @reaped) would have stopped the caller too.
- */
-static void foreground_wait_end(bool reaped, int status)
+/* Whether @status, when @reaped, says SIGINT ended the program. */
+static bool ended_by_sigint(bool reaped, int status)
 {
-	nns_proc_foreground_end();
-	if (reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
-		raise(SIGINT);
+	return reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT;
 }
 
 /*
@@ -316,6 +311,7 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	size_t inlen = 0;
 	bool capture_err;
 
+	*status = 0;
 	prepare(L, 1, 2, 3, known, &x, label, sizeof(label));
 	timeout = opt_timeout(L, 3);
 	if (lua_istable(L, 3) && lua_getfield(L, 3, "stdin") != LUA_TNIL) {
@@ -336,6 +332,8 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 		x.stdout_fd = fds[1][1];
 	if (capture_err)
 		x.stderr_fd = fds[2][1];
+	/* From its start, a key is the program's (see nns_proc_foreground_begin). */
+	x.hold_keys = !x.own_group;
 	ret = nns_proc_start(&x, &p, e);
 	if (ret < 0)
 		goto out;
@@ -345,12 +343,10 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 	fds[0][1] = fds[1][0] = fds[2][0] = -1; /* now owned by io */
 	for (i = 0; i < 3; i++)
 		close_fd(&fds[i][i == 0 ? 0 : 1]);
-	if (!p.group)
-		nns_proc_foreground_begin();
 	ret = nns_proc_wait(&p, io, 3, timeout, status, e);
 	nns_proc_release(&p, NULL);
-	if (!p.group)
-		foreground_wait_end(ret == 0, *status);
+	if (p.keys_held)
+		nns_proc_foreground_end(&p.keys_mask, ended_by_sigint(ret == 0, *status));
 out:
 	for (i = 0; i < 3; i++) {
 		close_fd(&fds[i][0]);
@@ -549,6 +545,7 @@ static int proc_wait(lua_State *L)
 	struct nns_error e = { 0 };
 	int timeout = -1;
 	bool foreground;
+	sigset_t keys;
 
 	if (!lua_isnoneornil(L, 2)) {
 		lua_Number t = luaL_checknumber(L, 2);
@@ -560,14 +557,14 @@ static int proc_wait(lua_State *L)
 		return exec_result(L, p->status);
 	foreground = !p->p.group;
 	if (foreground)
-		nns_proc_foreground_begin();
+		nns_proc_foreground_begin(&keys);
 	if (timeout >= 0) {
 		int ended = nns_proc_wait_exit(&p->p, timeout);
 
 		/* A wait with a limit that runs out leaves the program running. */
 		if (ended == 0) {
 			if (foreground)
-				foreground_wait_end(false, 0);
+				nns_proc_foreground_end(&keys, false);
 			luaL_pushfail(L);
 			lua_pushliteral(L, "timeout");
 			return 2;
@@ -580,7 +577,7 @@ static int proc_wait(lua_State *L)
 	/* Interrupted, the program was stopped; either way it is reaped. */
 	proc_end(p);
 	if (foreground)
-		foreground_wait_end(!e.code, p->status);
+		nns_proc_foreground_end(&keys, ended_by_sigint(!e.code, p->status));
 	if (e.code) {
 		nns_error_set(&e, e.code, "wait %d", (int)p->pid);
 		return lns_fail(L, 0, &e);

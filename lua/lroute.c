@@ -334,7 +334,8 @@ static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct
 {
 	const char *why;
 
-	if (nns_parse_prefix(s, false, p, &why) < 0 || (!prefix && p->len >= 0))
+	if ((prefix ? nns_parse_network(s, p, &why) : nns_parse_prefix(s, false, p, &why)) < 0 ||
+	    (!prefix && p->len >= 0))
 		luaL_argerror(L, arg,
 			      lua_pushfstring(L, "invalid %s \"%s\": %s",
 					      prefix ? "destination" : "address", s,
@@ -474,7 +475,7 @@ static int field_family(lua_State *L, const char *key)
 	int family = 0;
 
 	if (lua_getfield(L, -1, key) == LUA_TSTRING &&
-	    nns_parse_prefix(lua_tostring(L, -1), false, &a, &why) == 0)
+	    nns_parse_network(lua_tostring(L, -1), &a, &why) == 0)
 		family = a.family;
 	lua_pop(L, 1);
 	return family;

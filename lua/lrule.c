@@ -292,7 +292,7 @@ static void field_selector(lua_State *L, int arg, const char *key, struct nns_pr
 	p->len = -1;
 	if (!s || !strcmp(s, "all"))
 		return;
-	if (nns_parse_prefix(s, false, p, &why) < 0)
+	if (nns_parse_network(s, p, &why) < 0)
 		luaL_argerror(L, arg, lua_pushfstring(L, "invalid %s \"%s\": %s", key, s, why));
 	if (p->len < 0)
 		p->len = (int)nns_addr_bytes(p->family) * 8;

@@ -378,6 +378,15 @@ describe("rules", function()
       assert.same(ip_before, oracle(a))
     end)
 
+    it("takes IPv4 networks written short before their length, as ip does", function()
+      assert.is_true(a:rule_add { priority = 1001, from = "10.7/16", to = "11/8", table = 100 })
+      agree(a)
+      local r = find(a, 1001)
+      assert.same({ "10.7.0.0", 16, "11.0.0.0", 8 }, { r.src, r.srclen, r.dst, r.dstlen })
+      assert.is_true(a:rule_del { priority = 1001, from = "10.7/16" })
+      assert.is_nil(find(a, 1001))
+    end)
+
     it("deletes by selector: from, to, table, action", function()
       local before = ours(a)
       a:rule_add { priority = 1001, from = "10.7.0.0/24", table = 100 }
