@@ -58,7 +58,12 @@ static int parse_short_ipv4(const char *s, uint8_t bytes[4])
 	}
 }
 
-int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why)
+/*
+ * The parser of both: with @short_ipv4, an IPv4 network may also be
+ * written short before its length.
+ */
+static int parse_prefix(const char *s, bool need_len, bool short_ipv4, struct nns_prefix *p,
+			const char **why)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(s, '/');
@@ -73,7 +78,8 @@ int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const c
 	memcpy(host, s, n);
 	host[n] = '\0';
 	p->family = strchr(host, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(p->family, host, p->bytes) != 1)
+	if (inet_pton(p->family, host, p->bytes) != 1 &&
+	    !(short_ipv4 && slash && p->family == AF_INET && parse_short_ipv4(host, p->bytes) == 0))
 		return -EINVAL;
 	max = p->family == AF_INET ? 32 : 128;
 	if (!slash) {
@@ -88,25 +94,14 @@ int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const c
 	return 0;
 }
 
+int nns_parse_prefix(const char *s, bool need_len, struct nns_prefix *p, const char **why)
+{
+	return parse_prefix(s, need_len, false, p, why);
+}
+
 int nns_parse_network(const char *s, struct nns_prefix *p, const char **why)
 {
-	const char *slash = strchr(s, '/');
-	char host[16];
-	size_t n = slash ? (size_t)(slash - s) : 0;
-	int ret = nns_parse_prefix(s, false, p, why);
-
-	if (ret == 0 || !slash || n >= sizeof(host) || memchr(s, ':', n))
-		return ret;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (parse_short_ipv4(host, p->bytes) < 0)
-		return ret;
-	p->family = AF_INET;
-	if (parse_prefixlen(slash + 1, 32, &p->len) < 0) {
-		*why = "prefix length must be 0 to 32";
-		return -EINVAL;
-	}
-	return 0;
+	return parse_prefix(s, false, true, p, why);
 }
 
 const char *nns_scope_name(uint8_t scope, char *buf, size_t size)

@@ -324,11 +324,10 @@ static bool is_get(const struct nlmsghdr *req)
  * sent without NLM_F_ACK, by its one reply (or an error), which saves a
  * read for each.
  */
-static int request_once(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *reply,
+static int request_once(struct nns_nl *nl, struct nlmsghdr *req, bool get, struct nns_msgs *reply,
 			struct nns_error *e)
 {
 	uint32_t seq = ++nl->seq;
-	bool get = is_get(req);
 	int ret;
 
 	req->nlmsg_seq = seq;
@@ -364,17 +363,18 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 		   struct nns_error *e)
 {
 	size_t start = reply ? reply->len : 0;
+	bool get = is_get(req);
 	int ret;
 
-	req->nlmsg_flags |= NLM_F_REQUEST | (is_get(req) ? 0 : NLM_F_ACK);
-	ret = request_once(nl, req, reply, e);
+	req->nlmsg_flags |= NLM_F_REQUEST | (get ? 0 : NLM_F_ACK);
+	ret = request_once(nl, req, get, reply, e);
 	/* Only a reading request has a reply that can be too large, and it may be made again. */
-	if (ret == RX_TOO_SMALL && is_get(req)) {
+	if (ret == RX_TOO_SMALL && get) {
 		ret = rx_grow();
 		if (ret == 0) {
 			if (reply)
 				reply->len = start;
-			ret = request_once(nl, req, reply, e);
+			ret = request_once(nl, req, get, reply, e);
 		}
 	}
 	if (ret < 0 && e)

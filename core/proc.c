@@ -269,13 +269,18 @@ void nns_proc_job_ignores(int sig)
  * a SIGQUIT, as system() ignores it.  Keys the caller blocked itself are
  * left alone.
  */
+static void add_keys(sigset_t *set)
+{
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGQUIT);
+}
+
 void nns_proc_foreground_begin(sigset_t *saved)
 {
 	sigset_t keys;
 
 	sigemptyset(&keys);
-	sigaddset(&keys, SIGINT);
-	sigaddset(&keys, SIGQUIT);
+	add_keys(&keys);
 	pthread_sigmask(SIG_BLOCK, &keys, saved);
 }
 
@@ -573,8 +578,7 @@ static pid_t spawn_child(struct child_args *a, sigset_t *held)
 	err = errno;
 	if (held && pid > 0) {
 		*held = old;
-		sigaddset(&old, SIGINT);
-		sigaddset(&old, SIGQUIT);
+		add_keys(&old);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	munmap(stack, size);

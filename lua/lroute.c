@@ -475,7 +475,7 @@ static int field_family(lua_State *L, const char *key)
 	int family = 0;
 
 	if (lua_getfield(L, -1, key) == LUA_TSTRING &&
-	    nns_parse_network(lua_tostring(L, -1), &a, &why) == 0)
+	    nns_parse_prefix(lua_tostring(L, -1), false, &a, &why) == 0)
 		family = a.family;
 	lua_pop(L, 1);
 	return family;
