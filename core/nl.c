@@ -66,19 +66,33 @@ static void rx_key_make(void)
 		abort(); /* only when the process is out of keys */
 }
 
-/* Makes the thread's buffer hold rx_need bytes, which the last read lacked. */
+/*
+ * Whether @ret says the last read was cut short, which a larger buffer
+ * cures: the kernel's own EMSGSIZE, an error it answers with, has the
+ * same number and leaves rx_need within the buffer.
+ */
+static bool rx_cut(int ret)
+{
+	return ret == RX_TOO_SMALL && rx_need > rx_size();
+}
+
+/*
+ * Makes the thread's buffer hold rx_need bytes, which the last read
+ * lacked, up to the aligned end a decoder may look at.
+ */
 static int rx_grow(void)
 {
+	size_t size = NLMSG_ALIGN(rx_need);
 	char *p;
 
 	if (rx_need > RX_MAX)
 		return -EMSGSIZE;
 	pthread_once(&rx_once, rx_key_make);
-	p = realloc(rx_large, rx_need);
+	p = realloc(rx_large, size);
 	if (!p)
 		return -ENOMEM;
 	rx_large = p;
-	rx_large_size = rx_need;
+	rx_large_size = size;
 	pthread_setspecific(rx_key, p);
 	return 0;
 }
@@ -369,7 +383,7 @@ int nns_nl_request(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *rep
 	req->nlmsg_flags |= NLM_F_REQUEST | (get ? 0 : NLM_F_ACK);
 	ret = request_once(nl, req, get, reply, e);
 	/* Only a reading request has a reply that can be too large, and it may be made again. */
-	if (ret == RX_TOO_SMALL && get) {
+	if (get && rx_cut(ret)) {
 		ret = rx_grow();
 		if (ret == 0) {
 			if (reply)
@@ -523,7 +537,7 @@ int nns_nl_dump(struct nns_nl *nl, struct nlmsghdr *req, struct nns_msgs *out, s
 	do {
 		out->len = 0;
 		ret = dump_once(nl, req, out, e);
-		if (ret == RX_TOO_SMALL) { /* a part too large for the buffer: again, with room */
+		if (rx_cut(ret)) { /* a part too large for the buffer: again, with room */
 			int grown = rx_grow();
 
 			ret = grown < 0 ? grown : -EINTR;

@@ -113,7 +113,8 @@ static void test_link(void)
 
 	/* The name without its NUL: no name, no record. */
 	attr_msg = alone(full, full->nlmsg_len);
-	last = (struct nlattr *)((char *)attr_msg + full->nlmsg_len - NLA_ALIGN(sizeof(struct nlattr) + 6));
+	last = (struct nlattr *)((char *)attr_msg + full->nlmsg_len -
+				 NLA_ALIGN(sizeof(struct nlattr) + 6));
 	CHECK(mnl_attr_get_type(last) == IFLA_IFNAME);
 	((char *)mnl_attr_get_payload(last))[5] = 'x';
 	CHECK(nns_link_parse(attr_msg, &l) == -EBADMSG);
@@ -219,15 +220,19 @@ static void test_dump(void)
 	/* A dump that failed part way says so in its NLMSG_DONE: an error, not a short list. */
 	copy = malloc(size);
 	memcpy(copy, stream, size);
-	*(int *)mnl_nlmsg_get_payload((struct nlmsghdr *)(copy + size - mnl_nlmsg_size(sizeof(int)))) =
-		-ENODEV;
+	*(int *)mnl_nlmsg_get_payload(
+		(struct nlmsghdr *)(copy + size - mnl_nlmsg_size(sizeof(int)))) = -ENODEV;
 	CHECK(dump_links(copy, size) == -ENODEV);
 	free(copy);
 }
 
+static size_t put_error(char *out, uint32_t seq, int err, const char *text, bool capped);
+
 /* A part larger than the receive buffer is read whole once the buffer has grown. */
 static void test_dump_large(void)
 {
+	char err[NNS_MSG_SIZE] = { 0 };
+	size_t err_size;
 	size_t cap = (size_t)256 << 10, size;
 	char *stream = malloc(cap);
 	int n = (int)(cap / 2 / NLMSG_ALIGN(good_link()->nlmsg_len));
@@ -239,6 +244,12 @@ static void test_dump_large(void)
 	CHECK(fake_nl_sends == 2); /* once cut, once whole */
 	CHECK(dump_links(stream, size) == n);
 	CHECK(fake_nl_sends == 1); /* the thread keeps the larger buffer */
+	/* The kernel's own EMSGSIZE is its answer: not a cut read, nothing grows or is asked again. */
+	err_size = put_error(err, 0, -EMSGSIZE, "too big", true);
+	CHECK(dump_links(err, err_size) == -EMSGSIZE);
+	CHECK(fake_nl_sends == 1);
+	CHECK(dump_links(stream, size) == n);
+	CHECK(fake_nl_sends == 1); /* the buffer is as large as before */
 	fake_nl_follow_seq = 0;
 	free(stream);
 }
@@ -457,7 +468,8 @@ static void test_ack(void)
 
 		((struct nlmsghdr *)buf)->nlmsg_len = (uint32_t)len;
 		ret = request(buf, len, &e);
-		CHECK(ret < 0 && ret != -EEXIST ? 1 : len >= sizeof(struct nlmsghdr) + sizeof(*err));
+		CHECK(ret < 0 && ret != -EEXIST ? 1
+						: len >= sizeof(struct nlmsghdr) + sizeof(*err));
 	}
 	((struct nlmsghdr *)buf)->nlmsg_len = (uint32_t)full;
 	((struct nlmsghdr *)buf)->nlmsg_len = sizeof(struct nlmsghdr) + 2;
@@ -519,8 +531,13 @@ static void test_batch(void)
 /* nns_format_inet against inet_ntop, with and without a prefix length. */
 static void test_format_inet(void)
 {
-	static const char *const v6[] = { "::", "::1", "fe80::1", "2001:db8::ff00:42:8329",
-					  "::ffff:10.0.0.1", "2001:db8::1:0:0:1", "1:2:3:4:5:6:7:8" };
+	static const char *const v6[] = { "::",
+					  "::1",
+					  "fe80::1",
+					  "2001:db8::ff00:42:8329",
+					  "::ffff:10.0.0.1",
+					  "2001:db8::1:0:0:1",
+					  "1:2:3:4:5:6:7:8" };
 	char want[INET6_ADDRSTRLEN + 8], got[NNS_INET_STRLEN];
 	uint8_t a[16];
 	size_t i, n;
@@ -542,7 +559,8 @@ static void test_format_inet(void)
 	CHECK(wrong == 0);
 	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
 		CHECK(inet_pton(AF_INET6, v6[i], a) == 1);
-		CHECK(nns_format_inet(AF_INET6, a, -1, got) == strlen(v6[i]) && !strcmp(got, v6[i]));
+		CHECK(nns_format_inet(AF_INET6, a, -1, got) == strlen(v6[i]) &&
+		      !strcmp(got, v6[i]));
 		sprintf(want, "%s/128", v6[i]);
 		CHECK(nns_format_inet(AF_INET6, a, 128, got) == strlen(want) && !strcmp(got, want));
 	}
