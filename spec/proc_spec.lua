@@ -565,10 +565,12 @@ describe("ns:exec", function()
     end), "sleep " .. pid .. " still " .. tostring(proc_state(pid)))
   end)
 
-  -- Runs Lua @code in nslua on a terminal of its own (script(1)), its output with \r\n as \n.
+  -- Runs Lua @code in nslua on a terminal of its own (script(1)), its output with \r\n as \n
+  -- and its exit status after it.  nslua replaces script's shell: a shell left in the
+  -- foreground group would take the key too, and each shell ($SHELL) takes it its own way.
   local function at_terminal(code)
-    local out = H.sh(("printf '' | timeout -k 2 20 script -qec %s /dev/null"):format(H.quote(
-      ("%s -e %s; echo status=$?"):format(NSLUA, H.quote(code)))))
+    local out = H.sh(("printf '' | timeout -k 2 20 script -qec %s /dev/null; echo status=$?"):format(
+      H.quote(("exec %s -e %s"):format(NSLUA, H.quote(code)))))
     return (out:gsub("\r", ""))
   end
 
