@@ -189,11 +189,8 @@ local FORWARD_KEYS = {
   ipv6 = { "net.ipv6.conf.all.forwarding" },
 }
 
--- What is wrong with host options @opts, or nil.
+-- What is wrong with the values of host options @opts (their keys are known), or nil.
 local function host_options_problem(opts)
-  for k in pairs(opts) do
-    if not HOST_OPTIONS[k] then return ("unknown option '%s'"):format(tostring(k)) end
-  end
   local forward = opts.forward
   if forward ~= nil and forward ~= false and not FORWARD_KEYS[forward] then
     return ("option 'forward' must be true, false, \"ipv4\" or \"ipv6\", got %s")
@@ -738,7 +735,10 @@ local function check_spec(spec)
     if opts ~= true and type(opts) ~= "table" then
       bad_spec("hosts.%s: table of options or true expected, got %s", name, type(opts))
     end
-    local why = type(opts) == "table" and host_options_problem(opts)
+    for k in pairs(opts == true and {} or opts) do
+      if not HOST_OPTIONS[k] then bad_spec("hosts.%s: unknown option '%s'", name, tostring(k)) end
+    end
+    local why = opts ~= true and host_options_problem(opts)
     if why then bad_spec("hosts.%s: %s", name, why) end
     nodes[name] = true
   end
