@@ -196,7 +196,8 @@ bool nns_owner_is_self(const char *name);
  * Removes what killed runs left under NNS_RUN_DIR among the names starting
  * with @prefix: files that hold no namespace, and pins whose recorded owner
  * has died.  Pins without an owner (ip netns add) are never touched.  The
- * names removed go to @removed.
+ * names removed go to @removed; a leftover that cannot be removed fails it
+ * ("cleanup NAME"), the names removed before it unlisted.
  */
 int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nns_error *e);
 

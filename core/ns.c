@@ -858,34 +858,38 @@ static bool is_pinned(const char *path)
 	return pinned;
 }
 
-/* Removes @name when a killed run left it: a stale file, or a pin of a dead owner. */
-static bool remove_leftover(const char *name)
+/*
+ * Removes @name when a killed run left it (a stale file, or a pin of a dead
+ * owner): 1 when removed, 0 when it is no leftover, or -errno when it is
+ * one that cannot be removed (its owner record then stays, for a retry).
+ */
+static int remove_leftover(const char *name)
 {
 	char path[PATH_MAX];
 
 	if (ns_path(name, path, sizeof(path)) < 0)
-		return false;
+		return 0;
 	if (!is_pinned(path)) {
 		struct owner_record r;
 
 		/* A live run's file, between its owner record and its mount, stays. */
 		if (read_owner(name, &r) && run_alive(&r))
-			return false;
+			return 0;
 		/*
 		 * The record goes only with the file: one a live run writes
 		 * meanwhile, then mounts over the file (which then cannot be
 		 * unlinked: EBUSY), stays its own.
 		 */
 		if (unlink(path) < 0)
-			return false;
-		nns_owner_clear(name);
-		return true;
+			return errno == EBUSY || errno == ENOENT ? 0 : -errno;
+	} else {
+		if (!left_by_dead_run(name))
+			return 0;
+		if (umount2(path, MNT_DETACH) < 0 || unlink(path) < 0)
+			return -errno;
 	}
-	if (!left_by_dead_run(name))
-		return false;
-	umount2(path, MNT_DETACH);
 	nns_owner_clear(name);
-	return unlink(path) == 0;
+	return 1;
 }
 
 int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nns_error *e)
@@ -897,11 +901,21 @@ int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nn
 	ret = nns_ns_list(&names, &n, e);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < n; i++) {
-		if (!strncmp(names[i], prefix, len) && remove_leftover(names[i]))
+	for (i = 0, ret = 0; i < n; i++) {
+		int r = ret < 0 || strncmp(names[i], prefix, len) ? 0 : remove_leftover(names[i]);
+
+		if (r < 0) {
+			nns_error_set(e, -r, "cleanup %s", names[i]);
+			ret = r; /* the rest stay: what stopped this one stops them */
+		}
+		if (r > 0)
 			names[kept++] = names[i];
 		else
 			free(names[i]);
+	}
+	if (ret < 0) {
+		nns_strv_free(names, kept);
+		return ret;
 	}
 	*removed = names;
 	*count = kept;
