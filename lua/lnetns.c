@@ -1397,6 +1397,9 @@ static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
 		c->has_master = true;
 		c->master = 0;
 	} else if (t != LUA_TNIL) {
+		/* The kernel moves the link first, then looks the master up over there. */
+		if (c->ns)
+			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
 		c->has_master = true;
 		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link set", &c->master, e);
 	}

@@ -367,6 +367,12 @@ describe("ns:link_set", function()
     assert_like_ip(ns, ns:link("mv0"))
     assert.is_nil(ns:link("mv0").link)
     assert.are.equal(ip_link(other, "mv1").ifindex, ns:link("mv0").link_index)
+    -- a master named here would be looked up there, by its index: refused, nothing moves
+    ns:bridge("brhere")
+    other:bridge("brthere")
+    raises("bad argument #2 to 'link_set' (options 'master' and 'ns' exclude each other)",
+      ns.link_set, ns, "mv0", { ns = other, master = "brhere" })
+    assert.is_table(ip_link(ns, "mv0"))
   end)
 
   it("of a missing link raises ENODEV", function()
