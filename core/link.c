@@ -535,11 +535,109 @@ int nns_link_put_set(struct nlmsghdr *nlh, int ifindex, const struct nns_link_ch
 	return 0;
 }
 
+/* How many separate steps the kernel takes for @c: it stops at the first that fails. */
+static int change_steps(const struct nns_link_change *c)
+{
+	return c->has_up + c->has_mtu + c->has_txqlen + c->has_master + !!c->name + !!c->address +
+	       !!c->alias + !!c->ns;
+}
+
+/* What a link was before a change of several steps, to put it back. */
+struct link_was {
+	char name[IF_NAMESIZE], alias[IFALIASZ];
+	uint8_t address[32];
+	size_t addrlen;
+	uint32_t mtu, txqlen;
+	int master;
+	bool up;
+	int there[2]; /* in the namespace it moves to: the links named as it may be there, or 0 */
+};
+
+static int remember_link(struct nns_ns *ns, int ifindex, const struct nns_link_change *c,
+			 struct link_was *w)
+{
+	struct nns_msgs msg = { 0 };
+	struct nns_link l;
+	int ret = nns_link_get(ns, NULL, ifindex, &msg, &l, NULL);
+
+	if (ret == 0) {
+		snprintf(w->name, sizeof(w->name), "%s", l.ifname);
+		snprintf(w->alias, sizeof(w->alias), "%s", l.alias ? l.alias : "");
+		w->addrlen = l.address && l.addrlen <= sizeof(w->address) ? l.addrlen : 0;
+		if (w->addrlen)
+			memcpy(w->address, l.address, w->addrlen);
+		w->mtu = l.mtu;
+		w->txqlen = l.txqlen;
+		w->master = l.master;
+		w->up = l.flags & IFF_UP;
+	}
+	nns_msgs_free(&msg);
+	if (ret == 0 && c->ns) {
+		w->there[0] = nns_ifindex((struct nns_ns *)c->ns, w->name);
+		w->there[1] = c->name ? nns_ifindex((struct nns_ns *)c->ns, c->name) : 0;
+	}
+	return ret;
+}
+
+/*
+ * Where link @ifindex of @ns is after a change @c that failed: here, or
+ * moved to c->ns under its old name or the new one (but not as one of the
+ * links that had those names there before).  Returns its index there.
+ */
+static int find_link(struct nns_ns *ns, int ifindex, const struct nns_link_change *c,
+		     const struct link_was *w, struct nns_ns **where)
+{
+	const char *names[2] = { w->name, c->name };
+	char now[IF_NAMESIZE];
+	int i;
+
+	*where = ns;
+	if (nns_ifname(ns, ifindex, now) == 0 &&
+	    (!strcmp(now, w->name) || (c->name && !strcmp(now, c->name))))
+		return ifindex;
+	*where = (struct nns_ns *)c->ns;
+	for (i = 0; c->ns && i < 2; i++) {
+		int found = names[i] ? nns_ifindex(*where, names[i]) : -ENODEV;
+
+		if (found > 0 && found != w->there[i])
+			return found;
+	}
+	return -ENODEV;
+}
+
+/* Undoes what a failed change @c of link @ifindex in @ns did before it failed. */
+static int put_back(struct nns_ns *ns, int ifindex, const struct nns_link_change *c,
+		    const struct link_was *w)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nns_link_change back = { 0 };
+	struct nns_ns *where;
+	int at = find_link(ns, ifindex, c, w, &where);
+	bool moved = where != ns;
+
+	if (at < 0)
+		return at;
+	back.ns = moved ? ns : NULL;
+	back.name = c->name ? w->name : NULL;
+	back.has_mtu = c->has_mtu, back.mtu = w->mtu;
+	back.has_txqlen = c->has_txqlen, back.txqlen = w->txqlen;
+	back.alias = c->alias ? w->alias : NULL;
+	back.address = c->address && w->addrlen ? w->address : NULL;
+	back.addrlen = w->addrlen;
+	/* A move takes a link down and out of its bridge. */
+	back.has_master = c->has_master || (moved && w->master), back.master = w->master;
+	back.has_up = c->has_up || moved, back.up = w->up;
+	if (nns_link_put_set(mnl_nlmsg_put_header(buf), at, &back) < 0)
+		return -EMSGSIZE;
+	return nns_ns_request(where, (struct nlmsghdr *)buf, "link set", NULL);
+}
+
 int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct nns_link_change *c,
 		 struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 }, what[128];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct link_was was = { 0 };
 	int ret;
 
 	snprintf(what, sizeof(what), "link set %s", label);
@@ -548,10 +646,20 @@ int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct
 		nns_error_set(e, -ret, "%s", what);
 		return ret;
 	}
-	/* A move or a rename changes what later look-ups find: never deferred. */
-	if (c->ns || c->name)
-		return nns_ns_request(ns, nlh, what, e);
-	return nns_ns_change(ns, nlh, what, e);
+	/* A deferred batch that fails is undone whole, by the one who deferred it. */
+	if (ns->deferred && !c->ns && !c->name)
+		return nns_ns_change(ns, nlh, what, e);
+	/*
+	 * The kernel applies the steps of one request in turn and keeps those
+	 * done when one fails: a change of several is put back by hand then.
+	 * (A move or a rename changes what later look-ups find: never deferred.)
+	 */
+	if (change_steps(c) > 1 && remember_link(ns, ifindex, c, &was) < 0)
+		return nns_ns_request(ns, nlh, what, e); /* missing: the request says so */
+	ret = nns_ns_request(ns, nlh, what, e);
+	if (ret < 0 && change_steps(c) > 1)
+		put_back(ns, ifindex, c, &was);
+	return ret;
 }
 
 int nns_link_del(struct nns_ns *ns, int ifindex, const char *label, struct nns_error *e)

@@ -902,7 +902,8 @@ int nns_ns_cleanup(const char *prefix, char ***removed, size_t *count, struct nn
 	if (ret < 0)
 		return ret;
 	for (i = 0, ret = 0; i < n; i++) {
-		int r = ret < 0 || strncmp(names[i], prefix, len) ? 0 : remove_leftover(names[i]);
+		bool candidate = ret == 0 && strncmp(names[i], prefix, len) == 0;
+		int r = candidate ? remove_leftover(names[i]) : 0;
 
 		if (r < 0) {
 			nns_error_set(e, -r, "cleanup %s", names[i]);

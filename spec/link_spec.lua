@@ -375,6 +375,38 @@ describe("ns:link_set", function()
     assert.is_table(ip_link(ns, "mv0"))
   end)
 
+  it("a change of several steps that fails at one leaves the link as it was", function()
+    -- The kernel applies a request's steps in turn (move, address, mtu, name,
+    -- flags, master) and keeps those it made when one fails.
+    local ns, other = fresh_ns(), fresh_ns()
+    ns:veth("v0", "v1")
+    ns:veth("w0", "w1", { up = true })
+    ns:bridge("br0")
+    ns:link_set("w1", { master = "br0" })
+    other:bridge("taken")
+    local function state() return { ip_links(ns), ip_links(other) } end
+    local before = state()
+    local function refused(errno, dev, change)
+      local ok, err = pcall(ns.link_set, ns, dev, change)
+      assert.is_false(ok)
+      assert.truthy(tostring(err):find("[" .. errno .. "]", 1, true), err)
+      assert.are.same(before, state(), "after " .. err)
+    end
+    refused("EOPNOTSUPP", "v0", { name = "renamed", master = "w0" })         -- w0 is no bridge
+    refused("EOPNOTSUPP", "w0", { mtu = 1400, master = "v1" })
+    refused("EINVAL", "v1", { address = "02:11:22:33:44:55", mtu = 70000 })
+    refused("EINVAL", "w0", { alias = "changed", up = false, mtu = 70000 })
+    -- moved, then refused over there: it comes back up, and into its bridge
+    refused("EINVAL", "w1", { ns = other, mtu = 70000 })
+    refused("EEXIST", "w1", { ns = other, name = "taken" })
+    -- a single step needs no undo, and a working change of several is made whole
+    ns:link_set("v0", { name = "renamed", mtu = 1400, alias = "a", up = true })
+    local l = ip_link(ns, "renamed")
+    local up = false
+    for _, f in ipairs(l.flags) do up = up or f == "UP" end
+    assert.are.same({ 1400, "a", true }, { l.mtu, l.ifalias, up })
+  end)
+
   it("of a missing link raises ENODEV", function()
     local ns, name = fresh_named()
     raises(("netns: link set nope (in %s): No such device [ENODEV]"):format(name),
