@@ -91,15 +91,7 @@ static int monitor_rcvbuf(lua_State *L, int arg)
 						      luaL_tolstring(L, -1, NULL)));
 		}
 	}
-	if (lua_getfield(L, arg, "rcvbuf") != LUA_TNIL) {
-		lua_Integer size = luaL_checkinteger(L, -1);
-
-		luaL_argcheck(L, size > 0 && size <= 1 << 30, arg, "option 'rcvbuf' out of range");
-		lua_pop(L, 1);
-		return (int)size;
-	}
-	lua_pop(L, 1);
-	return 0;
+	return (int)lns_opt_int(L, arg, "rcvbuf", 1, 1 << 30, NULL); /* 0 when absent */
 }
 
 struct event_acc {

@@ -263,8 +263,8 @@ static bool opt_bool(lua_State *L, int arg, const char *key, bool *has)
 	return b;
 }
 
-static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer lo, lua_Integer hi,
-			   bool *has)
+lua_Integer lns_opt_int(lua_State *L, int arg, const char *key, lua_Integer lo, lua_Integer hi,
+			bool *has)
 {
 	int t = opt_field(L, arg, key), isnum;
 	lua_Integer n = lua_tointegerx(L, -1, &isnum);
@@ -279,6 +279,27 @@ static lua_Integer opt_int(lua_State *L, int arg, const char *key, lua_Integer l
 		*has = t != LUA_TNIL;
 	lua_pop(L, 1);
 	return n;
+}
+
+lua_Number lns_opt_number(lua_State *L, int arg, const char *key, lua_Number lo, lua_Number hi,
+			  lua_Number dflt)
+{
+	int t = opt_field(L, arg, key), isnum;
+	lua_Number x = lua_tonumberx(L, -1, &isnum);
+
+	if (t == LUA_TNIL)
+		x = dflt;
+	else if (!isnum)
+		opt_type_error(L, arg, key, "a number");
+	else if (!(x >= lo && x <= hi)) { /* NaN too */
+		char range[64];
+
+		snprintf(range, sizeof(range), "%g to %g", (double)lo, (double)hi);
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "option '%s' out of range (%s)", key, range));
+	}
+	lua_pop(L, 1);
+	return x;
 }
 
 /* The namespace handle in option @key, or NULL; the option table keeps it alive. */
@@ -1302,12 +1323,12 @@ static void kind_settings(lua_State *L, int arg, struct nns_link_spec *s)
 	if (opt_field(L, arg, "mode") != LUA_TNIL)
 		s->mode = modes[opt_choice(L, arg, "mode", modes, 0)];
 	lua_pop(L, 1);
-	s->vni = (uint32_t)opt_int(L, arg, "id", 0, !strcmp(s->kind, "vlan") ? 4094 : 0xffffff,
-				   &s->has_vni);
+	s->vni = (uint32_t)lns_opt_int(L, arg, "id", 0, !strcmp(s->kind, "vlan") ? 4094 : 0xffffff,
+				       &s->has_vni);
 	if (!s->has_vni && (!strcmp(s->kind, "vxlan") || !strcmp(s->kind, "vlan")))
 		luaL_argerror(L, arg, lua_pushfstring(L, "kind \"%s\" needs option 'id'", s->kind));
-	s->port = (uint16_t)opt_int(L, arg, "port", 0, 65535, NULL);
-	s->ttl = (uint8_t)opt_int(L, arg, "ttl", 0, 255, NULL);
+	s->port = (uint16_t)lns_opt_int(L, arg, "port", 0, 65535, NULL);
+	s->ttl = (uint8_t)lns_opt_int(L, arg, "ttl", 0, 255, NULL);
 	s->group = opt_address(L, arg, "group");
 	remote = opt_address(L, arg, "remote");
 	if (s->group && remote)
@@ -1334,8 +1355,8 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	if (s->peer_name)
 		check_ifname(L, arg, s->peer_name);
 	check_kind_options(L, arg, s->kind);
-	s->mtu = (uint32_t)opt_int(L, arg, "mtu", 68, UINT32_MAX, NULL);
-	s->txqlen = (uint32_t)opt_int(L, arg, "txqlen", 0, UINT32_MAX, &s->has_txqlen);
+	s->mtu = (uint32_t)lns_opt_int(L, arg, "mtu", 68, UINT32_MAX, NULL);
+	s->txqlen = (uint32_t)lns_opt_int(L, arg, "txqlen", 0, UINT32_MAX, &s->has_txqlen);
 	s->up = opt_bool(L, arg, "up", NULL);
 	s->addrlen = (size_t)opt_lladdr(L, arg, "address", addr[0], 32);
 	s->address = s->addrlen ? addr[0] : NULL;
@@ -1383,8 +1404,8 @@ static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
 
 	lns_check_options(L, arg, link_set_options);
 	c->up = opt_bool(L, arg, "up", &c->has_up);
-	c->mtu = (uint32_t)opt_int(L, arg, "mtu", 68, UINT32_MAX, &c->has_mtu);
-	c->txqlen = (uint32_t)opt_int(L, arg, "txqlen", 0, UINT32_MAX, &c->has_txqlen);
+	c->mtu = (uint32_t)lns_opt_int(L, arg, "mtu", 68, UINT32_MAX, &c->has_mtu);
+	c->txqlen = (uint32_t)lns_opt_int(L, arg, "txqlen", 0, UINT32_MAX, &c->has_txqlen);
 	c->name = opt_string(L, arg, "name");
 	if (c->name)
 		check_ifname(L, arg, c->name);
@@ -1706,7 +1727,7 @@ static int addr_scope(lua_State *L, int arg)
 
 	lua_pop(L, 1);
 	if (t == LUA_TNUMBER)
-		return (int)opt_int(L, arg, "scope", 0, 255, NULL);
+		return (int)lns_opt_int(L, arg, "scope", 0, 255, NULL);
 	if (t == LUA_TNIL)
 		return -1;
 	return values[opt_choice(L, arg, "scope", names, 0)];

@@ -67,6 +67,15 @@ lua_Integer lns_opt_named(lua_State *L, int arg, const char *key, const struct l
 			  lua_Integer max, lua_Integer dflt);
 /* Raises "unknown option 'x'" for any key of the table at @arg not in @known. */
 void lns_check_options(lua_State *L, int arg, const char *const known[]);
+/*
+ * Option @key of table @arg (or of none): an integer, or a number, in
+ * [@lo, @hi]; an argument error names the option otherwise.  @has tells
+ * whether the integer was given; the number is @dflt when it is not.
+ */
+lua_Integer lns_opt_int(lua_State *L, int arg, const char *key, lua_Integer lo, lua_Integer hi,
+			bool *has);
+lua_Number lns_opt_number(lua_State *L, int arg, const char *key, lua_Number lo, lua_Number hi,
+			  lua_Number dflt);
 
 /*
  * Argument errors, positioned at the user's line: frames of the netns Lua

@@ -24,19 +24,13 @@ static int ns_ping(lua_State *L)
 	bool many = lua_istable(L, 2);
 	struct nns_error e = { 0 };
 	struct nns_ping_target *t;
-	int count = 3, timeout_ms = 2000, i, n = 1;
+	int count, timeout_ms, i, n = 1;
+	bool has_count;
 
 	lns_check_options(L, 3, known);
-	if (lua_istable(L, 3)) {
-		if (lua_getfield(L, 3, "count") != LUA_TNIL)
-			count = (int)luaL_checkinteger(L, -1);
-		if (lua_getfield(L, 3, "timeout") != LUA_TNIL)
-			timeout_ms = (int)(luaL_checknumber(L, -1) * 1000);
-		lua_pop(L, 2);
-		luaL_argcheck(L, count >= 1 && count <= 100, 3, "count must be 1 to 100");
-		luaL_argcheck(L, timeout_ms >= 1 && timeout_ms <= 3600000, 3,
-			      "timeout out of range");
-	}
+	count = (int)lns_opt_int(L, 3, "count", 1, 100, &has_count);
+	count = has_count ? count : 3;
+	timeout_ms = (int)(lns_opt_number(L, 3, "timeout", 0.001, 3600, 2) * 1000);
 	if (many)
 		n = (int)lua_rawlen(L, 2);
 	t = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(*t), 0);

@@ -39,7 +39,9 @@ static int ns_shape(lua_State *L)
 	struct nns_error e = { 0 };
 	struct nns_msgs msg = { 0 };
 	struct nns_link l;
-	double latency = 0.05;
+	double latency, limit;
+	lua_Integer burst;
+	bool has_burst;
 	const char *dev;
 	int ret;
 
@@ -48,15 +50,13 @@ static int ns_shape(lua_State *L)
 		      lua_pushfstring(L, "invalid rate \"%s\" (e.g. \"10mbit\")", rate));
 	lns_check_options(L, 4, known);
 	/* Default bucket: 10 ms of traffic, never less than two full frames. */
-	s.burst = (uint32_t)(s.rate / 100 > 3200 ? s.rate / 100 : 3200);
-	if (lua_istable(L, 4)) {
-		if (lua_getfield(L, 4, "burst") != LUA_TNIL)
-			s.burst = (uint32_t)luaL_checkinteger(L, -1);
-		if (lua_getfield(L, 4, "latency") != LUA_TNIL)
-			latency = luaL_checknumber(L, -1);
-		lua_pop(L, 2);
-	}
-	s.limit = (uint32_t)(s.burst + (double)s.rate * latency);
+	burst = lns_opt_int(L, 4, "burst", 1, UINT32_MAX, &has_burst);
+	s.burst =
+		has_burst ? (uint32_t)burst : (uint32_t)(s.rate / 100 > 3200 ? s.rate / 100 : 3200);
+	latency = lns_opt_number(L, 4, "latency", 0, 3600, 0.05);
+	limit = s.burst + (double)s.rate * latency;
+	luaL_argcheck(L, limit <= UINT32_MAX, 4, "burst and latency make a queue over 4 GiB");
+	s.limit = (uint32_t)limit;
 	dev = luaL_tolstring(L, 2, NULL); /* before the reply is held: it may raise */
 	if (lua_type(L, 2) == LUA_TNUMBER)
 		ret = nns_link_get(&h->ns, NULL, (int)luaL_checkinteger(L, 2), &msg, &l, &e);

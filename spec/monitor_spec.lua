@@ -239,8 +239,10 @@ describe("ns:monitor", function()
     H.raises("bad argument #1 to 'monitor' (table expected, got string)", a.monitor, a, "link")
     H.raises("bad argument #1 to 'monitor' (unknown option 'rcvbuff')",
       a.monitor, a, { "link", rcvbuff = 10 })
-    H.raises("bad argument #1 to 'monitor' (option 'rcvbuf' out of range)",
+    H.raises("bad argument #1 to 'monitor' (option 'rcvbuf' out of range (1 to 1073741824))",
       a.monitor, a, { "link", rcvbuf = 0 })
+    H.raises("bad argument #1 to 'monitor' (option 'rcvbuf' must be an integer, got string)",
+      a.monitor, a, { "link", rcvbuf = "big" })
     local m <close> = a:monitor { "link" }
     H.raises("bad argument #1 to 'next' (timeout in seconds expected, got string)", m.next, m, "1")
     H.raises("bad argument #1 to 'next' (timeout in seconds expected, got -1)", m.next, m, -1)
