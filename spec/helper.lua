@@ -64,10 +64,13 @@ function H.ip(ns, args)
 end
 
 -- The number of open file descriptors of this process, after two full
--- collections (the second frees what the first one's finalizers let go).
-function H.fd_count()
-  collectgarbage()
-  collectgarbage()
+-- collections (the second frees what the first one's finalizers let go), unless
+-- @keep_garbage: then what only a collection would close still counts.
+function H.fd_count(keep_garbage)
+  if not keep_garbage then
+    collectgarbage()
+    collectgarbage()
+  end
   -- listed by a child into a file, so that no pipe of ours is among them
   local out = os.tmpname()
   os.execute("ls /proc/" .. H.pid .. "/fd > " .. out)

@@ -253,6 +253,14 @@ describe("ns:monitor", function()
     local c = netns.new()
     c:close()
     H.raises("attempt to use a closed namespace handle", c.monitor, c, { "link" })
+    -- among others: those opened before it are closed at once, not when collected
+    local others = { netns.new(), netns.new() }
+    before = H.fd_count()
+    collectgarbage("stop")
+    H.raises("attempt to use a closed namespace handle", netns.monitor, { others[1], others[2], c })
+    local after = H.fd_count(true)
+    collectgarbage("restart")
+    assert.are.equal(before, after)
   end)
 end)
 

@@ -58,12 +58,11 @@ function E.monitor(list, kinds)
   end
   local m = setmetatable({ _subs = {}, _queue = {}, _head = 1, _fds = {}, _metas = record_metatables(),
                            kinds = #watched > 0 and watched or ALL_KINDS }, Monitor)
+  -- what is open is closed at once when a namespace fails (a closed handle raises)
+  local _ <close> = setmetatable({}, { __close = function(_, err) if err then m:close() end end })
   for i, ns in ipairs(list) do
     local sub, msg = ns._h:monitor(kinds)
-    if not sub then
-      m:close()
-      raise(msg)
-    end
+    if not sub then raise(msg) end
     m._subs[i] = { sub = sub, ns = ns }
     m._fds[i] = sub:fileno()
   end
