@@ -266,6 +266,9 @@ static int dostring (lua_State *L, const char *s, const char *chunkname) {
 #define OPT_MONITOR     512
 #define OPT_JSON        1024
 #define OPT_CNI         2048
+#define OPT_L           4096
+#define OPT_GRAPH       8192
+#define OPT_MODES       (OPT_CLEANUP | OPT_MONITOR | OPT_CNI)
 
 struct cmdline {
   int flags;
@@ -286,7 +289,7 @@ static const struct long_option long_options[] = {
   { "keep", OPT_KEEP, 0 },
   { "quiet", OPT_QUIET, 0 },
   { "help", OPT_HELP, 0 },
-  { "graph", 0, 1 },
+  { "graph", OPT_GRAPH, 1 },
   { "cleanup", OPT_CLEANUP, 2 },
   { "monitor", OPT_MONITOR, 0 },
   { "json", OPT_JSON, 0 },
@@ -409,9 +412,8 @@ static int scan_option (char **argv, int i, struct cmdline *cl) {
     case '-':
       return scan_long(argv, i, cl);
     case 'e':
-      cl->flags |= OPT_E;
-      /* FALLTHROUGH */
     case 'l':  /* the value may be glued to the option: -lmod */
+      cl->flags |= (arg[1] == 'e') ? OPT_E : OPT_L;
       return (arg[2] != '\0') ? i : take_value(argv, i);
     case 'i':  /* -i implies -v */
       cl->flags |= OPT_I | OPT_V;
@@ -453,6 +455,28 @@ static void scan_cmdline (char **argv, int argc, struct cmdline *cl) {
     }
   }
   cl->script = argc;
+}
+
+
+/*
+** What is wrong with options that each make sense alone, or NULL.  The
+** modes (--cleanup, --monitor, --cni) run no code of the user's: an option
+** for that code would be passed over without a word.
+*/
+static const char *misfit_options (const struct cmdline *cl, int argc) {
+  int mode = cl->flags & OPT_MODES;
+  if ((cl->flags & OPT_JSON) && mode != OPT_MONITOR)
+    return "--json needs --monitor";
+  if (mode == 0)
+    return NULL;
+  if (mode & (mode - 1))
+    return "--cleanup, --monitor and --cni exclude each other";
+  if (cl->flags & (OPT_E | OPT_L | OPT_I | OPT_V | OPT_KEEP | OPT_GRAPH))
+    return "-e, -l, -i, -v, --keep and --graph do not go with "
+           "--cleanup, --monitor or --cni";
+  if (mode == OPT_CLEANUP && cl->script < argc)
+    return "--cleanup takes one prefix";
+  return NULL;
 }
 
 
@@ -932,10 +956,14 @@ static int run_monitor (lua_State *L, char **argv, int argc, int first,
     lua_rawseti(L, -2, i - first + 1);
   }
   lua_pushboolean(L, json);
-  status = docall(L, 2, 0);
+  status = docall(L, 2, 2);
   if (status != LUA_OK && caught_signal) {  /* the usual way to stop it */
     lua_pop(L, 1);
     return 1;
+  }
+  if (status == LUA_OK && lua_isstring(L, -1)) {  /* a name it cannot open */
+    print_message(progname, lua_tostring(L, -1));
+    return 0;
   }
   return report(L, status) == LUA_OK;
 }
@@ -1065,6 +1093,10 @@ static int pmain (lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
+  if (misfit_options(&cl, argc) != NULL) {
+    print_message(progname, misfit_options(&cl, argc));
+    return 0;
+  }
   if (cl.flags & OPT_V) {
     lua_writestring(LUA_COPYRIGHT, strlen(LUA_COPYRIGHT));
     lua_writeline();
@@ -1090,10 +1122,6 @@ static int pmain (lua_State *L) {
   if (cl.flags & OPT_CNI) {
     lua_pushboolean(L, run_cni(L, argv, argc, cl.script));
     return 1;
-  }
-  if (cl.flags & OPT_JSON) {
-    print_message(progname, "--json needs --monitor");
-    return 0;
   }
   done = push_exit_guard(L);
   ok = run_user_code(L, argv, argc, &cl);

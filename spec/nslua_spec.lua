@@ -586,9 +586,31 @@ describe("nslua", function()
           quote(out), quote(err)))
         return { out = read_file(out), err = read_file(err), code = code }
       end
-      assert.are.same({ out = "", err = "", code = 0 },
-        cleanup([[--cleanup nslua-spec- -e 'print("ran")']]))
+      assert.are.same({ out = "", err = "", code = 0 }, cleanup("--cleanup nslua-spec-"))
       assert.are.same({ out = "", err = "", code = 0 }, cleanup("--cleanup"))
+    end)
+
+    it("refuses options that the modes would pass over", function()
+      -- --cleanup, --monitor and --cni run no code of the user's; nothing runs, nothing is removed
+      local function refused(args)
+        local out, err = tmpname(), tmpname()
+        local _, _, code = os.execute(("%s %s >%s 2>%s </dev/null"):format(
+          shell_quote(NSLUA), args, quote(out), quote(err)))
+        return { out = read_file(out), err = read_file(err):gsub("^[^:]*: ", ""), code = code }
+      end
+      local misfit = "-e, -l, -i, -v, --keep and --graph do not go with --cleanup, --monitor or --cni\n"
+      for _, args in ipairs { [[--cleanup nslua-spec- -e 'print("ran")']], "-v --cni plugin.lua",
+                              "-l string --monitor", "--keep --cleanup", "--graph g.dot --monitor",
+                              "--monitor --json -i" } do
+        assert.are.same({ out = "", err = misfit, code = 1 }, refused(args), args)
+      end
+      assert.are.same({ out = "", err = "--cleanup takes one prefix\n", code = 1 },
+        refused("--cleanup nslua-spec- extra"))
+      assert.are.same({ out = "", err = "--cleanup, --monitor and --cni exclude each other\n", code = 1 },
+        refused("--monitor --cleanup"))
+      for _, args in ipairs { "--json --cni plugin.lua", "--json -e 'print(1)'", "--json --cleanup" } do
+        assert.are.same({ out = "", err = "--json needs --monitor\n", code = 1 }, refused(args), args)
+      end
     end)
   end)
 end)

@@ -439,11 +439,16 @@ function E.json(ev)
 end
 
 --- nslua --monitor [--json] [name ...]: prints the events of the named
--- namespaces (the current one when none is named) until interrupted.
+-- namespaces (the current one when none is named) until interrupted;
+-- returns nil and a message when a name cannot be opened.
 function E.run(names, as_json)
   local netns = require "netns"
   local list = {}
-  for i, name in ipairs(names) do list[i] = netns.open(name) end
+  for i, name in ipairs(names) do
+    local ok, ns = pcall(netns.open, name)
+    if not ok then return nil, ns end   -- the user's mistake: the message alone
+    list[i] = ns
+  end
   if #list == 0 then list[1] = netns.current() end
   local m <close> = E.monitor(list)
   local several = #list > 1
