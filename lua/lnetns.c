@@ -585,8 +585,15 @@ static int ns_pin(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	const char *name = check_ns_name(L, 2);
 	struct nns_error e = { 0 };
+	const char *pinned = uservalue(L, 1, 1);
 	char path[PATH_MAX];
 
+	/* A second pin would be one the handle forgets: unpin and delete miss it. */
+	if (pinned) {
+		nns_error_set(&e, EBUSY, "netns pin %s", name);
+		snprintf(e.ext, sizeof(e.ext), "the namespace is pinned as %s already", pinned);
+		return lns_fail(L, 1, &e);
+	}
 	if (nns_ns_pin(&h->ns, name, lua_toboolean(L, 3), &e) < 0)
 		return lns_fail(L, 1, &e);
 	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);

@@ -353,7 +353,8 @@ end
 -- @tparam string name a namespace name (no '/', not `.` or `..`)
 -- @tparam[opt] boolean own record the pin as this run's, for `netns.cleanup` once the run has ended
 -- @treturn NS the handle itself, now named
--- @raise when the name is taken (EEXIST) or the bind fails
+-- @raise when the name is taken (EEXIST), the namespace is pinned already (EBUSY:
+-- a handle keeps one name; unpin it first) or the bind fails
 -- @usage local ns = netns.new():pin("lab")   -- ip netns exec lab ...
 function NS:pin(name, own)
   check(self._h:pin(name, own))
