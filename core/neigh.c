@@ -161,14 +161,49 @@ static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
 	return nns_ns_request(ns, nlh, what, e);
 }
 
+struct stray {
+	const struct nns_prefix *dst;
+	bool found;
+};
+
+static int is_stray(const struct nns_neigh *n, void *data)
+{
+	struct stray *x = data;
+
+	if (n->family == x->dst->family && n->state == NUD_NONE &&
+	    !memcmp(n->dst, x->dst->bytes, nns_addr_bytes(n->family)))
+		x->found = true;
+	return 0;
+}
+
+/*
+ * The kernel makes an entry before it finds that the state asked for needs
+ * a link-layer address none was given for; it fails then, but leaves the
+ * entry, in state none, where a retry with the address finds it taken.
+ * Such an entry is removed, so that the failure changes nothing.
+ */
+static void drop_stray(struct nns_ns *ns, const struct nns_neigh_spec *s)
+{
+	struct stray x = { &s->dst, false };
+
+	if (!s->proxy &&
+	    nns_neigh_dump(ns, s->dst.family, s->ifindex, false, is_stray, &x, NULL) == 0 &&
+	    x.found)
+		neigh_change(ns, RTM_DELNEIGH, 0, s, "neighbor del", NULL);
+}
+
 int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replace,
 		  const char *label, struct nns_error *e)
 {
 	uint16_t flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	char what[128];
+	int ret;
 
 	snprintf(what, sizeof(what), "neighbor %s %s", replace ? "replace" : "add", label);
-	return neigh_change(ns, RTM_NEWNEIGH, flags, s, what, e);
+	ret = neigh_change(ns, RTM_NEWNEIGH, flags, s, what, e);
+	if (ret == -EINVAL)
+		drop_stray(ns, s);
+	return ret;
 }
 
 int nns_neigh_del(struct nns_ns *ns, const struct nns_neigh_spec *s, const char *label,

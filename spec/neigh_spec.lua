@@ -337,6 +337,24 @@ describe("neighbour errors", function()
       true, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00", dev = "va" } end)
   end)
 
+  it("a state that needs a link-layer address, given none, is EINVAL and leaves no entry", function()
+    -- (the kernel makes the entry before it finds the address missing, and keeps it;
+    -- where no route leads to the destination, it takes it for a broadcast one instead)
+    local ns = with_entries()
+    ns:addr_add("va", "10.0.0.1/24")
+    ns:addr_add("va", "fd00::1/64", { nodad = true })
+    ns:link_set("va", { up = true })
+    local text = "netns: neighbor %s %s (in %s): Invalid argument [EINVAL]"
+    for _, op in ipairs { "add", "replace" } do
+      for _, dst in ipairs { "10.0.0.6", "fd00::6" } do
+        fails_cleanly(ns, text:format(op, dst, ns.name), true,
+          function() ns["neigh_" .. op](ns, { dst = dst, dev = "va" }) end)
+      end
+    end
+    -- so the retry with the address makes it
+    assert.is_true(ns:neigh_add { dst = "10.0.0.6", dev = "va", lladdr = "02:00:00:00:00:06" })
+  end)
+
   it("a bad state name is an argument error", function()
     local ns = with_entries()
     fails_cleanly(ns, "bad argument #1 to 'neigh_add' (invalid neighbor state \"bogus\")",
