@@ -516,6 +516,8 @@ static int l_canonical(lua_State *L)
 
 	if (nns_parse_network(s, &p, &why) < 0) {
 		lua_settop(L, 1);
+		lua_pushstring(L, why);
+		return 2; /* the text as it is, and what is wrong with it */
 	} else {
 		char buf[NNS_INET_STRLEN];
 

@@ -507,6 +507,23 @@ describe("ns:wait", function()
     H.raises("bad argument #1 to 'wait' (option 'link' must be a string)", a.wait, a, { link = 2 })
     H.raises("bad argument #1 to 'wait' (timeout in seconds expected, got string)",
       a.wait, a, { link = "v0", timeout = "1" })
+    -- values nothing could match: raised at once, not waited on until the timeout
+    local bad = "bad argument #1 to 'wait' (option '%s': invalid address \"%s\": %s)"
+    for _, case in ipairs {
+      { { addr = "not-an-address" }, bad:format("addr", "not-an-address", "not an IPv4 or IPv6 address") },
+      { { route = "10.0.0.0/99" }, bad:format("route", "10.0.0.0/99", "prefix length must be 0 to 32") },
+      { { route = "10.0.0.0/8", gateway = "nope" }, bad:format("gateway", "nope", "not an IPv4 or IPv6 address") },
+      { { neigh = "10.0.0.300" }, bad:format("neigh", "10.0.0.300", "not an IPv4 or IPv6 address") },
+      { { link = "a b" },
+        "bad argument #1 to 'wait' (invalid interface name \"a b\": must not contain '/', ':' or white space)" },
+      { { link = "v0", operstate = "BOGUS" }, "bad argument #1 to 'wait' (option 'operstate' must be one of " ..
+        "UNKNOWN, NOTPRESENT, DOWN, LOWERLAYERDOWN, TESTING, DORMANT, UP, got \"BOGUS\")" },
+      { { neigh = "10.0.0.1", state = "bogus" }, "bad argument #1 to 'wait' (option 'state' must be one of " ..
+        "INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, NOARP, PERMANENT, NONE, got \"bogus\")" },
+    } do
+      case[1].timeout = 30
+      H.raises(case[2], a.wait, a, case[1])
+    end
     assert.are.equal(before, H.fd_count())
   end)
 end)

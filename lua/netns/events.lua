@@ -240,8 +240,28 @@ end
 -- found is enough).
 local conditions = {}
 
+-- The canonical form of address or network @v of option @key, or an argument error of wait's.
+local function canonical_of(v, key)
+  local text, why = core.canonical(v)
+  if why then raise(("bad argument #1 to 'wait' (option '%s': invalid address \"%s\": %s)"):format(key, v, why)) end
+  return text
+end
+
+local function check_choice(c, key, choices)
+  if c[key] ~= nil and not has(choices, c[key]) then
+    raise(("bad argument #1 to 'wait' (option '%s' must be one of %s, got \"%s\")")
+      :format(key, table.concat(choices, ", "), c[key]))
+  end
+end
+
 conditions.link = {
   kind = "link",
+  check = function(c)
+    local why = core.ifname_problem(c.link)
+    if why then raise(("bad argument #1 to 'wait' (invalid interface name \"%s\": %s)"):format(c.link, why)) end
+    check_choice(c, "operstate", { "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING",
+                                   "DORMANT", "UP" })
+  end,
   options = { operstate = "string", up = "boolean", carrier = "boolean", mtu = "number",
               master = "string" },
   find = function(ns, c)
@@ -258,6 +278,7 @@ conditions.link = {
 
 conditions.addr = {
   kind = "addr",
+  check = function(c) canonical_of(c.addr, "addr") end,
   options = { dev = "string", settled = "boolean" },
   find = function(ns, c)
     local want = core.canonical(c.addr)
@@ -275,6 +296,10 @@ conditions.addr = {
 
 conditions.route = {
   kind = "route",
+  check = function(c)
+    if c.route ~= "default" then canonical_of(c.route, "route") end
+    if c.gateway then canonical_of(c.gateway, "gateway") end
+  end,
   options = { table = "any", dev = "string", gateway = "string" },
   find = function(ns, c)   -- a route to the destination that also fits dev and gateway
     local want = host_form(core.canonical(c.route))
@@ -289,6 +314,11 @@ conditions.route = {
 
 conditions.neigh = {
   kind = "neigh",
+  check = function(c)
+    canonical_of(c.neigh, "neigh")
+    check_choice(c, "state", { "INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED",
+                               "NOARP", "PERMANENT", "NONE" })
+  end,
   options = { dev = "string", state = "string" },
   find = function(ns, c)
     local want = core.canonical(c.neigh)
@@ -329,6 +359,8 @@ local function condition_of(c)
       raise(("bad argument #1 to 'wait' (option '%s' must be a %s)"):format(k, want))
     end
   end
+  -- a value nothing can match would only run the clock out
+  cond.check(c)
   return cond
 end
 
