@@ -434,6 +434,8 @@ describe("ns:addr_add and ns:addr_del", function()
     local before = same_as_ip(ns)
     assert.is_false(ns:addr_del("va", "10.0.0.9/24", { missing_ok = true }))
     assert.is_false(ns:addr_del("va", "fd00::9/64", { missing_ok = true }))
+    -- nor is one on a device that is not there
+    assert.is_false(ns:addr_del("nope", "10.0.0.1/24", { missing_ok = true }))
     assert.are.same(before, same_as_ip(ns))
     -- an address that is there is deleted
     assert.is_true(ns:addr_del("va", "10.0.0.1/24", { missing_ok = true }))

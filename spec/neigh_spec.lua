@@ -281,6 +281,7 @@ describe("ns:neigh_add and ns:neigh_del", function()
     assert.is_false(ns:neigh_add { dst = "10.0.0.9", lladdr = "02:00:00:00:00:01", dev = "va",
                                    exist_ok = true })
     assert.is_false(ns:neigh_del { dst = "10.0.0.99", dev = "va", missing_ok = true })
+    assert.is_false(ns:neigh_del { dst = "10.0.0.9", dev = "nope", missing_ok = true })
     assert.are.same(before, same_as_ip(ns))
   end)
 end)

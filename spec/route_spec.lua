@@ -607,6 +607,7 @@ describe("routes", function()
       assert.is_false(a:route_del { dst = "fd10::/64", missing_ok = true })
       assert.is_false(a:route_del { dst = "default", missing_ok = true })
       assert.is_false(a:route_del { dst = "10.20.0.0/16", table = 55, missing_ok = true })
+      assert.is_false(a:route_del { dst = "10.20.0.0/16", dev = "nope", missing_ok = true })
       a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2" }
       assert.is_true(a:route_del { dst = "10.20.0.0/16", missing_ok = true })
       agree(a)

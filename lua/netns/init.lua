@@ -679,12 +679,15 @@ end
 -- @tparam string|integer dev an interface name or index
 -- @tparam string cidr the address with its prefix length
 -- @tparam[opt] table opts `missing_ok = true`: return false when it is not there
+-- (nor is its device)
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:addr_del("veth0", "10.0.0.1/24")
 function NS:addr_del(dev, cidr, opts)
   local ok, msg, code = self._h:addr_del(dev, cidr, opts)
-  if not ok and opts and opts.missing_ok and code == ERRNO.EADDRNOTAVAIL then return false end
+  if not ok and opts and opts.missing_ok and (code == ERRNO.EADDRNOTAVAIL or code == ERRNO.ENODEV) then
+    return false
+  end
   return check(ok, msg)
 end
 
@@ -727,12 +730,13 @@ end
 
 --- Removes a neighbour entry.
 -- @tparam table spec `dst` and `dev`; `missing_ok = true` returns false when it is not there
+-- (nor is its device)
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:neigh_del { dst = "10.0.0.2", dev = "veth0" }
 function NS:neigh_del(spec)
   local ok, msg, code = self._h:neigh_del(spec)
-  if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
+  if not ok and spec.missing_ok and (code == ERRNO.ENOENT or code == ERRNO.ENODEV) then return false end
   return check(ok, msg)
 end
 
@@ -790,13 +794,14 @@ end
 
 --- Removes a route, as `ip route del`.
 -- @tparam table spec as for `route_add`; `missing_ok = true` returns false when it is not there
+-- (nor is the device it names)
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:route_del { dst = "10.2.0.0/24" }
 function NS:route_del(spec)
   local ok, msg, code = self._h:route_del(spec)
-  -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT
-  if not ok and spec.missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT) then
+  -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT; a route via a missing device is none
+  if not ok and spec.missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT or code == ERRNO.ENODEV) then
     return false
   end
   return check(ok, msg)
