@@ -590,6 +590,9 @@ static int ns_pin(lua_State *L)
 	const char *pinned = uservalue(L, 1, 1);
 	char path[PATH_MAX];
 
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TBOOLEAN);
+
 	/* A second pin would be one the handle forgets: unpin and delete miss it. */
 	if (pinned) {
 		nns_error_set(&e, EBUSY, "netns pin %s", name);
@@ -649,7 +652,7 @@ static int ns_nsid(lua_State *L)
 	struct nns_error e = { 0 };
 	int id;
 
-	if (!lua_isnoneornil(L, 3)) {
+	if (!lua_isnoneornil(L, 3) && !(lua_isboolean(L, 3) && !lua_toboolean(L, 3))) {
 		lua_Integer want = lua_isboolean(L, 3) ? -1 : luaL_checkinteger(L, 3);
 
 		luaL_argcheck(L, want >= -1 && want <= INT32_MAX, 3, "invalid namespace id");

@@ -611,7 +611,10 @@ static int proc_kill(lua_State *L)
 			lua_pushstring(L, s + 3), lua_replace(L, 2);
 		sig = sigs[luaL_checkoption(L, 2, NULL, names)];
 	} else if (!lua_isnoneornil(L, 2)) {
-		sig = (int)luaL_checkinteger(L, 2);
+		lua_Integer n = luaL_checkinteger(L, 2);
+
+		luaL_argcheck(L, n >= 0 && n <= SIGRTMAX, 2, "invalid signal number");
+		sig = (int)n;
 	}
 	if (p->done || p->p.pid <= 0) {
 		errno = ESRCH; /* reaped: its pid may be someone else's now */
@@ -737,6 +740,8 @@ static int ns_sysctl(lua_State *L)
 		luaL_argcheck(L, lua_isboolean(L, 3) || !has_nul(L, 3), 3,
 			      "a value must not hold a NUL");
 		len = strlen(value);
+		/* an empty write is no write: the kernel takes it and changes nothing */
+		luaL_argcheck(L, len > 0, 3, "a value must not be empty");
 	}
 	fd = open_in(h, path, writing ? O_WRONLY : O_RDONLY, &e);
 	if (fd < 0) {

@@ -22,6 +22,7 @@ describe("ns:nsid", function()
 
   it("is nil until an id is assigned, then the id ip shows", function()
     assert.is_nil(a:nsid(b))
+    assert.is_nil(a:nsid(b, false))   -- false asks for none, as nil does
     assert.are.same({}, list_id(a))
     assert.are.equal(5, a:nsid(b, 5))
     assert.are.equal(5, a:nsid(b))

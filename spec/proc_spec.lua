@@ -902,6 +902,10 @@ describe("ns:spawn", function()
     stray(p.pid, "sleep 30")
     local err = error_of(function() p:kill("BOGUS") end)
     assert.are.equal("bad argument #1 to 'kill' (invalid option 'BOGUS')", (err:gsub("^[^:]+:%d+: ", "")))
+    for _, n in ipairs { 999, -1 } do
+      err = error_of(function() p:kill(n) end)
+      assert.are.equal("bad argument #1 to 'kill' (invalid signal number)", (err:gsub("^[^:]+:%d+: ", "")))
+    end
     assert.is_true(p:running())
     p:kill("KILL")
     p:wait()

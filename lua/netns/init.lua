@@ -128,9 +128,10 @@ local function as_method(fname, arg, fn, ...)
   error(a, 0)
 end
 
--- A copy of @t without the keys in @drop, with handles unwrapped.
+-- A copy of @t without the keys in @drop, with handles unwrapped; @t itself
+-- when it is no table, for the core's own message about it.
 local function strip(t, drop)
-  if t == nil then return nil end
+  if type(t) ~= "table" then return t end
   local out = {}
   for k, v in pairs(t) do
     if not drop[k] then
@@ -379,7 +380,7 @@ end
 --- The id under which namespace `other` is known inside this one, as `ip netns list-id`.
 -- With `id`, assigns one first, as `ip netns set`.
 -- @tparam NS other another namespace handle
--- @tparam[opt] integer|true id an id to assign, or true for any free one
+-- @tparam[opt] integer|boolean id an id to assign, true for any free one (false: none, as nil)
 -- @treturn ?integer the id, nil when it has none
 -- @raise on a bad handle or when the kernel refuses the id
 -- @usage local id = red:nsid(blue, true)
