@@ -435,22 +435,21 @@ static void check_nexthop_keys(lua_State *L, int arg)
 	}
 }
 
-static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *s, const char *op,
-			  struct nns_error *e)
+/* Reads option 'nexthops' into @s, all but their devices. */
+static void read_nexthops(lua_State *L, int arg, struct nns_route_spec *s)
 {
-	int i, n, ret = 0;
+	int i, n;
 
 	if (lua_getfield(L, arg, "nexthops") == LUA_TNIL) {
 		lua_pop(L, 1);
-		return 0;
+		return;
 	}
 	luaL_argcheck(L, lua_istable(L, -1), arg, "option 'nexthops' must be a table");
 	n = (int)lua_rawlen(L, -1);
 	luaL_argcheck(L, n > 0 && n <= NNS_MAX_NEXTHOPS, arg,
 		      "option 'nexthops' needs 1 to 32 entries");
-	for (i = 0; i < n && ret == 0; i++) {
+	for (i = 0; i < n; i++) {
 		struct nns_route_nexthop *nh = &s->nh[i];
-
 		lua_Integer weight;
 
 		lua_rawgeti(L, -1, i + 1);
@@ -459,11 +458,27 @@ static int route_nexthops(lua_State *L, LNs *h, int arg, struct nns_route_spec *
 		field_gateway(L, arg, &nh->has_gateway, nh->gw, s->dst.family);
 		if (field_integer(L, arg, "weight", 1, 256, &weight))
 			nh->weight = (int)weight;
-		ret = field_dev(L, h, arg, &nh->ifindex, op, e);
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
 	s->nhops = n;
+}
+
+/* Looks up the devices of the next hops read_nexthops read. */
+static int nexthop_devs(lua_State *L, LNs *h, int arg, struct nns_route_spec *s, const char *op,
+			struct nns_error *e)
+{
+	int i, ret = 0;
+
+	if (s->nhops == 0)
+		return 0;
+	lua_getfield(L, arg, "nexthops");
+	for (i = 0; i < s->nhops && ret == 0; i++) {
+		lua_rawgeti(L, -1, i + 1);
+		ret = field_dev(L, h, arg, &s->nh[i].ifindex, op, e);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
 	return ret;
 }
 
@@ -603,13 +618,14 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pop(L, 1);
 	s->protocol = (uint8_t)lns_opt_named(L, 2, "protocol", lns_route_protocols, 255,
 					     op == NNS_ROUTE_DEL ? RTPROT_UNSPEC : RTPROT_BOOT);
-	/* The device is looked up once every other option has passed its checks. */
+	s->scope = (uint8_t)lns_opt_named(L, 2, "scope", scopes, 255, default_scope(L, op, s));
+	read_nexthops(L, 2, s);
+	/* The devices are looked up once every option has passed its checks. */
 	lua_pushvalue(L, 2);
 	ret = field_dev(L, h, 2, &s->ifindex, opname, e);
 	lua_pop(L, 1);
-	s->scope = (uint8_t)lns_opt_named(L, 2, "scope", scopes, 255, default_scope(L, op, s));
 	if (ret == 0)
-		ret = route_nexthops(L, h, 2, s, opname, e);
+		ret = nexthop_devs(L, h, 2, s, opname, e);
 	return ret;
 }
 
