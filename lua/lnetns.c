@@ -1354,6 +1354,7 @@ static void kind_settings(lua_State *L, int arg, struct nns_link_spec *s)
 static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uint8_t addr[2][32],
 		     struct nns_error *e)
 {
+	char op[64];
 	int ret;
 
 	lns_check_options(L, arg, link_add_options);
@@ -1377,16 +1378,17 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	s->peer_ns = opt_ns(L, arg, "peer_ns");
 	s->ns = opt_ns(L, arg, "ns");
 	kind_settings(L, arg, s);
+	snprintf(op, sizeof(op), "link add %s", s->name ? s->name : s->kind);
 	ret = 0;
 	if (opt_field(L, arg, "master") != LUA_TNIL) {
 		/* a master is looked up here, but the kernel would take it there */
 		if (s->ns)
 			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
-		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link add", &s->master, e);
+		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", op, &s->master, e);
 	}
 	lua_pop(L, 1);
 	if (ret == 0 && opt_field(L, arg, "link") != LUA_TNIL)
-		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "link", "link add", &s->link, e);
+		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "link", op, &s->link, e);
 	lua_pop(L, 1);
 	return ret;
 }
@@ -1409,8 +1411,9 @@ static const char *const link_set_options[] = {
 	"up", "mtu", "name", "address", "master", "txqlen", "alias", "ns", NULL,
 };
 
-static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c, uint8_t *addr,
-		       struct nns_error *e)
+/* Reads the changes at @arg; @op ("link set v0") names the link in a missing master's error. */
+static int link_change(lua_State *L, LNs *h, int arg, const char *op, struct nns_link_change *c,
+		       uint8_t *addr, struct nns_error *e)
 {
 	int ret = 0, t;
 
@@ -1434,7 +1437,7 @@ static int link_change(lua_State *L, LNs *h, int arg, struct nns_link_change *c,
 		if (c->ns)
 			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
 		c->has_master = true;
-		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", "link set", &c->master, e);
+		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", op, &c->master, e);
 	}
 	lua_pop(L, 1);
 	return ret;
@@ -1460,17 +1463,20 @@ static int ns_link_set(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct nns_link_change c = { 0 };
 	struct nns_error e = { 0 };
-	char label[IFNAMSIZ + 16];
+	char label[IFNAMSIZ + 16], op[IFNAMSIZ + 32];
 	uint8_t addr[32];
 	int ifindex;
 
+	if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TNUMBER)
+		luaL_typeerror(L, 2, "string or integer");
 	luaL_checktype(L, 3, LUA_TTABLE);
-	/* Every option is checked before the device is looked up. */
-	if (link_change(L, h, 3, &c, addr, &e) < 0 ||
-	    resolve_dev(L, h, 2, "link set", &ifindex, &e) < 0)
-		return lns_fail(L, 1, &e);
 	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
 	lua_pop(L, 1);
+	snprintf(op, sizeof(op), "link set %s", label);
+	/* Every option is checked before the device is looked up. */
+	if (link_change(L, h, 3, op, &c, addr, &e) < 0 ||
+	    resolve_dev(L, h, 2, "link set", &ifindex, &e) < 0)
+		return lns_fail(L, 1, &e);
 	if (nns_link_set(&h->ns, ifindex, label, &c, &e) < 0)
 		return fail_on_dev(L, h, 2, "link set", &e);
 	lua_pushboolean(L, 1);
@@ -1902,6 +1908,7 @@ static int neigh_change(lua_State *L, int mode)
 	struct nns_error e = { 0 };
 	const char *dst, *state;
 	const char *op = mode == 2 ? "neighbor replace" : mode ? "neighbor add" : "neighbor del";
+	char label[NNS_INET_STRLEN + 32];
 	uint8_t lladdr[32];
 	int ret, len, t;
 
@@ -1930,7 +1937,8 @@ static int neigh_change(lua_State *L, int mode)
 		luaL_argerror(L, 2, "option 'dev' is required");
 	if (t != LUA_TSTRING && t != LUA_TNUMBER)
 		opt_type_error(L, 2, "dev", "a string or an integer");
-	ret = resolve_dev_at(L, h, lua_gettop(L), 2, "dev", op, &s.ifindex, &e);
+	snprintf(label, sizeof(label), "%s %s", op, dst); /* "neighbor add 10.0.0.1 dev nope" */
+	ret = resolve_dev_at(L, h, lua_gettop(L), 2, "dev", label, &s.ifindex, &e);
 	lua_pop(L, 1);
 	if (ret == 0)
 		ret = mode ? nns_neigh_add(&h->ns, &s, mode == 2, dst, &e)

@@ -368,7 +368,7 @@ static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op
 			*ifindex = ret;
 			ret = 0;
 		} else {
-			nns_error_set(e, -ret, "%s: dev %s", op, lua_tostring(L, -1));
+			nns_error_set(e, -ret, "%s dev %s", op, lua_tostring(L, -1));
 		}
 	} else if (t != LUA_TNIL) {
 		luaL_argerror(L, arg, "option 'dev' must be a name or an index");
@@ -576,6 +576,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	const char *opname = op == NNS_ROUTE_DEL   ? "route del"
 			     : op == NNS_ROUTE_ADD ? "route add"
 						   : "route replace";
+	char what[NNS_INET_STRLEN + 32];
 	lua_Integer metric;
 	int ret, t;
 
@@ -621,11 +622,14 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	s->scope = (uint8_t)lns_opt_named(L, 2, "scope", scopes, 255, default_scope(L, op, s));
 	read_nexthops(L, 2, s);
 	/* The devices are looked up once every option has passed its checks. */
+	lua_getfield(L, 2, "dst"); /* a missing one is "route add 10.2.0.0/24 dev nope" */
+	snprintf(what, sizeof(what), "%s %s", opname, lua_tostring(L, -1));
+	lua_pop(L, 1);
 	lua_pushvalue(L, 2);
-	ret = field_dev(L, h, 2, &s->ifindex, opname, e);
+	ret = field_dev(L, h, 2, &s->ifindex, what, e);
 	lua_pop(L, 1);
 	if (ret == 0)
-		ret = nexthop_devs(L, h, 2, s, opname, e);
+		ret = nexthop_devs(L, h, 2, s, what, e);
 	return ret;
 }
 

@@ -416,10 +416,12 @@ describe("ns:link_set", function()
   it("names a missing master or lower link with its option, and a link by name", function()
     local ns, name = fresh_named()
     local l = ns:veth("q0", "q1")
-    raises(("netns: link set master nope (in %s): No such device [ENODEV]"):format(name),
+    raises(("netns: link set q0 master nope (in %s): No such device [ENODEV]"):format(name),
       ns.link_set, ns, "q0", { master = "nope" })
-    raises(("netns: link add link nope (in %s): No such device [ENODEV]"):format(name),
+    raises(("netns: link add m0 link nope (in %s): No such device [ENODEV]"):format(name),
       ns.link_add, ns, { kind = "macvlan", name = "m0", link = "nope" })
+    raises(("netns: link add bridge master nope (in %s): No such device [ENODEV]"):format(name),
+      ns.link_add, ns, { kind = "bridge", master = "nope" })
     -- a record's methods act by index; messages still say the name
     local ok, err = pcall(l.set, l, { mtu = 70000 })
     assert.is_false(ok)

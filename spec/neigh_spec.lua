@@ -372,7 +372,7 @@ describe("neighbour errors", function()
       false, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01" } end)
     fails_cleanly(ns, "bad argument #1 to 'neigh_del' (option 'dev' is required)",
       false, function() ns:neigh_del { dst = "10.0.0.9" } end)
-    fails_cleanly(ns, ("netns: neighbor add dev nope (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor add 10.0.0.1 dev nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01", dev = "nope" } end)
     fails_cleanly(ns, ("netns: neighbor show dev nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neighbors { dev = "nope" } end)
@@ -382,7 +382,8 @@ describe("neighbour errors", function()
     fails_cleanly(ns, ("netns: neighbor show proxy 999 (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neighbors { dev = 999, proxy = true } end)
     assert.are.same({}, ns:neighbors { dev = 1 }) -- there, with no entries
-    fails_cleanly(ns, ("netns: neighbor replace dev nope (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor replace 10.0.0.1 dev nope (in %s): No such device [ENODEV]")
+      :format(ns.name),
       false, function() ns:neigh_replace { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01", dev = "nope" } end)
     for _, dev in ipairs { 0, -3, 1.5 } do
       fails_cleanly(ns, "bad argument #1 to 'neigh_add' (option 'dev': invalid interface index)",

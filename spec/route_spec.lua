@@ -633,6 +633,12 @@ describe("routes", function()
       fails(a, "netns: route add fd50::/64 (in rt-a): No route to host [EHOSTUNREACH]", function()
         a:route_add { dst = "fd50::/64", gateway = "fd99::1" }
       end)
+      fails(a, "netns: route add 10.53.0.0/16 dev nope (in rt-a): No such device [ENODEV]", function()
+        a:route_add { dst = "10.53.0.0/16", dev = "nope" }
+      end)
+      fails(a, "netns: route add 10.53.0.0/16 dev nope (in rt-a): No such device [ENODEV]", function()
+        a:route_add { dst = "10.53.0.0/16", nexthops = { { gateway = "10.9.0.2" }, { dev = "nope" } } }
+      end)
       fails(a, "netns: route add 10.51.0.0/16 (in rt-a): No such device [ENODEV]: " ..
         "Nexthop device required for onlink", function()
           a:route_add { dst = "10.51.0.0/16", gateway = "10.77.0.1", onlink = true }

@@ -99,7 +99,7 @@ describe("links to hosts on other machines", function()
     local h1 = t:host "h1"
     local bad = tunnel(42, 1, 2, m1)
     bad.dev = "nope0"
-    H.raises("netns: link add link nope0 (in <anonymous " .. m1.id .. ">): No such device [ENODEV]",
+    H.raises("netns: link add h1-eth0 link nope0 (in <anonymous " .. m1.id .. ">): No such device [ENODEV]",
       t.link, t, h1, "h2", { vxlan = bad })
     assert.are.same({ "lo", "u0" }, link_names(m1))
     assert.are.same({ "lo" }, link_names(h1))
