@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,6 +478,21 @@ static const char *misfit_options (const struct cmdline *cl, int argc) {
   if (mode == OPT_CLEANUP && cl->script < argc)
     return "--cleanup takes one prefix";
   return NULL;
+}
+
+
+/*
+** Whether the --graph file can be written: said before the script runs,
+** rather than once it has built (and maybe torn down) its topologies.
+*/
+static int graph_writable (lua_State *L, const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    print_message(progname, lua_pushfstring(L, "--graph %s: %s", path, strerror(errno)));
+    return 0;
+  }
+  close(fd);
+  return 1;
 }
 
 
@@ -1097,6 +1113,8 @@ static int pmain (lua_State *L) {
     print_message(progname, misfit_options(&cl, argc));
     return 0;
   }
+  if (cl.graph != NULL && !graph_writable(L, cl.graph))
+    return 0;
   if (cl.flags & OPT_V) {
     lua_writestring(LUA_COPYRIGHT, strlen(LUA_COPYRIGHT));
     lua_writeline();

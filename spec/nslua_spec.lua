@@ -523,6 +523,12 @@ describe("nslua", function()
       assert.matches("'%-%-graph' needs argument", nslua("--graph").err)
     end)
 
+    it("--graph to a file it cannot write fails before the script runs", function()
+      local r = nslua("--graph /nonexistent/g.dot -e 'print(\"ran\")'")
+      assert.are.same({ out = "", code = 1 }, { out = r.out, code = r.code })
+      assert.matches(": %-%-graph /nonexistent/g%.dot: No such file or directory\n$", r.err)
+    end)
+
     describe("netns.atexit", function()
       local hook = [[-e 'netns.atexit = function(ok) print("atexit", ok) end' ]]
 
