@@ -161,19 +161,30 @@ static int neigh_change(struct nns_ns *ns, uint16_t type, uint16_t flags,
 	return nns_ns_request(ns, nlh, what, e);
 }
 
-struct stray {
+struct lookup {
 	const struct nns_prefix *dst;
+	bool stray_only; /* only an entry in state none */
 	bool found;
 };
 
-static int is_stray(const struct nns_neigh *n, void *data)
+static int match_entry(const struct nns_neigh *n, void *data)
 {
-	struct stray *x = data;
+	struct lookup *x = data;
 
-	if (n->family == x->dst->family && n->state == NUD_NONE &&
+	if (n->family == x->dst->family && (!x->stray_only || n->state == NUD_NONE) &&
 	    !memcmp(n->dst, x->dst->bytes, nns_addr_bytes(n->family)))
 		x->found = true;
 	return 0;
+}
+
+/* Whether @s's entry (a proxy one, or one in state none with @stray_only) is there. */
+static bool entry_exists(struct nns_ns *ns, const struct nns_neigh_spec *s, bool stray_only)
+{
+	struct lookup x = { &s->dst, stray_only, false };
+
+	return nns_neigh_dump(ns, s->dst.family, s->ifindex, s->proxy, match_entry, &x, NULL) ==
+		       0 &&
+	       x.found;
 }
 
 /*
@@ -184,11 +195,7 @@ static int is_stray(const struct nns_neigh *n, void *data)
  */
 static void drop_stray(struct nns_ns *ns, const struct nns_neigh_spec *s)
 {
-	struct stray x = { &s->dst, false };
-
-	if (!s->proxy &&
-	    nns_neigh_dump(ns, s->dst.family, s->ifindex, false, is_stray, &x, NULL) == 0 &&
-	    x.found)
+	if (!s->proxy && entry_exists(ns, s, true))
 		neigh_change(ns, RTM_DELNEIGH, 0, s, "neighbor del", NULL);
 }
 
@@ -200,6 +207,11 @@ int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replac
 	int ret;
 
 	snprintf(what, sizeof(what), "neighbor %s %s", replace ? "replace" : "add", label);
+	/* The kernel makes a proxy entry that is there already again, without a word. */
+	if (s->proxy && !replace && entry_exists(ns, s, false)) {
+		nns_error_set(e, EEXIST, "%s", what);
+		return -EEXIST;
+	}
 	ret = neigh_change(ns, RTM_NEWNEIGH, flags, s, what, e);
 	if (ret == -EINVAL)
 		drop_stray(ns, s);

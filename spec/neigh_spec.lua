@@ -320,6 +320,13 @@ describe("neighbour errors", function()
     local ns = with_entries()
     fails_cleanly(ns, ("netns: neighbor add 10.0.0.9 (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() ns:neigh_add { dst = "10.0.0.9", lladdr = "02:00:00:00:00:01", dev = "va" } end)
+    -- a proxy entry too (the kernel takes the second without a word), which exist_ok tolerates
+    assert.are.equal(1, select("#", ns:neigh_add { dst = "10.0.0.8", dev = "va", proxy = true }))
+    fails_cleanly(ns, ("netns: neighbor add 10.0.0.8 (in %s): File exists [EEXIST]"):format(ns.name),
+      false, function() ns:neigh_add { dst = "10.0.0.8", dev = "va", proxy = true } end)
+    assert.is_false(ns:neigh_add { dst = "10.0.0.8", dev = "va", proxy = true, exist_ok = true })
+    assert.is_true(ns:neigh_replace { dst = "10.0.0.8", dev = "va", proxy = true })
+    assert.are.equal(1, #ns:neighbors { proxy = true })
   end)
 
   it("a bad link-layer address is an argument error", function()

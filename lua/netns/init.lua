@@ -488,7 +488,7 @@ function NS:link_del(dev, opts)
   opts = options(opts, { missing_ok = true }, "link_del", 2)
   local ok, msg, code = self._h:link_del(dev)
   if not ok and opts.missing_ok and code == ERRNO.ENODEV then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 local VETH_OPTIONS = { peer_ns = true, mtu = true, address = true, peer_address = true,
@@ -673,7 +673,7 @@ end
 function NS:addr_add(dev, cidr, opts)
   local ok, msg, code = self._h:addr_add(dev, cidr, opts)
   if not ok and opts and opts.exist_ok and code == ERRNO.EEXIST then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- Removes an address, as `ip addr del`.
@@ -689,7 +689,7 @@ function NS:addr_del(dev, cidr, opts)
   if not ok and opts and opts.missing_ok and (code == ERRNO.EADDRNOTAVAIL or code == ERRNO.ENODEV) then
     return false
   end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- The neighbour (ARP and NDP) entries, as `ip -j neigh show nud all` lists
@@ -717,7 +717,7 @@ end
 function NS:neigh_add(spec)
   local ok, msg, code = self._h:neigh_add(spec)
   if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- Adds or replaces a neighbour entry.
@@ -726,7 +726,7 @@ end
 -- @raise on a bad spec or when the kernel refuses
 -- @usage red:neigh_replace { dst = "10.0.0.2", lladdr = "02:00:00:00:00:03", dev = "veth0" }
 function NS:neigh_replace(spec)
-  return check(self._h:neigh_replace(spec))
+  return (check(self._h:neigh_replace(spec)))
 end
 
 --- Removes a neighbour entry.
@@ -738,7 +738,7 @@ end
 function NS:neigh_del(spec)
   local ok, msg, code = self._h:neigh_del(spec)
   if not ok and spec.missing_ok and (code == ERRNO.ENOENT or code == ERRNO.ENODEV) then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- Shapes what `dev` sends to `rate`, with a token bucket (tbf) as its root qdisc.
@@ -749,7 +749,7 @@ end
 -- @raise on a bad rate or when the kernel refuses
 -- @usage red:shape("veth0", "10mbit")
 function NS:shape(dev, rate, opts)
-  return check(self._h:shape(dev, rate, opts))
+  return (check(self._h:shape(dev, rate, opts)))
 end
 
 -- -------------------------------------------------------------------------
@@ -781,7 +781,7 @@ end
 function NS:route_add(spec)
   local ok, msg, code = self._h:route_add(spec)
   if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- Adds or replaces a route, as `ip route replace`.
@@ -790,7 +790,7 @@ end
 -- @raise on a bad spec or when the kernel refuses
 -- @usage red:route_replace { dst = "10.2.0.0/24", gateway = "10.0.0.3" }
 function NS:route_replace(spec)
-  return check(self._h:route_replace(spec))
+  return (check(self._h:route_replace(spec)))
 end
 
 --- Removes a route, as `ip route del`.
@@ -805,7 +805,7 @@ function NS:route_del(spec)
   if not ok and spec.missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT or code == ERRNO.ENODEV) then
     return false
   end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 -- -------------------------------------------------------------------------
@@ -840,7 +840,7 @@ end
 function NS:rule_add(spec)
   local ok, msg, code = self._h:rule_add(spec)
   if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- Deletes the first rule matching `spec`, as `ip rule del`.
@@ -851,7 +851,7 @@ end
 function NS:rule_del(spec)
   local ok, msg, code = self._h:rule_del(spec)
   if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 -- -------------------------------------------------------------------------
@@ -1086,7 +1086,7 @@ function M.delete(name, opts)
   opts = options(opts, { missing_ok = true }, "delete", 2)
   local ok, msg, code = core.delete(name)
   if not ok and opts.missing_ok and code == ERRNO.ENOENT then return false end
-  return check(ok, msg)
+  return (check(ok, msg))
 end
 
 --- Whether `v` is a namespace handle of this module.
