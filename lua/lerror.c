@@ -156,3 +156,28 @@ void *lns_checkudata(lua_State *L, int arg, const char *tname)
 		lns_typeerror(L, arg, tname);
 	return p;
 }
+
+/*
+ * What is wrong with value @1, or nil: @check(nil, @1) reads it as a
+ * method reads its argument #2, with no namespace to look devices up in,
+ * and raises the method's own argument error, whose reason is returned.
+ */
+int lns_problem(lua_State *L, lua_CFunction check)
+{
+	static const char head[] = "bad argument #2 to '?' (";
+	const char *msg;
+	size_t len;
+
+	lua_settop(L, 1);
+	lua_pushcfunction(L, check);
+	lua_pushnil(L);
+	lua_pushvalue(L, 1);
+	if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+		return 0;
+	msg = lua_tolstring(L, -1, &len);
+	if (!msg || len < sizeof(head) || strncmp(msg, head, sizeof(head) - 1) != 0 ||
+	    msg[len - 1] != ')')
+		return lua_error(L); /* not an argument error (out of memory) */
+	lua_pushlstring(L, msg + sizeof(head) - 1, len - sizeof(head));
+	return 1;
+}

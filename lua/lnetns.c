@@ -538,6 +538,17 @@ static int l_cidr_problem(lua_State *L)
 	return 1;
 }
 
+/* What is wrong with namespace name @1 (a pin's), or nil: for checks made in Lua. */
+static int l_ns_name_problem(lua_State *L)
+{
+	const char *why;
+
+	if (nns_valid_ns_name(luaL_checkstring(L, 1), &why) == 0)
+		return 0;
+	lua_pushstring(L, why);
+	return 1;
+}
+
 /* What is wrong with interface name @1, or nil: for checks made in Lua. */
 static int l_ifname_problem(lua_State *L)
 {
@@ -1168,6 +1179,8 @@ static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *ke
 	}
 	name = check_ifname(L, arg, lua_tostring(L, idx));
 	*ifindex = 0;
+	if (!h) /* only checked (link_problem): no namespace to look in */
+		return 0;
 	ret = nns_ifindex(&h->ns, name);
 	if (ret > 0) {
 		*ifindex = ret;
@@ -1405,6 +1418,23 @@ static int ns_link_add(lua_State *L)
 		return lns_fail(L, 1, &e);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+static int link_check(lua_State *L)
+{
+	struct nns_link_spec s = { 0 };
+	struct nns_error e = { 0 };
+	uint8_t addr[2][32];
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	link_spec(L, NULL, 2, &s, addr, &e);
+	return 0;
+}
+
+/* link_problem(spec): what is wrong with @spec for link_add, or nil; devices are not looked up. */
+static int l_link_problem(lua_State *L)
+{
+	return lns_problem(L, link_check);
 }
 
 static const char *const link_set_options[] = {
@@ -2012,6 +2042,10 @@ static const luaL_Reg functions[] = {
 	{ "isatty", l_isatty },
 	{ "ifname_problem", l_ifname_problem },
 	{ "cidr_problem", l_cidr_problem },
+	{ "ns_name_problem", l_ns_name_problem },
+	{ "link_problem", l_link_problem },
+	{ "rate_problem", lns_rate_problem },
+	{ "route_problem", lns_route_problem },
 	{ "disown", l_disown },
 	{ "owned", l_owned },
 	{ "canonical", l_canonical },

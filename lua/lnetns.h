@@ -99,6 +99,11 @@ lua_Number lns_checknumber(lua_State *L, int arg);
 int lns_checkoption(lua_State *L, int arg, const char *def, const char *const list[]);
 void lns_checktype(lua_State *L, int arg, int t);
 void *lns_checkudata(lua_State *L, int arg, const char *tname);
+/* What is wrong with @1 as @check(nil, @1) reads it, or nil (see lerror.c). */
+int lns_problem(lua_State *L, lua_CFunction check);
+/* Pushes what is wrong with a rate (ns:shape) or a route (ns:route_add) at @1, or nil. */
+int lns_rate_problem(lua_State *L);
+int lns_route_problem(lua_State *L);
 
 /* The binding uses only these, through the usual names. */
 #ifndef LNS_NO_REDIRECT

@@ -363,11 +363,11 @@ static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op
 			luaL_argerror(L, arg,
 				      lua_pushfstring(L, "invalid interface name \"%s\": %s",
 						      lua_tostring(L, -1), why));
-		ret = nns_ifindex(&h->ns, lua_tostring(L, -1));
+		ret = h ? nns_ifindex(&h->ns, lua_tostring(L, -1)) : 0; /* none: only checked */
 		if (ret > 0) {
 			*ifindex = ret;
 			ret = 0;
-		} else {
+		} else if (h) {
 			nns_error_set(e, -ret, "%s dev %s", op, lua_tostring(L, -1));
 		}
 	} else if (t != LUA_TNIL) {
@@ -650,6 +650,22 @@ static int route_change(lua_State *L, int op)
 		return lns_fail(L, 1, &e);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+static int route_check(lua_State *L)
+{
+	struct nns_route_spec s;
+	struct nns_error e = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	route_spec(L, NULL, NNS_ROUTE_ADD, &s, &e);
+	return 0;
+}
+
+/* route_problem(spec): what is wrong with @spec for ns:route_add, or nil; a dev is not looked up. */
+int lns_route_problem(lua_State *L)
+{
+	return lns_problem(L, route_check);
 }
 
 static int ns_route_add(lua_State *L)

@@ -30,11 +30,33 @@ static uint64_t parse_rate(const char *s)
 	return 0;
 }
 
+/* The rate at @arg in bytes per second; raises on a bad one. */
+static uint64_t check_rate(lua_State *L, int arg)
+{
+	const char *rate = luaL_checkstring(L, arg);
+	uint64_t bytes = parse_rate(rate);
+
+	luaL_argcheck(L, bytes > 0 && bytes < (1ull << 40), arg,
+		      lua_pushfstring(L, "invalid rate \"%s\" (e.g. \"10mbit\")", rate));
+	return bytes;
+}
+
+static int rate_check(lua_State *L)
+{
+	check_rate(L, 2);
+	return 0;
+}
+
+/* rate_problem(rate): what is wrong with @rate for ns:shape, or nil. */
+int lns_rate_problem(lua_State *L)
+{
+	return lns_problem(L, rate_check);
+}
+
 static int ns_shape(lua_State *L)
 {
 	static const char *const known[] = { "burst", "latency", NULL };
 	LNs *h = lns_check(L, 1);
-	const char *rate = luaL_checkstring(L, 3);
 	struct nns_shaping s = { 0 };
 	struct nns_error e = { 0 };
 	struct nns_msgs msg = { 0 };
@@ -45,9 +67,7 @@ static int ns_shape(lua_State *L)
 	const char *dev;
 	int ret;
 
-	s.rate = parse_rate(rate);
-	luaL_argcheck(L, s.rate > 0 && s.rate < (1ull << 40), 3,
-		      lua_pushfstring(L, "invalid rate \"%s\" (e.g. \"10mbit\")", rate));
+	s.rate = check_rate(L, 3);
 	lns_check_options(L, 4, known);
 	/* Default bucket: 10 ms of traffic, never less than two full frames. */
 	burst = lns_opt_int(L, 4, "burst", 1, UINT32_MAX, &has_burst);

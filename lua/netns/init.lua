@@ -1158,8 +1158,9 @@ end
 -- link is up, so that traffic sent at once goes through.
 -- @tparam table spec the topology
 -- @treturn netns.topology.Topology the topology
--- @raise on a malformed spec, before anything is made; or what the failed
--- step raised, once all is undone (and what could not be undone, if any)
+-- @raise on a malformed spec or a bad value in it, named by its entry
+-- (`hosts.h1`, `links[2]`, `routes.h1[1]`), before anything is made; or what
+-- the failed step raised, once all is undone (and what could not be undone, if any)
 -- @usage
 -- local t <close> = netns.build {
 --   prefix = "lab-", hosts = { h1 = true, h2 = true }, switches = { "s1" },

@@ -131,11 +131,25 @@ end
 -- -------------------------------------------------------------------------
 -- Nodes
 
-local function check_name(name, fname)
+-- What is wrong with node name @name, or nil.
+local function name_problem(name)
   if type(name) ~= "string" or not name:match("^[%w_.-]+$") or #name > 200 then
-    raise(("bad argument #1 to '%s' (invalid node name %s)"):format(fname,
-      type(name) == "string" and ("%q"):format(name) or type(name)))
+    return ("invalid node name %s"):format(type(name) == "string" and ("%q"):format(name) or type(name))
   end
+end
+
+-- What is wrong with the pin of node @name under @prefix, or nil.
+local function pin_problem(prefix, name)
+  local pin = prefix .. name
+  local why = core.ns_name_problem(pin)
+  if why then return ("invalid pin name %q: %s"):format(pin, why) end
+end
+
+-- Checks the name of a new node, argument #1 of method @fname: before
+-- anything is made, as its pin must take it.
+function T:_check_name(name, fname)
+  local why = name_problem(name) or pin_problem(self.prefix, name)
+  if why then raise(("bad argument #1 to '%s' (%s)"):format(fname, why)) end
 end
 
 -- A namespace of the topology's own: anonymous, held by this process,
@@ -196,6 +210,9 @@ local function host_options_problem(opts)
     return ("option 'forward' must be true, false, \"ipv4\" or \"ipv6\", got %s")
       :format(type(forward) == "string" and ("%q"):format(forward) or tostring(forward))
   end
+  if opts.lo ~= nil and type(opts.lo) ~= "boolean" then
+    return ("option 'lo' must be a boolean, got %s"):format(type(opts.lo))
+  end
 end
 
 local function add_host(self, name, opts)
@@ -220,7 +237,7 @@ end
 -- @raise on a bad or taken name, or when the namespace cannot be made
 -- @usage local r = t:host("r", { forward = true })
 function T:host(name, opts)
-  check_name(name, "host")
+  self:_check_name(name, "host")
   opts = check_options(opts, HOST_OPTIONS, "host", 2)
   local why = host_options_problem(opts)
   if why then raise(("bad argument #2 to 'host' (%s)"):format(why)) end
@@ -230,18 +247,18 @@ end
 local function add_switch(self, name)
   local ns = add_host(self, name, { kind = "switch" })
   local node = self._by_ns[ns]
-  node.bridge = #name <= 15 and name or "br0"
+  node.bridge = core.ifname_problem(name) and "br0" or name
   ns:bridge(node.bridge, { up = true })
   return ns
 end
 
---- A switch: a bridge, named like the switch (`br0` when the name is too long), in a namespace of its own.
+--- A switch: a bridge, named like the switch (`br0` when that cannot name an interface), in a namespace of its own.
 -- @tparam string name letters, digits, '_', '.' and '-'
 -- @treturn netns.NS its namespace handle
 -- @raise on a bad or taken name, or when it cannot be made
 -- @usage local s = t:switch "s1"
 function T:switch(name)
-  check_name(name, "switch")
+  self:_check_name(name, "switch")
   return self:_step(add_switch, name)
 end
 
@@ -263,7 +280,35 @@ local LINK_OPTIONS = { addrs = true, names = true, mtu = true, rate = true, vxla
 local VXLAN_OPTIONS = { id = true, remote = true, ["local"] = true, dev = true, port = true,
                         ttl = true, underlay = true }
 
--- What is wrong with the names and addresses of link options @opts, or nil.
+-- What is wrong with the options @vx of a vxlan link, or nil: each value
+-- is checked as link_add checks it, and named as the user wrote it.
+local function vxlan_problem(vx)
+  if type(vx) ~= "table" then
+    return ("option 'vxlan' must be a table, got %s"):format(type(vx))
+  end
+  for k in pairs(vx) do
+    if not VXLAN_OPTIONS[k] then return ("unknown vxlan option '%s'"):format(tostring(k)) end
+  end
+  if math.type(vx.id) ~= "integer" or vx.id < 0 or vx.id > 0xffffff then
+    return "vxlan option 'id' must be an integer from 0 to 16777215"
+  end
+  if type(vx.remote) ~= "string" then
+    return "vxlan option 'remote' must be the other machine's address"
+  end
+  if vx.underlay ~= nil and not is_ns(vx.underlay) then
+    return ("vxlan option 'underlay' must be a namespace handle, got %s"):format(type(vx.underlay))
+  end
+  for _, k in ipairs { "remote", "local", "dev", "port", "ttl" } do
+    local why = vx[k] ~= nil and core.link_problem { kind = "vxlan", id = vx.id, [k == "dev" and "link" or k] = vx[k] }
+    if why then
+      local rest = why:match("^option '[%w_]+'(.*)$")
+      return ("vxlan option '%s'%s"):format(k, rest or (": " .. why))
+    end
+  end
+end
+
+-- What is wrong with link options @opts (their keys are known), or nil:
+-- every value is checked, so that nothing is made for a link that would fail.
 local function link_options_problem(opts)
   for _, k in ipairs { "addrs", "names" } do
     local v = opts[k]
@@ -275,8 +320,18 @@ local function link_options_problem(opts)
       if entry ~= nil and type(entry) ~= "string" then
         return ("option '%s': entry %d must be a string, got %s"):format(k, i, type(entry))
       end
+      local why = entry and (k == "addrs" and core.cidr_problem(entry) or k == "names" and core.ifname_problem(entry))
+      if why then
+        return ("option '%s': entry %d: invalid %s \"%s\": %s"):format(k, i,
+          k == "addrs" and "CIDR" or "interface name", entry, why)
+      end
     end
   end
+  local why = opts.mtu ~= nil and core.link_problem { kind = "veth", mtu = opts.mtu }
+  if why then return why end
+  why = opts.rate and core.rate_problem(opts.rate)   -- (false shapes nothing, as nil)
+  if why then return "option 'rate': " .. why end
+  if opts.vxlan ~= nil then return vxlan_problem(opts.vxlan) end
 end
 
 local function next_name(node)
@@ -379,20 +434,9 @@ local function add_tunnel(self, node, far, here_first, opts)
   return here_first and { l } or { nil, l }
 end
 
--- Checks a vxlan link's options; returns the node here, the far name and which end is here.
-function T:_tunnel_ends(a, b, vx)
-  if type(vx) ~= "table" then
-    raise(("bad argument #3 to 'link' (option 'vxlan' must be a table, got %s)"):format(type(vx)))
-  end
-  for k in pairs(vx) do
-    if not VXLAN_OPTIONS[k] then raise(("bad argument #3 to 'link' (unknown vxlan option '%s')"):format(k)) end
-  end
-  if math.type(vx.id) ~= "integer" or vx.id < 0 or vx.id > 0xffffff then
-    raise("bad argument #3 to 'link' (vxlan option 'id' must be an integer from 0 to 16777215)")
-  end
-  if type(vx.remote) ~= "string" then
-    raise("bad argument #3 to 'link' (vxlan option 'remote' must be the other machine's address)")
-  end
+-- Checks a vxlan link's ends (link_options_problem has checked its
+-- options); returns the node here, the far name and which end is here.
+function T:_tunnel_ends(a, b)
   local here_a = (type(a) == "string" and self._nodes[a]) or (is_ns(a) and self._by_ns[a])
   local here_b = (type(b) == "string" and self._nodes[b]) or (is_ns(b) and self._by_ns[b])
   if here_a and here_b then
@@ -436,7 +480,7 @@ function T:link(a, b, opts)
   local why = link_options_problem(opts)
   if why then raise(("bad argument #3 to 'link' (%s)"):format(why)) end
   if opts.vxlan ~= nil then
-    local node, far, here_first = self:_tunnel_ends(a, b, opts.vxlan)
+    local node, far, here_first = self:_tunnel_ends(a, b)
     local ends = self:_step(add_tunnel, node, far, here_first, opts)
     return ends[1], ends[2]
   end
@@ -720,11 +764,39 @@ local function check_list(list, what)
   end
 end
 
--- The spec's shape, checked before anything is made: a misspelt field
--- would otherwise be passed over without a word.
+-- A link's ends: the nodes named, or, for a tunnel, one node and the
+-- name of a host on another machine.
+local function check_ends(i, l, nodes)
+  if not l.vxlan then
+    for e = 1, 2 do
+      if not nodes[l[e]] then bad_spec("links[%d]: no host or switch named %s", i, tostring(l[e])) end
+    end
+    return
+  end
+  local here_a, here_b = nodes[l[1]], nodes[l[2]]
+  if here_a and here_b then
+    bad_spec("links[%d]: a vxlan link joins a host here to one on another machine", i)
+  elseif not (here_a or here_b) then
+    bad_spec("links[%d]: no host or switch named %s", i, tostring(l[1]))
+  end
+  local far = l[1]
+  if here_a then far = l[2] end
+  if type(far) ~= "string" or far == "" then
+    bad_spec("links[%d]: the host on the other machine must be named, got %s", i, tostring(far))
+  end
+end
+
+-- The whole spec, its shape and its values, checked before anything is
+-- made: a misspelt field would otherwise be passed over without a word,
+-- and a bad value found only once namespaces are made, by a method the
+-- user never called.
 local function check_spec(spec)
   for k in pairs(spec) do
     if not SPEC_FIELDS[k] then bad_spec("unknown field '%s'", tostring(k)) end
+  end
+  local prefix = spec.prefix or ""
+  if type(prefix) ~= "string" or prefix:find("/", 1, true) then
+    bad_spec("prefix must be a string without '/'")
   end
   if spec.hosts ~= nil and type(spec.hosts) ~= "table" then
     bad_spec("hosts: table expected, got %s", type(spec.hosts))
@@ -732,6 +804,10 @@ local function check_spec(spec)
   local nodes = {}
   for name, opts in pairs(spec.hosts or {}) do
     if type(name) ~= "string" then bad_spec("hosts: keys are host names, found a %s", type(name)) end
+    local bad_name = name_problem(name)
+    if bad_name then bad_spec("hosts: %s", bad_name) end
+    bad_name = pin_problem(prefix, name)
+    if bad_name then bad_spec("hosts.%s: %s", name, bad_name) end
     if opts ~= true and type(opts) ~= "table" then
       bad_spec("hosts.%s: table of options or true expected, got %s", name, type(opts))
     end
@@ -745,6 +821,9 @@ local function check_spec(spec)
   check_list(spec.switches, "switches")
   for i, name in ipairs(spec.switches or {}) do
     if type(name) ~= "string" then bad_spec("switches[%d]: a name expected, got %s", i, type(name)) end
+    local why = name_problem(name) or pin_problem(prefix, name)
+    if why then bad_spec("switches[%d]: %s", i, why) end
+    if nodes[name] then bad_spec("switches[%d]: a host or switch named %s exists already", i, name) end
     nodes[name] = true
   end
   check_list(spec.links, "links")
@@ -757,12 +836,7 @@ local function check_spec(spec)
     end
     local why = link_options_problem(l)
     if why then bad_spec("links[%d]: %s", i, why) end
-    -- (a tunnel's far end may be a machine outside the spec)
-    for e = 1, 2 do
-      if not nodes[l[e]] and not (l.vxlan and nodes[l[3 - e]]) then
-        bad_spec("links[%d]: no host or switch named %s", i, tostring(l[e]))
-      end
-    end
+    check_ends(i, l, nodes)
   end
   if spec.routes ~= nil and type(spec.routes) ~= "table" then
     bad_spec("routes: table expected, got %s", type(spec.routes))
@@ -770,6 +844,10 @@ local function check_spec(spec)
   for name, list in pairs(spec.routes or {}) do
     if not nodes[name] then bad_spec("routes: no host or switch named %s", tostring(name)) end
     check_list(list, "routes." .. name)
+    for i, r in ipairs(list) do
+      local why = core.route_problem(r)
+      if why then bad_spec("routes.%s[%d]: %s", name, i, why) end
+    end
   end
 end
 
