@@ -135,18 +135,23 @@ describe("netns.topology", function()
   it("a failed step undoes itself and leaves the rest standing", function()
     local t <close> = netns.topology { prefix = "f-" }
     local a, b = t:host "a", t:host "b"
-    -- refused by the kernel once the veth is made (a multicast address)
+    t:link(a, b)
+    -- refused by the kernel once the veth is made (a multicast address)...
     H.raises("netns: address add ff02::1/64 (in f-b): Cannot assign requested address [EADDRNOTAVAIL]: "
       .. 'ipv6: Cannot assign multicast address without "IFA_F_MCAUTOJOIN" flag',
       t.link, t, a, b, { addrs = { "10.0.0.1/24", "ff02::1/64" } })
-    -- the veth of the failed step is gone from both namespaces
-    assert.are.equal(1, #H.ip(a, "link show"))
-    assert.are.equal(1, #H.ip(b, "link show"))
+    -- ... or as it is made (b has a lo already)
+    H.raises("netns: link add a-eth1 (in f-a): File exists [EEXIST]: the peer name lo is taken in the peer namespace",
+      t.link, t, a, b, { names = { nil, "lo" } })
+    -- the veths of the failed steps are gone from both namespaces
+    assert.are.equal(2, #H.ip(a, "link show"))
+    assert.are.equal(2, #H.ip(b, "link show"))
     H.raises("netns: topology f-: a exists already", t.host, t, "a")
     assert.are.same({ "f-a", "f-b" }, netns_list())
-    -- and the next link is numbered as if the failure never happened
-    local e = t:link(a, b)
-    assert.are.equal("a-eth1", e.ifname)
+    -- and the next link is numbered as if the failures never happened
+    local e, p = t:link(a, b)
+    assert.are.same({ "a-eth1", "b-eth1" }, { e.ifname, p.ifname })
+    assert.are.equal(2, #t:links())
   end)
 
   it("build is all-or-nothing", function()

@@ -341,6 +341,21 @@ local function next_name(node)
   return name
 end
 
+-- The interface names of a step's ends at nodes @a and @b: @given[1] and
+-- @given[2], or the next of each node's own.  A failed step gives its
+-- nodes' names back: the next link takes them.
+function T:_names(given, a, b)
+  local count_a, count_b = a.ifaces, b and b.ifaces
+  local name_a, name_b = given[1] or next_name(a), b and (given[2] or next_name(b))
+  if a.ifaces ~= count_a or (b and b.ifaces ~= count_b) then
+    self:_record("renumber " .. a.name, function()
+      a.ifaces = count_a
+      if b then b.ifaces = count_b end
+    end, true)
+  end
+  return name_a, name_b
+end
+
 -- Undoes the listing of link @rec, the newest (each undo runs at most
 -- once, but an interrupted destroy may run the last one again).
 local function forget_link(self, rec)
@@ -355,8 +370,7 @@ end
 -- (which t:link returns, and netns.build, which returns none, skips: two
 -- link reads per link are a fair part of what a large build costs).
 local function add_link(self, a, b, opts, records)
-  local names = opts.names or {}
-  local name_a, name_b = names[1] or next_name(a), names[2] or next_name(b)
+  local name_a, name_b = self:_names(opts.names or {}, a, b)
   -- The end on a switch is made first, so that it joins the bridge as it is
   -- made; both ends come up with the pair.
   local swap = b.bridge and not a.bridge
@@ -398,7 +412,7 @@ end
 local function add_tunnel(self, node, far, here_first, opts)
   local vx = opts.vxlan
   local i = here_first and 1 or 2
-  local name = (opts.names or {})[i] or next_name(node)
+  local name = self:_names({ (opts.names or {})[i] }, node)
   local underlay = vx.underlay or netns.current()
   if node.ns:link(name) then   -- the host's own: never taken for ours by the undo
     error(("netns: link add %s (in %s): File exists [EEXIST]"):format(name, ns_label(node.ns)), 0)
