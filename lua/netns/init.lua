@@ -1154,8 +1154,8 @@ end
 -- It makes every namespace at once (`netns.new_many`), then the links, and
 -- sends each namespace's other changes (links up, ports to their bridge,
 -- addresses, routes) in one batch once its last link is made: a failure
--- among those names its request and namespace.  It returns once the last
--- link is up, so that traffic sent at once goes through.
+-- among those names its request and namespace.  It returns once every
+-- link end is up, so that traffic sent at once goes through.
 -- @tparam table spec the topology
 -- @treturn netns.topology.Topology the topology
 -- @raise on a malformed spec or a bad value in it, named by its entry

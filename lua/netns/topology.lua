@@ -700,6 +700,33 @@ local function link_counts(links)
   return count
 end
 
+-- A link carries packets once the kernel's link watcher has seen it come
+-- up: that starts its queueing (and a bridge's forwarding on a port), and
+-- what is sent before is dropped.  The watcher's queue is not in the order
+-- the ends came up, so each end is waited for; a namespace with several is
+-- looked at in one listing, and most ends are UP by then.
+local function wait_ends_up(t)
+  local ends = {}   -- node -> names of its ends
+  for _, l in ipairs(t._links) do
+    if not l.vxlan then
+      for i, name in ipairs { l.a, l.b } do
+        local node = t._nodes[name]
+        ends[node] = ends[node] or {}
+        table.insert(ends[node], l.names[i])
+      end
+    end
+  end
+  for node, names in pairs(ends) do
+    local up = {}
+    if #names > 1 then
+      for _, rec in ipairs(node.ns:links()) do up[rec.ifname] = rec.operstate == "UP" end
+    end
+    for _, name in ipairs(names) do
+      if not up[name] then node.ns:wait { link = name, operstate = "UP", timeout = 2 } end
+    end
+  end
+end
+
 local function build_steps(t, spec)
   local hosts, links, routes = spec.hosts or {}, spec.links or {}, spec.routes or {}
   local names = {}
@@ -747,18 +774,7 @@ local function build_steps(t, spec)
   for _, node in ipairs(t._order) do
     if not node.sent then send_node(node, routes[node.name]) end
   end
-  -- A link carries packets once the kernel's link watcher has seen it come
-  -- up: that starts its queueing, and what is sent before is dropped.  The
-  -- watcher takes the ends in the order they came up, and the last link's
-  -- come up last: once they are UP, all are, and a ping right after the
-  -- build goes through.  The end with fewer links is watched first (its
-  -- namespace has fewer events); the other is then mostly just looked at.
-  local last = t._links[#t._links]
-  if last and not last.vxlan then
-    local ends = { { t._nodes[last.a], last.names[1] }, { t._nodes[last.b], last.names[2] } }
-    if degree[last.b] < degree[last.a] then ends[1], ends[2] = ends[2], ends[1] end
-    for _, e in ipairs(ends) do e[1].ns:wait { link = e[2], operstate = "UP", timeout = 2 } end
-  end
+  wait_ends_up(t)
   step(true)
 end
 
