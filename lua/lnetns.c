@@ -538,26 +538,25 @@ static int l_cidr_problem(lua_State *L)
 	return 1;
 }
 
-/* What is wrong with namespace name @1 (a pin's), or nil: for checks made in Lua. */
-static int l_ns_name_problem(lua_State *L)
+/* What @valid finds wrong with name @1, or nil: for checks made in Lua. */
+static int name_problem(lua_State *L, int (*valid)(const char *name, const char **why))
 {
 	const char *why;
 
-	if (nns_valid_ns_name(luaL_checkstring(L, 1), &why) == 0)
+	if (valid(luaL_checkstring(L, 1), &why) == 0)
 		return 0;
 	lua_pushstring(L, why);
 	return 1;
 }
 
-/* What is wrong with interface name @1, or nil: for checks made in Lua. */
+static int l_ns_name_problem(lua_State *L)
+{
+	return name_problem(L, nns_valid_ns_name); /* a pin's */
+}
+
 static int l_ifname_problem(lua_State *L)
 {
-	const char *why;
-
-	if (nns_valid_ifname(luaL_checkstring(L, 1), &why) == 0)
-		return 0;
-	lua_pushstring(L, why);
-	return 1;
+	return name_problem(L, nns_valid_ifname);
 }
 
 static int l_exists(lua_State *L)
