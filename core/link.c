@@ -638,6 +638,7 @@ int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct
 	char buf[NNS_MSG_SIZE] = { 0 }, what[128];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct link_was was = { 0 };
+	bool several = change_steps(c) > 1;
 	int ret;
 
 	snprintf(what, sizeof(what), "link set %s", label);
@@ -654,10 +655,10 @@ int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct
 	 * done when one fails: a change of several is put back by hand then.
 	 * (A move or a rename changes what later look-ups find: never deferred.)
 	 */
-	if (change_steps(c) > 1 && remember_link(ns, ifindex, c, &was) < 0)
+	if (several && remember_link(ns, ifindex, c, &was) < 0)
 		return nns_ns_request(ns, nlh, what, e); /* missing: the request says so */
 	ret = nns_ns_request(ns, nlh, what, e);
-	if (ret < 0 && change_steps(c) > 1)
+	if (ret < 0 && several)
 		put_back(ns, ifindex, c, &was);
 	return ret;
 }

@@ -182,9 +182,9 @@ static bool entry_exists(struct nns_ns *ns, const struct nns_neigh_spec *s, bool
 {
 	struct lookup x = { &s->dst, stray_only, false };
 
-	return nns_neigh_dump(ns, s->dst.family, s->ifindex, s->proxy, match_entry, &x, NULL) ==
-		       0 &&
-	       x.found;
+	if (nns_neigh_dump(ns, s->dst.family, s->ifindex, s->proxy, match_entry, &x, NULL) < 0)
+		return false;
+	return x.found;
 }
 
 /*

@@ -268,7 +268,6 @@ static int dostring (lua_State *L, const char *s, const char *chunkname) {
 #define OPT_JSON        1024
 #define OPT_CNI         2048
 #define OPT_L           4096
-#define OPT_GRAPH       8192
 #define OPT_MODES       (OPT_CLEANUP | OPT_MONITOR | OPT_CNI)
 
 struct cmdline {
@@ -290,7 +289,7 @@ static const struct long_option long_options[] = {
   { "keep", OPT_KEEP, 0 },
   { "quiet", OPT_QUIET, 0 },
   { "help", OPT_HELP, 0 },
-  { "graph", OPT_GRAPH, 1 },
+  { "graph", 0, 1 },
   { "cleanup", OPT_CLEANUP, 2 },
   { "monitor", OPT_MONITOR, 0 },
   { "json", OPT_JSON, 0 },
@@ -472,7 +471,7 @@ static const char *misfit_options (const struct cmdline *cl, int argc) {
     return NULL;
   if (mode & (mode - 1))
     return "--cleanup, --monitor and --cni exclude each other";
-  if (cl->flags & (OPT_E | OPT_L | OPT_I | OPT_V | OPT_KEEP | OPT_GRAPH))
+  if ((cl->flags & (OPT_E | OPT_L | OPT_I | OPT_V | OPT_KEEP)) || cl->graph != NULL)
     return "-e, -l, -i, -v, --keep and --graph do not go with "
            "--cleanup, --monitor or --cni";
   if (mode == OPT_CLEANUP && cl->script < argc)
@@ -1095,6 +1094,7 @@ static int pmain (lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = (char **)lua_touserdata(L, 2);
   struct cmdline cl;
+  const char *misfit;
   int ok, *done;
   scan_cmdline(argv, argc, &cl);
   luaL_checkversion(L);
@@ -1109,8 +1109,9 @@ static int pmain (lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  if (misfit_options(&cl, argc) != NULL) {
-    print_message(progname, misfit_options(&cl, argc));
+  misfit = misfit_options(&cl, argc);
+  if (misfit != NULL) {
+    print_message(progname, misfit);
     return 0;
   }
   if (cl.graph != NULL && !graph_writable(L, cl.graph))
