@@ -35,6 +35,9 @@ usage: bench/run [options]
   --quick              --reps 1 --sizes 10,100 --chain-sizes 10,100
   --syscalls           also run each contender once under strace -f -c and print
                        its system calls per unit (the most frequent ones)
+  --profile            also run each contender once under perf record and print
+                       where its CPU time went: kernel, Lua, libc, ... and the
+                       functions that took most (needs perf)
   --no-check           skip the check that every contender builds the same topology
   --help               this text
 Tables compare the time per unit (host, pair, router, dump, program), so counts may
@@ -91,6 +94,7 @@ do
     elseif a == "--quick" then opt.reps, opt.sizes, opt.quick = 1, { 10, 100 }, true
     elseif a == "--no-check" then opt.check = false
     elseif a == "--syscalls" then opt.syscalls = true
+    elseif a == "--profile" then opt.profile = true
     elseif a == "--help" or a == "-h" then io.stdout:write(USAGE); os.exit(0)
     else io.stderr:write("bench/run: unknown option ", a, "\n", USAGE); os.exit(2)
     end
@@ -302,6 +306,10 @@ for _, key in ipairs(opt.contenders) do
     os.exit(2)
   end
   if available(key) then active[#active + 1] = key end
+end
+if opt.profile and not have("command -v perf") then
+  note("--profile skipped: perf missing (apt-get install linux-perf)")
+  opt.profile = false
 end
 
 local function applies(c, w, n)
@@ -549,6 +557,38 @@ local function count_syscalls(argv)
   return { total = total, calls = calls }
 end
 
+-- Where one run of @argv spent its CPU time, from perf record's samples
+-- (children included): { places = { {name, pct}... }, symbols = { {name, pct}... } },
+-- each sorted, largest first.  A place is a program or library, or "kernel".
+local function profile(argv)
+  local file = ("%s/logs/perf-%04d.data"):format(OUT, run_no + 1)
+  local res = measure { "perf", "record", "-q", "-F", "1999", "-o", file, "--", table.unpack(argv) }
+  if res.status ~= 0 then return nil end
+  local function report(sort)
+    local out = capture(cmdline { "perf", "report", "-i", file, "--stdio", "--no-children",
+                                  "-g", "none", "--percent-limit", "0.5", "--sort", sort }
+                        .. " 2>/dev/null")
+    local rows = {}
+    for line in out:gmatch("[^\n]+") do
+      local pct, rest = line:match("^%s*([%d.]+)%%%s+(.-)%s*$")
+      if pct then rows[#rows + 1] = { pct = tonumber(pct), text = rest } end
+    end
+    return rows
+  end
+  local places, symbols = {}, {}
+  for _, row in ipairs(report("dso")) do
+    local dso = row.text:gsub("^%[kernel%.kallsyms%]$", "kernel"):gsub("%.so[%.%d]*$", "")
+    places[#places + 1] = { name = dso, pct = row.pct }
+  end
+  for _, row in ipairs(report("sym")) do
+    -- "[k] mutex_spin_on_owner" or "[.] luaH_newkey"; unresolved addresses are left out
+    local name = row.text:match("^%[.%]%s+(%S+)")
+    if name and not name:match("^0x") then symbols[#symbols + 1] = { name = name, pct = row.pct } end
+  end
+  os.remove(file)
+  return { places = places, symbols = symbols }
+end
+
 -- Times every active contender on one workload instance, alternating
 -- contenders within each repetition (each repetition starts one further on).
 local function bench_case(w, n, fixture)
@@ -612,6 +652,15 @@ local function bench_case(w, n, fixture)
       settle()
     end
   end
+  if opt.profile then
+    for _, key in ipairs(keys) do
+      local c = C[key]
+      local argv = fixture and c.argv(w, fixture, count_of(c, w)) or c.argv(w, n, "both")
+      case.rows[key].profile = profile(argv)
+      sweep(keep)
+      settle()
+    end
+  end
   if w == "dump" then
     local seen, list = {}, {}
     for label, a in pairs(answers) do
@@ -670,6 +719,21 @@ local function print_case(case)
           top[i] = ("%s %.1f"):format(sc.calls[i].name, sc.calls[i].calls / r.units)
         end
         print(("    %-22s %8.1f  (%s)"):format(C[key].label, sc.total / r.units, table.concat(top, ", ")))
+      end
+    end
+  end
+  if opt.profile then
+    print("  where the CPU time went (perf record, one run; % of its samples, kernel included):")
+    for _, key in ipairs(case.keys) do
+      local p = case.rows[key].profile
+      if p then
+        local function top(list, count)
+          local out = {}
+          for i = 1, math.min(count, #list) do out[i] = ("%s %.0f%%"):format(list[i].name, list[i].pct) end
+          return table.concat(out, ", ")
+        end
+        print(("    %-22s %s"):format(C[key].label, top(p.places, 5)))
+        print(("    %-22s %s"):format("", top(p.symbols, 5)))
       end
     end
   end
