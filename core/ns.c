@@ -845,6 +845,37 @@ bool nns_owner_is_self(const char *name)
 	       (!r.cookie || pin_cookie(name) == r.cookie);
 }
 
+/*
+ * A handle's own pin: another tool may have removed it, and made one of
+ * the same name since, for another namespace, which is not the handle's to
+ * remove.  Either way the handle's pin is gone (ENOENT), and this run's
+ * owner record of it goes too; another run's stays.
+ */
+int nns_ns_unbind_own(const struct nns_ns *ns, const char *name, bool del, struct nns_error *e)
+{
+	const char *verb = del ? "delete" : "unpin";
+	char path[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	ret = ns_path(name, path, sizeof(path));
+	if (ret == 0 && stat(path, &st) == 0 && (st.st_dev != ns->dev || st.st_ino != ns->ino)) {
+		nns_error_set(e, ENOENT, "netns %s %s", verb, name);
+		if (e)
+			snprintf(e->ext, sizeof(e->ext), "%s holds another namespace now", path);
+		ret = -ENOENT;
+	} else {
+		ret = unbind(name, verb, e);
+	}
+	if (ret == -ENOENT) {
+		struct owner_record r;
+
+		if (read_owner(name, &r) && r.pid == getpid() && run_alive(&r))
+			nns_owner_clear(name);
+	}
+	return ret;
+}
+
 /* Whether @path holds a namespace (a bind-mounted nsfs file), not a stale file. */
 static bool is_pinned(const char *path)
 {

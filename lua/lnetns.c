@@ -620,6 +620,36 @@ static int ns_pin(lua_State *L)
 	return 1;
 }
 
+/*
+ * ns:unbind([delete]): removes the handle's pin, unless the name holds
+ * another namespace by now.  Unless that fails for another reason than
+ * the pin being gone (ENOENT), the handle forgets the name.  True when
+ * there was no pin.
+ */
+static int ns_unbind(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	const char *pinned = uservalue(L, 1, 1);
+	struct nns_error e = { 0 };
+	int ret;
+
+	if (!pinned) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	ret = nns_ns_unbind_own(&h->ns, pinned, lua_toboolean(L, 2), &e);
+	if (ret == 0 || ret == -ENOENT) {
+		lua_pushnil(L);
+		lua_setiuservalue(L, 1, 1);
+		lua_pushnil(L);
+		lua_setiuservalue(L, 1, 2);
+	}
+	if (ret < 0)
+		return lns_fail(L, 0, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* Forgets the name once the pin is gone; the namespace lives on in the handle. */
 static int ns_forget_name(lua_State *L)
 {
@@ -2001,6 +2031,7 @@ static const luaL_Reg ns_methods[] = {
 	{ "fileno", ns_fileno },
 	{ "pin", ns_pin },
 	{ "forget_name", ns_forget_name },
+	{ "unbind", ns_unbind },
 	{ "defer", ns_defer },
 	{ "flush", ns_flush },
 	{ "run", ns_enter_and_call },
@@ -2067,10 +2098,28 @@ static void create_handle_meta(lua_State *L)
 	lua_pop(L, 1);
 }
 
+/*
+ * netns.topology's record of the topologies a run made, { live = {},
+ * made = {} }: kept in the registry, not in that module, because a test
+ * runner that unloads modules between files (busted) loads it anew, and
+ * nslua must still find every topology left standing when the run ends.
+ */
+static void push_topologies(lua_State *L)
+{
+	if (!luaL_getsubtable(L, LUA_REGISTRYINDEX, "netns.topologies")) {
+		lua_newtable(L);
+		lua_setfield(L, -2, "live");
+		lua_newtable(L);
+		lua_setfield(L, -2, "made");
+	}
+}
+
 LUA_CORE_API int luaopen_netns_core(lua_State *L)
 {
 	nns_raise_fd_limit();
 	luaL_newlib(L, functions);
+	push_topologies(L);
+	lua_setfield(L, -2, "topologies");
 	luaL_setfuncs(L, lns_monitor_functions, 0);
 	create_handle_meta(L);
 	lns_open_proc(L);

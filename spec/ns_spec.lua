@@ -369,6 +369,21 @@ describe("netns.delete", function()
     assert.is_false(mounted("/run/netns/" .. name))
   end)
 
+  it("ns:delete and ns:unpin leave a pin that another tool made again under the name", function()
+    for _, verb in ipairs { "delete", "unpin" } do
+      local name = fresh("again")
+      local ns = netns.add(name)
+      run("ip netns del " .. H.quote(name) .. " && ip netns add " .. H.quote(name))
+      raises(("netns: netns %s %s: No such file or directory [ENOENT]: /run/netns/%s holds another namespace now")
+             :format(verb, name, name), ns[verb], ns)
+      assert.is_true(contains(ip_list(), name))
+      assert.is_true(mounted("/run/netns/" .. name))
+      if verb == "unpin" then assert.is_nil(ns.name) end -- no longer pinned
+      ns:close()
+      netns.delete(name)
+    end
+  end)
+
   it("ns:delete on an anonymous namespace only closes it", function()
     local names = ip_list()
     local ns = netns.new()

@@ -132,6 +132,30 @@ describe("netns.topology", function()
     H.raises("netns: topology x- is destroyed", t.host, t, "c")
   end)
 
+  it("destroy leaves a pin that another tool made again under the name", function()
+    H.defer(finally, function() H.sh("ip netns del r-a 2>/dev/null") end)
+    local t = netns.topology { prefix = "r-" }
+    t:host "a"
+    local before = H.sh("stat -L -c %i /run/netns/r-a")
+    assert.is_true(select(2, H.sh("ip netns del r-a && ip netns add r-a")))
+    assert.are_not.equal(before, H.sh("stat -L -c %i /run/netns/r-a"))
+    t:destroy()
+    assert.are.same({ "r-a" }, netns_list())
+    H.sh("ip netns del r-a")
+  end)
+
+  it("a destroyed topology is not kept: nothing grows with each one made", function()
+    local gone = setmetatable({}, { __mode = "k" })
+    local t = netns.topology { prefix = "g-" }
+    t:host "a"
+    t:destroy()
+    gone[t] = true
+    t = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(gone))
+  end)
+
   it("a failed step undoes itself and leaves the rest standing", function()
     local t <close> = netns.topology { prefix = "f-" }
     local a, b = t:host "a", t:host "b"
@@ -261,16 +285,17 @@ describe("netns.topology", function()
 
   it("build says what its teardown could not undo", function()
     local core = require "netns.core"
-    local unpin = core.unpin
-    core.unpin = function(name) return nil, "netns: netns unpin " .. name .. ": injected" end
+    local methods = getmetatable(netns.current()._h).__index
+    local unbind = methods.unbind
+    methods.unbind = function() return nil, "netns: netns unpin u-h1: injected" end
     finally(function()
-      core.unpin = unpin
+      methods.unbind = unbind
       core.unpin("u-h1")
       core.disown("u-h1")
     end)
     local ok, err = pcall(netns.build, { prefix = "u-", hosts = { h1 = {} },
       routes = { h1 = { { dst = "10.5.0.0/16", gateway = "10.99.0.1" } } } })
-    core.unpin = unpin
+    methods.unbind = unbind
     assert.is_false(ok)
     assert.are.equal("netns: route add 10.5.0.0/16 (in u-h1): Network is unreachable [ENETUNREACH]: "
       .. "Nexthop has invalid gateway (and then "
@@ -485,6 +510,26 @@ describe("nslua and topologies", function()
     local out, ok = run("-e 'local t = netns.topology{prefix=\"s-\"}; t:host \"a\"; error(\"boom\")'")
     assert.is_nil(ok)
     assert.truthy(out:find("boom"))
+    assert.are.same({}, netns_list())
+  end)
+
+  it("tears down a topology left standing when busted unloaded the module between files", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    H.defer(finally, function() H.sh("rm -rf " .. H.quote(dir)) end)
+    H.sh("mkdir " .. H.quote(dir))
+    for _, f in ipairs { "a", "b" } do
+      H.write_file(dir .. "/" .. f .. "_spec.lua", ([[
+        describe("%s", function()
+          it("builds and leaves", function()
+            netns.build { prefix = "u%s-", hosts = { h1 = {}, h2 = {} }, links = { { "h1", "h2" } } }
+          end)
+        end)]]):format(f, f))
+    end
+    local abs = H.sh("realpath " .. H.quote(nslua)):gsub("\n$", "")
+    local out, ok = H.sh("cd " .. H.quote(dir) .. " && busted --lua=" .. H.quote(abs) ..
+                         " -o TAP a_spec.lua b_spec.lua 2>&1")
+    assert.is_true(ok, out)
     assert.are.same({}, netns_list())
   end)
 

@@ -338,14 +338,16 @@ function NS:fileno()
 end
 
 --- Removes a named namespace, as `ip netns del`, and closes the handle.
--- On an anonymous namespace it is `close`.
+-- On an anonymous namespace it is `close`.  A name that another tool
+-- took since (`ip netns del` then `ip netns add`) holds another namespace,
+-- which stays: ENOENT, and the handle stays open.
 -- @raise when the namespace cannot be unmounted or removed
 -- @usage netns.add("tmp"):delete()
 function NS:delete()
   self._h:info()    -- raises on a closed handle before anything is removed
   local name = self.name
   if name and self.path == "/run/netns/" .. name then
-    check(core.delete(name))
+    check(self._h:unbind(true))
   end
   self._h:close()
 end
@@ -365,14 +367,15 @@ end
 
 --- Removes the pin made by `pin`; the namespace lives on in the handle.
 -- @treturn NS the handle itself, now anonymous
--- @raise when the pin cannot be removed
+-- @raise when the pin cannot be removed; ENOENT, the handle anonymous all
+-- the same, when it was removed already or holds another namespace by now
 -- @usage ns:unpin()
 function NS:unpin()
   self._h:info()
   if self.name then
-    check(core.unpin(self.name))
-    self._h:forget_name()
-    self.name, self.path = nil, nil
+    local ok, msg = self._h:unbind()
+    if self._h:info() == nil then self.name, self.path = nil, nil end -- the pin is gone
+    check(ok, msg)
   end
   return self
 end
@@ -1184,10 +1187,10 @@ end
 -- Called by nslua when the script ends, however it ends: the topologies
 -- still standing are drawn (--graph) and destroyed (unless --keep).
 function M.atexit()
-  local topology = package.loaded["netns.topology"]
-  if not topology then return end
+  local made = core.topologies
+  if next(made.live) == nil and next(made.made) == nil then return end
   local host = package.loaded["netns.host"] or {}
-  local errors = topology.finish(host.keep, host.graph, host.quiet)
+  local errors = require("netns.topology").finish(host.keep, host.graph, host.quiet)
   if #errors > 0 then error(table.concat(errors, "\n"), 0) end
 end
 

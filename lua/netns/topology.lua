@@ -15,8 +15,10 @@ local T = {}
 T.__index = T
 T.__name = "netns.topology"
 
--- Topologies not yet destroyed, for netns.atexit; all made, for nslua --graph.
-local live, made = {}, {}
+-- Topologies not yet destroyed, for netns.atexit; all made, for nslua
+-- --graph (only then: a long run would keep every one).  Shared by every
+-- copy of this module (a test runner may load it anew for each file).
+local live, made = core.topologies.live, core.topologies.made
 
 local function is_ns(v) return netns.is_ns(v) end
 
@@ -174,14 +176,16 @@ function T:_namespace(name)
     if not open then pinned = core.owned(pin) and pin or nil end
     if pinned then
       -- An unpin drops the owner record last: a pin without one is never
-      -- cleaned up.
-      local unpinned, err, code = core.unpin(pinned)
+      -- cleaned up.  An open handle leaves alone a pin that holds another
+      -- namespace by now, and drops its record itself.
+      local unpinned, err, code
+      if open then unpinned, err, code = ns._h:unbind() else unpinned, err, code = core.unpin(pinned) end
       if not unpinned then
-        -- gone already when an interrupt stopped this undo after the unpin
+        -- gone already (removed by another tool, or by this undo when an
+        -- interrupt stopped it after the unpin)
         if code ~= netns._ERRNO.ENOENT then error(err, 0) end
-        core.disown(pinned)
+        if not open then core.disown(pinned) end
       end
-      if open then ns._h:forget_name() end
     end
   end)
   ns:pin(pin, true)
@@ -644,7 +648,8 @@ function M.new(opts)
   local t = setmetatable({ prefix = prefix, _undo = {}, _nodes = {}, _by_ns = {},
                            _order = {}, _links = {}, _remote = {} }, T)
   live[t] = true
-  made[#made + 1] = t
+  local host = package.loaded["netns.host"]
+  if host and host.graph then made[#made + 1] = t end
   return t
 end
 
