@@ -67,6 +67,13 @@ static volatile sig_atomic_t pending_signal = 0;
 */
 static int caught_signal = 0;
 
+/*
+** a SIGTERM or SIGHUP that reached user code: the run ends with 128 + it
+** even when a pcall caught its error and the script went on (lua5.4 dies
+** of it), as a test runner that catches every error does
+*/
+static int ending_signal = 0;
+
 /* set while 'netns.atexit' tears down: a signal then stops one step */
 static int in_teardown = 0;
 
@@ -90,6 +97,8 @@ static void set_signal (int sig, void (*handler) (int)) {
 }
 
 
+static void on_sigint (int sig);
+
 /* Runs inside Lua at the first chance after SIGINT, SIGTERM or SIGHUP. */
 static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   int sig = pending_signal;
@@ -97,6 +106,11 @@ static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   lua_sethook(L, NULL, 0, 0);
   if (!in_teardown)
     caught_signal = sig;
+  if (!in_teardown && sig != SIGINT) {
+    /* a second one raises again rather than kill before the teardown */
+    ending_signal = sig;
+    set_signal(sig, on_sigint);
+  }
   luaL_error(L, sig == SIGTERM ? "terminated!" :
                 sig == SIGHUP ? "hangup!" : "interrupted!");
 }
@@ -1168,5 +1182,7 @@ int main (int argc, char **argv) {
   lua_close(L);  /* also runs pending to-be-closed variables, finalizers */
   if (caught_signal)  /* as a shell reports a program a signal stopped */
     return 128 + caught_signal;
+  if (ending_signal)
+    return 128 + ending_signal;
   return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

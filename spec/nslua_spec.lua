@@ -388,6 +388,21 @@ describe("nslua", function()
       assert.matches("^PROG: [^\n]*terminated!\nstack traceback:", normalize(got, NSLUA).err)
     end)
 
+    it("a SIGTERM that a pcall catches raises again at a second one, and still ends with 143", function()
+      local got, pins = session(NSLUA, [[
+        netns.topology{ prefix = "term-" }:host "a"
+        for i = 1, 2 do
+          local _, err = pcall(function() io.open(READY, "w"):close() while true do end end)
+          os.remove(READY)
+          print(i, err)
+        end
+        print("went on")]],
+        { "ready", { kill = "TERM" }, { sleep = 0.3 }, "ready", { kill = "TERM" } })
+      assert.are.equal(143, got.code)
+      assert.matches("^1\t[^\n]*terminated!\n2\t[^\n]*terminated!\nwent on\n$", got.out)
+      assert.are.equal("", pins)   -- torn down before the exit
+    end)
+
     it("SIGHUP and SIGTERM that the caller ignores (nohup) stay ignored, as in lua5.4", function()
       local code = [[
         io.open(READY, "w"):close()
