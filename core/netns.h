@@ -620,7 +620,7 @@ void nns_proc_foreground_end(const sigset_t *saved, bool ended_by_sigint);
 int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_error *e);
 /*
  * Serves @io while the program runs, then reaps it into @status.  After
- * @timeout_ms (-1: none) the program is killed and reaped.
+ * @timeout_ms (-1: none) the program is killed and reaped: 1 then, else 0.
  */
 int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms, int *status,
 		  struct nns_error *e);

@@ -862,7 +862,8 @@ int nns_ns_unbind_own(const struct nns_ns *ns, const char *name, bool del, struc
 	if (ret == 0 && stat(path, &st) == 0 && (st.st_dev != ns->dev || st.st_ino != ns->ino)) {
 		nns_error_set(e, ENOENT, "netns %s %s", verb, name);
 		if (e)
-			snprintf(e->ext, sizeof(e->ext), "%s holds another namespace now", path);
+			snprintf(e->ext, sizeof(e->ext), "%.200s holds another namespace now",
+				 path);
 		ret = -ENOENT;
 	} else {
 		ret = unbind(name, verb, e);

@@ -873,7 +873,7 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 		nns_error_set(e, -ret, "wait");
 		return ret;
 	}
-	return 0;
+	return ret == -ETIMEDOUT;
 }
 
 int nns_proc_wait_exit(struct nns_proc *p, int timeout_ms)

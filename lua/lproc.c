@@ -372,30 +372,42 @@ static int ns_exec(lua_State *L)
 
 /*
  * nil, "netns: exec CMD (in NS): exit status N: STDERR", N, STDERR: how a
- * program that ran but failed is reported by output().
+ * program that ran but failed is reported by output().  A program that
+ * could not be started (exit status 127) wrote the whole message itself;
+ * one killed for running out of its time (@timed_out) says so.
  */
-static int lns_fail_status(lua_State *L, int status, const struct nns_io *err)
+static int lns_fail_status(lua_State *L, int status, bool timed_out, const struct nns_io *err)
 {
-	size_t n = err->len;
+	size_t n = err->len, prefix_len;
+	const char *prefix;
 	char label[300];
 	int code;
 
 	while (n > 0 && (err->buf[n - 1] == '\n' || err->buf[n - 1] == ' '))
 		n--;
 	luaL_pushfail(L);
-	if (WIFSIGNALED(status)) {
-		code = WTERMSIG(status);
-		lua_pushfstring(L, "netns: exec %s (in %s): killed by signal %d", cmd_label_of(L),
-				lns_label(L, 1, label, sizeof(label)), code);
-	} else {
-		code = WEXITSTATUS(status);
-		lua_pushfstring(L, "netns: exec %s (in %s): exit status %d", cmd_label_of(L),
-				lns_label(L, 1, label, sizeof(label)), code);
-	}
-	if (n) {
-		lua_pushliteral(L, ": ");
+	prefix = lua_pushfstring(L, "netns: exec %s (in %s): ", cmd_label_of(L),
+				 lns_label(L, 1, label, sizeof(label)));
+	prefix_len = lua_rawlen(L, -1);
+	code = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+	if (!WIFSIGNALED(status) && code == 127 && n > prefix_len &&
+	    memcmp(err->buf, prefix, prefix_len) == 0) {
+		lua_pop(L, 1);
 		lua_pushlstring(L, err->buf, n);
-		lua_concat(L, 3);
+	} else {
+		if (timed_out)
+			lua_pushfstring(L, "timed out after %f s, killed by signal %d",
+					(lua_Number)opt_timeout(L, 3) / 1000, code);
+		else if (WIFSIGNALED(status))
+			lua_pushfstring(L, "killed by signal %d", code);
+		else
+			lua_pushfstring(L, "exit status %d", code);
+		lua_concat(L, 2);
+		if (n) {
+			lua_pushliteral(L, ": ");
+			lua_pushlstring(L, err->buf, n);
+			lua_concat(L, 3);
+		}
 	}
 	lua_pushinteger(L, code);
 	lua_pushlstring(L, err->buf ? err->buf : "", err->len);
@@ -425,7 +437,7 @@ static int ns_output(lua_State *L)
 		nns_io_free(io, 3);
 		return check ? 1 : 1 + exec_result(L, status);
 	}
-	ret = lns_fail_status(L, status, &io[2]);
+	ret = lns_fail_status(L, status, ret == 1, &io[2]);
 	nns_io_free(io, 3);
 	return ret;
 }

@@ -758,10 +758,12 @@ describe("ns:output", function()
 
   it("of a missing program raises", function()
     local ns, name = fresh_named()
-    -- the status, then what the program (here, the library's child) wrote to stderr
-    raises(("netns: exec no-such-program (in %s): exit status 127: "):format(name) ..
-      ("netns: exec no-such-program (in %s): No such file or directory [ENOENT]"):format(name),
+    -- what the library's child wrote when it could not start it, once
+    raises(("netns: exec no-such-program (in %s): No such file or directory [ENOENT]"):format(name),
       ns.output, ns, { "no-such-program" })
+    -- a program's own message that looks like it, after its status
+    raises(("netns: exec sh (in %s): exit status 126: netns: exec sh (in %s): fake"):format(name, name),
+      ns.output, ns, { "sh", "-c", ("echo 'netns: exec sh (in %s): fake' >&2; exit 126"):format(name) })
     local ok, err = pcall(ns.output, ns, "no-such-program")
     assert.is_false(ok)
     assert.matches("exit status 127: .*no%-such%-program.*not found", err)
@@ -772,7 +774,7 @@ describe("ns:output", function()
     assert.are.equal("v /tmp\n", ns:output('echo "$V" "$(pwd -P)"', { env = { V = "v" }, cwd = "/tmp" }))
     assert.are.equal("3\n", ns:output({ "wc", "-c" }, { stdin = "abc" }))
     local t0 = now()
-    raises(("netns: exec sleep (in <anonymous %d>): killed by signal 9"):format(ns.id),
+    raises(("netns: exec sleep (in <anonymous %d>): timed out after 0.2 s, killed by signal 9"):format(ns.id),
       ns.output, ns, { "sleep", "10.625" }, { timeout = 0.2 })
     assert.is_true(now() - t0 < 2)
     assert.are.same({}, running("sleep 10.625"))
