@@ -224,10 +224,10 @@ local function add_host(self, name, opts)
   if opts.lo ~= false then ns:link_set(1, { up = true }) end   -- lo is always index 1
   for _, key in ipairs(FORWARD_KEYS[opts.forward or false] or {}) do ns:sysctl(key, 1) end
   local node = { name = name, ns = ns, kind = opts.kind or "host", ifaces = 0 }
-  self._nodes[name], self._by_ns[ns] = node, node
+  self._nodes[name], self._by_ns[ns.id] = node, node
   self._order[#self._order + 1] = node
   self:_record("forget " .. name, function()
-    self._nodes[name], self._by_ns[ns] = nil, nil
+    self._nodes[name], self._by_ns[ns.id] = nil, nil
     if self._order[#self._order] == node then table.remove(self._order) end
   end)
   return ns
@@ -250,7 +250,7 @@ end
 
 local function add_switch(self, name)
   local ns = add_host(self, name, { kind = "switch" })
-  local node = self._by_ns[ns]
+  local node = self._by_ns[ns.id]
   node.bridge = core.ifname_problem(name) and "br0" or name
   ns:bridge(node.bridge, { up = true })
   return ns
@@ -266,10 +266,16 @@ function T:switch(name)
   return self:_step(add_switch, name)
 end
 
--- The node @v names (a name or a handle), argument @arg of method @fname.
+-- The node @v names: a name, or a handle of its namespace (the topology's
+-- own, or another one, from netns.open of its pin).
+function T:_lookup(v)
+  return (type(v) == "string" and self._nodes[v]) or (is_ns(v) and self._by_ns[v.id]) or nil
+end
+
+-- The node @v names, argument @arg of method @fname.
 function T:_node(v, arg, fname)
   self:_alive()
-  local node = (type(v) == "string" and self._nodes[v]) or (is_ns(v) and self._by_ns[v])
+  local node = self:_lookup(v)
   if not node then
     raise(("bad argument #%d to '%s' (not a host or switch of this topology: %s)"):format(arg, fname,
       tostring(v)))
@@ -455,8 +461,7 @@ end
 -- Checks a vxlan link's ends (link_options_problem has checked its
 -- options); returns the node here, the far name and which end is here.
 function T:_tunnel_ends(a, b)
-  local here_a = (type(a) == "string" and self._nodes[a]) or (is_ns(a) and self._by_ns[a])
-  local here_b = (type(b) == "string" and self._nodes[b]) or (is_ns(b) and self._by_ns[b])
+  local here_a, here_b = self:_lookup(a), self:_lookup(b)
   if here_a and here_b then
     raise("bad argument #3 to 'link' (a vxlan link joins a host here to one on another machine)")
   end
