@@ -39,8 +39,12 @@ LNs *lns_check(lua_State *L, int idx)
 {
 	LNs *h = to_ns(L, idx);
 
-	if (h->ns.fd < 0)
-		luaL_error(L, "attempt to use a closed namespace handle");
+	if (h->ns.fd < 0) {
+		char buf[64];
+
+		luaL_error(L, "attempt to use a closed namespace handle (%s)",
+			   lns_label(L, idx, buf, sizeof(buf)));
+	}
 	return h;
 }
 
@@ -310,10 +314,16 @@ static struct nns_ns *opt_ns(lua_State *L, int arg, const char *key)
 	if (opt_field(L, arg, key) != LUA_TNIL) {
 		LNs *h = luaL_testudata(L, -1, LNS_HANDLE);
 
-		if (!h)
+		if (!h) {
 			opt_type_error(L, arg, key, "a namespace handle");
-		else if (h->ns.fd < 0)
-			luaL_error(L, "attempt to use a closed namespace handle");
+		} else if (h->ns.fd < 0) {
+			char buf[64];
+
+			luaL_argerror(
+				L, arg,
+				lua_pushfstring(L, "option '%s' is a closed namespace handle (%s)",
+						key, lns_label(L, -1, buf, sizeof(buf))));
+		}
 		ns = &h->ns;
 	}
 	lua_pop(L, 1);
@@ -622,9 +632,10 @@ static int ns_pin(lua_State *L)
 
 /*
  * ns:unbind([delete]): removes the handle's pin, unless the name holds
- * another namespace by now.  Unless that fails for another reason than
- * the pin being gone (ENOENT), the handle forgets the name.  True when
- * there was no pin.
+ * another namespace by now.  An unpin that did not fail for another reason
+ * than the pin being gone (ENOENT) leaves the handle anonymous; a deleted
+ * handle keeps the name, which its messages go on giving.  True when there
+ * was no pin.
  */
 static int ns_unbind(lua_State *L)
 {
@@ -638,7 +649,7 @@ static int ns_unbind(lua_State *L)
 		return 1;
 	}
 	ret = nns_ns_unbind_own(&h->ns, pinned, lua_toboolean(L, 2), &e);
-	if (ret == 0 || ret == -ENOENT) {
+	if (!lua_toboolean(L, 2) && (ret == 0 || ret == -ENOENT)) {
 		lua_pushnil(L);
 		lua_setiuservalue(L, 1, 1);
 		lua_pushnil(L);

@@ -5,7 +5,7 @@
 local H = require "helper"
 
 -- { what, call (a: an anonymous namespace with veth v0/v1, its socket open;
---   c: a closed handle), the message without its position }
+--   c: a closed handle, named <c> in messages), the message without its position }
 local CASES = [==[
 return {
   { "add: no name",
@@ -422,7 +422,7 @@ return {
     "bad argument #1 to 'link_add' (invalid interface name \"a\127b\": must not contain control characters)" },
   { "closed handle",
     function(_, c) c:links() end,
-    "attempt to use a closed namespace handle" },
+    "attempt to use a closed namespace handle (<c>)" },
 }
 ]==]
 
@@ -448,7 +448,8 @@ for i, case in ipairs(cases) do
   mark("case " .. i)
   local ok, err = pcall(case[2], a, c)
   mark("end " .. i)
-  io.write(i, "\t", ok and "returned" or tostring(err):gsub("^[^:]+:%d+: ", ""):gsub("\n", "\\n"), "\n")
+  err = ok and "returned" or tostring(err):gsub("^[^:]+:%d+: ", ""):gsub("\n", "\\n")
+  io.write(i, "\t", (err:gsub("<anonymous " .. c.id .. ">", "<c>")), "\n")
 end
 io.write(state() == before and "unchanged\n" or "changed:\n" .. before .. "\n--\n" .. state() .. "\n")
 ]==]

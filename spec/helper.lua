@@ -32,6 +32,11 @@ local function sh_quote(s)
 end
 H.quote = sh_quote
 
+-- The error of a method called on handle @ns once it is closed.
+function H.closed(ns)
+  return ("attempt to use a closed namespace handle (%s)"):format(ns.name or ("<anonymous %d>"):format(ns.id))
+end
+
 -- Runs a shell command line; returns stdout, and ok/how/code like os.execute.
 function H.sh(cmd)
   local f = assert(io.popen(cmd, "r"))

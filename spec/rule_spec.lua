@@ -682,7 +682,7 @@ describe("rules", function()
         function() c:rule_del { priority = 5 } end,
         function() c:rule_add { priority = "bad" } end,
       } do
-        fails(a, "attempt to use a closed namespace handle", fn)
+        fails(a, H.closed(c), fn)
       end
     end)
   end)
