@@ -1,6 +1,7 @@
 -- The README's Lua examples run as they are written: each block that
 -- stands on its own (not a fragment whose first line is a comment, nor a
--- script with a #! line) runs under nslua, succeeds, and leaves nothing.
+-- script with a #! line) runs under nslua, a spec under busted with nslua,
+-- succeeds, and leaves nothing.
 local H = require "helper"
 
 -- The README's ```lua blocks: { line =, text = }.
@@ -38,10 +39,15 @@ describe("the README", function()
 
   for _, block in ipairs(runnable) do
     it("example at line " .. block.line .. " runs and leaves nothing", function()
-      local file = os.tmpname()
-      H.defer(finally, function() os.remove(file) end)
+      local base = os.tmpname()
+      local file = base .. "_spec.lua" -- busted runs files named so
+      H.defer(finally, function() os.remove(base); os.remove(file) end)
       H.write_file(file, block.text)
-      local out, ok = H.sh(H.quote(H.nslua) .. " " .. H.quote(file) .. " 2>&1")
+      local cmd = H.quote(H.nslua) .. " " .. H.quote(file)
+      if block.text:match("^describe%(") then
+        cmd = "busted --lua=" .. H.quote(H.nslua) .. " -o TAP " .. H.quote(file)
+      end
+      local out, ok = H.sh(cmd .. " 2>&1")
       assert.is_true(ok, out)
       assert.are.equal("", H.sh("ip netns list"))
     end)

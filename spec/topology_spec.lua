@@ -53,6 +53,10 @@ describe("netns.topology", function()
     -- the ping binary agrees, through ip netns exec on the pin
     assert.truthy(H.sh("ip netns exec lab-h2 ping -c1 -W2 10.1.0.1"):find("1 received"))
     assert.is_false((t:ping(h1, "10.9.9.9", { timeout = 0.2, count = 1 })))
+    -- t:ns gives a node's handle back by name
+    assert.are.equal(h2, t:ns "h2")
+    assert.are.equal(s, t:ns "s1")
+    assert.is_nil(t:ns "nope")
     -- a handle opened on a host's pin names that host, as its own handle does
     local again <close> = netns.open "lab-h2"
     assert.is_true((t:ping(again, "10.0.0.1")))

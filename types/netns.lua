@@ -731,6 +731,11 @@ function Topology:pingall(opts) end
 ---@return netns.TopologyNode[]
 function Topology:hosts() end
 
+--- The namespace handle of host or switch `name`, nil when there is none.
+---@param name string
+---@return netns.NS?
+function Topology:ns(name) end
+
 --- The links, in the order they were made.
 ---@return netns.TopologyLink[]
 function Topology:links() end

@@ -526,6 +526,17 @@ function T:hosts()
   return out
 end
 
+--- The namespace handle of host or switch `name`, as `t:host` returned it.
+-- @tparam string name a node's name
+-- @treturn ?netns.NS its handle, nil when the topology has no such node
+-- @raise when the topology is destroyed
+-- @usage local a = netns.build(spec):ns "a"
+function T:ns(name)
+  self:_alive()
+  local node = type(name) == "string" and self._nodes[name]
+  return node and node.ns or nil
+end
+
 --- The links, in the order they were made.
 -- @treturn {table,...} `{ a =, b =, names = { ifname_a, ifname_b }, addrs = { cidr_a, cidr_b } }` each
 -- @usage for _, l in ipairs(t:links()) do print(l.a, l.b, l.names[1]) end
