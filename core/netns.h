@@ -393,6 +393,7 @@ int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data, s
 struct nns_route_nexthop {
 	int ifindex, weight;
 	bool has_gateway;
+	int gw_family; /* another than the destination's: RTA_VIA (IPv4 via IPv6) */
 	uint8_t gw[16];
 };
 

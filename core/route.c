@@ -145,6 +145,27 @@ static void put_table(struct nlmsghdr *nlh, struct rtmsg *rtm, uint32_t table)
 	}
 }
 
+/*
+ * A gateway of the destination's family is RTA_GATEWAY; one of another
+ * (an IPv4 route via an IPv6 next hop, ip's "via inet6") is RTA_VIA.
+ */
+static void put_gateway(struct nlmsghdr *nlh, int dst_family, int family, const uint8_t *bytes)
+{
+	struct {
+		struct rtvia via;
+		uint8_t addr[16];
+	} v;
+	size_t alen = nns_addr_bytes(family);
+
+	if (!family || family == dst_family) {
+		mnl_attr_put(nlh, RTA_GATEWAY, nns_addr_bytes(dst_family), bytes);
+		return;
+	}
+	v.via.rtvia_family = (__kernel_sa_family_t)family;
+	memcpy(v.addr, bytes, alen);
+	mnl_attr_put(nlh, RTA_VIA, sizeof(v.via) + alen, &v);
+}
+
 static int put_multipath(struct nlmsghdr *nlh, const struct nns_route_spec *s)
 {
 	struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
@@ -165,7 +186,7 @@ static int put_multipath(struct nlmsghdr *nlh, const struct nns_route_spec *s)
 		nh->rtnh_hops = (uint8_t)(s->nh[i].weight ? s->nh[i].weight - 1 : 0);
 		nh->rtnh_flags = (uint8_t)(s->onlink ? RTNH_F_ONLINK : 0);
 		if (s->nh[i].has_gateway)
-			mnl_attr_put(nlh, RTA_GATEWAY, alen, s->nh[i].gw);
+			put_gateway(nlh, s->dst.family, s->nh[i].gw_family, s->nh[i].gw);
 		nh->rtnh_len = (unsigned short)(nlh->nlmsg_len - off);
 	}
 	mnl_attr_nest_end(nlh, mp);
@@ -193,7 +214,7 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	if (rtm->rtm_dst_len || memcmp(s->dst.bytes, (uint8_t[16]){ 0 }, alen) != 0)
 		mnl_attr_put(nlh, RTA_DST, alen, s->dst.bytes);
 	if (s->has_gateway)
-		mnl_attr_put(nlh, RTA_GATEWAY, alen, s->gateway.bytes);
+		put_gateway(nlh, s->dst.family, s->gateway.family, s->gateway.bytes);
 	if (s->ifindex)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)s->ifindex);
 	if (s->has_metric)

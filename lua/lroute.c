@@ -399,15 +399,22 @@ static bool field_integer(lua_State *L, int arg, const char *key, lua_Integer mi
 	return present;
 }
 
-static void field_gateway(lua_State *L, int arg, bool *has, uint8_t *bytes, int family)
+/*
+ * Option 'gateway' of the table on top, for a destination of @family: the
+ * same family, or IPv6 for IPv4 (ip's "via inet6"; IPv6 has no IPv4 next
+ * hops).
+ */
+static void field_gateway(lua_State *L, int arg, bool *has, int *gw_family, uint8_t *bytes,
+			  int family)
 {
 	struct nns_prefix gw;
 
 	if (lua_getfield(L, -1, "gateway") == LUA_TSTRING) {
 		check_addr(L, arg, lua_tostring(L, -1), false, &gw);
-		if (family && gw.family != family)
-			luaL_argerror(L, arg, "gateway of another family than the destination");
+		if (family && gw.family != family && !(family == AF_INET && gw.family == AF_INET6))
+			luaL_argerror(L, arg, "IPv6 route via an IPv4 gateway");
 		memcpy(bytes, gw.bytes, 16);
+		*gw_family = gw.family;
 		*has = true;
 	} else if (!lua_isnil(L, -1)) {
 		luaL_argerror(L, arg, "option 'gateway' must be a string");
@@ -455,7 +462,7 @@ static void read_nexthops(lua_State *L, int arg, struct nns_route_spec *s)
 		lua_rawgeti(L, -1, i + 1);
 		luaL_argcheck(L, lua_istable(L, -1), arg, "each next hop must be a table");
 		check_nexthop_keys(L, arg);
-		field_gateway(L, arg, &nh->has_gateway, nh->gw, s->dst.family);
+		field_gateway(L, arg, &nh->has_gateway, &nh->gw_family, nh->gw, s->dst.family);
 		if (field_integer(L, arg, "weight", 1, 256, &weight))
 			nh->weight = (int)weight;
 		lua_pop(L, 1);
@@ -584,7 +591,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lns_check_options(L, 2, route_options);
 	route_dst(L, 2, s);
 	lua_pushvalue(L, 2);
-	field_gateway(L, 2, &s->has_gateway, s->gateway.bytes, s->dst.family);
+	field_gateway(L, 2, &s->has_gateway, &s->gateway.family, s->gateway.bytes, s->dst.family);
 	lua_pop(L, 1);
 	t = lua_getfield(L, 2, "src");
 	if (t == LUA_TSTRING) {

@@ -233,6 +233,21 @@ describe("routes", function()
       assert.equal("10.9.0.2", find(a, "10.20.0.0/16").gateway)
     end)
 
+    it("adds an IPv4 network via an IPv6 gateway, as ip route add ... via inet6", function()
+      assert.is_true(a:route_add { dst = "10.20.0.0/16", gateway = "fe80::1", dev = "v0" })
+      assert.is_true(a:route_add { dst = "default", family = "inet", gateway = "fd00::2" })
+      assert.is_true(a:route_add { dst = "10.21.0.0/16",
+        nexthops = { { gateway = "fe80::1", dev = "v0", weight = 2 }, { gateway = "10.9.0.2" } } })
+      agree(a)
+      assert.same({ family = "inet6", host = "fe80::1" }, find(a, "10.20.0.0/16").via)
+      assert.same({ family = "inet6", host = "fd00::2" }, find(a, "default", { family = "inet" }).via)
+      assert.equal("10.21.0.0/16 nexthop via inet6 fe80::1 dev v0 weight 2 nexthop via 10.9.0.2 dev v0 weight 1",
+        tostring(find(a, "10.21.0.0/16")))
+      assert.is_true(a:route_del { dst = "10.20.0.0/16", gateway = "fe80::1", dev = "v0" })
+      assert.is_nil(find(a, "10.20.0.0/16"))
+      agree(a)
+    end)
+
     it("adds an IPv6 network via a gateway", function()
       assert.is_true(a:route_add { dst = "fd10::/64", gateway = "fd00::2" })
       agree(a, { family = "inet6" })
@@ -714,10 +729,8 @@ describe("routes", function()
         { { dst = "10.20.0.0/16", gateway = "x" }, [[invalid address "x": not a single address]] },
         { { dst = "10.20.0.0/16", gateway = "10.9.0.0/24" },
           [[invalid address "10.9.0.0/24": not a single address]] },
-        { { dst = "10.20.0.0/16", gateway = "fd00::2" }, "gateway of another family than the destination" },
-        { { dst = "fd10::/64", gateway = "10.9.0.2" }, "gateway of another family than the destination" },
-        { { dst = "default", family = "inet", gateway = "fd00::2" },
-          "gateway of another family than the destination" },
+        { { dst = "fd10::/64", gateway = "10.9.0.2" }, "IPv6 route via an IPv4 gateway" },
+        { { dst = "default", family = "inet6", gateway = "10.9.0.2" }, "IPv6 route via an IPv4 gateway" },
         { { dst = "10.20.0.0/16", dev = "v0", src = "10.9.0.0/24" },
           [[invalid address "10.9.0.0/24": not a single address]] },
         { { dst = "10.20.0.0/16", gateway = 5 }, "option 'gateway' must be a string" },
@@ -747,8 +760,7 @@ describe("routes", function()
         { { dst = "10.20.0.0/16", dev = 1.5 }, "option 'dev': invalid interface index" },
         { { dst = "10.20.0.0/16", dev = -3 }, "option 'dev': invalid interface index" },
         { { dst = "10.20.0.0/16", dev = "v0", metric = "abc" }, "option 'metric' must be an integer, got string" },
-        { { dst = "10.20.0.0/16", nexthops = { { gateway = "fd00::2" } } },
-          "gateway of another family than the destination" },
+        { { dst = "fd10::/64", nexthops = { { gateway = "10.9.0.2" } } }, "IPv6 route via an IPv4 gateway" },
         { { dst = "10.20.0.0/16", nexthops = { "10.9.0.2" } }, "each next hop must be a table" },
       }
       for _, c in ipairs(cases) do

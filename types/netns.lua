@@ -102,13 +102,13 @@
 ---@field table? "main"|"local"|"default"|"all"|integer routing table, "main" by default; "all" or 0: all
 
 ---@class netns.NexthopSpec
----@field gateway? string next-hop address
+---@field gateway? string next-hop address (IPv6 for an IPv4 route: ip's "via inet6")
 ---@field dev? netns.Dev outgoing interface
 ---@field weight? integer 1 to 256
 
 ---@class netns.RouteSpec: netns.ExistOk, netns.MissingOk
 ---@field dst string required: "default", an address or a CIDR
----@field gateway? string gateway address
+---@field gateway? string gateway address (IPv6 for an IPv4 route: ip's "via inet6")
 ---@field dev? netns.Dev outgoing interface
 ---@field metric? integer route metric (priority)
 ---@field table? "main"|"local"|"default"|integer routing table, "main" by default

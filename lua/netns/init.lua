@@ -776,7 +776,8 @@ end
 -- `gateway`, `dev`, `metric`, `table`, `src`, `onlink`, `scope`, `protocol`,
 -- `type` (`unicast`, `blackhole`, `unreachable`, ...), `nexthops` (a list of
 -- `{ gateway =, dev =, weight = }`), `family` (which family `default` means
--- when nothing else says), `exist_ok`.
+-- when nothing else says), `exist_ok`.  An IPv4 route may go through an
+-- IPv6 gateway (`ip route add ... via inet6`); its record then has `via`.
 -- @tparam table spec the route
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
 -- @raise on a bad spec or when the kernel refuses (its explanation included)
