@@ -44,9 +44,10 @@ static int exec_result(lua_State *L, int status)
 /* ---- command lines ------------------------------------------------------ */
 
 /* A NULL-terminated array of pointers, owned by a userdata pushed on the stack. */
+/* A NULL-ended vector of @n strings, a userdata whose user value may anchor them. */
 static char **new_strv(lua_State *L, size_t n)
 {
-	char **v = lua_newuserdatauv(L, (n + 1) * sizeof(char *), 0);
+	char **v = lua_newuserdatauv(L, (n + 1) * sizeof(char *), 1);
 
 	v[n] = NULL;
 	return v;
@@ -61,11 +62,31 @@ static bool has_nul(lua_State *L, int idx)
 	return strlen(s) != len;
 }
 
-/* argv for @arg: a table of strings, or a string for /bin/sh -c. */
+/*
+ * Element @i of argv, a number on top of the stack, as a string: Lua's own
+ * functions take a number where they want a string ({ "ping", "-c", 1 }).
+ * The vector at @vec keeps the string, which the caller's table does not.
+ */
+static void number_arg(lua_State *L, int vec, size_t i)
+{
+	lua_tolstring(L, -1, NULL); /* converts in place */
+	if (lua_getiuservalue(L, vec, 1) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setiuservalue(L, vec, 1);
+	}
+	lua_pushvalue(L, -2);
+	lua_rawseti(L, -2, (lua_Integer)i + 1);
+	lua_pop(L, 1);
+}
+
+/* argv for @arg: a table of strings (or numbers), or a string for /bin/sh -c. */
 static char **check_argv(lua_State *L, int arg)
 {
 	char **argv;
 	size_t i, n;
+	int vec;
 
 	if (lua_type(L, arg) == LUA_TSTRING) {
 		luaL_argcheck(L, !has_nul(L, arg), arg, "command holds a NUL");
@@ -79,8 +100,13 @@ static char **check_argv(lua_State *L, int arg)
 	n = lua_rawlen(L, arg);
 	luaL_argcheck(L, n > 0, arg, "empty command");
 	argv = new_strv(L, n);
+	vec = lua_gettop(L);
 	for (i = 0; i < n; i++) {
-		if (lua_rawgeti(L, arg, (lua_Integer)i + 1) != LUA_TSTRING)
+		int t = lua_rawgeti(L, arg, (lua_Integer)i + 1);
+
+		if (t == LUA_TNUMBER)
+			number_arg(L, vec, i);
+		else if (t != LUA_TSTRING)
 			luaL_argerror(L, arg,
 				      lua_pushfstring(L, "command element %d is not a string",
 						      (int)i + 1));

@@ -420,6 +420,8 @@ describe("ns:exec", function()
       raises("bad argument #1 to 'exec' (empty command)", ns.exec, ns, {})
       raises("bad argument #1 to 'exec' (string or table expected, got number)", ns.exec, ns, 42)
       raises("bad argument #1 to 'exec' (command element 2 is not a string)", ns.exec, ns, { "echo", true })
+      -- numbers are taken as strings, as Lua's own functions take them
+      assert.are.equal("1 2.5 -3\n", ns:output { "echo", 1, 2.5, -3 })
       -- C would cut these short at the NUL, or read "A=B" as A
       raises("bad argument #1 to 'exec' (command element 2 holds a NUL)", ns.exec, ns, { "echo", "a\0b" })
       raises("bad argument #1 to 'exec' (command holds a NUL)", ns.exec, ns, "true\0; rm -rf x")
