@@ -149,7 +149,7 @@ int nns_ns_delete(const char *name, struct nns_error *e);
 int nns_ns_pin(struct nns_ns *ns, const char *name, bool own, struct nns_error *e);
 int nns_ns_unpin(const char *name, struct nns_error *e);
 /* Unpins (or deletes, with @del) @ns's pin @name, unless that name now holds another namespace. */
-int nns_ns_unbind_own(const struct nns_ns *ns, const char *name, bool del, struct nns_error *e);
+int nns_ns_unbind_own(struct nns_ns *ns, const char *name, bool del, struct nns_error *e);
 bool nns_ns_exists(const char *name);
 void nns_ns_close(struct nns_ns *ns);
 /* The handle's socket, opened inside the namespace the first time. */

@@ -851,7 +851,7 @@ bool nns_owner_is_self(const char *name)
  * remove.  Either way the handle's pin is gone (ENOENT), and this run's
  * owner record of it goes too; another run's stays.
  */
-int nns_ns_unbind_own(const struct nns_ns *ns, const char *name, bool del, struct nns_error *e)
+int nns_ns_unbind_own(struct nns_ns *ns, const char *name, bool del, struct nns_error *e)
 {
 	const char *verb = del ? "delete" : "unpin";
 	char path[PATH_MAX];
@@ -871,7 +871,9 @@ int nns_ns_unbind_own(const struct nns_ns *ns, const char *name, bool del, struc
 	if (ret == -ENOENT) {
 		struct owner_record r;
 
-		if (read_owner(name, &r) && r.pid == getpid() && run_alive(&r))
+		/* this run's record of this namespace's pin, not of one pinned there since */
+		if (read_owner(name, &r) && r.pid == getpid() && run_alive(&r) &&
+		    (!r.cookie || r.cookie == ns_cookie(ns)))
 			nns_owner_clear(name);
 	}
 	return ret;

@@ -421,9 +421,11 @@ static int lns_fail_status(lua_State *L, int status, bool timed_out, const struc
 		lua_pop(L, 1);
 		lua_pushlstring(L, err->buf, n);
 	} else {
-		if (timed_out)
-			lua_pushfstring(L, "timed out after %f s, killed by signal %d",
-					(lua_Number)opt_timeout(L, 3) / 1000, code);
+		if (timed_out) /* the kill ended it, or it had exited and left the output open */
+			lua_pushfstring(L, "timed out after %f s, %s %d",
+					(lua_Number)opt_timeout(L, 3) / 1000,
+					WIFSIGNALED(status) ? "killed by signal" : "exit status",
+					code);
 		else if (WIFSIGNALED(status))
 			lua_pushfstring(L, "killed by signal %d", code);
 		else

@@ -107,9 +107,10 @@ static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   if (!in_teardown)
     caught_signal = sig;
   if (!in_teardown && sig != SIGINT) {
-    /* a second one raises again rather than kill before the teardown */
+    /* once caught by a pcall, a second one raises again; a third kills */
+    if (!ending_signal)
+      set_signal(sig, on_sigint);
     ending_signal = sig;
-    set_signal(sig, on_sigint);
   }
   luaL_error(L, sig == SIGTERM ? "terminated!" :
                 sig == SIGHUP ? "hangup!" : "interrupted!");
@@ -857,8 +858,8 @@ static void do_repl (lua_State *L) {
       print_results(L, base);
     else
       report(L, status);
-    if (caught_signal == SIGTERM || caught_signal == SIGHUP)
-      break;  /* asked to stop, not just to stop this line */
+    if (caught_signal == SIGTERM || caught_signal == SIGHUP || ending_signal)
+      break;  /* asked to stop, not just to stop this line (a pcall caught it) */
     caught_signal = 0;  /* Ctrl-C stopped a line; the session goes on */
   }
   lua_settop(L, base);

@@ -478,6 +478,10 @@ describe("ns:wait", function()
     a:route_add { dst = "default", gateway = "fd00::1" }
     assert.is_true(a:wait { route = "default", gateway = "fd00::1", timeout = 1 })
     assert.is_true(a:wait { route = "default", gateway = "fd00:0::1", timeout = 1 })
+    -- an IPv4 route through an IPv6 gateway has it under via
+    a:route_add { dst = "10.8.0.0/24", gateway = "fd00::1" }
+    assert.is_true(a:wait { route = "10.8.0.0/24", gateway = "fd00::1", timeout = 1 })
+    assert.is_false(a:wait { route = "10.8.0.0/24", gateway = "fd00::1", present = false, timeout = 0.2 })
   end)
 
   it("takes IPv6 addresses however they are written", function()

@@ -401,6 +401,14 @@ describe("nslua", function()
       assert.are.equal(143, got.code)
       assert.matches("^1\t[^\n]*terminated!\n2\t[^\n]*terminated!\nwent on\n$", got.out)
       assert.are.equal("", pins)   -- torn down before the exit
+      -- a third one kills: a script that catches every error still ends
+      got = session(NSLUA, [[
+        while true do
+          pcall(function() io.open(READY, "w"):close() while true do end end)
+          os.remove(READY)
+        end]], { "ready", { kill = "TERM" }, { sleep = 0.3 }, "ready", { kill = "TERM" },
+                 { sleep = 0.3 }, "ready", { kill = "TERM" } })
+      assert.are.equal(143, got.code)
     end)
 
     it("SIGHUP and SIGTERM that the caller ignores (nohup) stay ignored, as in lua5.4", function()
@@ -436,6 +444,14 @@ describe("nslua", function()
           { kill = "TERM" }, { sleep = 0.2 }, { send = 'print("still here")' } }, { repl = true })
         assert.are.equal(143, r.code)
         assert.matches("terminated!", r.err)
+        assert.is_nil(r.out:find("still here", 1, true))
+        assert.are.equal("", pins)
+        -- also when a pcall of the statement caught it
+        r, pins = session(NSLUA, "", { { send = build }, "ready",
+          { send = 'os.remove(READY) print(pcall(function() io.open(READY, "w"):close() while true do end end))' },
+          "ready", { kill = "TERM" }, { sleep = 0.2 }, { send = 'print("still here")' } }, { repl = true })
+        assert.are.equal(143, r.code)
+        assert.matches("false\t[^\n]*terminated!", r.out)
         assert.is_nil(r.out:find("still here", 1, true))
         assert.are.equal("", pins)
       end)

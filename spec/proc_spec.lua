@@ -780,6 +780,10 @@ describe("ns:output", function()
       ns.output, ns, { "sleep", "10.625" }, { timeout = 0.2 })
     assert.is_true(now() - t0 < 2)
     assert.are.same({}, running("sleep 10.625"))
+    -- one that exited but left its output open to a child: its status, not a signal
+    raises(("netns: exec sh (in <anonymous %d>): timed out after 0.3 s, exit status 3"):format(ns.id),
+      ns.output, ns, { "sh", "-c", "sleep 10.75 & exit 3" }, { timeout = 0.3 })
+    assert.are.same({}, running("sleep 10.75"))
   end)
 end)
 

@@ -154,6 +154,19 @@ describe("netns.topology", function()
     H.sh("ip netns del r-a")
   end)
 
+  it("destroy leaves the pin and owner record of a later topology that took the name", function()
+    local t1 = netns.topology { prefix = "p-" }
+    t1:host "a"
+    assert.is_true(select(2, H.sh("ip netns del p-a")))
+    local t2 = netns.topology { prefix = "p-" }
+    t2:host "a"
+    t1:destroy()
+    assert.are.same({ "p-a" }, netns_list())
+    assert.are.equal("p-a\n", owners())
+    t2:ns("a"):close()   -- a closed handle's pin is found through its owner record
+    t2:destroy()
+  end)
+
   it("a destroyed topology is not kept: nothing grows with each one made", function()
     local gone = setmetatable({}, { __mode = "k" })
     local t = netns.topology { prefix = "g-" }

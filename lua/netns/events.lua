@@ -305,7 +305,9 @@ conditions.route = {
     local want = host_form(core.canonical(c.route))
     local gateway = c.gateway and core.canonical(c.gateway)
     for _, r in ipairs(ns:routes{ table = c.table }) do
-      if r.dst == want and (c.dev == nil or r.dev == c.dev) and (gateway == nil or r.gateway == gateway) then
+      -- a gateway of another family than the route's is under via (IPv4 via IPv6)
+      local via = r.gateway or (r.via and r.via.host)
+      if r.dst == want and (c.dev == nil or r.dev == c.dev) and (gateway == nil or via == gateway) then
         return r
       end
     end
