@@ -643,24 +643,18 @@ local function bench_case(w, n, fixture)
       case.rows[key] = { failed = r.failed }
     end
   end
-  if opt.syscalls then
+  -- One more run of each contender under a tool: strace's counts, perf's profile.
+  local function one_run_each(field, tool)
     for _, key in ipairs(keys) do
       local c = C[key]
       local argv = fixture and c.argv(w, fixture, count_of(c, w)) or c.argv(w, n, "both")
-      case.rows[key].syscalls = count_syscalls(argv)
+      case.rows[key][field] = tool(argv)
       sweep(keep)
       settle()
     end
   end
-  if opt.profile then
-    for _, key in ipairs(keys) do
-      local c = C[key]
-      local argv = fixture and c.argv(w, fixture, count_of(c, w)) or c.argv(w, n, "both")
-      case.rows[key].profile = profile(argv)
-      sweep(keep)
-      settle()
-    end
-  end
+  if opt.syscalls then one_run_each("syscalls", count_syscalls) end
+  if opt.profile then one_run_each("profile", profile) end
   if w == "dump" then
     local seen, list = {}, {}
     for label, a in pairs(answers) do
