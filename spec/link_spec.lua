@@ -632,6 +632,11 @@ describe("link shorthands", function()
     assert.are.equal(other, moved.ns)
     assert_like_ip(other, moved)
     assert.are.equal(ip_link(other, "o1").ifindex, moved.ifindex)
+    -- the record left behind names the link it was, gone from there
+    local where = ("(in <anonymous %d>): No such device [ENODEV]"):format(ns.id)
+    raises("netns: link set o1 " .. where, peer.up, peer)
+    raises("netns: link set o1 " .. where, peer.set, peer, { mtu = 1400 })
+    raises("netns: link del o1 " .. where, peer.delete, peer)
   end)
 
   it("delete removes the link", function()

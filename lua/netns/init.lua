@@ -558,11 +558,21 @@ end
 -- re-read and raises on failure.
 -- @type Link
 
+-- The methods act on the record's ifindex, which a rename leaves as it
+-- is; a failure names the link as the record does ("link set vb", not
+-- "link set 2"), the name a user knows when it has gone since.
+local function check_on(link, ok, msg, ...)
+  if not ok and type(msg) == "string" then
+    msg = msg:gsub("^(netns: link %a+) " .. link.ifindex .. " %(", "%1 " .. link.ifname:gsub("%%", "%%%%") .. " (", 1)
+  end
+  return check(ok, msg, ...)
+end
+
 --- Brings the link up.
 -- @treturn Link the link re-read
 -- @usage veth0 = veth0:up()
 function Link:up()
-  check(self.ns._h:link_set(self.ifindex, { up = true }))
+  check_on(self, self.ns._h:link_set(self.ifindex, { up = true }))
   return reread(self.ns, self.ifindex)
 end
 
@@ -570,7 +580,7 @@ end
 -- @treturn Link the link re-read
 -- @usage veth0 = veth0:down()
 function Link:down()
-  check(self.ns._h:link_set(self.ifindex, { up = false }))
+  check_on(self, self.ns._h:link_set(self.ifindex, { up = false }))
   return reread(self.ns, self.ifindex)
 end
 
@@ -588,7 +598,7 @@ function Link:set(changes)
   end
   options(changes, LINK_SET_OPTIONS, "set", 1)
   check_ns_option(changes.ns, "set", 1, "ns")
-  check(self.ns._h:link_set(self.ifindex, strip(changes, {})))
+  check_on(self, self.ns._h:link_set(self.ifindex, strip(changes, {})))
   if changes and changes.ns then return reread(changes.ns, changes.name or self.ifname) end
   return reread(self.ns, self.ifindex)
 end
@@ -633,14 +643,14 @@ function Link:move(ns2, opts)
       ns2 == nil and "no value" or type(ns2)))
   end
   opts = options(opts, { name = true }, "move", 2)
-  check(self.ns._h:link_set(self.ifindex, { ns = ns2._h, name = opts.name }))
+  check_on(self, self.ns._h:link_set(self.ifindex, { ns = ns2._h, name = opts.name }))
   return reread(ns2, opts.name or self.ifname)
 end
 
 --- Deletes the link; a veth's peer goes with it.
 -- @usage veth0:delete()
 function Link:delete()
-  check(self.ns._h:link_del(self.ifindex))
+  check_on(self, self.ns._h:link_del(self.ifindex))
 end
 
 -- -------------------------------------------------------------------------
