@@ -57,6 +57,8 @@ describe("netns.topology", function()
     assert.are.equal(h2, t:ns "h2")
     assert.are.equal(s, t:ns "s1")
     assert.is_nil(t:ns "nope")
+    H.raises("bad argument #1 to 'ns' (string expected, got no value)", t.ns, t)
+    H.raises("bad argument #1 to 'ns' (string expected, got userdata)", t.ns, t, h2._h)
     -- a handle opened on a host's pin names that host, as its own handle does
     local again <close> = netns.open "lab-h2"
     assert.is_true((t:ping(again, "10.0.0.1")))

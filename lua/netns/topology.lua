@@ -533,7 +533,10 @@ end
 -- @usage local a = netns.build(spec):ns "a"
 function T:ns(name)
   self:_alive()
-  local node = type(name) == "string" and self._nodes[name]
+  if type(name) ~= "string" then
+    raise(("bad argument #1 to 'ns' (string expected, got %s)"):format(name == nil and "no value" or type(name)))
+  end
+  local node = self._nodes[name]
   return node and node.ns or nil
 end
 
