@@ -149,34 +149,47 @@ static void put_table(struct nlmsghdr *nlh, struct rtmsg *rtm, uint32_t table)
  * A gateway of the destination's family is RTA_GATEWAY; one of another
  * (an IPv4 route via an IPv6 next hop, ip's "via inet6") is RTA_VIA.
  */
+static bool is_via(int dst_family, int family)
+{
+	return family && family != dst_family;
+}
+
+/* The size of the attribute put_gateway puts, padding included. */
+static size_t gateway_size(int dst_family, int family)
+{
+	size_t len = is_via(dst_family, family) ? sizeof(struct rtvia) + nns_addr_bytes(family)
+						: nns_addr_bytes(dst_family);
+
+	return MNL_ATTR_HDRLEN + MNL_ALIGN(len);
+}
+
 static void put_gateway(struct nlmsghdr *nlh, int dst_family, int family, const uint8_t *bytes)
 {
 	struct {
 		struct rtvia via;
 		uint8_t addr[16];
 	} v;
-	size_t alen = nns_addr_bytes(family);
 
-	if (!family || family == dst_family) {
+	if (!is_via(dst_family, family)) {
 		mnl_attr_put(nlh, RTA_GATEWAY, nns_addr_bytes(dst_family), bytes);
 		return;
 	}
 	v.via.rtvia_family = (__kernel_sa_family_t)family;
-	memcpy(v.addr, bytes, alen);
-	mnl_attr_put(nlh, RTA_VIA, sizeof(v.via) + alen, &v);
+	memcpy(v.addr, bytes, nns_addr_bytes(family));
+	mnl_attr_put(nlh, RTA_VIA, sizeof(v.via) + nns_addr_bytes(family), &v);
 }
 
 static int put_multipath(struct nlmsghdr *nlh, const struct nns_route_spec *s)
 {
 	struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
-	size_t alen = nns_addr_bytes(s->dst.family);
 	int i;
 
 	for (i = 0; i < s->nhops; i++) {
 		struct rtnexthop *nh;
 		size_t off;
 
-		if (mnl_nlmsg_size(nlh->nlmsg_len + sizeof(*nh) + 8 + alen) > NNS_MSG_SIZE)
+		if (mnl_nlmsg_size(nlh->nlmsg_len + sizeof(*nh) +
+				   gateway_size(s->dst.family, s->nh[i].gw_family)) > NNS_MSG_SIZE)
 			return -EMSGSIZE;
 		off = nlh->nlmsg_len;
 		nh = mnl_nlmsg_get_payload_tail(nlh);

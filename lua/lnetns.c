@@ -661,17 +661,6 @@ static int ns_unbind(lua_State *L)
 	return 1;
 }
 
-/* Forgets the name once the pin is gone; the namespace lives on in the handle. */
-static int ns_forget_name(lua_State *L)
-{
-	lns_check(L, 1);
-	lua_pushnil(L);
-	lua_setiuservalue(L, 1, 1);
-	lua_pushnil(L);
-	lua_setiuservalue(L, 1, 2);
-	return 0;
-}
-
 static int ns_enter_and_call(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
@@ -2037,29 +2026,17 @@ static int ns_neigh_del(lua_State *L)
 /* ---- module ------------------------------------------------------------- */
 
 static const luaL_Reg ns_methods[] = {
-	{ "close", ns_close },
-	{ "info", ns_info },
-	{ "fileno", ns_fileno },
-	{ "pin", ns_pin },
-	{ "forget_name", ns_forget_name },
-	{ "unbind", ns_unbind },
-	{ "defer", ns_defer },
-	{ "flush", ns_flush },
-	{ "run", ns_enter_and_call },
-	{ "nsid", ns_nsid },
-	{ "links", ns_links },
-	{ "link", ns_link },
-	{ "link_add", ns_link_add },
-	{ "link_set", ns_link_set },
-	{ "link_del", ns_link_del },
-	{ "addrs", ns_addrs },
-	{ "addr_add", ns_addr_add },
-	{ "addr_del", ns_addr_del },
-	{ "neighbors", ns_neighbors },
-	{ "neigh_add", ns_neigh_add },
-	{ "neigh_replace", ns_neigh_replace },
-	{ "neigh_del", ns_neigh_del },
-	{ NULL, NULL },
+	{ "close", ns_close },	       { "info", ns_info },
+	{ "fileno", ns_fileno },       { "pin", ns_pin },
+	{ "unbind", ns_unbind },       { "defer", ns_defer },
+	{ "flush", ns_flush },	       { "run", ns_enter_and_call },
+	{ "nsid", ns_nsid },	       { "links", ns_links },
+	{ "link", ns_link },	       { "link_add", ns_link_add },
+	{ "link_set", ns_link_set },   { "link_del", ns_link_del },
+	{ "addrs", ns_addrs },	       { "addr_add", ns_addr_add },
+	{ "addr_del", ns_addr_del },   { "neighbors", ns_neighbors },
+	{ "neigh_add", ns_neigh_add }, { "neigh_replace", ns_neigh_replace },
+	{ "neigh_del", ns_neigh_del }, { NULL, NULL },
 };
 
 static const luaL_Reg ns_meta[] = {
