@@ -572,6 +572,7 @@ struct nns_exec {
 	bool die_with_parent; /* PR_SET_PDEATHSIG: killed when the calling thread ends */
 	bool own_group;	      /* a process group of its own, killed whole */
 	bool hold_keys;	      /* nns_proc_foreground_begin from the clone on */
+	bool must_start;      /* execve's failure is nns_proc_start's, not exit status 127 */
 };
 
 struct nns_proc {

@@ -36,6 +36,8 @@
 /*
  * What a child that failed before exec tells its parent, through a pipe
  * that exec closes: the parent reads either this or the end of the pipe.
+ * A failed exec itself is told only when the caller needs the program
+ * started (must_start); otherwise it is exit status 127, as from a shell.
  * The child runs in the parent's memory (CLONE_VM | CLONE_VFORK, as
  * posix_spawn does, so that nothing is copied), but where that is only
  * emulated by a plain fork (valgrind), memory is not shared and the parent
@@ -43,7 +45,7 @@
  */
 struct child_report {
 	int err;
-	const char *stage; /* a literal: the same address in both */
+	const char *stage; /* a literal: the same address in both; NULL: exec */
 };
 
 static void report(int fd, int err, const char *stage)
@@ -466,6 +468,8 @@ static int child(void *arg)
 	else
 		execvp(x->argv[0], x->argv);
 	err = errno;
+	if (x->must_start)
+		report(r, err, NULL);
 	say_exec_failed(x, err);
 	_exit(err == ENOENT ? 127 : 126);
 }
@@ -664,7 +668,10 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 			;
 		p->pid = 0;
 		ret = -err;
-		nns_error_set(e, err, "exec %s: %s", nns_exec_label(x), stage);
+		if (stage)
+			nns_error_set(e, err, "exec %s: %s", nns_exec_label(x), stage);
+		else
+			nns_error_set(e, err, "exec %s", nns_exec_label(x));
 		goto held;
 	}
 	/* Without pidfds (old kernels, valgrind) waits fall back to polling. */

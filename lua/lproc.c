@@ -324,9 +324,12 @@ static bool ended_by_sigint(bool reaped, int status)
  * Runs the program with stdin fed from option "stdin" and, when @capture,
  * stdout collected into io[1] and, unless option "stderr" says where it
  * goes, stderr into io[2] (while the program runs, as a shell's $(...)
- * takes no stderr at all: a daemon it starts may keep it).
+ * takes no stderr at all: a daemon it starts may keep it).  With
+ * @must_start, a program that cannot be started is an error, not exit
+ * status 127.
  */
-static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, struct nns_error *e)
+static int run(lua_State *L, bool capture, bool must_start, struct nns_io io[3], int *status,
+	       struct nns_error *e)
 {
 	const char *const *known = capture ? output_options : exec_options;
 	char label[300];
@@ -360,6 +363,7 @@ static int run(lua_State *L, bool capture, struct nns_io io[3], int *status, str
 		x.stderr_fd = fds[2][1];
 	/* From its start, a key is the program's (see nns_proc_foreground_begin). */
 	x.hold_keys = !x.own_group;
+	x.must_start = must_start;
 	ret = nns_proc_start(&x, &p, e);
 	if (ret < 0)
 		goto out;
@@ -389,7 +393,7 @@ static int ns_exec(lua_State *L)
 	struct nns_error e = { 0 };
 	int status, ret;
 
-	ret = run(L, false, io, &status, &e);
+	ret = run(L, false, false, io, &status, &e);
 	nns_io_free(io, 3);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
@@ -398,44 +402,33 @@ static int ns_exec(lua_State *L)
 
 /*
  * nil, "netns: exec CMD (in NS): exit status N: STDERR", N, STDERR: how a
- * program that ran but failed is reported by output().  A program that
- * could not be started (exit status 127) wrote the whole message itself;
- * one killed for running out of its time (@timed_out) says so.
+ * program that ran but failed is reported by output().  One killed for
+ * running out of its time (@timed_out) says so.
  */
 static int lns_fail_status(lua_State *L, int status, bool timed_out, const struct nns_io *err)
 {
-	size_t n = err->len, prefix_len;
-	const char *prefix;
+	size_t n = err->len;
 	char label[300];
 	int code;
 
 	while (n > 0 && (err->buf[n - 1] == '\n' || err->buf[n - 1] == ' '))
 		n--;
 	luaL_pushfail(L);
-	prefix = lua_pushfstring(L, "netns: exec %s (in %s): ", cmd_label_of(L),
-				 lns_label(L, 1, label, sizeof(label)));
-	prefix_len = lua_rawlen(L, -1);
+	lua_pushfstring(L, "netns: exec %s (in %s): ", cmd_label_of(L),
+			lns_label(L, 1, label, sizeof(label)));
 	code = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
-	if (!WIFSIGNALED(status) && code == 127 && n > prefix_len &&
-	    memcmp(err->buf, prefix, prefix_len) == 0) {
-		lua_pop(L, 1);
+	if (timed_out) /* the kill ended it, or it had exited and left the output open */
+		lua_pushfstring(L, "timed out after %f s, %s %d", (lua_Number)opt_timeout(L, 3) / 1000,
+				WIFSIGNALED(status) ? "killed by signal" : "exit status", code);
+	else if (WIFSIGNALED(status))
+		lua_pushfstring(L, "killed by signal %d", code);
+	else
+		lua_pushfstring(L, "exit status %d", code);
+	lua_concat(L, 2);
+	if (n) {
+		lua_pushliteral(L, ": ");
 		lua_pushlstring(L, err->buf, n);
-	} else {
-		if (timed_out) /* the kill ended it, or it had exited and left the output open */
-			lua_pushfstring(L, "timed out after %f s, %s %d",
-					(lua_Number)opt_timeout(L, 3) / 1000,
-					WIFSIGNALED(status) ? "killed by signal" : "exit status",
-					code);
-		else if (WIFSIGNALED(status))
-			lua_pushfstring(L, "killed by signal %d", code);
-		else
-			lua_pushfstring(L, "exit status %d", code);
-		lua_concat(L, 2);
-		if (n) {
-			lua_pushliteral(L, ": ");
-			lua_pushlstring(L, err->buf, n);
-			lua_concat(L, 3);
-		}
+		lua_concat(L, 3);
 	}
 	lua_pushinteger(L, code);
 	lua_pushlstring(L, err->buf ? err->buf : "", err->len);
@@ -455,7 +448,8 @@ static int ns_output(lua_State *L)
 		luaL_argcheck(L, lua_isboolean(L, -1), 3, "option 'check' must be a boolean");
 		check = lua_toboolean(L, -1);
 	}
-	ret = run(L, true, io, &status, &e);
+	/* unchecked, a program that cannot start gives status 127, as from io.popen */
+	ret = run(L, true, check, io, &status, &e);
 	if (ret < 0) {
 		nns_io_free(io, 3);
 		return lns_fail(L, 1, &e);
@@ -556,6 +550,7 @@ static int ns_spawn(lua_State *L)
 	p->p.pidfd = -1;
 	p->done = true; /* nothing to reap until started */
 	luaL_setmetatable(L, LNS_PROC);
+	x.must_start = true; /* nothing would tell the caller before its wait */
 	if (nns_proc_start(&x, &p->p, &e) < 0)
 		return lns_fail(L, 1, &e);
 	p->done = false;

@@ -760,9 +760,11 @@ describe("ns:output", function()
 
   it("of a missing program raises", function()
     local ns, name = fresh_named()
-    -- what the library's child wrote when it could not start it, once
+    -- told by the child that could not start it, said once
     raises(("netns: exec no-such-program (in %s): No such file or directory [ENOENT]"):format(name),
       ns.output, ns, { "no-such-program" })
+    raises(("netns: exec /etc/passwd (in %s): Permission denied [EACCES]"):format(name),
+      ns.output, ns, { "/etc/passwd" })
     -- a program's own message that looks like it, after its status
     raises(("netns: exec sh (in %s): exit status 126: netns: exec sh (in %s): fake"):format(name, name),
       ns.output, ns, { "sh", "-c", ("echo 'netns: exec sh (in %s): fake' >&2; exit 126"):format(name) })
@@ -866,6 +868,23 @@ describe("ns:spawn", function()
     assert.are.same({ n = 3, nil, "signal", 9 }, pack(p:wait()))
   end)
 
+  it("of a program that cannot start raises, and leaves nothing behind", function()
+    local ns, name = fresh_named()
+    assert.is_true(ns:exec({ "true" }))   -- the handle's view of /sys and /etc, made once
+    local fds = fd_count()
+    raises(("netns: exec no-such-program (in %s): No such file or directory [ENOENT]"):format(name),
+      ns.spawn, ns, { "no-such-program" })
+    raises(("netns: exec /etc/passwd (in %s): Permission denied [EACCES]"):format(name),
+      ns.spawn, ns, { "/etc/passwd" })
+    -- looked for along the PATH it is given, as env(1) would
+    raises(("netns: exec true (in %s): No such file or directory [ENOENT]"):format(name),
+      ns.spawn, ns, { "true" }, { env = { PATH = "/nonexistent" } })
+    assert.are.equal(fds, fd_count())
+    assert.are.same({}, children())
+    -- a shell that cannot find a program is a program that ran
+    assert.are.same({ n = 3, nil, "exit", 127 }, pack(ns:spawn("no-such-program 2>/dev/null"):wait()))
+  end)
+
   it("p:wait() returns like exec, and again when asked again", function()
     local ns = fresh_ns()
     local p = ns:spawn({ "true" })
@@ -876,7 +895,6 @@ describe("ns:spawn", function()
     assert.are.equal(pid, p.pid)
     assert.is_nil(proc_state(pid))                        -- reaped, no zombie
     assert.are.same(pack(os.execute("exit 7")), pack(ns:spawn("exit 7"):wait()))
-    assert.are.same({ n = 3, nil, "exit", 127 }, pack(ns:spawn({ "no-such-program" }, { stderr = "null" }):wait()))
     assert.are.same({ n = 3, nil, "signal", 15 }, pack(ns:spawn("kill $$"):wait()))
   end)
 
