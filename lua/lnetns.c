@@ -1175,20 +1175,61 @@ static int ns_links(lua_State *L)
 	return 1;
 }
 
+static void LNS_RAISES bad_dev_type(lua_State *L, int arg, const char *key)
+{
+	if (key)
+		opt_type_error(L, arg, key, "a string, an integer or a link record");
+	luaL_typeerror(L, arg, "string, integer or link record");
+}
+
 /*
- * The index of device @arg (a name or an index) for operation @op; fails
- * with "op dev: No such device" when it is missing.
+ * The ifindex of the link record at @idx, for argument @arg or its option
+ * @key.  A record of another namespace is refused: its index would name
+ * some other device here.  (A record's "ns" is the namespace object, which
+ * holds the handle as "_h".)
  */
-/*
- * The interface index of the name or index at @idx: argument @arg itself,
- * or its option @key, which errors then name.
- */
-static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *key, const char *op,
-			  int *ifindex, struct nns_error *e)
+static int record_ifindex(lua_State *L, LNs *h, int idx, int arg, const char *key)
+{
+	int top = lua_gettop(L);
+	const char *name = NULL;
+	LNs *owner = NULL;
+	lua_Integer n;
+
+	lua_getfield(L, idx, "ifindex");
+	if (lua_getfield(L, idx, "ifname") == LUA_TSTRING)
+		name = lua_tostring(L, -1);
+	if (!lua_isinteger(L, -2) || !name) {
+		lua_settop(L, top); /* the table on top, for its type name */
+		bad_dev_type(L, arg, key);
+	}
+	n = lua_tointeger(L, -2);
+	if (lua_getfield(L, idx, "ns") == LUA_TTABLE && lua_getfield(L, -1, "_h") == LUA_TUSERDATA)
+		owner = luaL_testudata(L, -1, LNS_HANDLE);
+	if (h && owner && (owner->ns.dev != h->ns.dev || owner->ns.ino != h->ns.ino)) {
+		char buf[64];
+		const char *there = lns_label(L, -1, buf, sizeof(buf));
+
+		luaL_argerror(
+			L, arg,
+			key ? lua_pushfstring(L, "option '%s': link %s is in %s", key, name, there)
+			    : lua_pushfstring(L, "link %s is in %s", name, there));
+	}
+	lua_settop(L, top);
+	if (n <= 0 || n > INT_MAX)
+		luaL_argerror(L, arg, "invalid interface index");
+	return (int)n;
+}
+
+int lns_resolve_dev(lua_State *L, LNs *h, int idx, int arg, const char *key, const char *op,
+		    int *ifindex, struct nns_error *e)
 {
 	const char *name = NULL;
 	int ret;
 
+	if (lua_type(L, idx) == LUA_TTABLE) {
+		*ifindex = record_ifindex(L, h, idx, arg, key);
+		return 0;
+	}
 	if (lua_type(L, idx) == LUA_TNUMBER) {
 		int isnum;
 		lua_Integer n = lua_tointegerx(L, idx, &isnum); /* 2.0 is 2, as elsewhere */
@@ -1201,11 +1242,8 @@ static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *ke
 		*ifindex = (int)n;
 		return 0;
 	}
-	if (lua_type(L, idx) != LUA_TSTRING) {
-		if (key)
-			opt_type_error(L, arg, key, "a string or an integer");
-		luaL_typeerror(L, arg, "string or integer");
-	}
+	if (lua_type(L, idx) != LUA_TSTRING)
+		bad_dev_type(L, arg, key);
 	name = check_ifname(L, arg, lua_tostring(L, idx));
 	*ifindex = 0;
 	if (!h) /* only checked (link_problem): no namespace to look in */
@@ -1226,7 +1264,7 @@ static int resolve_dev_at(lua_State *L, LNs *h, int idx, int arg, const char *ke
 static int resolve_dev(lua_State *L, LNs *h, int arg, const char *op, int *ifindex,
 		       struct nns_error *e)
 {
-	return resolve_dev_at(L, h, arg, arg, NULL, op, ifindex, e);
+	return lns_resolve_dev(L, h, arg, arg, NULL, op, ifindex, e);
 }
 
 /*
@@ -1278,7 +1316,9 @@ static int ns_link(lua_State *L)
 	const char *name = NULL;
 	int ifindex = 0, atoms, buffer, ret;
 
-	if (lua_type(L, 2) == LUA_TNUMBER) {
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		ifindex = record_ifindex(L, h, 2, 2, NULL); /* the same link, read anew */
+	} else if (lua_type(L, 2) == LUA_TNUMBER) {
 		lua_Integer n = luaL_checkinteger(L, 2);
 
 		luaL_argcheck(L, n > 0 && n <= INT_MAX, 2, "invalid interface index");
@@ -1426,11 +1466,11 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 		/* a master is looked up here, but the kernel would take it there */
 		if (s->ns)
 			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
-		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", op, &s->master, e);
+		ret = lns_resolve_dev(L, h, lua_gettop(L), arg, "master", op, &s->master, e);
 	}
 	lua_pop(L, 1);
 	if (ret == 0 && opt_field(L, arg, "link") != LUA_TNIL)
-		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "link", op, &s->link, e);
+		ret = lns_resolve_dev(L, h, lua_gettop(L), arg, "link", op, &s->link, e);
 	lua_pop(L, 1);
 	return ret;
 }
@@ -1496,7 +1536,7 @@ static int link_change(lua_State *L, LNs *h, int arg, const char *op, struct nns
 		if (c->ns)
 			luaL_argerror(L, arg, "options 'master' and 'ns' exclude each other");
 		c->has_master = true;
-		ret = resolve_dev_at(L, h, lua_gettop(L), arg, "master", op, &c->master, e);
+		ret = lns_resolve_dev(L, h, lua_gettop(L), arg, "master", op, &c->master, e);
 	}
 	lua_pop(L, 1);
 	return ret;
@@ -1507,6 +1547,17 @@ static int link_change(lua_State *L, LNs *h, int arg, const char *op, struct nns
  * when it was given by index (a link record's methods give the index),
  * as long as the device is there.  Looked up only after a failure.
  */
+const char *lns_dev_label(lua_State *L, int arg, char *buf, size_t size)
+{
+	if (lua_type(L, arg) == LUA_TTABLE)
+		lua_getfield(L, arg, "ifname");
+	else
+		luaL_tolstring(L, arg, NULL);
+	snprintf(buf, size, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+	lua_pop(L, 1);
+	return buf;
+}
+
 static int fail_on_dev(lua_State *L, LNs *h, int arg, const char *op, struct nns_error *e)
 {
 	char name[IF_NAMESIZE];
@@ -1526,12 +1577,11 @@ static int ns_link_set(lua_State *L)
 	uint8_t addr[32];
 	int ifindex;
 
-	if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TNUMBER)
-		luaL_typeerror(L, 2, "string or integer");
+	if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TNUMBER &&
+	    lua_type(L, 2) != LUA_TTABLE)
+		luaL_typeerror(L, 2, "string, integer or link record");
 	luaL_checktype(L, 3, LUA_TTABLE);
-	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
-	lua_pop(L, 1);
-	snprintf(op, sizeof(op), "link set %s", label);
+	snprintf(op, sizeof(op), "link set %s", lns_dev_label(L, 2, label, sizeof(label)));
 	/* Every option is checked before the device is looked up. */
 	if (link_change(L, h, 3, op, &c, addr, &e) < 0 ||
 	    resolve_dev(L, h, 2, "link set", &ifindex, &e) < 0)
@@ -1551,8 +1601,7 @@ static int ns_link_del(lua_State *L)
 
 	if (resolve_dev(L, h, 2, "link del", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
-	snprintf(label, sizeof(label), "%s", luaL_tolstring(L, 2, NULL));
-	lua_pop(L, 1);
+	lns_dev_label(L, 2, label, sizeof(label));
 	if (nns_link_del(&h->ns, ifindex, label, &e) < 0)
 		return fail_on_dev(L, h, 2, "link del", &e);
 	lua_pushboolean(L, 1);
@@ -1788,6 +1837,13 @@ static int ns_addrs(lua_State *L)
 	lns_lend_dump_buffer(L, buffer);
 	ret = nns_addr_dump(&h->ns, AF_UNSPEC, ifindex, collect_addr, &acc, &e);
 	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0 && ifindex) {
+		char label[IFNAMSIZ + 16];
+
+		/* a record names its device, gone since, as it knew it */
+		snprintf(e.what, sizeof(e.what), "address show %s",
+			 lns_dev_label(L, 2, label, sizeof(label)));
+	}
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	return 1;
@@ -1854,12 +1910,17 @@ static int addr_change(lua_State *L, bool add)
 	struct nns_error e = { 0 };
 	struct nns_prefix peer;
 	const char *cidr = luaL_checkstring(L, 3);
+	char op[160], label[IFNAMSIZ + 16], what[128];
 	int ret;
 
 	addr_spec(L, &s, &peer);
-	if (resolve_dev(L, h, 2, add ? "address add" : "address del", &s.ifindex, &e) < 0)
+	/* named as ip takes it: "address add 10.0.0.1/24 dev eth0" */
+	snprintf(op, sizeof(op), "address %s %.64s dev", add ? "add" : "del", cidr);
+	if (resolve_dev(L, h, 2, op, &s.ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
-	ret = add ? nns_addr_add(&h->ns, &s, cidr, &e) : nns_addr_del(&h->ns, &s, cidr, &e);
+	snprintf(what, sizeof(what), "%.64s dev %s", cidr,
+		 lns_dev_label(L, 2, label, sizeof(label)));
+	ret = add ? nns_addr_add(&h->ns, &s, what, &e) : nns_addr_del(&h->ns, &s, what, &e);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	lua_pushboolean(L, 1);
@@ -1939,10 +2000,8 @@ static int ns_neighbors(lua_State *L)
 	family = opt_family(L, 2);
 	proxy = opt_bool(L, 2, "proxy", NULL);
 	t = opt_field(L, 2, "dev");
-	if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TNUMBER)
-		opt_type_error(L, 2, "dev", "a string or an integer");
 	if (t != LUA_TNIL &&
-	    resolve_dev_at(L, h, lua_gettop(L), 2, "dev", "neighbor show", &ifindex, &e) < 0)
+	    lns_resolve_dev(L, h, lua_gettop(L), 2, "dev", "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
 	lua_pop(L, 1);
 	buffer = lns_push_dump_buffer(L);
@@ -1994,10 +2053,8 @@ static int neigh_change(lua_State *L, int mode)
 	t = opt_field(L, 2, "dev");
 	if (t == LUA_TNIL)
 		luaL_argerror(L, 2, "option 'dev' is required");
-	if (t != LUA_TSTRING && t != LUA_TNUMBER)
-		opt_type_error(L, 2, "dev", "a string or an integer");
 	snprintf(label, sizeof(label), "%s %s", op, dst); /* "neighbor add 10.0.0.1 dev nope" */
-	ret = resolve_dev_at(L, h, lua_gettop(L), 2, "dev", label, &s.ifindex, &e);
+	ret = lns_resolve_dev(L, h, lua_gettop(L), 2, "dev", label, &s.ifindex, &e);
 	lua_pop(L, 1);
 	if (ret == 0)
 		ret = mode ? nns_neigh_add(&h->ns, &s, mode == 2, dst, &e)

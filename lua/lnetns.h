@@ -26,6 +26,17 @@ LNs *lns_check(lua_State *L, int idx);
 const char *lns_label(lua_State *L, int idx, char *buf, size_t size);
 /* Pushes nil, "netns: <message>", errno for the handle at @idx (0: none). */
 int lns_fail(lua_State *L, int idx, const struct nns_error *e);
+/*
+ * The interface index of the device at @idx (a name, an index, or a link
+ * record of @h's namespace): argument @arg itself, or its option @key,
+ * which errors then name.  A missing name fails with "OP [KEY] NAME: No
+ * such device" in @e; an index is the kernel's to find.  Without @h, only
+ * checks.
+ */
+int lns_resolve_dev(lua_State *L, LNs *h, int idx, int arg, const char *key, const char *op,
+		    int *ifindex, struct nns_error *e);
+/* How messages name device argument @arg: as given, a link record by its ifname. */
+const char *lns_dev_label(lua_State *L, int arg, char *buf, size_t size);
 /* Pushes a table ifindex -> name, filled as it is read, for the handle at @hidx. */
 void lns_push_ifnames(lua_State *L, int hidx);
 /* The same for a listing: the table may be one the handle keeps (see lnetns.c). */

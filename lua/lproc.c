@@ -418,7 +418,8 @@ static int lns_fail_status(lua_State *L, int status, bool timed_out, const struc
 			lns_label(L, 1, label, sizeof(label)));
 	code = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
 	if (timed_out) /* the kill ended it, or it had exited and left the output open */
-		lua_pushfstring(L, "timed out after %f s, %s %d", (lua_Number)opt_timeout(L, 3) / 1000,
+		lua_pushfstring(L, "timed out after %f s, %s %d",
+				(lua_Number)opt_timeout(L, 3) / 1000,
 				WIFSIGNALED(status) ? "killed by signal" : "exit status", code);
 	else if (WIFSIGNALED(status))
 		lua_pushfstring(L, "killed by signal %d", code);

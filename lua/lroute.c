@@ -346,33 +346,11 @@ static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct
 static int field_dev(lua_State *L, LNs *h, int arg, int *ifindex, const char *op,
 		     struct nns_error *e)
 {
-	int t = lua_getfield(L, -1, "dev"), ret = 0;
+	int ret = 0;
 
 	*ifindex = 0;
-	if (t == LUA_TNUMBER) {
-		int isnum;
-		lua_Integer n = lua_tointegerx(L, -1, &isnum); /* 2.0 is 2, as elsewhere */
-
-		if (!isnum || n <= 0 || n > INT_MAX)
-			luaL_argerror(L, arg, "option 'dev': invalid interface index");
-		*ifindex = (int)n;
-	} else if (t == LUA_TSTRING) {
-		const char *why;
-
-		if (nns_valid_ifname(lua_tostring(L, -1), &why) < 0)
-			luaL_argerror(L, arg,
-				      lua_pushfstring(L, "invalid interface name \"%s\": %s",
-						      lua_tostring(L, -1), why));
-		ret = h ? nns_ifindex(&h->ns, lua_tostring(L, -1)) : 0; /* none: only checked */
-		if (ret > 0) {
-			*ifindex = ret;
-			ret = 0;
-		} else if (h) {
-			nns_error_set(e, -ret, "%s dev %s", op, lua_tostring(L, -1));
-		}
-	} else if (t != LUA_TNIL) {
-		luaL_argerror(L, arg, "option 'dev' must be a name or an index");
-	}
+	if (lua_getfield(L, -1, "dev") != LUA_TNIL)
+		ret = lns_resolve_dev(L, h, lua_gettop(L), arg, "dev", op, ifindex, e);
 	lua_pop(L, 1);
 	return ret;
 }

@@ -59,13 +59,11 @@ static int ns_shape(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct nns_shaping s = { 0 };
 	struct nns_error e = { 0 };
-	struct nns_msgs msg = { 0 };
-	struct nns_link l;
+	char dev[64];
 	double latency, limit;
 	lua_Integer burst;
 	bool has_burst;
-	const char *dev;
-	int ret;
+	int ifindex, ret;
 
 	s.rate = check_rate(L, 3);
 	lns_check_options(L, 4, known);
@@ -77,16 +75,12 @@ static int ns_shape(lua_State *L)
 	limit = s.burst + (double)s.rate * latency;
 	luaL_argcheck(L, limit <= UINT32_MAX, 4, "burst and latency make a queue over 4 GiB");
 	s.limit = (uint32_t)limit;
-	dev = luaL_tolstring(L, 2, NULL); /* before the reply is held: it may raise */
-	if (lua_type(L, 2) == LUA_TNUMBER)
-		ret = nns_link_get(&h->ns, NULL, (int)luaL_checkinteger(L, 2), &msg, &l, &e);
-	else
-		ret = nns_link_get(&h->ns, luaL_checkstring(L, 2), 0, &msg, &l, &e);
+	ret = lns_resolve_dev(L, h, 2, 2, NULL, "qdisc add", &ifindex, &e);
+	lns_dev_label(L, 2, dev, sizeof(dev));
 	if (ret == 0)
-		ret = nns_shape(&h->ns, l.ifindex, dev, &s, &e);
+		ret = nns_shape(&h->ns, ifindex, dev, &s, &e);
 	else
 		nns_error_set(&e, e.code, "qdisc add %s tbf", dev);
-	nns_msgs_free(&msg);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	lua_pushboolean(L, 1);

@@ -183,6 +183,9 @@ describe("ns:addrs", function()
       false, function() ns:addrs(999) end)
     ns:link_del("va")
     raises(("netns: address show %d (in %s): No such device [ENODEV]"):format(va.ifindex, ns.name),
+      false, function() ns:addrs(va.ifindex) end)
+    -- a record names it as it knew it
+    raises(("netns: address show va (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() va:addrs() end)
     -- the handle's socket answers the next listing
     assert.are.same({}, ns:addrs())
@@ -517,9 +520,9 @@ describe("address errors", function()
         function() ns:addr_add("va", nil) end },
       { "bad argument #2 to 'addr_add' (string expected, got table)",
         function() ns:addr_add("va", {}) end },
-      { "bad argument #1 to 'addr_add' (string or integer expected, got table)",
+      { "bad argument #1 to 'addr_add' (string, integer or link record expected, got table)",
         function() ns:addr_add({}, "10.0.0.2/24") end },
-      { "bad argument #1 to 'addr_add' (string or integer expected, got boolean)",
+      { "bad argument #1 to 'addr_add' (string, integer or link record expected, got boolean)",
         function() ns:addr_add(true, "10.0.0.2/24") end },
       { "bad argument #1 to 'addr_add' (invalid interface index)",
         function() ns:addr_add(0, "10.0.0.2/24") end },
@@ -559,44 +562,44 @@ describe("address errors", function()
 
   it("an address on a missing device names the device, the namespace and ENODEV", function()
     local ns = with_addresses()
-    fails_cleanly(ns, ("netns: address add nope (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add 10.0.0.2/24 dev nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:addr_add("nope", "10.0.0.2/24") end)
-    fails_cleanly(ns, ("netns: address del nope (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address del 10.0.0.1/24 dev nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:addr_del("nope", "10.0.0.1/24") end)
-    fails_cleanly(ns, ("netns: address add 10.0.0.2/24 (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add 10.0.0.2/24 dev 4242 (in %s): No such device [ENODEV]"):format(ns.name),
       true, function() ns:addr_add(4242, "10.0.0.2/24") end)
-    fails_cleanly(ns, ("netns: address add fd00::2/64 (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add fd00::2/64 dev 4242 (in %s): No such device [ENODEV]"):format(ns.name),
       true, function() ns:addr_add(4242, "fd00::2/64") end)
-    fails_cleanly(ns, ("netns: address del fd00::1/64 (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address del fd00::1/64 dev 4242 (in %s): No such device [ENODEV]"):format(ns.name),
       true, function() ns:addr_del(4242, "fd00::1/64") end)
   end)
 
   it("a duplicate address is EEXIST, for IPv4 and IPv6", function()
     local ns = with_addresses()
-    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() ns:addr_add("va", "10.0.0.1/24") end)
-    fails_cleanly(ns, ("netns: address add fd00::1/64 (in %s): File exists [EEXIST]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add fd00::1/64 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() ns:addr_add("va", "fd00::1/64", { nodad = true }) end)
     -- other options do not make it another address
-    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() ns:addr_add("va", "10.0.0.1/24", { label = "va:x", broadcast = "+" }) end)
   end)
 
   it("deleting a missing address is EADDRNOTAVAIL", function()
     local ns = with_addresses()
     local text = "netns: address del %s (in %s): Cannot assign requested address [EADDRNOTAVAIL]"
-    fails_cleanly(ns, text:format("10.0.0.9/24", ns.name), true,
+    fails_cleanly(ns, text:format("10.0.0.9/24 dev va", ns.name), true,
       function() ns:addr_del("va", "10.0.0.9/24") end)
-    fails_cleanly(ns, text:format("fd00::9/64", ns.name), true,
+    fails_cleanly(ns, text:format("fd00::9/64 dev va", ns.name), true,
       function() ns:addr_del("va", "fd00::9/64") end)
     -- there, but on the other device
-    fails_cleanly(ns, text:format("10.0.0.1/24", ns.name), true,
+    fails_cleanly(ns, text:format("10.0.0.1/24 dev vb", ns.name), true,
       function() ns:addr_del("vb", "10.0.0.1/24") end)
   end)
 
   it("a failure through the link shorthand raises the same error", function()
     local ns, va = with_addresses()
-    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 (in %s): File exists [EEXIST]"):format(ns.name),
+    fails_cleanly(ns, ("netns: address add 10.0.0.1/24 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() va:addr_add("10.0.0.1/24") end)
     -- the CIDR is l:addr_add's argument #1
     fails_cleanly(ns, "bad argument #1 to 'addr_add' (invalid CIDR \"10.0.0.1/33\": prefix length must be 0 to 32)",

@@ -179,7 +179,7 @@ return {
     "bad argument #2 to 'link_set' (option 'txqlen' out of range (0 to 4294967295))" },
   { "link_set: device table",
     function(a) a:link_set({}, { up = true }) end,
-    "bad argument #1 to 'link_set' (string or integer expected, got table)" },
+    "bad argument #1 to 'link_set' (string, integer or link record expected, got table)" },
   { "link_set: new name percent",
     function(a) a:link_set("lo", { name = "a%d" }) end,
     "bad argument #2 to 'link_set' (invalid interface name \"a%d\": must not contain '%')" },

@@ -637,6 +637,11 @@ describe("link shorthands", function()
     raises("netns: link set o1 " .. where, peer.up, peer)
     raises("netns: link set o1 " .. where, peer.set, peer, { mtu = 1400 })
     raises("netns: link del o1 " .. where, peer.delete, peer)
+    raises("netns: address add 10.9.0.1/24 dev o1 " .. where .. ": ipv4: Device not found",
+      peer.addr_add, peer, "10.9.0.1/24")
+    raises("netns: address del 10.9.0.1/24 dev o1 " .. where .. ": ipv4: Device not found",
+      peer.addr_del, peer, "10.9.0.1/24")
+    raises("netns: address show o1 " .. where, peer.addrs, peer)
   end)
 
   it("delete removes the link", function()
@@ -645,6 +650,54 @@ describe("link shorthands", function()
     l:delete()
     assert.is_nil(ip_link(ns, "z0"))
     assert.is_nil(ip_link(ns, "z1"))
+  end)
+end)
+
+describe("a link record as the device", function()
+  it("stands for its link wherever a device is asked for, by its index", function()
+    local ns = fresh_ns()
+    local a = ns:veth("r0", "r1")
+    local br = ns:bridge("rbr")
+    -- renamed since it was read: the record still means the same link
+    ns:link_set("r0", { name = "r0new" })
+    assert.is_true(ns:link_set(a, { up = true, master = br }))
+    assert.is_true(ns:addr_add(a, "10.7.0.1/24"))
+    local ipl = ip_link(ns, "r0new")
+    assert.are.equal("rbr", ipl.master)
+    assert.is_true(has(ipl.flags, "UP"))
+    assert.are.same({ "10.7.0.1/24" }, (function()
+      local cidrs = {}
+      for _, r in ipairs(ns:addrs(a)) do cidrs[#cidrs + 1] = r.cidr end
+      return cidrs
+    end)())
+    assert.are.equal("r0new", ns:link(a).ifname)
+    assert.is_true(ns:route_add { dst = "10.8.0.0/16", dev = a })
+    assert.are.equal("r0new", H.ip(ns, "route show 10.8.0.0/16")[1].dev)
+    assert.is_true(ns:neigh_add { dst = "10.7.0.9", dev = a, lladdr = "02:00:00:00:00:09" })
+    assert.are.equal(1, #ns:neighbors { dev = a })
+    assert.is_true(ns:addr_del(a, "10.7.0.1/24"))
+    assert.is_true(ns:link_del(a))
+    assert.is_nil(ip_link(ns, "r0new"))
+  end)
+
+  it("of another namespace is refused, and nothing changes", function()
+    local red, blue = fresh_named(), fresh_named()
+    local _, there = red:veth("f0", "f1", { peer_ns = blue })
+    local before, fds = H.ip(red, "-d link show"), H.fd_count()
+    local where = ("link f1 is in %s"):format(blue.name)
+    raises(("bad argument #1 to 'addr_add' (%s)"):format(where), red.addr_add, red, there, "10.6.0.1/24")
+    raises(("bad argument #1 to 'link_set' (%s)"):format(where), red.link_set, red, there, { up = true })
+    raises(("bad argument #1 to 'link_del' (%s)"):format(where), red.link_del, red, there)
+    raises(("bad argument #1 to 'link' (%s)"):format(where), red.link, red, there)
+    raises(("bad argument #2 to 'link_set' (option 'master': %s)"):format(where),
+      red.link_set, red, "f0", { master = there })
+    raises(("bad argument #1 to 'route_add' (option 'dev': %s)"):format(where),
+      red.route_add, red, { dst = "10.5.0.0/16", dev = there })
+    raises("bad argument #1 to 'addr_add' (string, integer or link record expected, got table)",
+      red.addr_add, red, { ifname = "f0" }, "10.6.0.1/24")
+    assert.are.same(before, H.ip(red, "-d link show"))
+    assert.are.same({}, red:addrs("f0"))
+    assert.are.equal(fds, H.fd_count())
   end)
 end)
 

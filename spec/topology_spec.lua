@@ -186,7 +186,7 @@ describe("netns.topology", function()
     local a, b = t:host "a", t:host "b"
     t:link(a, b)
     -- refused by the kernel once the veth is made (a multicast address)...
-    H.raises("netns: address add ff02::1/64 (in f-b): Cannot assign requested address [EADDRNOTAVAIL]: "
+    H.raises("netns: address add ff02::1/64 dev b-eth1 (in f-b): Cannot assign requested address [EADDRNOTAVAIL]: "
       .. 'ipv6: Cannot assign multicast address without "IFA_F_MCAUTOJOIN" flag',
       t.link, t, a, b, { addrs = { "10.0.0.1/24", "ff02::1/64" } })
     -- ... or as it is made (b has a lo already)

@@ -16,7 +16,7 @@
 ---------------------------------------------------------------------------
 -- Option tables
 
----@alias netns.Dev string|integer an interface name or ifindex
+---@alias netns.Dev string|integer|netns.Link an interface name or ifindex, or a link record of the same namespace
 ---@alias netns.Cmd string|string[] an argv table (no shell), or a string run by `/bin/sh -c`
 ---@alias netns.Family "inet"|"inet6"
 ---@alias netns.Node string|netns.NS a host or switch of a topology, by name or handle

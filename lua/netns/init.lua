@@ -426,7 +426,7 @@ function NS:links()
 end
 
 --- One link, or nil when there is no such link.
--- @tparam string|integer dev an interface name or index
+-- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @treturn ?Link the link record
 -- @raise on a bad name and on failures other than a missing link
 -- @usage local lo = red:link("lo")
@@ -470,7 +470,7 @@ end
 -- `changes` fields: `up` (true up, false down), `mtu`, `name`, `address`,
 -- `master` (a name, or false to release), `txqlen`, `alias`, `ns` (a handle:
 -- the link moves there).
--- @tparam string|integer dev an interface name or index
+-- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam table changes what to change
 -- @treturn true
 -- @raise on a bad change or when the kernel refuses it
@@ -482,7 +482,7 @@ function NS:link_set(dev, changes)
 end
 
 --- Deletes a link, as `ip link del`; a veth's peer goes with it.
--- @tparam string|integer dev an interface name or index
+-- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam[opt] table opts `missing_ok = true`: return false when there is no such link
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when it cannot be deleted
@@ -558,21 +558,16 @@ end
 -- re-read and raises on failure.
 -- @type Link
 
--- The methods act on the record's ifindex, which a rename leaves as it
--- is; a failure names the link as the record does ("link set vb", not
--- "link set 2"), the name a user knows when it has gone since.
-local function check_on(link, ok, msg, ...)
-  if not ok and type(msg) == "string" then
-    msg = msg:gsub("^(netns: link %a+) " .. link.ifindex .. " %(", "%1 " .. link.ifname:gsub("%%", "%%%%") .. " (", 1)
-  end
-  return check(ok, msg, ...)
-end
+-- The methods give the binding the record itself: it acts on the record's
+-- ifindex, which a rename leaves as it is, and a failure names the link
+-- as the record does ("link set vb", not "link set 2"), the name a user
+-- knows when it has gone since.
 
 --- Brings the link up.
 -- @treturn Link the link re-read
 -- @usage veth0 = veth0:up()
 function Link:up()
-  check_on(self, self.ns._h:link_set(self.ifindex, { up = true }))
+  check(self.ns._h:link_set(self, { up = true }))
   return reread(self.ns, self.ifindex)
 end
 
@@ -580,7 +575,7 @@ end
 -- @treturn Link the link re-read
 -- @usage veth0 = veth0:down()
 function Link:down()
-  check_on(self, self.ns._h:link_set(self.ifindex, { up = false }))
+  check(self.ns._h:link_set(self, { up = false }))
   return reread(self.ns, self.ifindex)
 end
 
@@ -598,7 +593,7 @@ function Link:set(changes)
   end
   options(changes, LINK_SET_OPTIONS, "set", 1)
   check_ns_option(changes.ns, "set", 1, "ns")
-  check_on(self, self.ns._h:link_set(self.ifindex, strip(changes, {})))
+  check(self.ns._h:link_set(self, strip(changes, {})))
   if changes and changes.ns then return reread(changes.ns, changes.name or self.ifname) end
   return reread(self.ns, self.ifindex)
 end
@@ -610,7 +605,7 @@ end
 -- @usage veth0:addr_add "10.0.0.1/24"
 function Link:addr_add(cidr, opts)
   check_cidr(cidr, "addr_add", 1)
-  self.ns:addr_add(self.ifindex, cidr, opts)
+  self.ns:addr_add(self, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
@@ -621,7 +616,7 @@ end
 -- @usage veth0:addr_del "10.0.0.1/24"
 function Link:addr_del(cidr, opts)
   check_cidr(cidr, "addr_del", 1)
-  self.ns:addr_del(self.ifindex, cidr, opts)
+  self.ns:addr_del(self, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
@@ -629,7 +624,7 @@ end
 -- @treturn {table,...} address records
 -- @usage for _, a in ipairs(veth0:addrs()) do print(a.cidr) end
 function Link:addrs()
-  return self.ns:addrs(self.ifindex)
+  return self.ns:addrs(self)
 end
 
 --- Moves the link into another namespace.
@@ -643,14 +638,14 @@ function Link:move(ns2, opts)
       ns2 == nil and "no value" or type(ns2)))
   end
   opts = options(opts, { name = true }, "move", 2)
-  check_on(self, self.ns._h:link_set(self.ifindex, { ns = ns2._h, name = opts.name }))
+  check(self.ns._h:link_set(self, { ns = ns2._h, name = opts.name }))
   return reread(ns2, opts.name or self.ifname)
 end
 
 --- Deletes the link; a veth's peer goes with it.
 -- @usage veth0:delete()
 function Link:delete()
-  check_on(self, self.ns._h:link_del(self.ifindex))
+  check(self.ns._h:link_del(self))
 end
 
 -- -------------------------------------------------------------------------
@@ -677,7 +672,7 @@ end
 -- `broadcast` (IPv4: an address, or `+`), `peer` (point to point: as with
 -- `ip`, the prefix length is then the peer's, `10.0.0.2/30`, a host's when
 -- it has none, and `cidr` needs none), `label`, `scope`, `exist_ok`.
--- @tparam string|integer dev an interface name or index
+-- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam string cidr `10.0.0.1/24`, `fd00::1/64` (`10.0.0.1` with a peer)
 -- @tparam[opt] table opts options
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
@@ -690,7 +685,7 @@ function NS:addr_add(dev, cidr, opts)
 end
 
 --- Removes an address, as `ip addr del`.
--- @tparam string|integer dev an interface name or index
+-- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam string cidr the address with its prefix length
 -- @tparam[opt] table opts `missing_ok = true`: return false when it is not there
 -- (nor is its device)
@@ -755,7 +750,7 @@ function NS:neigh_del(spec)
 end
 
 --- Shapes what `dev` sends to `rate`, with a token bucket (tbf) as its root qdisc.
--- @tparam string|integer dev an interface name or index
+-- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam string rate `10mbit`, `1.5gbit`, `500kbps`, or bits per second
 -- @tparam[opt] table opts `burst` (bytes the bucket holds), `latency` (seconds a packet may wait at most)
 -- @treturn true
