@@ -216,6 +216,81 @@ int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, vo
 	return nns_dump_each(ns, nlh, what, addr_msg, &x, e);
 }
 
+/* ---- keeping and restoring ---------------------------------------------- */
+
+struct keep_each {
+	struct nns_addrs_kept *k;
+	int ifindex;
+};
+
+static int keep_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	struct keep_each *x = arg;
+	struct nns_addrs_kept *k = x->k;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	size_t need = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) || (int)ifa->ifa_index != x->ifindex)
+		return 0;
+	if (k->len + need > k->cap) {
+		size_t cap = (k->cap ? 2 * k->cap : 4096) + need;
+		char *buf = realloc(k->buf, cap);
+
+		if (!buf)
+			return -ENOMEM;
+		k->buf = buf;
+		k->cap = cap;
+	}
+	memcpy(k->buf + k->len, nlh, nlh->nlmsg_len);
+	k->len += need;
+	return 0;
+}
+
+void nns_addrs_keep(struct nns_ns *ns, int ifindex, struct nns_addrs_kept *k)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct keep_each x = { k, ifindex };
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_index = (uint32_t)ifindex;
+	if (nns_dump_each(ns, nlh, "address show", keep_msg, &x, NULL) < 0)
+		k->len = 0; /* all or none: a partial set would be put back as if whole */
+}
+
+/*
+ * Each kept address added again to link @ifindex, in the order listed
+ * (primaries before their secondaries).  One there already (an IPv6
+ * link-local the kernel made anew) is left as it is.
+ */
+void nns_addrs_restore(struct nns_ns *ns, int ifindex, const struct nns_addrs_kept *k)
+{
+	size_t off = 0;
+
+	while (off < k->len) {
+		const struct nlmsghdr *kept = (const struct nlmsghdr *)(k->buf + off);
+		char buf[NNS_MSG_SIZE] = { 0 };
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		off += NLMSG_ALIGN(kept->nlmsg_len);
+		if (kept->nlmsg_len > sizeof(buf))
+			continue;
+		memcpy(buf, kept, kept->nlmsg_len);
+		nlh->nlmsg_type = RTM_NEWADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+		((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index = (uint32_t)ifindex;
+		nns_ns_request(ns, nlh, "address add", NULL);
+	}
+}
+
+void nns_addrs_kept_free(struct nns_addrs_kept *k)
+{
+	free(k->buf);
+	*k = (struct nns_addrs_kept){ 0 };
+}
+
 /* ---- changing ----------------------------------------------------------- */
 
 /*

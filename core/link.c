@@ -605,14 +605,18 @@ static int find_link(struct nns_ns *ns, int ifindex, const struct nns_link_chang
 	return -ENODEV;
 }
 
-/* Undoes what a failed change @c of link @ifindex in @ns did before it failed. */
+/*
+ * Undoes what a failed change @c of link @ifindex in @ns did before it
+ * failed.  A link that had moved comes back without addresses: those in
+ * @addrs go back on it.
+ */
 static int put_back(struct nns_ns *ns, int ifindex, const struct nns_link_change *c,
-		    const struct link_was *w)
+		    const struct link_was *w, const struct nns_addrs_kept *addrs)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nns_link_change back = { 0 };
 	struct nns_ns *where;
-	int at = find_link(ns, ifindex, c, w, &where);
+	int at = find_link(ns, ifindex, c, w, &where), ret;
 	bool moved = where != ns;
 
 	if (at < 0)
@@ -629,7 +633,14 @@ static int put_back(struct nns_ns *ns, int ifindex, const struct nns_link_change
 	back.has_up = c->has_up || moved, back.up = w->up;
 	if (nns_link_put_set(mnl_nlmsg_put_header(buf), at, &back) < 0)
 		return -EMSGSIZE;
-	return nns_ns_request(where, (struct nlmsghdr *)buf, "link set", NULL);
+	ret = nns_ns_request(where, (struct nlmsghdr *)buf, "link set", NULL);
+	if (ret == 0 && moved) {
+		/* the kernel keeps its index when it can, not always */
+		at = nns_ifindex(ns, w->name);
+		if (at > 0)
+			nns_addrs_restore(ns, at, addrs);
+	}
+	return ret;
 }
 
 int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct nns_link_change *c,
@@ -638,6 +649,7 @@ int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct
 	char buf[NNS_MSG_SIZE] = { 0 }, what[128];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct link_was was = { 0 };
+	struct nns_addrs_kept addrs = { 0 };
 	bool several = change_steps(c) > 1;
 	int ret;
 
@@ -657,9 +669,12 @@ int nns_link_set(struct nns_ns *ns, int ifindex, const char *label, const struct
 	 */
 	if (several && remember_link(ns, ifindex, c, &was) < 0)
 		return nns_ns_request(ns, nlh, what, e); /* missing: the request says so */
+	if (several && c->ns)
+		nns_addrs_keep(ns, ifindex, &addrs);
 	ret = nns_ns_request(ns, nlh, what, e);
 	if (ret < 0 && several)
-		put_back(ns, ifindex, c, &was);
+		put_back(ns, ifindex, c, &was, &addrs);
+	nns_addrs_kept_free(&addrs);
 	return ret;
 }
 

@@ -355,6 +355,19 @@ int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, vo
 		  struct nns_error *e);
 int nns_addr_add(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
 		 struct nns_error *e);
+/*
+ * The addresses of a link, kept as the kernel's own messages so that they
+ * can be put back on it whole (lifetimes, labels, flags): a move to
+ * another namespace drops them.  Both are best effort: the caller is
+ * already failing.
+ */
+struct nns_addrs_kept {
+	char *buf; /* the messages, one after another */
+	size_t len, cap;
+};
+void nns_addrs_keep(struct nns_ns *ns, int ifindex, struct nns_addrs_kept *k);
+void nns_addrs_restore(struct nns_ns *ns, int ifindex, const struct nns_addrs_kept *k);
+void nns_addrs_kept_free(struct nns_addrs_kept *k);
 int nns_addr_del(struct nns_ns *ns, const struct nns_addr_spec *s, const char *label,
 		 struct nns_error *e);
 const char *nns_scope_name(uint8_t scope, char *buf, size_t size);

@@ -384,8 +384,23 @@ describe("ns:link_set", function()
     ns:veth("w0", "w1", { up = true })
     ns:bridge("br0")
     ns:link_set("w1", { master = "br0" })
+    ns:addr_add("w1", "10.3.0.1/24")
+    ns:addr_add("w1", "10.3.0.2/24", { label = "w1:x" })   -- a secondary, labelled
+    ns:addr_add("w1", "fd00:3::1/64", { nodad = true })
     other:bridge("taken")
-    local function state() return { ip_links(ns), ip_links(other) } end
+    -- every address of each namespace, as ip shows it, in a stable order
+    local function ip_addrs(n)
+      local out = {}
+      for _, l in ipairs(H.ip(n, "addr show")) do
+        for _, a in ipairs(l.addr_info or {}) do
+          out[#out + 1] = ("%s %s/%d %s %s %s"):format(l.ifname, a["local"], a.prefixlen, a.label or "-",
+            a.scope, a.secondary and "secondary" or "primary")
+        end
+      end
+      table.sort(out)
+      return out
+    end
+    local function state() return { ip_links(ns), ip_links(other), ip_addrs(ns), ip_addrs(other) } end
     local before = state()
     local function refused(errno, dev, change)
       local ok, err = pcall(ns.link_set, ns, dev, change)
@@ -397,7 +412,8 @@ describe("ns:link_set", function()
     refused("EOPNOTSUPP", "w0", { mtu = 1400, master = "v1" })
     refused("EINVAL", "v1", { address = "02:11:22:33:44:55", mtu = 70000 })
     refused("EINVAL", "w0", { alias = "changed", up = false, mtu = 70000 })
-    -- moved, then refused over there: it comes back up, and into its bridge
+    -- moved, then refused over there: it comes back up, into its bridge,
+    -- with the addresses the move took from it
     refused("EINVAL", "w1", { ns = other, mtu = 70000 })
     refused("EEXIST", "w1", { ns = other, name = "taken" })
     -- a single step needs no undo, and a working change of several is made whole

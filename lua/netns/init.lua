@@ -469,7 +469,9 @@ end
 --- Changes a link, as `ip link set`.
 -- `changes` fields: `up` (true up, false down), `mtu`, `name`, `address`,
 -- `master` (a name, or false to release), `txqlen`, `alias`, `ns` (a handle:
--- the link moves there).
+-- the link moves there).  A change of several fields that the kernel
+-- refuses part way is undone: the link is as it was, and one that had
+-- moved comes back with its addresses (not the routes through it).
 -- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam table changes what to change
 -- @treturn true
