@@ -260,29 +260,47 @@ void nns_addrs_keep(struct nns_ns *ns, int ifindex, struct nns_addrs_kept *k)
 		k->len = 0; /* all or none: a partial set would be put back as if whole */
 }
 
+static void readd(struct nns_ns *ns, int ifindex, const struct nlmsghdr *kept)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+	if (kept->nlmsg_len > sizeof(buf))
+		return;
+	memcpy(buf, kept, kept->nlmsg_len);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index = (uint32_t)ifindex;
+	nns_ns_request(ns, nlh, "address add", NULL);
+}
+
 /*
- * Each kept address added again to link @ifindex, in the order listed
- * (primaries before their secondaries).  One there already (an IPv6
- * link-local the kernel made anew) is left as it is.
+ * Each kept address added again to link @ifindex, so that the kernel
+ * lists them as it did: IPv4 in the order listed (primaries before their
+ * secondaries), IPv6 from the last, as it lists the newest of a scope
+ * first (and picks a source address by that order).  One there already
+ * (an IPv6 link-local the kernel made anew) is left as it is.
  */
 void nns_addrs_restore(struct nns_ns *ns, int ifindex, const struct nns_addrs_kept *k)
 {
-	size_t off = 0;
+	size_t most = k->len / NLMSG_LENGTH(sizeof(struct ifaddrmsg)) + 1, off, n6 = 0;
+	const struct nlmsghdr **v6 = calloc(most, sizeof(struct nlmsghdr *));
+	const struct nlmsghdr *kept;
 
-	while (off < k->len) {
-		const struct nlmsghdr *kept = (const struct nlmsghdr *)(k->buf + off);
-		char buf[NNS_MSG_SIZE] = { 0 };
-		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	for (off = 0; off < k->len; off += NLMSG_ALIGN(kept->nlmsg_len)) {
+		const struct ifaddrmsg *ifa;
 
-		off += NLMSG_ALIGN(kept->nlmsg_len);
-		if (kept->nlmsg_len > sizeof(buf))
-			continue;
-		memcpy(buf, kept, kept->nlmsg_len);
-		nlh->nlmsg_type = RTM_NEWADDR;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-		((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index = (uint32_t)ifindex;
-		nns_ns_request(ns, nlh, "address add", NULL);
+		kept = (const struct nlmsghdr *)(k->buf + off);
+		ifa = mnl_nlmsg_get_payload(kept);
+		/* with no room to turn them round, in the order listed rather than not at all */
+		if (ifa->ifa_family == AF_INET6 && v6)
+			v6[n6++] = kept;
+		else
+			readd(ns, ifindex, kept);
 	}
+	while (n6 > 0)
+		readd(ns, ifindex, v6[--n6]);
+	free(v6);
 }
 
 void nns_addrs_kept_free(struct nns_addrs_kept *k)

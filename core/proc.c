@@ -434,6 +434,23 @@ struct child_args {
 	const char *file; /* what to exec, when found along the program's own PATH */
 };
 
+/*
+ * Only 0, 1 and 2 cross exec.  CLOSE_RANGE_CLOEXEC needs Linux 5.11;
+ * before, the others are closed outright (the child's descriptor table is
+ * its own), all but @report: close-on-exec already, it must stay open
+ * until exec to tell of a failed one.
+ */
+static int close_above_stdio(int report)
+{
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -1;
+	if (report > 3 && syscall(SYS_close_range, 3, report - 1, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_close_range, report + 1, ~0U, 0);
+}
+
 static int child(void *arg)
 {
 	const struct child_args *a = arg;
@@ -454,13 +471,7 @@ static int child(void *arg)
 	    place_fd(x->stderr_fd, 2) < 0)
 		report(r, errno, "redirect");
 	restore_fd_limit();
-	/* Only 0, 1 and 2 cross exec. */
-	/*
-	 * CLOSE_RANGE_CLOEXEC needs Linux 5.11; before, closing them outright
-	 * is as good, the child's descriptor table being its own.
-	 */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
-	    (errno != EINVAL || syscall(SYS_close_range, 3, ~0U, 0) < 0))
+	if (close_above_stdio(r) < 0)
 		report(r, errno, "close descriptors");
 	unblock_signals();
 	if (x->envp)

@@ -1184,9 +1184,10 @@ static void LNS_RAISES bad_dev_type(lua_State *L, int arg, const char *key)
 
 /*
  * The ifindex of the link record at @idx, for argument @arg or its option
- * @key.  A record of another namespace is refused: its index would name
- * some other device here.  (A record's "ns" is the namespace object, which
- * holds the handle as "_h".)
+ * @key.  A record says which namespace it is of ("ns", the namespace
+ * object, which holds the handle as "_h"): one of another is refused, its
+ * index would name some other device here, and so is a table that does
+ * not say (an address record has an ifindex and an ifname too).
  */
 static int record_ifindex(lua_State *L, LNs *h, int idx, int arg, const char *key)
 {
@@ -1195,17 +1196,18 @@ static int record_ifindex(lua_State *L, LNs *h, int idx, int arg, const char *ke
 	LNs *owner = NULL;
 	lua_Integer n;
 
+	idx = lua_absindex(L, idx);
 	lua_getfield(L, idx, "ifindex");
 	if (lua_getfield(L, idx, "ifname") == LUA_TSTRING)
 		name = lua_tostring(L, -1);
-	if (!lua_isinteger(L, -2) || !name) {
+	if (lua_getfield(L, idx, "ns") == LUA_TTABLE && lua_getfield(L, -1, "_h") == LUA_TUSERDATA)
+		owner = luaL_testudata(L, -1, LNS_HANDLE);
+	if (!lua_isinteger(L, top + 1) || !name || !owner) {
 		lua_settop(L, top); /* the table on top, for its type name */
 		bad_dev_type(L, arg, key);
 	}
-	n = lua_tointeger(L, -2);
-	if (lua_getfield(L, idx, "ns") == LUA_TTABLE && lua_getfield(L, -1, "_h") == LUA_TUSERDATA)
-		owner = luaL_testudata(L, -1, LNS_HANDLE);
-	if (h && owner && (owner->ns.dev != h->ns.dev || owner->ns.ino != h->ns.ino)) {
+	n = lua_tointeger(L, top + 1);
+	if (h && (owner->ns.dev != h->ns.dev || owner->ns.ino != h->ns.ino)) {
 		char buf[64];
 		const char *there = lns_label(L, -1, buf, sizeof(buf));
 
@@ -1216,7 +1218,9 @@ static int record_ifindex(lua_State *L, LNs *h, int idx, int arg, const char *ke
 	}
 	lua_settop(L, top);
 	if (n <= 0 || n > INT_MAX)
-		luaL_argerror(L, arg, "invalid interface index");
+		luaL_argerror(L, arg,
+			      key ? lua_pushfstring(L, "option '%s': invalid interface index", key)
+				  : "invalid interface index");
 	return (int)n;
 }
 

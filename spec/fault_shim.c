@@ -15,6 +15,9 @@
  *                      "!" before it when it was made to fail; a script
  *                      writes markers there (append mode) to tell which
  *                      calls one of its statements made
+ *   NETNS_FAULT_OLD_CLOSE_RANGE
+ *                      when set, close_range refuses CLOSE_RANGE_CLOEXEC
+ *                      with EINVAL, as Linux before 5.11 does (not counted)
  *
  * The counts live in memory shared with the children nslua forks or
  * clones, so that the k-th call is the k-th of the whole run, a program's
@@ -36,6 +39,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/close_range.h>
+
 enum { F_SETNS, F_SOCKET, F_UNSHARE, F_MOUNT, F_UMOUNT2, F_SENDTO, F_SENDMSG, F_OPEN, F_IOCTL, F_N };
 
 static const char *const names[F_N] = { "setns",   "socket", "unshare", "mount", "umount2",
@@ -45,7 +50,7 @@ static struct {
 	long calls[F_N];
 } *shared;
 
-static int fail_fn = -1, fail_errno = EPERM, log_fd = -1;
+static int fail_fn = -1, fail_errno = EPERM, log_fd = -1, old_close_range;
 static long fail_at;
 
 static int errno_of(const char *s)
@@ -87,6 +92,7 @@ __attribute__((constructor)) static void fault_init(void)
 			fail_fn = i;
 	fail_at = at ? atol(at) : 0;
 	fail_errno = errno_of(getenv("NETNS_FAULT_ERRNO"));
+	old_close_range = getenv("NETNS_FAULT_OLD_CLOSE_RANGE") != NULL;
 	if (log) {
 		int fd = (int)syscall(SYS_openat, AT_FDCWD, log,
 				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -175,6 +181,24 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	REAL(ssize_t, "sendmsg", int, const struct msghdr *, int);
 	return faulty(F_SENDMSG) ? -1 : real(fd, msg, flags);
+}
+
+long syscall(long nr, ...)
+{
+	long a[6];
+	va_list ap;
+	int i;
+
+	REAL(long, "syscall", long, long, long, long, long, long, long);
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (old_close_range && nr == SYS_close_range && (a[2] & CLOSE_RANGE_CLOEXEC)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 int ioctl(int fd, unsigned long req, ...)

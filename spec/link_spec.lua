@@ -387,18 +387,22 @@ describe("ns:link_set", function()
     ns:addr_add("w1", "10.3.0.1/24")
     ns:addr_add("w1", "10.3.0.2/24", { label = "w1:x" })   -- a secondary, labelled
     ns:addr_add("w1", "fd00:3::1/64", { nodad = true })
+    ns:addr_add("w1", "fd00:3::2/64", { nodad = true })
     other:bridge("taken")
-    -- every address of each namespace, as ip shows it, in a stable order
+    -- every address of each namespace, as ip shows it, in ip's order (which
+    -- picks the source address), but for the link-local ones the kernel
+    -- makes when a link comes up, in an order of their own
     local function ip_addrs(n)
-      local out = {}
+      local out, made = {}, {}
       for _, l in ipairs(H.ip(n, "addr show")) do
         for _, a in ipairs(l.addr_info or {}) do
-          out[#out + 1] = ("%s %s/%d %s %s %s"):format(l.ifname, a["local"], a.prefixlen, a.label or "-",
+          local line = ("%s %s/%d %s %s %s"):format(l.ifname, a["local"], a.prefixlen, a.label or "-",
             a.scope, a.secondary and "secondary" or "primary")
+          table.insert(a.scope == "link" and made or out, line)
         end
       end
-      table.sort(out)
-      return out
+      table.sort(made)
+      return { out, made }
     end
     local function state() return { ip_links(ns), ip_links(other), ip_addrs(ns), ip_addrs(other) } end
     local before = state()
@@ -709,8 +713,21 @@ describe("a link record as the device", function()
       red.link_set, red, "f0", { master = there })
     raises(("bad argument #1 to 'route_add' (option 'dev': %s)"):format(where),
       red.route_add, red, { dst = "10.5.0.0/16", dev = there })
-    raises("bad argument #1 to 'addr_add' (string, integer or link record expected, got table)",
-      red.addr_add, red, { ifname = "f0" }, "10.6.0.1/24")
+    raises(("bad argument #1 to 'neighbors' (option 'dev': %s)"):format(where), red.neighbors, red, { dev = there })
+    raises(("bad argument #1 to 'shape' (%s)"):format(where), red.shape, red, there, "1mbit")
+    -- a table that does not say which namespace it is of, as an address record
+    blue:addr_add("f1", "10.6.0.2/24")
+    local other_kind = "string, integer or link record expected, got table"
+    raises("bad argument #1 to 'link_del' (string, integer or link record expected, got netns.addr)",
+      red.link_del, red, blue:addrs("f1")[1])
+    raises("bad argument #1 to 'addr_add' (" .. other_kind .. ")", red.addr_add, red, { ifname = "f0" }, "10.6.0.1/24")
+    raises("bad argument #1 to 'link_set' (" .. other_kind .. ")",
+      red.link_set, red, { ifindex = 2, ifname = "f0" }, { up = true })
+    -- a record is a record, however it was changed
+    local bad = red:link("f0")
+    bad.ifindex = 0
+    raises("bad argument #2 to 'link_set' (option 'master': invalid interface index)",
+      red.link_set, red, "f0", { master = bad })
     assert.are.same(before, H.ip(red, "-d link show"))
     assert.are.same({}, red:addrs("f0"))
     assert.are.equal(fds, H.fd_count())

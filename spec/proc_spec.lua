@@ -885,6 +885,20 @@ describe("ns:spawn", function()
     assert.are.same({ n = 3, nil, "exit", 127 }, pack(ns:spawn("no-such-program 2>/dev/null"):wait()))
   end)
 
+  it("of a missing program raises on kernels before 5.11 too, where descriptors are closed outright", function()
+    -- the fault shim makes close_range refuse CLOSE_RANGE_CLOEXEC, as those kernels do
+    local out = H.sh(("env LD_PRELOAD=%s/build/fault_shim.so NETNS_FAULT_OLD_CLOSE_RANGE=1 %s -e %s 2>&1")
+      :format(H.root, NSLUA, H.quote([[
+        local ns <close> = require("netns").new()
+        print(select(2, pcall(ns.spawn, ns, { "no-such-program" })))
+        print(select(2, pcall(ns.output, ns, { "no-such-program" })))
+        print(ns:exec({ "no-such-program" }, { stderr = "null" }))
+        io.write(ns:output({ "ls", "/proc/self/fd" }))
+      ]])))
+    local anon = "netns: exec no%-such%-program %(in <anonymous %d+>%): No such file or directory %[ENOENT%]"
+    assert.matches("^" .. anon .. "\n" .. anon .. "\nnil\texit\t127\n0\n1\n2\n3\n$", out)
+  end)
+
   it("p:wait() returns like exec, and again when asked again", function()
     local ns = fresh_ns()
     local p = ns:spawn({ "true" })

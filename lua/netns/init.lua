@@ -662,7 +662,7 @@ end
 -- or `nodad` set to true.  `tostring(a)` is `10.0.0.1/24 dev eth0`, as
 -- `ip address add` takes it.  In a namespace of many devices the handle
 -- keeps their names between listings, on a socket of link events of its own.
--- @tparam[opt] string|integer dev only this link's addresses
+-- @tparam[opt] string|integer|Link dev only this link's addresses
 -- @treturn {table,...} address records; the list prints one a line
 -- @usage print(red:addrs("veth0"))
 function NS:addrs(dev)
