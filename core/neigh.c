@@ -128,7 +128,7 @@ int nns_neigh_dump(struct nns_ns *ns, int family, int ifindex, bool proxy, nns_n
 
 		ret = nns_ifname(ns, ifindex, name);
 		if (ret < 0)
-			nns_error_set(e, -ret, "%s %d", what, ifindex);
+			nns_error_set(e, -ret, "%s dev %d", what, ifindex);
 		else
 			ret = 0;
 	}

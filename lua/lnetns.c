@@ -1997,6 +1997,7 @@ static int ns_neighbors(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct addr_acc acc = { L, 0, 0 };
 	struct nns_error e = { 0 };
+	char label[IFNAMSIZ + 16] = "";
 	int ifindex = 0, family, t, buffer, ret;
 	bool proxy;
 
@@ -2007,6 +2008,8 @@ static int ns_neighbors(lua_State *L)
 	if (t != LUA_TNIL &&
 	    lns_resolve_dev(L, h, lua_gettop(L), 2, "dev", "neighbor show", &ifindex, &e) < 0)
 		return lns_fail(L, 1, &e);
+	if (t != LUA_TNIL)
+		lns_dev_label(L, lua_gettop(L), label, sizeof(label));
 	lua_pop(L, 1);
 	buffer = lns_push_dump_buffer(L);
 	lns_push_listing_names(L, 1);
@@ -2015,6 +2018,9 @@ static int ns_neighbors(lua_State *L)
 	lns_lend_dump_buffer(L, buffer);
 	ret = nns_neigh_dump(&h->ns, family, ifindex, proxy, collect_neigh, &acc, &e);
 	lns_keep_dump_buffer(L, buffer);
+	if (ret < 0 && ifindex) /* a record names its device, gone since, as it knew it */
+		snprintf(e.what, sizeof(e.what), "neighbor show%s dev %s", proxy ? " proxy" : "",
+			 label);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	return 1;

@@ -384,11 +384,16 @@ describe("neighbour errors", function()
     fails_cleanly(ns, ("netns: neighbor show dev nope (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neighbors { dev = "nope" } end)
     -- the kernel lists nothing for a missing index rather than fail
-    fails_cleanly(ns, ("netns: neighbor show 999 (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor show dev 999 (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neighbors { dev = 999 } end)
-    fails_cleanly(ns, ("netns: neighbor show proxy 999 (in %s): No such device [ENODEV]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor show proxy dev 999 (in %s): No such device [ENODEV]"):format(ns.name),
       false, function() ns:neighbors { dev = 999, proxy = true } end)
     assert.are.same({}, ns:neighbors { dev = 1 }) -- there, with no entries
+    -- a record of a link gone since names it as it knew it
+    local gone = ns:veth("gone0", "gone1")
+    gone:delete()
+    fails_cleanly(ns, ("netns: neighbor show dev gone0 (in %s): No such device [ENODEV]"):format(ns.name),
+      false, function() ns:neighbors { dev = gone } end)
     fails_cleanly(ns, ("netns: neighbor replace 10.0.0.1 dev nope (in %s): No such device [ENODEV]")
       :format(ns.name),
       false, function() ns:neigh_replace { dst = "10.0.0.1", lladdr = "02:00:00:00:00:01", dev = "nope" } end)
