@@ -88,12 +88,33 @@ int lns_typeerror(lua_State *L, int arg, const char *tname)
 	return lns_argerror(L, arg, lua_pushfstring(L, "%s expected, got %s", tname, actual));
 }
 
+/*
+ * A caller that asks for no length (luaL_checkstring) hands the string on
+ * as a C string, which a NUL would cut short: "v0\0x" would name v0.
+ */
 const char *lns_checklstring(lua_State *L, int arg, size_t *len)
 {
-	const char *s = lua_tolstring(L, arg, len);
+	size_t n;
+	const char *s = lua_tolstring(L, arg, &n);
 
 	if (!s)
 		lns_typeerror(L, arg, "string");
+	if (!len && strlen(s) != n)
+		lns_argerror(L, arg, "string holds a NUL byte");
+	if (len)
+		*len = n;
+	return s;
+}
+
+const char *lns_tocstring(lua_State *L, int idx, int arg, const char *key)
+{
+	size_t n;
+	const char *s = lua_tolstring(L, idx, &n);
+
+	if (s && strlen(s) != n)
+		lns_argerror(L, arg,
+			     key ? lua_pushfstring(L, "option '%s' holds a NUL byte", key)
+				 : "string holds a NUL byte");
 	return s;
 }
 

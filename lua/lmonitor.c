@@ -58,7 +58,9 @@ static unsigned monitor_kinds(lua_State *L, int arg)
 		if (lua_type(L, -1) != LUA_TSTRING)
 			luaL_argerror(L, arg,
 				      lua_pushfstring(L, "event kind #%I must be a string", i));
-		for (k = 0; kind_names[k] && strcmp(kind_names[k], lua_tostring(L, -1)) != 0; k++)
+		for (k = 0;
+		     kind_names[k] && strcmp(kind_names[k], lns_tocstring(L, -1, arg, NULL)) != 0;
+		     k++)
 			;
 		if (!kind_names[k])
 			luaL_argerror(L, arg,

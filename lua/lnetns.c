@@ -213,9 +213,12 @@ void lns_check_options(lua_State *L, int arg, const char *const known[])
 		bool ok = false;
 
 		lua_pop(L, 1);
-		if (lua_type(L, -1) == LUA_TSTRING)
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			if (strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
+				luaL_argerror(L, arg, "an option's name holds a NUL byte");
 			for (i = 0; known[i] && !ok; i++)
 				ok = !strcmp(known[i], lua_tostring(L, -1));
+		}
 		if (!ok) {
 			lua_pushvalue(L, -1);
 			luaL_argerror(L, arg,
@@ -247,7 +250,7 @@ static const char *opt_string(lua_State *L, int arg, const char *key)
 	const char *s = NULL;
 
 	if (t == LUA_TSTRING)
-		s = lua_tostring(L, -1);
+		s = lns_tocstring(L, -1, arg, key);
 	else if (t != LUA_TNIL)
 		opt_type_error(L, arg, key, "a string");
 	lua_pop(L, 1); /* the table keeps the string alive */
@@ -336,7 +339,7 @@ static int opt_choice(lua_State *L, int arg, const char *key, const char *const 
 	int t = opt_field(L, arg, key), i = dflt;
 
 	if (t != LUA_TNIL) {
-		const char *s = lua_tostring(L, -1);
+		const char *s = lns_tocstring(L, -1, arg, key);
 
 		for (i = 0; t == LUA_TSTRING && names[i] && strcmp(names[i], s) != 0; i++)
 			;
@@ -518,13 +521,26 @@ static int l_disown(lua_State *L)
 	return 0;
 }
 
+/*
+ * String @1 of a check made in Lua, which reports what is wrong rather
+ * than raise: NULL, with @why set, when it holds a NUL.
+ */
+static const char *checked_text(lua_State *L, const char **why)
+{
+	size_t len;
+	const char *s = lns_checklstring(L, 1, &len);
+
+	*why = "holds a NUL byte";
+	return strlen(s) == len ? s : NULL;
+}
+
 /* Address or CIDR @1 as listings write it ("fd00::5" for "fd00:0::5"), or @1 itself. */
 static int l_canonical(lua_State *L)
 {
-	const char *s = luaL_checkstring(L, 1), *why;
+	const char *why, *s = checked_text(L, &why);
 	struct nns_prefix p;
 
-	if (nns_parse_network(s, &p, &why) < 0) {
+	if (!s || nns_parse_network(s, &p, &why) < 0) {
 		lua_settop(L, 1);
 		lua_pushstring(L, why);
 		return 2; /* the text as it is, and what is wrong with it */
@@ -540,9 +556,9 @@ static int l_canonical(lua_State *L)
 static int l_cidr_problem(lua_State *L)
 {
 	struct nns_prefix p;
-	const char *why;
+	const char *why, *s = checked_text(L, &why);
 
-	if (nns_parse_prefix(luaL_checkstring(L, 1), true, &p, &why) == 0)
+	if (s && nns_parse_prefix(s, true, &p, &why) == 0)
 		return 0;
 	lua_pushstring(L, why);
 	return 1;
@@ -551,9 +567,9 @@ static int l_cidr_problem(lua_State *L)
 /* What @valid finds wrong with name @1, or nil: for checks made in Lua. */
 static int name_problem(lua_State *L, int (*valid)(const char *name, const char **why))
 {
-	const char *why;
+	const char *why, *s = checked_text(L, &why);
 
-	if (valid(luaL_checkstring(L, 1), &why) == 0)
+	if (s && valid(s, &why) == 0)
 		return 0;
 	lua_pushstring(L, why);
 	return 1;
@@ -1248,7 +1264,7 @@ int lns_resolve_dev(lua_State *L, LNs *h, int idx, int arg, const char *key, con
 	}
 	if (lua_type(L, idx) != LUA_TSTRING)
 		bad_dev_type(L, arg, key);
-	name = check_ifname(L, arg, lua_tostring(L, idx));
+	name = check_ifname(L, arg, lns_tocstring(L, idx, arg, key));
 	*ifindex = 0;
 	if (!h) /* only checked (link_problem): no namespace to look in */
 		return 0;

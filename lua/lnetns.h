@@ -104,6 +104,12 @@ int lns_error(lua_State *L, const char *fmt, ...) LNS_RAISES;
 int lns_argerror(lua_State *L, int arg, const char *msg) LNS_RAISES;
 int lns_typeerror(lua_State *L, int arg, const char *tname) LNS_RAISES;
 const char *lns_checklstring(lua_State *L, int arg, size_t *len);
+/*
+ * lua_tostring for a string handed on as a C string, from argument @arg
+ * or its option @key: one that holds a NUL, where C would cut it short and
+ * so name something else, is an argument error.
+ */
+const char *lns_tocstring(lua_State *L, int idx, int arg, const char *key);
 const char *lns_optlstring(lua_State *L, int arg, const char *def, size_t *len);
 lua_Integer lns_checkinteger(lua_State *L, int arg);
 lua_Number lns_checknumber(lua_State *L, int arg);

@@ -38,7 +38,8 @@ static int ns_ping(lua_State *L)
 	for (i = 0; i < n; i++) {
 		if (many && lua_rawgeti(L, 2, i + 1) != LUA_TSTRING)
 			luaL_argerror(L, 2, "addresses must be strings");
-		check_target(L, 2, many ? lua_tostring(L, -1) : luaL_checkstring(L, 2), &t[i]);
+		check_target(L, 2, many ? lns_tocstring(L, -1, 2, NULL) : luaL_checkstring(L, 2),
+			     &t[i]);
 		if (many)
 			lua_pop(L, 1);
 	}

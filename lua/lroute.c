@@ -89,7 +89,7 @@ lua_Integer lns_opt_named(lua_State *L, int arg, const char *key, const struct l
 	int t = lua_getfield(L, arg, key);
 	lua_Integer value = dflt;
 
-	if (t == LUA_TSTRING && is_digits(lua_tostring(L, -1))) {
+	if (t == LUA_TSTRING && is_digits(lns_tocstring(L, -1, arg, key))) {
 		lua_Number n = lua_tonumber(L, -1);
 
 		if (n > (lua_Number)max)
@@ -107,7 +107,7 @@ lua_Integer lns_opt_named(lua_State *L, int arg, const char *key, const struct l
 			luaL_argerror(L, arg, lua_pushfstring(L, "option '%s' out of range", key));
 		value = n;
 	} else if (t == LUA_TSTRING) {
-		const char *s = lua_tostring(L, -1);
+		const char *s = lns_tocstring(L, -1, arg, key);
 
 		for (; names->name && strcmp(names->name, s) != 0; names++)
 			;
@@ -285,7 +285,7 @@ static lua_Integer opt_table(lua_State *L, int arg, bool listing)
 	lua_Integer table;
 
 	if (listing && lua_getfield(L, arg, "table") == LUA_TSTRING &&
-	    !strcmp(lua_tostring(L, -1), "all")) {
+	    !strcmp(lns_tocstring(L, -1, arg, "table"), "all")) {
 		lua_pop(L, 1);
 		return -1;
 	}
@@ -388,7 +388,7 @@ static void field_gateway(lua_State *L, int arg, bool *has, int *gw_family, uint
 	struct nns_prefix gw;
 
 	if (lua_getfield(L, -1, "gateway") == LUA_TSTRING) {
-		check_addr(L, arg, lua_tostring(L, -1), false, &gw);
+		check_addr(L, arg, lns_tocstring(L, -1, arg, "gateway"), false, &gw);
 		if (family && gw.family != family && !(family == AF_INET && gw.family == AF_INET6))
 			luaL_argerror(L, arg, "IPv6 route via an IPv4 gateway");
 		memcpy(bytes, gw.bytes, 16);
@@ -513,7 +513,7 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 	int family = (int)lns_opt_named(L, arg, "family", families, 0, 0);
 
 	lua_getfield(L, arg, "dst");
-	dst = lua_tostring(L, -1);
+	dst = lns_tocstring(L, -1, arg, "dst");
 	luaL_argcheck(L, dst && lua_type(L, -1) == LUA_TSTRING, arg, "option 'dst' is required");
 	if (!strcmp(dst, "default")) {
 		memset(&s->dst, 0, sizeof(s->dst));
@@ -573,7 +573,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pop(L, 1);
 	t = lua_getfield(L, 2, "src");
 	if (t == LUA_TSTRING) {
-		check_addr(L, 2, lua_tostring(L, -1), false, &s->prefsrc);
+		check_addr(L, 2, lns_tocstring(L, -1, 2, "src"), false, &s->prefsrc);
 		if (s->prefsrc.family != s->dst.family)
 			luaL_argerror(L, 2, "source of another family than the destination");
 		s->has_prefsrc = true;

@@ -40,14 +40,16 @@ static void push_ipproto(lua_State *L, uint8_t proto)
 
 static uint8_t opt_ipproto(lua_State *L, int arg)
 {
-	struct protoent pe, *found = NULL;
-	char buf[1024];
+	if (lua_getfield(L, arg, "ipproto") == LUA_TSTRING) {
+		const char *name = lns_tocstring(L, -1, arg, "ipproto");
+		struct protoent pe, *found = NULL;
+		char buf[1024];
 
-	if (lua_getfield(L, arg, "ipproto") == LUA_TSTRING &&
-	    getprotobyname_r(lua_tostring(L, -1), &pe, buf, sizeof(buf), &found) == 0 && found &&
-	    found->p_proto >= 0 && found->p_proto <= 255) {
-		lua_pop(L, 1);
-		return (uint8_t)found->p_proto;
+		if (getprotobyname_r(name, &pe, buf, sizeof(buf), &found) == 0 && found &&
+		    found->p_proto >= 0 && found->p_proto <= 255) {
+			lua_pop(L, 1);
+			return (uint8_t)found->p_proto;
+		}
 	}
 	lua_pop(L, 1);
 	return (uint8_t)lns_opt_named(L, arg, "ipproto", ipprotos, 255, 0);
@@ -279,7 +281,7 @@ static const char *field_string(lua_State *L, int arg, const char *key)
 		luaL_argerror(L, arg,
 			      lua_pushfstring(L, "option '%s' must be a string, got %s", key,
 					      luaL_typename(L, -1)));
-	s = lua_tostring(L, -1); /* the table keeps it alive */
+	s = lns_tocstring(L, -1, arg, key); /* the table keeps it alive */
 	lua_pop(L, 1);
 	return t == LUA_TSTRING ? s : NULL;
 }
@@ -317,7 +319,7 @@ static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
 
 	s->fwmask = UINT32_MAX;
 	if (t == LUA_TNUMBER || t == LUA_TSTRING) {
-		const char *text = lua_tostring(L, -1);
+		const char *text = lns_tocstring(L, -1, arg, "fwmark");
 		char *end;
 		unsigned long mark = strtoul(text, &end, 0), slash = UINT32_MAX;
 		bool empty = end == text; /* no mark, as in "/0xff" */
@@ -365,7 +367,7 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 		hi = lua_tointeger(L, -1);
 		lua_pop(L, 2);
 	} else if (t == LUA_TSTRING) {
-		const char *text = lua_tostring(L, -1);
+		const char *text = lns_tocstring(L, -1, arg, key);
 		char *end;
 
 		lo = hi = strtol(text, &end, 10);

@@ -1,4 +1,4 @@
--- Bad input: 118 distinct bad arguments across the public functions, each
+-- Bad input: 152 distinct bad arguments across the public functions, each
 -- raising its own message before any system call (build/fault_shim.so
 -- counts setns, socket, unshare, mount, umount2, sendto, sendmsg, open and
 -- ioctl during the call: zero) and changing nothing.
@@ -73,7 +73,7 @@ return {
     "bad argument #1 to 'cleanup' (string expected, got table)" },
   { "topology: slash in prefix",
     function() netns.topology { prefix = "a/b" } end,
-    "bad argument #1 to 'topology' (prefix must be a string without '/')" },
+    "bad argument #1 to 'topology' (prefix must be a string without '/' or NUL)" },
   { "topology: unknown option",
     function() netns.topology { bogus = 1 } end,
     "bad argument #1 to 'topology' (unknown option 'bogus')" },
@@ -423,6 +423,38 @@ return {
   { "closed handle",
     function(_, c) c:links() end,
     "attempt to use a closed namespace handle (<c>)" },
+  -- A string with a NUL would be cut short in C, and name something else.
+  { "add: NUL", function() netns.add("bi-x\0y") end,
+    "bad argument #1 to 'add' (string holds a NUL byte)" },
+  { "delete: NUL", function() netns.delete("bi-x\0y") end,
+    "bad argument #1 to 'delete' (string holds a NUL byte)" },
+  { "open: NUL", function() netns.open("bi-x\0y") end,
+    "bad argument #1 to 'open' (string holds a NUL byte)" },
+  { "link_del: NUL", function(a) a:link_del("v0\0x") end,
+    "bad argument #1 to 'link_del' (string holds a NUL byte)" },
+  { "link_add: NUL name", function(a) a:link_add { name = "x\0y", kind = "bridge" } end,
+    "bad argument #1 to 'link_add' (option 'name' holds a NUL byte)" },
+  { "link_set: NUL alias", function(a) a:link_set("v0", { alias = "a\0b" }) end,
+    "bad argument #2 to 'link_set' (option 'alias' holds a NUL byte)" },
+  { "link_set: NUL option name", function(a) a:link_set("v0", { ["up\0x"] = true }) end,
+    "bad argument #2 to 'link_set' (an option's name holds a NUL byte)" },
+  { "addr_add: NUL", function(a) a:addr_add("v0", "10.0.0.1/24\0x") end,
+    "bad argument #2 to 'addr_add' (string holds a NUL byte)" },
+  { "route_add: NUL dst", function(a) a:route_add { dst = "10.1.0.0/16\0x", dev = "v0" } end,
+    "bad argument #1 to 'route_add' (option 'dst' holds a NUL byte)" },
+  { "route_add: NUL dev", function(a) a:route_add { dst = "10.1.0.0/16", dev = "v0\0x" } end,
+    "bad argument #1 to 'route_add' (option 'dev' holds a NUL byte)" },
+  { "rule_add: NUL from", function(a) a:rule_add { from = "10.0.0.0/8\0junk", table = 5 } end,
+    "bad argument #1 to 'rule_add' (option 'from' holds a NUL byte)" },
+  { "neigh_add: NUL lladdr",
+    function(a) a:neigh_add { dst = "10.0.0.7", dev = "v0", lladdr = "02:00:00:00:00:01\0" } end,
+    "bad argument #1 to 'neigh_add' (option 'lladdr' holds a NUL byte)" },
+  { "shape: NUL rate", function(a) a:shape("v0", "1mbit\0") end,
+    "bad argument #2 to 'shape' (string holds a NUL byte)" },
+  { "monitor: NUL kind", function(a) a:monitor { "link\0" } end,
+    "bad argument #1 to 'monitor' (string holds a NUL byte)" },
+  { "topology: NUL prefix", function() netns.topology { prefix = "x\0" } end,
+    "bad argument #1 to 'topology' (prefix must be a string without '/' or NUL)" },
 }
 ]==]
 

@@ -378,7 +378,7 @@ describe("netns.topology", function()
     end
     local long = ("p"):rep(250)
     for _, case in ipairs {
-      { { prefix = 5, hosts = hosts() }, "prefix must be a string without '/'" },
+      { { prefix = 5, hosts = hosts() }, "prefix must be a string without '/' or NUL" },
       { { hosts = { ["a b"] = {} } }, 'hosts: invalid node name "a b"' },
       { { prefix = long, hosts = { host12 = {} } },
         'hosts.host12: invalid pin name "' .. long .. 'host12": longer than 255 bytes' },

@@ -661,8 +661,8 @@ function M.new(opts)
     if k ~= "prefix" then raise(("bad argument #1 to 'topology' (unknown option '%s')"):format(tostring(k))) end
   end
   local prefix = opts.prefix or ""
-  if type(prefix) ~= "string" or prefix:find("/", 1, true) then
-    raise("bad argument #1 to 'topology' (prefix must be a string without '/')")
+  if type(prefix) ~= "string" or prefix:find("[/%z]") then
+    raise("bad argument #1 to 'topology' (prefix must be a string without '/' or NUL)")
   end
   local t = setmetatable({ prefix = prefix, _undo = {}, _nodes = {}, _by_ns = {},
                            _order = {}, _links = {}, _remote = {} }, T)
@@ -843,8 +843,8 @@ local function check_spec(spec)
     if not SPEC_FIELDS[k] then bad_spec("unknown field '%s'", tostring(k)) end
   end
   local prefix = spec.prefix or ""
-  if type(prefix) ~= "string" or prefix:find("/", 1, true) then
-    bad_spec("prefix must be a string without '/'")
+  if type(prefix) ~= "string" or prefix:find("[/%z]") then
+    bad_spec("prefix must be a string without '/' or NUL")
   end
   if spec.hosts ~= nil and type(spec.hosts) ~= "table" then
     bad_spec("hosts: table expected, got %s", type(spec.hosts))
