@@ -414,12 +414,36 @@ static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 	return family ? family : from ? from : to ? to : AF_INET;
 }
 
+/*
+ * Whether the options at @arg say which rule: a delete by 'family' alone
+ * would match the first rule there is, the local table's, and end all
+ * delivery to the namespace (ip rule del refuses one without arguments).
+ */
+static bool selects_rule(lua_State *L, int arg)
+{
+	lua_pushnil(L);
+	while (lua_next(L, arg)) {
+		const char *key = lua_tostring(L, -2);
+
+		lua_pop(L, 1);
+		if (strcmp(key, "family") != 0 && strcmp(key, "missing_ok") != 0 &&
+		    strcmp(key, "exist_ok") != 0) {
+			lua_pop(L, 1);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 {
 	bool has_tos, has_goto;
 
 	luaL_checktype(L, arg, LUA_TTABLE);
 	lns_check_options(L, arg, rule_options);
+	if (!add && !selects_rule(L, arg))
+		luaL_argerror(L, arg,
+			      "a rule to delete needs an option to match it by, besides 'family'");
 	field_selector(L, arg, "from", &s->src);
 	field_selector(L, arg, "to", &s->dst);
 	s->family = rule_family(L, arg, s);

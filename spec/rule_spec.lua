@@ -474,6 +474,16 @@ describe("rules", function()
       agree(a)
     end)
 
+    it("refuses a delete that matches by nothing, which would take the local table's rule", function()
+      local why = "bad argument #1 to 'rule_del' (a rule to delete needs an option to match it by, besides 'family')"
+      local specs = { {}, { family = "inet6" }, { missing_ok = true }, { family = "inet", missing_ok = true } }
+      for _, spec in ipairs(specs) do
+        fails(a, why, function() a:rule_del(spec) end)
+      end
+      assert.same(DEFAULT_RULES, ours(a))
+      agree(a)
+    end)
+
     it("names a named namespace in its messages", function()
       local name = ("rulespec-%d"):format(a.id)
       local n = netns.add(name)
