@@ -191,7 +191,8 @@ static bool entry_exists(struct nns_ns *ns, const struct nns_neigh_spec *s, bool
  * The kernel makes an entry before it finds that the state asked for needs
  * a link-layer address none was given for; it fails then, but leaves the
  * entry, in state none, where a retry with the address finds it taken.
- * Such an entry is removed, so that the failure changes nothing.
+ * Such an entry is removed, so that the failure changes nothing (the
+ * caller makes sure that it was not there before).
  */
 static void drop_stray(struct nns_ns *ns, const struct nns_neigh_spec *s)
 {
@@ -204,6 +205,7 @@ int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replac
 {
 	uint16_t flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	char what[128];
+	bool existed;
 	int ret;
 
 	snprintf(what, sizeof(what), "neighbor %s %s", replace ? "replace" : "add", label);
@@ -212,8 +214,10 @@ int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replac
 		nns_error_set(e, EEXIST, "%s", what);
 		return -EEXIST;
 	}
+	/* A replace may fail on an entry that was there: that one stays. */
+	existed = replace && !s->proxy && !s->lladdr && entry_exists(ns, s, false);
 	ret = neigh_change(ns, RTM_NEWNEIGH, flags, s, what, e);
-	if (ret == -EINVAL)
+	if (ret == -EINVAL && !existed)
 		drop_stray(ns, s);
 	return ret;
 }

@@ -361,6 +361,13 @@ describe("neighbour errors", function()
     end
     -- so the retry with the address makes it
     assert.is_true(ns:neigh_add { dst = "10.0.0.6", dev = "va", lladdr = "02:00:00:00:00:06" })
+    -- and a replace that fails so leaves an entry that was there, in state none too
+    assert.is_true(ns:neigh_add { dst = "10.0.0.5", dev = "va", state = "none" })
+    assert.is_true(ns:neigh_add { dst = "fd00::5", dev = "va", state = "none" })
+    for _, dst in ipairs { "10.0.0.5", "fd00::5" } do
+      fails_cleanly(ns, text:format("replace", dst, ns.name), true,
+        function() ns:neigh_replace { dst = dst, dev = "va" } end)
+    end
   end)
 
   it("a bad state name is an argument error", function()
