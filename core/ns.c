@@ -893,6 +893,20 @@ static bool is_pinned(const char *path)
 }
 
 /*
+ * Whether @path is what a pin is before its mount: an empty file that no
+ * one may read or write (mode 0), as this library and ip netns add make
+ * it.  Anything else there (a directory, a file someone put there) was
+ * never a pin, and is not this library's to remove.
+ */
+static bool is_bare_pin_file(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+	       (st.st_mode & 07777) == 0;
+}
+
+/*
  * Removes @name when a killed run left it (a stale file, or a pin of a dead
  * owner): 1 when removed, 0 when it is no leftover, or -errno when it is
  * one that cannot be removed (its owner record then stays, for a retry).
@@ -905,6 +919,9 @@ static int remove_leftover(const char *name)
 		return 0;
 	if (!is_pinned(path)) {
 		struct owner_record r;
+
+		if (!is_bare_pin_file(path))
+			return 0;
 
 		/* A live run's file, between its owner record and its mount, stays. */
 		if (read_owner(name, &r) && run_alive(&r))

@@ -663,12 +663,23 @@ describe("nslua and topologies", function()
     local stat = f:read("a")
     f:close()
     local pid, start = stat:match("^(%d+)"), stat:match("%) %S+" .. (" %S+"):rep(18) .. " (%d+)")
-    -- a pin's file and owner record, as a run leaves them killed before its mount
-    H.sh("touch /run/netns/f-dead /run/netns/f-live && ln -s '1 0 7' /run/netns-owners/f-dead && "
+    -- a pin's file (empty, mode 0) and owner record, as a run leaves them killed before its mount
+    H.sh("install -m 0 /dev/null /run/netns/f-dead && install -m 0 /dev/null /run/netns/f-live && "
+      .. "ln -s '1 0 7' /run/netns-owners/f-dead && "
       .. "ln -s '" .. pid .. " " .. start .. " 7' /run/netns-owners/f-live")
     assert.are.equal("removed f-dead\n", run("--cleanup f-"))
     assert.are.equal("f-live\n", H.sh("ls /run/netns | grep '^f-'"))
     assert.are.equal("f-live\n", H.sh("ls /run/netns-owners | grep '^f-'"))
+  end)
+
+  it("--cleanup leaves what was never a pin, and goes on past it", function()
+    H.defer(finally, function() H.sh("rm -rf /run/netns/g-* /run/netns-owners/g-*") end)
+    -- someone's file, an empty file anyone may read, a directory; then a killed run's pin file
+    H.sh("echo important > /run/netns/g-notes && touch /run/netns/g-empty && mkdir /run/netns/g-dir && "
+      .. "install -m 0 /dev/null /run/netns/g-stale")
+    assert.are.equal("removed g-stale\n", run("--cleanup g-"))
+    assert.are.equal("g-dir\ng-empty\ng-notes\n", H.sh("ls /run/netns | grep '^g-'"))
+    assert.are.equal("important\n", H.sh("cat /run/netns/g-notes"))
   end)
 
   it("--cleanup that cannot remove a pin fails, names it, and keeps its record for a retry", function()
