@@ -458,19 +458,55 @@ static void explain_taken(struct nns_ns *ns, const struct nns_link_spec *s, stru
 	nns_msgs_free(&msg);
 }
 
-/* Brings up the peer of a new veth, named @name in @ns. */
-static int peer_up(struct nns_ns *ns, const char *name, struct nns_error *e)
+/*
+ * Where the peer of new veth @s is, made from @ns in @home, and its index
+ * (0: find it by name).  Given peer_ns, it is there.  Otherwise it is
+ * where the request was made, or, on later kernels, where the link went
+ * (ns=): the first end, read back, tells which, and names the peer when
+ * the kernel named it.
+ */
+static struct nns_ns *find_peer(struct nns_ns *ns, struct nns_ns *home,
+				const struct nns_link_spec *s, int *index)
+{
+	struct nns_msgs msg = { 0 };
+	struct nns_ns *where = NULL;
+	struct nns_link l;
+
+	*index = 0;
+	if (s->peer_ns)
+		where = s->peer_ns;
+	else if (home == ns && s->peer_name)
+		where = ns;
+	if (where && s->peer_name)
+		return where;
+	if (nns_link_get(home, s->name, 0, &msg, &l, NULL) == 0 && l.link > 0) {
+		*index = s->peer_name ? 0 : l.link;
+		if (!where)
+			where = l.has_link_netnsid ? ns : home;
+	}
+	nns_msgs_free(&msg);
+	return (s->peer_name || *index) ? where : NULL;
+}
+
+/* Brings up the peer of new veth @s, made from @ns in @home. */
+static int peer_up(struct nns_ns *ns, struct nns_ns *home, const struct nns_link_spec *s,
+		   struct nns_error *e)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nlmsghdr *nlh = put_ifinfo(buf, RTM_NEWLINK, NLM_F_REQUEST, 0);
+	struct nlmsghdr *nlh;
 	struct nns_nl *nl;
-	int ret;
+	int index, ret;
+	struct nns_ns *where = find_peer(ns, home, s, &index);
 
-	ret = nns_ns_nl(ns, &nl, e);
+	if (!where)
+		return -ENODEV;
+	ret = nns_ns_nl(where, &nl, e);
 	if (ret < 0)
 		return ret;
+	nlh = put_ifinfo(buf, RTM_NEWLINK, NLM_F_REQUEST, index);
 	put_up(nlh, true);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (s->peer_name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, s->peer_name);
 	return nns_nl_request(nl, nlh, NULL, e);
 }
 
@@ -488,8 +524,8 @@ int nns_link_add(struct nns_ns *ns, const struct nns_link_spec *s, struct nns_er
 	ret = nns_link_put_add(nlh, s);
 	if (ret == 0)
 		ret = nns_nl_request(nl, nlh, NULL, e);
-	if (ret == 0 && s->up && s->name && s->peer_name && !strcmp(s->kind, "veth")) {
-		ret = peer_up(s->peer_ns ? s->peer_ns : ns, s->peer_name, e);
+	if (ret == 0 && s->up && s->name && !strcmp(s->kind, "veth")) {
+		ret = peer_up(ns, home, s, e);
 		/* Deleting one end, where it was made, removes both: nothing half-made stays. */
 		if (ret < 0 && nns_ns_nl(home, &nl, NULL) == 0) {
 			struct nlmsghdr *del = put_ifinfo(buf, RTM_DELLINK, NLM_F_REQUEST, 0);

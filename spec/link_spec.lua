@@ -547,6 +547,29 @@ describe("ns:link_add", function()
     assert_like_ip(ns, v)
   end)
 
+  it("brings both ends of a veth up with up = true, the kernel's name for the peer too", function()
+    local ns, other = fresh_ns(), fresh_ns()
+    local function up_in(n, name)
+      local l = ip_link(n, name)
+      return l ~= nil and has(l.flags, "UP")
+    end
+    local function peer_of(n, name) return ip_link(n, name).link or ip_link(n, name).link_index end
+    ns:link_add { kind = "veth", name = "u0", up = true }
+    assert.is_true(up_in(ns, "u0"))
+    assert.is_true(up_in(ns, peer_of(ns, "u0")))
+    ns:link_add { kind = "veth", name = "u1", up = true, peer_ns = other }
+    assert.is_true(up_in(ns, "u1"))
+    local peers = {}
+    for _, l in ipairs(ip_links(other)) do
+      if l.ifname ~= "lo" then peers[#peers + 1] = { l.ifname, has(l.flags, "UP") } end
+    end
+    assert.are.same({ { "veth0", true } }, peers)
+    -- made in another namespace: where the peer goes depends on the kernel, it comes up there
+    ns:link_add { kind = "veth", name = "u2", peer = "u3", up = true, ns = other }
+    assert.is_true(up_in(other, "u2"))
+    assert.is_true(up_in(ns, "u3") or up_in(other, "u3"))
+  end)
+
   it("creates a link directly in the namespace of option ns, as ip link add ... netns", function()
     local ns, other = fresh_ns(), fresh_ns()
     local b = ns:link_add { kind = "bridge", name = "there0", ns = other, up = true }
