@@ -1,4 +1,4 @@
--- Bad input: 152 distinct bad arguments across the public functions, each
+-- Bad input: 162 distinct bad arguments across the public functions, each
 -- raising its own message before any system call (build/fault_shim.so
 -- counts setns, socket, unshare, mount, umount2, sendto, sendmsg, open and
 -- ioctl during the call: zero) and changing nothing.
@@ -423,6 +423,27 @@ return {
   { "closed handle",
     function(_, c) c:links() end,
     "attempt to use a closed namespace handle (<c>)" },
+  -- exist_ok and missing_ok: booleans, and only where they mean something
+  { "add: exist_ok string", function() netns.add("bi-x", { exist_ok = "no" }) end,
+    "bad argument #2 to 'add' (option 'exist_ok' must be a boolean, got string)" },
+  { "delete: missing_ok number", function() netns.delete("bi-x", { missing_ok = 1 }) end,
+    "bad argument #2 to 'delete' (option 'missing_ok' must be a boolean, got number)" },
+  { "addr_add: exist_ok string", function(a) a:addr_add("v0", "10.0.0.1/24", { exist_ok = "no" }) end,
+    "bad argument #3 to 'addr_add' (option 'exist_ok' must be a boolean, got string)" },
+  { "addr_add: missing_ok", function(a) a:addr_add("v0", "10.0.0.1/24", { missing_ok = true }) end,
+    "bad argument #3 to 'addr_add' (unknown option 'missing_ok')" },
+  { "link_del: missing_ok string", function(a) a:link_del("nope", { missing_ok = "false" }) end,
+    "bad argument #2 to 'link_del' (option 'missing_ok' must be a boolean, got string)" },
+  { "route_add: missing_ok", function(a) a:route_add { dst = "10.9.0.0/16", dev = "v0", missing_ok = true } end,
+    "bad argument #1 to 'route_add' (unknown option 'missing_ok')" },
+  { "route_replace: exist_ok", function(a) a:route_replace { dst = "10.9.0.0/16", dev = "v0", exist_ok = true } end,
+    "bad argument #1 to 'route_replace' (unknown option 'exist_ok')" },
+  { "neigh_del: exist_ok", function(a) a:neigh_del { dst = "10.0.0.9", dev = "v0", exist_ok = true } end,
+    "bad argument #1 to 'neigh_del' (unknown option 'exist_ok')" },
+  { "rule_add: missing_ok", function(a) a:rule_add { table = 5, missing_ok = true } end,
+    "bad argument #1 to 'rule_add' (unknown option 'missing_ok')" },
+  { "rule_del: missing_ok table", function(a) a:rule_del { priority = 5, missing_ok = {} } end,
+    "bad argument #1 to 'rule_del' (option 'missing_ok' must be a boolean, got table)" },
   -- A string with a NUL would be cut short in C, and name something else.
   { "add: NUL", function() netns.add("bi-x\0y") end,
     "bad argument #1 to 'add' (string holds a NUL byte)" },

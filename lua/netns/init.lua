@@ -89,6 +89,24 @@ local function options(opts, known, fname, arg)
 end
 M._options = options
 
+-- Flag @key (exist_ok, missing_ok, or nil for neither) of option table
+-- @opts, argument #@arg of @fname, checked before the kernel is asked:
+-- a boolean, false when absent.  The flag of the other verb means
+-- nothing here and is refused as unknown.
+local FLAGS = { "exist_ok", "missing_ok" }
+local function flag(opts, key, fname, arg)
+  if type(opts) ~= "table" then return false end
+  for _, f in ipairs(FLAGS) do
+    local v = opts[f]
+    if v ~= nil and f ~= key then
+      raise(("bad argument #%d to '%s' (unknown option '%s')"):format(arg, fname, f))
+    elseif v ~= nil and type(v) ~= "boolean" then
+      raise(("bad argument #%d to '%s' (option '%s' must be a boolean, got %s)"):format(arg, fname, f, type(v)))
+    end
+  end
+  return key ~= nil and opts[key] == true
+end
+
 -- Argument checks made here, so that messages name the method the user called.
 local function check_ifname(v, fname, arg)
   if type(v) ~= "string" then
@@ -491,8 +509,9 @@ end
 -- @usage red:link_del("veth0", { missing_ok = true })
 function NS:link_del(dev, opts)
   opts = options(opts, { missing_ok = true }, "link_del", 2)
+  local missing_ok = flag(opts, "missing_ok", "link_del", 2)
   local ok, msg, code = self._h:link_del(dev)
-  if not ok and opts.missing_ok and code == ERRNO.ENODEV then return false end
+  if not ok and missing_ok and code == ERRNO.ENODEV then return false end
   return (check(ok, msg))
 end
 
@@ -681,8 +700,9 @@ end
 -- @raise on a bad address or when the kernel refuses
 -- @usage red:addr_add("veth0", "fd00::1/64", { nodad = true })
 function NS:addr_add(dev, cidr, opts)
+  local exist_ok = flag(opts, "exist_ok", "addr_add", 3)
   local ok, msg, code = self._h:addr_add(dev, cidr, opts)
-  if not ok and opts and opts.exist_ok and code == ERRNO.EEXIST then return false end
+  if not ok and exist_ok and code == ERRNO.EEXIST then return false end
   return (check(ok, msg))
 end
 
@@ -695,8 +715,9 @@ end
 -- @raise when the kernel refuses
 -- @usage red:addr_del("veth0", "10.0.0.1/24")
 function NS:addr_del(dev, cidr, opts)
+  local missing_ok = flag(opts, "missing_ok", "addr_del", 3)
   local ok, msg, code = self._h:addr_del(dev, cidr, opts)
-  if not ok and opts and opts.missing_ok and (code == ERRNO.EADDRNOTAVAIL or code == ERRNO.ENODEV) then
+  if not ok and missing_ok and (code == ERRNO.EADDRNOTAVAIL or code == ERRNO.ENODEV) then
     return false
   end
   return (check(ok, msg))
@@ -725,8 +746,9 @@ end
 -- @raise on a bad spec or when the kernel refuses
 -- @usage red:neigh_add { dst = "10.0.0.2", lladdr = "02:00:00:00:00:02", dev = "veth0" }
 function NS:neigh_add(spec)
+  local exist_ok = flag(spec, "exist_ok", "neigh_add", 1)
   local ok, msg, code = self._h:neigh_add(spec)
-  if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
+  if not ok and exist_ok and code == ERRNO.EEXIST then return false end
   return (check(ok, msg))
 end
 
@@ -736,6 +758,7 @@ end
 -- @raise on a bad spec or when the kernel refuses
 -- @usage red:neigh_replace { dst = "10.0.0.2", lladdr = "02:00:00:00:00:03", dev = "veth0" }
 function NS:neigh_replace(spec)
+  flag(spec, nil, "neigh_replace", 1)
   return (check(self._h:neigh_replace(spec)))
 end
 
@@ -746,8 +769,9 @@ end
 -- @raise when the kernel refuses
 -- @usage red:neigh_del { dst = "10.0.0.2", dev = "veth0" }
 function NS:neigh_del(spec)
+  local missing_ok = flag(spec, "missing_ok", "neigh_del", 1)
   local ok, msg, code = self._h:neigh_del(spec)
-  if not ok and spec.missing_ok and (code == ERRNO.ENOENT or code == ERRNO.ENODEV) then return false end
+  if not ok and missing_ok and (code == ERRNO.ENOENT or code == ERRNO.ENODEV) then return false end
   return (check(ok, msg))
 end
 
@@ -790,8 +814,9 @@ end
 -- @raise on a bad spec or when the kernel refuses (its explanation included)
 -- @usage h2:route_add { dst = "default", gateway = "10.0.0.1" }
 function NS:route_add(spec)
+  local exist_ok = flag(spec, "exist_ok", "route_add", 1)
   local ok, msg, code = self._h:route_add(spec)
-  if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
+  if not ok and exist_ok and code == ERRNO.EEXIST then return false end
   return (check(ok, msg))
 end
 
@@ -801,6 +826,7 @@ end
 -- @raise on a bad spec or when the kernel refuses
 -- @usage red:route_replace { dst = "10.2.0.0/24", gateway = "10.0.0.3" }
 function NS:route_replace(spec)
+  flag(spec, nil, "route_replace", 1)
   return (check(self._h:route_replace(spec)))
 end
 
@@ -811,9 +837,10 @@ end
 -- @raise when the kernel refuses
 -- @usage red:route_del { dst = "10.2.0.0/24" }
 function NS:route_del(spec)
+  local missing_ok = flag(spec, "missing_ok", "route_del", 1)
   local ok, msg, code = self._h:route_del(spec)
   -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT; a route via a missing device is none
-  if not ok and spec.missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT or code == ERRNO.ENODEV) then
+  if not ok and missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT or code == ERRNO.ENODEV) then
     return false
   end
   return (check(ok, msg))
@@ -849,8 +876,9 @@ end
 -- @raise on a bad spec or when the kernel refuses
 -- @usage red:rule_add { from = "10.1.0.0/24", table = 100, priority = 1000 }
 function NS:rule_add(spec)
+  local exist_ok = flag(spec, "exist_ok", "rule_add", 1)
   local ok, msg, code = self._h:rule_add(spec)
-  if not ok and spec.exist_ok and code == ERRNO.EEXIST then return false end
+  if not ok and exist_ok and code == ERRNO.EEXIST then return false end
   return (check(ok, msg))
 end
 
@@ -860,8 +888,9 @@ end
 -- @raise when the kernel refuses
 -- @usage red:rule_del { priority = 1000 }
 function NS:rule_del(spec)
+  local missing_ok = flag(spec, "missing_ok", "rule_del", 1)
   local ok, msg, code = self._h:rule_del(spec)
-  if not ok and spec.missing_ok and code == ERRNO.ENOENT then return false end
+  if not ok and missing_ok and code == ERRNO.ENOENT then return false end
   return (check(ok, msg))
 end
 
@@ -1011,8 +1040,9 @@ end
 -- @usage local red = netns.add "red"
 function M.add(name, opts)
   opts = options(opts, { exist_ok = true }, "add", 2)
+  local exist_ok = flag(opts, "exist_ok", "add", 2)
   local h, msg, code = core.add(name)
-  if not h and opts.exist_ok and code == ERRNO.EEXIST then
+  if not h and exist_ok and code == ERRNO.EEXIST then
     h, msg = core.open(name)
   end
   return checked_wrap(h, msg)
@@ -1095,8 +1125,9 @@ end
 -- @usage netns.delete("red", { missing_ok = true })
 function M.delete(name, opts)
   opts = options(opts, { missing_ok = true }, "delete", 2)
+  local missing_ok = flag(opts, "missing_ok", "delete", 2)
   local ok, msg, code = core.delete(name)
-  if not ok and opts.missing_ok and code == ERRNO.ENOENT then return false end
+  if not ok and missing_ok and code == ERRNO.ENOENT then return false end
   return (check(ok, msg))
 end
 
