@@ -484,6 +484,25 @@ describe("ns:wait", function()
     assert.is_false(a:wait { route = "10.8.0.0/24", gateway = "fd00::1", present = false, timeout = 0.2 })
   end)
 
+  it("finds a multipath route by any of its next hops", function()
+    a:veth("m1", "q1", { up = true })
+    a:veth("m2", "q2", { up = true })
+    a:addr_add("m1", "10.1.0.2/24")
+    a:addr_add("m2", "10.2.0.2/24")
+    a:route_add { dst = "10.5.0.0/16", nexthops = { { gateway = "10.1.0.1" }, { gateway = "10.2.0.1" } } }
+    assert.is_true(a:wait { route = "10.5.0.0/16", gateway = "10.2.0.1", timeout = 1 })
+    assert.is_true(a:wait { route = "10.5.0.0/16", dev = "m1", timeout = 1 })
+    assert.is_true(a:wait { route = "10.5.0.0/16", dev = "m2", gateway = "10.2.0.1", timeout = 1 })
+    assert.is_true(a:wait { route = "10.5.0.0/16", dev = "m1", gateway = "10.2.0.1", present = false,
+                            timeout = 0 })
+  end)
+
+  it("waits for a neighbour in no state", function()
+    a:neigh_add { dst = "10.0.0.5", dev = "v0", state = "none" }
+    assert.is_true(a:wait { neigh = "10.0.0.5", state = "NONE", timeout = 1 })
+    assert.is_false(a:wait { neigh = "10.0.0.5", state = "PERMANENT", timeout = 0.2 })
+  end)
+
   it("takes IPv6 addresses however they are written", function()
     a:link_set("v0", { up = true })
     a:addr_add("v0", "fd00:0::5/64", { nodad = true })
@@ -500,6 +519,8 @@ describe("ns:wait", function()
         a.wait, a, { link = "v0", timeout = t })
     end
     H.raises("bad argument #1 to 'wait' (table expected, got string)", a.wait, a, "v0")
+    H.raises("bad argument #1 to 'wait' (invalid table \"bogus\")", a.wait, a,
+      { route = "10.9.0.0/24", table = "bogus" })
     H.raises("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)",
       a.wait, a, { timeout = 1 })
     H.raises("bad argument #1 to 'wait' (one of link, addr, route, neigh expected)",

@@ -294,21 +294,32 @@ conditions.addr = {
   end,
 }
 
+-- Whether next hop @hop (a route, or one of its nexthops) goes by @dev and @gateway.
+local function hop_fits(hop, dev, gateway)
+  -- a gateway of another family than the route's is under via (IPv4 via IPv6)
+  local via = hop.gateway or (hop.via and hop.via.host)
+  return (dev == nil or hop.dev == dev) and (gateway == nil or via == gateway)
+end
+
 conditions.route = {
   kind = "route",
   check = function(c)
     if c.route ~= "default" then canonical_of(c.route, "route") end
     if c.gateway then canonical_of(c.gateway, "gateway") end
+    local why = c.table ~= nil and c.table ~= "all" and core.route_problem { dst = "default", table = c.table }
+    if why then raise(("bad argument #1 to 'wait' (%s)"):format(why)) end
   end,
   options = { table = "any", dev = "string", gateway = "string" },
   find = function(ns, c)   -- a route to the destination that also fits dev and gateway
     local want = host_form(core.canonical(c.route))
     local gateway = c.gateway and core.canonical(c.gateway)
     for _, r in ipairs(ns:routes{ table = c.table }) do
-      -- a gateway of another family than the route's is under via (IPv4 via IPv6)
-      local via = r.gateway or (r.via and r.via.host)
-      if r.dst == want and (c.dev == nil or r.dev == c.dev) and (gateway == nil or via == gateway) then
-        return r
+      if r.dst == want then
+        -- a multipath route fits by any of its next hops
+        if hop_fits(r, c.dev, gateway) then return r end
+        for _, hop in ipairs(r.nexthops or {}) do
+          if hop_fits(hop, c.dev, gateway) then return r end
+        end
       end
     end
   end,
@@ -329,7 +340,9 @@ conditions.neigh = {
     end
   end,
   holds = function(rec, c)
-    return c.state == nil or has(rec.state, c.state)
+    -- an entry in no state has none listed, as in ip -j
+    if c.state == "NONE" then return rec.state == nil or #rec.state == 0 or has(rec.state, "NONE") end
+    return c.state == nil or has(rec.state or {}, c.state)
   end,
 }
 
