@@ -174,10 +174,12 @@ int nns_ns_change(struct nns_ns *ns, struct nlmsghdr *nlh, const char *what, str
 
 /*
  * The id under which @other is known inside @ns (-1: none yet), as
- * `ip netns list-id` shows; nns_nsid_set assigns one (-1: the kernel picks).
+ * `ip netns list-id` shows; nns_nsid_set assigns one (-1: the kernel
+ * picks), as `ip netns set` does: its errors name @other by @label.
  */
 int nns_nsid_get(struct nns_ns *ns, const struct nns_ns *other, int *id, struct nns_error *e);
-int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, int id, struct nns_error *e);
+int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, const char *label, int id,
+		 struct nns_error *e);
 
 /* Entering and leaving: @saved receives the thread's namespace. */
 int nns_ns_enter(const struct nns_ns *ns, int *saved, struct nns_error *e);

@@ -1010,9 +1010,10 @@ int nns_nsid_get(struct nns_ns *ns, const struct nns_ns *other, int *id, struct 
 	return ret;
 }
 
-int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, int id, struct nns_error *e)
+int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, const char *label, int id,
+		 struct nns_error *e)
 {
-	char buf[NNS_MSG_SIZE] = { 0 }, what[48];
+	char buf[NNS_MSG_SIZE] = { 0 }, what[PATH_MAX + 32];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtgenmsg *g;
 
@@ -1022,6 +1023,9 @@ int nns_nsid_set(struct nns_ns *ns, const struct nns_ns *other, int id, struct n
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)other->fd);
 	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)id);
-	snprintf(what, sizeof(what), "netns set-id %d", id);
+	if (id < 0)
+		snprintf(what, sizeof(what), "netns set %s auto", label);
+	else
+		snprintf(what, sizeof(what), "netns set %s %d", label, id);
 	return nns_ns_request(ns, nlh, what, e);
 }

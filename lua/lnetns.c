@@ -711,8 +711,11 @@ static int ns_nsid(lua_State *L)
 	if (!lua_isnoneornil(L, 3) && !(lua_isboolean(L, 3) && !lua_toboolean(L, 3))) {
 		lua_Integer want = lua_isboolean(L, 3) ? -1 : luaL_checkinteger(L, 3);
 
+		char buf[64];
+
 		luaL_argcheck(L, want >= -1 && want <= INT32_MAX, 3, "invalid namespace id");
-		if (nns_nsid_set(&h->ns, &other->ns, (int)want, &e) < 0)
+		if (nns_nsid_set(&h->ns, &other->ns, lns_label(L, 2, buf, sizeof(buf)), (int)want,
+				 &e) < 0)
 			return lns_fail(L, 1, &e);
 	}
 	if (nns_nsid_get(&h->ns, &other->ns, &id, &e) < 0)
@@ -1503,8 +1506,14 @@ static int ns_link_add(lua_State *L)
 	uint8_t addr[2][32];
 
 	luaL_checktype(L, 2, LUA_TTABLE);
-	if (link_spec(L, h, 2, &s, addr, &e) < 0 || nns_link_add(&h->ns, &s, &e) < 0)
+	if (link_spec(L, h, 2, &s, addr, &e) < 0)
 		return lns_fail(L, 1, &e);
+	if (nns_link_add(&h->ns, &s, &e) < 0) {
+		/* made there (ns=), it is there that the kernel found it taken or wrong */
+		if (s.ns && lua_getfield(L, 2, "ns") == LUA_TUSERDATA)
+			return lns_fail(L, lua_gettop(L), &e);
+		return lns_fail(L, 1, &e);
+	}
 	lua_pushboolean(L, 1);
 	return 1;
 }

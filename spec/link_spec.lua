@@ -576,6 +576,9 @@ describe("ns:link_add", function()
     assert.are.equal(other, b.ns)
     assert_like_ip(other, b)
     assert.is_nil(ip_link(ns, "there0"))
+    -- taken there: the message names where
+    raises(("netns: link add there0 (in <anonymous %d>): File exists [EEXIST]"):format(other.id),
+      ns.link_add, ns, { kind = "bridge", name = "there0", ns = other })
     raises("bad argument #1 to 'link_add' (option 'ns' must be a namespace handle, got string)",
       ns.link_add, ns, { kind = "bridge", name = "x", ns = "red" })
     -- a master is looked up here, but the kernel would take it there

@@ -872,7 +872,7 @@ describe("ns:nsid", function()
     -- a veth into b is reported with that id
     a:veth("n0", "n1", { peer_ns = b })
     assert.are.equal(5, a:link("n0").link_netnsid)
-    H.raises("netns: netns set-id 6 (in nsid-a): File exists [EEXIST]: Peer netns already has a nsid assigned",
+    H.raises("netns: netns set nsid-b 6 (in nsid-a): File exists [EEXIST]: Peer netns already has a nsid assigned",
       a.nsid, a, b, 6)
     H.raises("bad argument #1 to 'nsid' (namespace handle expected, got string)",
       a.nsid, a, "nsid-b")

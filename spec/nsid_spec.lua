@@ -39,9 +39,12 @@ describe("ns:nsid", function()
 
   it("refuses a second id with the kernel's reason, and keeps the first", function()
     a:nsid(b, 5)
-    H.raises("netns: netns set-id 6 (in id-a): File exists [EEXIST]: " ..
+    H.raises("netns: netns set id-b 6 (in id-a): File exists [EEXIST]: " ..
       "Peer netns already has a nsid assigned",
       a.nsid, a, b, 6)
+    H.raises("netns: netns set id-b auto (in id-a): File exists [EEXIST]: " ..
+      "Peer netns already has a nsid assigned",
+      a.nsid, a, b, true)
     assert.are.equal(5, a:nsid(b))
   end)
 
