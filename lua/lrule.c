@@ -2,6 +2,7 @@
 /* Policy rules: the rules, rule_add and rule_del methods (ip rule). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,20 @@ static void field_fwmark(lua_State *L, int arg, struct nns_rule_spec *s)
 		luaL_argerror(L, arg, "option 'fwmask' needs option 'fwmark'");
 }
 
+/* How many entries table @idx has, whatever their keys. */
+static size_t table_size(lua_State *L, int idx)
+{
+	size_t n = 0;
+
+	idx = lua_absindex(L, idx);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		n++;
+	}
+	return n;
+}
+
 /* sport/dport = 80, { 1000, 2000 } or "1000-2000". */
 static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2])
 {
@@ -360,9 +375,11 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 		ok = lua_isinteger(L, -1);
 		lo = hi = lua_tointeger(L, -1);
 	} else if (t == LUA_TTABLE) {
+		/* { lo, hi } and nothing else: a third port would be dropped unseen */
+		ok = table_size(L, -1) == 2;
 		lua_rawgeti(L, -1, 1);
 		lua_rawgeti(L, -2, 2);
-		ok = lua_isinteger(L, -2) && lua_isinteger(L, -1);
+		ok = ok && lua_isinteger(L, -2) && lua_isinteger(L, -1);
 		lo = lua_tointeger(L, -2);
 		hi = lua_tointeger(L, -1);
 		lua_pop(L, 2);
@@ -370,10 +387,14 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 		const char *text = lns_tocstring(L, -1, arg, key);
 		char *end;
 
+		/* digits, or digits-digits: strtol would take spaces and signs too */
+		ok = isdigit((unsigned char)text[0]);
 		lo = hi = strtol(text, &end, 10);
-		if (*end == '-')
+		if (*end == '-') {
+			ok = ok && isdigit((unsigned char)end[1]);
 			hi = strtol(end + 1, &end, 10);
-		ok = end != text && !*end;
+		}
+		ok = ok && !*end;
 	} else if (t != LUA_TNIL) {
 		ok = false;
 	}

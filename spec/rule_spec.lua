@@ -576,6 +576,10 @@ describe("rules", function()
         { { priority = 1, dport = { 80 }, table = 1 }, ports "dport" },
         { { priority = 1, dport = { 80, "x" }, table = 1 }, ports "dport" },
         { { priority = 1, sport = 80.5, table = 1 }, ports "sport" },
+        { { priority = 1, sport = { 1, 2, 3 }, table = 1 }, ports "sport" },
+        { { priority = 1, sport = { 1, 2, x = 3 }, table = 1 }, ports "sport" },
+        { { priority = 1, sport = " 5- 6", table = 1 }, ports "sport" },
+        { { priority = 1, sport = "+5", table = 1 }, ports "sport" },
         -- fwmark
         { { priority = 1, fwmark = "0xzz", table = 1 }, [[invalid fwmark "0xzz"]] },
         { { priority = 1, fwmark = "", table = 1 }, [[invalid fwmark ""]] },
