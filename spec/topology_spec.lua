@@ -360,6 +360,8 @@ describe("netns.topology", function()
 
   it("build checks the spec's values before making anything, and says which entry is wrong", function()
     -- Nothing is made: no namespace is asked for, so no pin is left either.
+    local closed = netns.new()
+    closed:close()
     local lib, asked = require "netns", 0
     local new, new_many = lib.new, lib.new_many
     lib.new = function(...) asked = asked + 1; return new(...) end
@@ -401,6 +403,11 @@ describe("netns.topology", function()
       { vxlan { dev = "a b" }, 'links[1]: vxlan option \'dev\': invalid interface name "a b": '
         .. "must not contain '/', ':' or white space" },
       { vxlan { underlay = "h1" }, "links[1]: vxlan option 'underlay' must be a namespace handle, got string" },
+      { vxlan { underlay = closed }, ("links[1]: vxlan option 'underlay' is a closed namespace handle "
+        .. "(<anonymous %d>)"):format(closed.id) },
+      { link { names = { "x", "y", "z" } }, "links[2]: option 'names' holds one entry for each end (1 and 2), not 3" },
+      { link { addrs = { x = "bogus" } },
+        'links[2]: option \'addrs\' holds one entry for each end (1 and 2), not "x"' },
       { vxlan({}, "h1", "h2"), "links[1]: a vxlan link joins a host here to one on another machine" },
       { vxlan({}, "h1", ""), "links[1]: the host on the other machine must be named, got " },
       { { hosts = hosts(), routes = { h1 = { { dst = "10.0.0.0/99" } } } },

@@ -308,6 +308,10 @@ local function vxlan_problem(vx)
   if vx.underlay ~= nil and not is_ns(vx.underlay) then
     return ("vxlan option 'underlay' must be a namespace handle, got %s"):format(type(vx.underlay))
   end
+  if vx.underlay ~= nil and not pcall(vx.underlay.fileno, vx.underlay) then
+    return ("vxlan option 'underlay' is a closed namespace handle (%s)"):format(
+      vx.underlay.name or ("<anonymous %d>"):format(vx.underlay.id))
+  end
   for _, k in ipairs { "remote", "local", "dev", "port", "ttl" } do
     local why = vx[k] ~= nil and core.link_problem { kind = "vxlan", id = vx.id, [k == "dev" and "link" or k] = vx[k] }
     if why then
@@ -324,6 +328,13 @@ local function link_options_problem(opts)
     local v = opts[k]
     if v ~= nil and type(v) ~= "table" then
       return ("option '%s' must be a table, got %s"):format(k, type(v))
+    end
+    -- one for each end, at most: anything more would be dropped unseen
+    for key in pairs(v or {}) do
+      if key ~= 1 and key ~= 2 then
+        return ("option '%s' holds one entry for each end (1 and 2), not %s"):format(k,
+          type(key) == "string" and ("%q"):format(key) or tostring(key))
+      end
     end
     for i = 1, 2 do
       local entry = v and v[i]
