@@ -197,23 +197,30 @@ static int addr_msg(const struct nlmsghdr *nlh, void *arg)
 	return x->cb(&a, x->data);
 }
 
-int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, void *data,
-		  struct nns_error *e)
+/* A request for the addresses of @family on link @ifindex (0: every link), in @buf. */
+static struct nlmsghdr *put_addr_dump(char *buf, int family, int ifindex)
 {
-	char buf[NNS_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct addr_each x = { cb, data, ifindex };
 	struct ifaddrmsg *ifa;
-	char what[32] = "address show";
 
 	nlh->nlmsg_type = RTM_GETADDR;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
 	/* The kernel filters on it, and fails the dump when it is gone. */
 	ifa->ifa_index = (uint32_t)ifindex;
+	return nlh;
+}
+
+int nns_addr_dump(struct nns_ns *ns, int family, int ifindex, nns_addr_cb cb, void *data,
+		  struct nns_error *e)
+{
+	char buf[NNS_MSG_SIZE] = { 0 };
+	struct addr_each x = { cb, data, ifindex };
+	char what[32] = "address show";
+
 	if (ifindex)
 		snprintf(what, sizeof(what), "address show %d", ifindex);
-	return nns_dump_each(ns, nlh, what, addr_msg, &x, e);
+	return nns_dump_each(ns, put_addr_dump(buf, family, ifindex), what, addr_msg, &x, e);
 }
 
 /* ---- keeping and restoring ---------------------------------------------- */
@@ -249,13 +256,9 @@ static int keep_msg(const struct nlmsghdr *nlh, void *arg)
 void nns_addrs_keep(struct nns_ns *ns, int ifindex, struct nns_addrs_kept *k)
 {
 	char buf[NNS_MSG_SIZE] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = put_addr_dump(buf, AF_UNSPEC, ifindex);
 	struct keep_each x = { k, ifindex };
-	struct ifaddrmsg *ifa;
 
-	nlh->nlmsg_type = RTM_GETADDR;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_index = (uint32_t)ifindex;
 	if (nns_dump_each(ns, nlh, "address show", keep_msg, &x, NULL) < 0)
 		k->len = 0; /* all or none: a partial set would be put back as if whole */
 }
