@@ -436,24 +436,18 @@ static int rule_family(lua_State *L, int arg, struct nns_rule_spec *s)
 }
 
 /*
- * Whether the options at @arg say which rule: a delete by 'family' alone
- * would match the first rule there is, the local table's, and end all
- * delivery to the namespace (ip rule del refuses one without arguments).
+ * Whether @s says which rule to delete.  The kernel matches by the fields
+ * a request sets to something other than 0 (not = true is no field), so a
+ * delete by none of them takes the first rule there is, the local table's,
+ * and ends all delivery to the namespace (ip rule del refuses one without
+ * arguments).
  */
-static bool selects_rule(lua_State *L, int arg)
+static bool selects_rule(const struct nns_rule_spec *s)
 {
-	lua_pushnil(L);
-	while (lua_next(L, arg)) {
-		const char *key = lua_tostring(L, -2);
-
-		lua_pop(L, 1);
-		if (strcmp(key, "family") != 0 && strcmp(key, "missing_ok") != 0 &&
-		    strcmp(key, "exist_ok") != 0) {
-			lua_pop(L, 1);
-			return true;
-		}
-	}
-	return false;
+	return s->has_priority || s->src.len > 0 || s->dst.len > 0 || (s->iif && *s->iif) ||
+	       (s->oif && *s->oif) || s->fwmark || (s->has_fwmask && s->fwmask) || s->tos ||
+	       s->ipproto || s->sport[0] || s->dport[0] || s->has_suppress_prefixlen || s->table ||
+	       s->l3mdev || s->protocol || s->action != FR_ACT_UNSPEC;
 }
 
 static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
@@ -462,9 +456,6 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 
 	luaL_checktype(L, arg, LUA_TTABLE);
 	lns_check_options(L, arg, rule_options);
-	if (!add && !selects_rule(L, arg))
-		luaL_argerror(L, arg,
-			      "a rule to delete needs an option to match it by, besides 'family'");
 	field_selector(L, arg, "from", &s->src);
 	field_selector(L, arg, "to", &s->dst);
 	s->family = rule_family(L, arg, s);
@@ -504,6 +495,10 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 		/* Deleting by selector alone: any action matches. */
 		s->action = FR_ACT_UNSPEC;
 	}
+	if (!add && !selects_rule(s))
+		luaL_argerror(L, arg,
+			      "a rule to delete needs an option that selects it "
+			      "('family', 'not', 0 and \"all\" select none)");
 }
 
 /* How messages name a rule: its priority, or what it selects. */

@@ -475,8 +475,13 @@ describe("rules", function()
     end)
 
     it("refuses a delete that matches by nothing, which would take the local table's rule", function()
-      local why = "bad argument #1 to 'rule_del' (a rule to delete needs an option to match it by, besides 'family')"
-      local specs = { {}, { family = "inet6" }, { missing_ok = true }, { family = "inet", missing_ok = true } }
+      local why = "bad argument #1 to 'rule_del' (a rule to delete needs an option that selects it "
+        .. "('family', 'not', 0 and \"all\" select none))"
+      -- the kernel matches by what a request sets to other than 0: none of these sets anything
+      local specs = { {}, { family = "inet6" }, { missing_ok = true }, { family = "inet", missing_ok = true },
+                      { ["not"] = true }, { l3mdev = false }, { from = "all" }, { to = "0.0.0.0/0" },
+                      { fwmark = 0 }, { tos = 0 }, { table = 0 }, { ipproto = "ip" }, { protocol = "unspec" },
+                      { action = "table" } }
       for _, spec in ipairs(specs) do
         fails(a, why, function() a:rule_del(spec) end)
       end
@@ -580,6 +585,9 @@ describe("rules", function()
         { { priority = 1, sport = { 1, 2, x = 3 }, table = 1 }, ports "sport" },
         { { priority = 1, sport = " 5- 6", table = 1 }, ports "sport" },
         { { priority = 1, sport = "+5", table = 1 }, ports "sport" },
+        { { priority = 1, sport = "-5", table = 1 }, ports "sport" },
+        { { priority = 1, sport = "5-6-7", table = 1 }, ports "sport" },
+        { { priority = 1, sport = { 1, 2, n = 2 }, table = 1 }, ports "sport" },
         -- fwmark
         { { priority = 1, fwmark = "0xzz", table = 1 }, [[invalid fwmark "0xzz"]] },
         { { priority = 1, fwmark = "", table = 1 }, [[invalid fwmark ""]] },
