@@ -214,8 +214,11 @@ int nns_neigh_add(struct nns_ns *ns, const struct nns_neigh_spec *s, bool replac
 		nns_error_set(e, EEXIST, "%s", what);
 		return -EEXIST;
 	}
-	/* A replace may fail on an entry that was there: that one stays. */
-	existed = replace && !s->proxy && !s->lladdr && entry_exists(ns, s, false);
+	/*
+	 * A request may fail with EINVAL on an entry that was there (a replace
+	 * without an address, an address of the wrong length): that one stays.
+	 */
+	existed = !s->proxy && entry_exists(ns, s, false);
 	ret = neigh_change(ns, RTM_NEWNEIGH, flags, s, what, e);
 	if (ret == -EINVAL && !existed)
 		drop_stray(ns, s);

@@ -343,6 +343,12 @@ describe("neighbour errors", function()
     local ns = with_entries()
     fails_cleanly(ns, ("netns: neighbor add 10.0.0.1 (in %s): Invalid argument [EINVAL]"):format(ns.name),
       true, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00", dev = "va" } end)
+    -- over an entry in state none, which stays
+    assert.is_true(ns:neigh_add { dst = "10.0.0.5", dev = "va", state = "none" })
+    for _, op in ipairs { "add", "replace" } do
+      fails_cleanly(ns, ("netns: neighbor %s 10.0.0.5 (in %s): Invalid argument [EINVAL]"):format(op, ns.name),
+        true, function() ns["neigh_" .. op](ns, { dst = "10.0.0.5", lladdr = "02", dev = "va" }) end)
+    end
   end)
 
   it("a state that needs a link-layer address, given none, is EINVAL and leaves no entry", function()
