@@ -451,10 +451,14 @@ static void explain_taken(struct nns_ns *ns, const struct nns_link_spec *s, stru
 {
 	struct nns_msgs msg = { 0 };
 	struct nns_link l;
+	int ret = e && !e->ext[0] ? nns_link_get(ns, s->name, 0, &msg, &l, NULL) : -EEXIST;
 
-	if (e && !e->ext[0] && nns_link_get(ns, s->name, 0, &msg, &l, NULL) == -ENODEV)
+	if (ret == -ENODEV)
 		snprintf(e->ext, sizeof(e->ext), "the peer name %s is taken%s", s->peer_name,
 			 s->peer_ns ? " in the peer namespace" : "");
+	else if (ret == 0 && s->ns) /* the call's own namespace is not where it looked */
+		snprintf(e->ext, sizeof(e->ext),
+			 "the name %s is taken in the namespace of option 'ns'", s->name);
 	nns_msgs_free(&msg);
 }
 

@@ -106,6 +106,12 @@ const char *lns_checklstring(lua_State *L, int arg, size_t *len)
 	return s;
 }
 
+void lns_check_key(lua_State *L, int idx, int arg)
+{
+	if (lua_type(L, idx) == LUA_TSTRING && strlen(lua_tostring(L, idx)) != lua_rawlen(L, idx))
+		lns_argerror(L, arg, "an option's name holds a NUL byte");
+}
+
 const char *lns_tocstring(lua_State *L, int idx, int arg, const char *key)
 {
 	size_t n;

@@ -86,6 +86,7 @@ static int monitor_rcvbuf(lua_State *L, int arg)
 		lua_pop(L, 1);
 		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= n)
 			continue;
+		lns_check_key(L, -1, arg);
 		if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "rcvbuf") != 0) {
 			lua_pushvalue(L, -1);
 			luaL_argerror(L, arg,

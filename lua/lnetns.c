@@ -213,12 +213,10 @@ void lns_check_options(lua_State *L, int arg, const char *const known[])
 		bool ok = false;
 
 		lua_pop(L, 1);
-		if (lua_type(L, -1) == LUA_TSTRING) {
-			if (strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
-				luaL_argerror(L, arg, "an option's name holds a NUL byte");
+		lns_check_key(L, -1, arg);
+		if (lua_type(L, -1) == LUA_TSTRING)
 			for (i = 0; known[i] && !ok; i++)
 				ok = !strcmp(known[i], lua_tostring(L, -1));
-		}
 		if (!ok) {
 			lua_pushvalue(L, -1);
 			luaL_argerror(L, arg,
@@ -1476,6 +1474,9 @@ static int link_spec(lua_State *L, LNs *h, int arg, struct nns_link_spec *s, uin
 	s->mtu = (uint32_t)lns_opt_int(L, arg, "mtu", 68, UINT32_MAX, NULL);
 	s->txqlen = (uint32_t)lns_opt_int(L, arg, "txqlen", 0, UINT32_MAX, &s->has_txqlen);
 	s->up = opt_bool(L, arg, "up", NULL);
+	/* its ends would have names only the kernel knows, the peer's to find to bring it up */
+	luaL_argcheck(L, !s->up || s->name || strcmp(s->kind, "veth") != 0, arg,
+		      "option 'up' on a veth needs option 'name'");
 	s->addrlen = (size_t)opt_lladdr(L, arg, "address", addr[0], 32);
 	s->address = s->addrlen ? addr[0] : NULL;
 	s->peer_addrlen = (size_t)opt_lladdr(L, arg, "peer_address", addr[1], 32);
@@ -1509,8 +1510,13 @@ static int ns_link_add(lua_State *L)
 	if (link_spec(L, h, 2, &s, addr, &e) < 0)
 		return lns_fail(L, 1, &e);
 	if (nns_link_add(&h->ns, &s, &e) < 0) {
-		/* made there (ns=), it is there that the kernel found it taken or wrong */
-		if (s.ns && lua_getfield(L, 2, "ns") == LUA_TUSERDATA)
+		/*
+		 * Made there (ns=), it is there that the kernel found it taken or
+		 * wrong; but for a veth, whose peer may be here (explain_taken
+		 * says which end).
+		 */
+		if (s.ns && strcmp(s.kind, "veth") != 0 &&
+		    lua_getfield(L, 2, "ns") == LUA_TUSERDATA)
 			return lns_fail(L, lua_gettop(L), &e);
 		return lns_fail(L, 1, &e);
 	}

@@ -110,6 +110,8 @@ const char *lns_checklstring(lua_State *L, int arg, size_t *len);
  * so name something else, is an argument error.
  */
 const char *lns_tocstring(lua_State *L, int idx, int arg, const char *key);
+/* Refuses the key at @idx of argument @arg's option table if it holds a NUL. */
+void lns_check_key(lua_State *L, int idx, int arg);
 const char *lns_optlstring(lua_State *L, int arg, const char *def, size_t *len);
 lua_Integer lns_checkinteger(lua_State *L, int arg);
 lua_Number lns_checknumber(lua_State *L, int arg);

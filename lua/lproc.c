@@ -182,7 +182,7 @@ static int fd_option(lua_State *L, int arg, const char *key)
 	int which = 0;
 
 	if (lua_istable(L, arg) && lua_getfield(L, arg, key) != LUA_TNIL) {
-		const char *s = lua_tostring(L, -1);
+		const char *s = lns_tocstring(L, -1, arg, key);
 
 		for (which = 0; names[which] && (!s || strcmp(s, names[which]) != 0); which++)
 			;

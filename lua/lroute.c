@@ -410,6 +410,7 @@ static void check_nexthop_keys(lua_State *L, int arg)
 		size_t i = 0;
 
 		lua_pop(L, 1);
+		lns_check_key(L, -1, arg);
 		while (lua_type(L, -1) == LUA_TSTRING && i < 3 &&
 		       strcmp(known[i], lua_tostring(L, -1)) != 0)
 			i++;

@@ -601,6 +601,11 @@ describe("address errors", function()
     local ns, va = with_addresses()
     fails_cleanly(ns, ("netns: address add 10.0.0.1/24 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() va:addr_add("10.0.0.1/24") end)
+    -- the options are l:addr_add's argument #2
+    fails_cleanly(ns, "bad argument #2 to 'addr_add' (option 'exist_ok' must be a boolean, got string)",
+      false, function() va:addr_add("10.0.0.9/24", { exist_ok = "no" }) end)
+    fails_cleanly(ns, "bad argument #2 to 'addr_del' (unknown option 'exist_ok')",
+      false, function() va:addr_del("10.0.0.9/24", { exist_ok = true }) end)
     -- the CIDR is l:addr_add's argument #1
     fails_cleanly(ns, "bad argument #1 to 'addr_add' (invalid CIDR \"10.0.0.1/33\": prefix length must be 0 to 32)",
       false, function() va:addr_add("10.0.0.1/33") end)

@@ -1,4 +1,4 @@
--- Bad input: 162 distinct bad arguments across the public functions, each
+-- Bad input: 167 distinct bad arguments across the public functions, each
 -- raising its own message before any system call (build/fault_shim.so
 -- counts setns, socket, unshare, mount, umount2, sendto, sendmsg, open and
 -- ioctl during the call: zero) and changing nothing.
@@ -474,6 +474,17 @@ return {
     "bad argument #2 to 'shape' (string holds a NUL byte)" },
   { "monitor: NUL kind", function(a) a:monitor { "link\0" } end,
     "bad argument #1 to 'monitor' (string holds a NUL byte)" },
+  { "route_add: NUL next hop option name",
+    function(a) a:route_add { dst = "10.9.0.0/16", nexthops = { { ["gateway\0x"] = "10.0.0.2", dev = "v0" } } } end,
+    "bad argument #1 to 'route_add' (an option's name holds a NUL byte)" },
+  { "monitor: NUL option name", function(a) a:monitor { "link", ["rcvbuf\0x"] = 4096 } end,
+    "bad argument #1 to 'monitor' (an option's name holds a NUL byte)" },
+  { "exec: NUL stdout", function(a) a:exec({ "true" }, { stdout = "null\0junk" }) end,
+    "bad argument #2 to 'exec' (option 'stdout' holds a NUL byte)" },
+  { "wait: NUL dev", function(a) a:wait { route = "10.0.0.0/8", dev = "v0\0", timeout = 0 } end,
+    "bad argument #1 to 'wait' (option 'dev' holds a NUL byte)" },
+  { "link_add: veth up without a name", function(a) a:link_add { kind = "veth", up = true } end,
+    "bad argument #1 to 'link_add' (option 'up' on a veth needs option 'name')" },
   { "topology: NUL prefix", function() netns.topology { prefix = "x\0" } end,
     "bad argument #1 to 'topology' (prefix must be a string without '/' or NUL)" },
 }

@@ -579,6 +579,13 @@ describe("ns:link_add", function()
     -- taken there: the message names where
     raises(("netns: link add there0 (in <anonymous %d>): File exists [EEXIST]"):format(other.id),
       ns.link_add, ns, { kind = "bridge", name = "there0", ns = other })
+    -- a veth's: the message says which name is taken, and where
+    ns:bridge("t1")
+    raises(("netns: link add t0 (in <anonymous %d>): File exists [EEXIST]: the peer name t1 is taken")
+      :format(ns.id), ns.link_add, ns, { kind = "veth", name = "t0", peer = "t1", ns = other })
+    raises(("netns: link add there0 (in <anonymous %d>): File exists [EEXIST]: the name there0 is taken "
+      .. "in the namespace of option 'ns'"):format(ns.id),
+      ns.link_add, ns, { kind = "veth", name = "there0", peer = "t9", ns = other })
     raises("bad argument #1 to 'link_add' (option 'ns' must be a namespace handle, got string)",
       ns.link_add, ns, { kind = "bridge", name = "x", ns = "red" })
     -- a master is looked up here, but the kernel would take it there

@@ -416,6 +416,10 @@ describe("netns.topology", function()
           routes = { h2 = { { dst = "default", dev = "lo" }, { dst = "10.1.0.0/16", gateway = "10.0.0.0/24" } } } },
         'routes.h2[2]: invalid address "10.0.0.0/24": not a single address' },
       { { hosts = hosts(), routes = { h1 = { "default" } } }, "routes.h1[1]: table expected, got string" },
+      { { hosts = hosts(), routes = { h1 = { { dst = "10.9.0.0/16", dev = "lo", missing_ok = true } } } },
+        "routes.h1[1]: unknown option 'missing_ok'" },
+      { { hosts = hosts(), routes = { h1 = { { dst = "10.9.0.0/16", dev = "lo", exist_ok = 1 } } } },
+        "routes.h1[1]: option 'exist_ok' must be a boolean, got number" },
       { { hosts = hosts(), routes = { h1 = { { gateway = "10.0.0.1" } } } }, "routes.h1[1]: option 'dst' is required" },
     } do
       case[1].prefix = case[1].prefix or "v-"

@@ -373,6 +373,10 @@ local function condition_of(c)
     elseif want and want ~= "any" and type(v) ~= want then
       raise(("bad argument #1 to 'wait' (option '%s' must be a %s)"):format(k, want))
     end
+    -- a name with a NUL in it names nothing: the wait would only run out
+    if type(v) == "string" and v:find("\0", 1, true) then
+      raise(("bad argument #1 to 'wait' (option '%s' holds a NUL byte)"):format(tostring(k)))
+    end
   end
   -- a value nothing can match would only run the clock out
   cond.check(c)

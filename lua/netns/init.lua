@@ -94,16 +94,22 @@ M._options = options
 -- a boolean, false when absent.  The flag of the other verb means
 -- nothing here and is refused as unknown.
 local FLAGS = { "exist_ok", "missing_ok" }
-local function flag(opts, key, fname, arg)
-  if type(opts) ~= "table" then return false end
+local function flag_problem(opts, key)
   for _, f in ipairs(FLAGS) do
     local v = opts[f]
     if v ~= nil and f ~= key then
-      raise(("bad argument #%d to '%s' (unknown option '%s')"):format(arg, fname, f))
+      return ("unknown option '%s'"):format(f)
     elseif v ~= nil and type(v) ~= "boolean" then
-      raise(("bad argument #%d to '%s' (option '%s' must be a boolean, got %s)"):format(arg, fname, f, type(v)))
+      return ("option '%s' must be a boolean, got %s"):format(f, type(v))
     end
   end
+end
+M._flag_problem = flag_problem
+
+local function flag(opts, key, fname, arg)
+  if type(opts) ~= "table" then return false end
+  local why = flag_problem(opts, key)
+  if why then raise(("bad argument #%d to '%s' (%s)"):format(arg, fname, why)) end
   return key ~= nil and opts[key] == true
 end
 
@@ -626,6 +632,7 @@ end
 -- @usage veth0:addr_add "10.0.0.1/24"
 function Link:addr_add(cidr, opts)
   check_cidr(cidr, "addr_add", 1)
+  flag(opts, "exist_ok", "addr_add", 2)
   self.ns:addr_add(self, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
@@ -637,6 +644,7 @@ end
 -- @usage veth0:addr_del "10.0.0.1/24"
 function Link:addr_del(cidr, opts)
   check_cidr(cidr, "addr_del", 1)
+  flag(opts, "missing_ok", "addr_del", 2)
   self.ns:addr_del(self, cidr, opts)
   return reread(self.ns, self.ifindex)
 end

@@ -904,7 +904,7 @@ local function check_spec(spec)
     if not nodes[name] then bad_spec("routes: no host or switch named %s", tostring(name)) end
     check_list(list, "routes." .. name)
     for i, r in ipairs(list) do
-      local why = core.route_problem(r)
+      local why = core.route_problem(r) or netns._flag_problem(r, "exist_ok")
       if why then bad_spec("routes.%s[%d]: %s", name, i, why) end
     end
   end
