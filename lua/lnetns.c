@@ -708,7 +708,6 @@ static int ns_nsid(lua_State *L)
 
 	if (!lua_isnoneornil(L, 3) && !(lua_isboolean(L, 3) && !lua_toboolean(L, 3))) {
 		lua_Integer want = lua_isboolean(L, 3) ? -1 : luaL_checkinteger(L, 3);
-
 		char buf[64];
 
 		luaL_argcheck(L, want >= -1 && want <= INT32_MAX, 3, "invalid namespace id");
@@ -1577,11 +1576,6 @@ static int link_change(lua_State *L, LNs *h, int arg, const char *op, struct nns
 	return ret;
 }
 
-/*
- * How a failed operation @op on device @arg names it: by its name, also
- * when it was given by index (a link record's methods give the index),
- * as long as the device is there.  Looked up only after a failure.
- */
 const char *lns_dev_label(lua_State *L, int arg, char *buf, size_t size)
 {
 	if (lua_type(L, arg) == LUA_TTABLE)
@@ -1593,6 +1587,11 @@ const char *lns_dev_label(lua_State *L, int arg, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * How a failed operation @op on device @arg names it: by its name, also
+ * when it was given by index (a link record's methods give the index),
+ * as long as the device is there.  Looked up only after a failure.
+ */
 static int fail_on_dev(lua_State *L, LNs *h, int arg, const char *op, struct nns_error *e)
 {
 	char name[IF_NAMESIZE];
