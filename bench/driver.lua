@@ -165,17 +165,18 @@ end
 
 local run_no = 0
 
--- Runs @argv under the stopwatch: { wall, user, sys, rss (KiB), status, log, out }.
+-- Runs @argv under the stopwatch: { wall, user, sys, rss (KiB), faults, status, log, out }.
 local function measure(argv)
   run_no = run_no + 1
   local res_path = ("%s/logs/%04d.time"):format(OUT, run_no)
   local log = ("%s/logs/%04d.log"):format(OUT, run_no)
   local _, ok = capture(cmdline { HARNESS, "measure", res_path, log, table.unpack(argv) })
   local line = read_file(res_path) or ""
-  local w, u, s, rss, status = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+)")
+  local w, u, s, rss, status, faults = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)")
   if not ok or not w then error("bench: harness failed for " .. cmdline(argv)) end
   return { wall = tonumber(w), user = tonumber(u), sys = tonumber(s), rss = tonumber(rss),
-           status = tonumber(status), log = log, out = read_file(log) or "" }
+           faults = tonumber(faults), status = tonumber(status), log = log,
+           out = read_file(log) or "" }
 end
 
 -- Deletes every named namespace but @keep (a set); true when there were some.
@@ -601,7 +602,8 @@ local function bench_case(w, n, fixture)
   if #keys == 0 then return end
   local runs, answers = {}, {}
   for _, key in ipairs(keys) do
-    runs[key] = { wall = {}, user = {}, sys = {}, rss = {}, after = {}, by_rep = {}, failed = 0 }
+    runs[key] = { wall = {}, user = {}, sys = {}, rss = {}, faults = {}, after = {}, by_rep = {},
+                  failed = 0 }
   end
   local keep = fixture and { [fixture] = true } or nil
   for rep = 1, opt.reps do
@@ -619,7 +621,7 @@ local function bench_case(w, n, fixture)
                    c.label, res.status, left and ", left " .. #names .. " namespaces" or "",
                    res.log, tail(res.out, 4))
         else
-          for _, k in ipairs { "wall", "user", "sys", "rss" } do table.insert(r[k], res[k]) end
+          for _, k in ipairs { "wall", "user", "sys", "rss", "faults" } do table.insert(r[k], res[k]) end
           r.by_rep[rep] = res.wall
           table.insert(r.after, after)
           answers[c.label] = dump_answer(res.out)
@@ -635,7 +637,8 @@ local function bench_case(w, n, fixture)
     if #r.wall > 0 then
       local lo, hi = minmax(r.wall)
       case.rows[key] = { wall = median(r.wall), lo = lo, hi = hi, user = median(r.user),
-                         sys = median(r.sys), rss = median(r.rss), after = median(r.after),
+                         sys = median(r.sys), rss = median(r.rss), faults = median(r.faults),
+                         after = median(r.after),
                          units = units, per = median(r.wall) / units, runs = #r.wall,
                          paired = paired_ratio(r, units, runs.floor, n or count_of(C.floor or {}, w)),
                          failed = r.failed }
@@ -682,9 +685,9 @@ local function print_case(case)
   local unit = UNIT[case.workload]
   print(("%s   (median of %d runs, min-max; ms/%s; ratios of the time per %s)"):format(
     case.id, opt.reps, unit, unit))
-  print(("  %-22s %9s %-17s %9s %7s %7s %8s %8s %8s %9s"):format(
+  print(("  %-22s %9s %-17s %9s %7s %7s %8s %8s %8s %8s %9s"):format(
     "contender", "wall s", "(min-max)", "ms/" .. unit, "xfloor", "xnslua", "user s", "sys s",
-    "RSS MiB", "kernel s"))
+    "RSS MiB", "faults", "kernel s"))
   for _, key in ipairs(case.keys) do
     local r, label = case.rows[key], C[key].label
     if r.wall then
@@ -694,9 +697,9 @@ local function print_case(case)
       local flags = {}
       if r.runs < opt.reps then flags[#flags + 1] = r.runs .. " run" .. (r.runs > 1 and "s" or "") end
       if r.failed > 0 then flags[#flags + 1] = r.failed .. " failed" end
-      print(("  %-22s %9.3f %-17s %9.3f %7s %7s %8.3f %8.3f %8.1f %9.3f%s"):format(
+      print(("  %-22s %9.3f %-17s %9.3f %7s %7s %8.3f %8.3f %8.1f %8.0f %9.3f%s"):format(
         label, r.wall, ("(%.3f-%.3f)"):format(r.lo, r.hi), r.per * 1000,
-        ratio(r.per, fper), ratio(r.per, nper), r.user, r.sys, r.rss / 1024, r.after,
+        ratio(r.per, fper), ratio(r.per, nper), r.user, r.sys, r.rss / 1024, r.faults, r.after,
         #flags > 0 and ("  [" .. table.concat(flags, ", ") .. "]") or ""))
     else
       print(("  %-22s %9s all %d runs failed (see build/bench/logs)"):format(label, "-", r.failed))
@@ -792,6 +795,15 @@ os.execute("rm -f " .. quote(OUT .. "/logs") .. "/*")
 local started = os.time()
 print("netns bench: " .. os.date("!%Y-%m-%d %H:%M UTC"))
 print("machine: " .. machine())
+do
+  -- Page faults are cheap on bare metal and dear in some VMs, where they
+  -- make up much of a short run's user time (the tables count them).
+  local cost, user = capture(HARNESS .. " pagecost"):match("^(%S+) (%S+)")
+  if cost then
+    print(("page faults: the first touch of a page costs %s us here, %d%% of it counted as user time")
+      :format(cost, math.floor(tonumber(user) * 100 + 0.5)))
+  end
+end
 do
   local commit = capture("git -C " .. quote(root) .. " rev-parse --short HEAD 2>/dev/null"):gsub("%s+$", "")
   local _, clean = capture("git -C " .. quote(root) .. " diff --quiet HEAD -- core lua 2>/dev/null")
