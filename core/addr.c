@@ -327,6 +327,14 @@ static void put_broadcast_plus(struct nlmsghdr *nlh, const struct nns_prefix *p,
 	mnl_attr_put(nlh, IFA_BROADCAST, 4, &host);
 }
 
+/* As ip: an IPv4 loopback address (127/8) added without a scope is the host's own. */
+static uint8_t default_scope(uint16_t type, const struct nns_prefix *local)
+{
+	if (type == RTM_NEWADDR && local->family == AF_INET && local->bytes[0] == 127)
+		return RT_SCOPE_HOST;
+	return RT_SCOPE_UNIVERSE;
+}
+
 int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const struct nns_addr_spec *s)
 {
 	size_t len = nns_addr_bytes(s->local.family);
@@ -342,7 +350,7 @@ int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 	plen = s->peer ? s->peer->len : s->local.len;
 	ifa->ifa_prefixlen = (uint8_t)(plen < 0 ? len * 8 : (size_t)plen);
 	ifa->ifa_index = (uint32_t)s->ifindex;
-	ifa->ifa_scope = s->scope < 0 ? RT_SCOPE_UNIVERSE : (uint8_t)s->scope;
+	ifa->ifa_scope = s->scope < 0 ? default_scope(type, &s->local) : (uint8_t)s->scope;
 	if (s->nodad)
 		ifa_flags |= IFA_F_NODAD;
 	if (s->noprefixroute)

@@ -1652,6 +1652,7 @@ struct addr_acc {
 
 void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 {
+	const char *scope_name;
 	char scope[8];
 	int atoms;
 
@@ -1668,7 +1669,12 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 	set_int(L, atoms, ATOM_PREFIXLEN, a->prefixlen);
 	set_inet(L, atoms, ATOM_ADDRESS, a->family, a->address, -1);
 	set_inet(L, atoms, ATOM_BROADCAST, a->family, a->broadcast, -1);
-	set_str(L, atoms, ATOM_SCOPE, nns_scope_name(a->scope, scope, sizeof(scope)));
+	/* a scope without a name is its number (written into @scope), as routes' are */
+	scope_name = nns_scope_name(a->scope, scope, sizeof(scope));
+	if (scope_name == scope)
+		set_int(L, atoms, ATOM_SCOPE, a->scope);
+	else
+		set_str(L, atoms, ATOM_SCOPE, scope_name);
 	set_str(L, atoms, ATOM_LABEL, a->label);
 	set_inet(L, atoms, ATOM_CIDR, a->family, a->local, a->prefixlen);
 	if (a->has_cacheinfo) {

@@ -700,7 +700,9 @@ end
 -- `opts` fields: `nodad` (IPv6: usable at once), `noprefixroute`,
 -- `broadcast` (IPv4: an address, or `+`), `peer` (point to point: as with
 -- `ip`, the prefix length is then the peer's, `10.0.0.2/30`, a host's when
--- it has none, and `cidr` needs none), `label`, `scope`, `exist_ok`.
+-- it has none, and `cidr` needs none), `label`, `scope` (by default
+-- `global`, and `host` for IPv4 loopback addresses, 127/8, as with `ip`),
+-- `exist_ok`.
 -- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam string cidr `10.0.0.1/24`, `fd00::1/64` (`10.0.0.1` with a peer)
 -- @tparam[opt] table opts options
