@@ -220,7 +220,8 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	rtm->rtm_protocol = s->protocol;
 	rtm->rtm_scope = s->scope;
 	rtm->rtm_type = s->type;
-	if (s->onlink)
+	/* a multipath route's next hops are onlink each, the route itself not (as ip) */
+	if (s->onlink && !s->nhops)
 		rtm->rtm_flags |= RTNH_F_ONLINK;
 	put_table(nlh, rtm, s->table);
 	/* also at length 0 when not all zero: 10.0.0.0/0 is refused, not taken for default */

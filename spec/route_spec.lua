@@ -372,6 +372,19 @@ describe("routes", function()
       assert.same({ "10.77.0.1", "v0", { "onlink" } }, { r.gateway, r.dev, r.flags })
     end)
 
+    it("makes each next hop of a multipath route onlink, as ip does, not the route itself", function()
+      a:route_add { dst = "10.34.0.0/16", onlink = true, nexthops = {
+        { gateway = "10.77.0.1", dev = "v0" }, { gateway = "10.77.0.2", dev = "v0" } } }
+      H.sh(H.inside(a) .. "ip route add 10.35.0.0/16 nexthop via 10.77.0.1 dev v0 onlink"
+           .. " nexthop via 10.77.0.2 dev v0 onlink")
+      agree(a)
+      local mine, theirs = find(a, "10.34.0.0/16"), find(a, "10.35.0.0/16")
+      assert.same(theirs.flags, mine.flags)
+      assert.same({}, mine.flags)
+      assert.same({ { "onlink" }, { "onlink" } }, { mine.nexthops[1].flags, mine.nexthops[2].flags })
+      assert.same(theirs.nexthops, mine.nexthops)
+    end)
+
     it("sets scope and protocol, by name or number", function()
       a:route_add { dst = "10.31.0.0/16", gateway = "10.9.0.2", protocol = "static" }
       a:route_add { dst = "10.32.0.0/16", dev = "v0", scope = "host" }
