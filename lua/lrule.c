@@ -181,6 +181,8 @@ void lns_push_rule(lua_State *L, const struct nns_rule *r)
 		lns_push_name(L, lns_route_protocols, r->protocol);
 		lua_setfield(L, -2, "protocol");
 	}
+	/* ip -j's "nop": null (null members are true), and the action named for every kind */
+	set_true(L, "nop", r->action == FR_ACT_NOP);
 	if (r->action != FR_ACT_TO_TBL) {
 		lns_push_name(L, actions, r->action);
 		lua_setfield(L, -2, "action");

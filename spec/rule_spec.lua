@@ -29,15 +29,15 @@ end
 
 -- ip's record in the same form.  Only what ip writes differently is
 -- changed: flags it writes as null ("not": null is true; "nop": null is
--- action "nop"), a goto without an action (records say action "goto"),
--- and the family it was asked for.
+-- true, and records say action "nop" too), a goto without an action
+-- (records say action "goto"), and the family it was asked for.
 -- Any other null ip writes (iif_detached, unresolved, ...) stays, as true,
 -- so that a comparison shows it.
 local function from_ip(rec, family)
   local out = { family = family }
   for k, v in pairs(rec) do
     if k == "nop" then
-      out.action = "nop"
+      out.nop, out.action = true, "nop"
     else
       out[k] = v == json.null or v
     end
@@ -251,7 +251,7 @@ describe("rules", function()
         [110] = { priority = 110, src = "all", action = "goto", ["goto"] = 300 },
         [111] = { priority = 111, src = "all", action = "goto", ["goto"] = 301 },
         [112] = { priority = 112, src = "all", table = "main", suppress_prefixlen = 0 },
-        [113] = { priority = 113, src = "all", action = "nop" },
+        [113] = { priority = 113, src = "all", action = "nop", nop = true },
         [114] = { priority = 114, src = "10.9.9.9", dst = "10.0.0.0", dstlen = 8, table = "local" },
         [115] = { priority = 115, src = "all", table = 300, action = "prohibit" },
         [116] = { priority = 116, src = "all", ipproto = "icmp", table = 5000 },
@@ -282,7 +282,7 @@ describe("rules", function()
         [104] = { priority = 104, src = "all", tos = "0x10", table = 6 },
         [105] = { priority = 105, src = "all", ipproto = "tcp", dport = 443, action = "unreachable" },
         [106] = { priority = 106, src = "all", action = "goto", ["goto"] = 32766 },
-        [107] = { priority = 107, src = "all", action = "nop" },
+        [107] = { priority = 107, src = "all", action = "nop", nop = true },
         [108] = { priority = 108, src = "fd03::1", iif = "lo", table = "local" },
         [202] = { priority = 202, src = "all", uid_start = 0, uid_end = 0, action = "unreachable" },
       }

@@ -864,7 +864,8 @@ end
 -- `srclen`, `dst` and `dstlen`, `not`, `tos`, `fwmark`, `fwmask`, `iif`,
 -- `oif`, `iif_detached` and `oif_detached` (true while there is no such
 -- device), `ipproto` (named from /etc/protocols, as ip names it), ports,
--- `table`, `action`, `goto`, `unresolved` (true for a goto to no rule),
+-- `table`, `action` (also for `goto` and `nop`, which `ip -j` names by
+-- their own keys: `goto`, and `nop` true), `unresolved` (true for a goto to no rule),
 -- `protocol` (when neither unspec nor kernel, as ip shows it).  `tostring(r)` is its
 -- `ip rule` line: `32766:	from all lookup main`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default)
