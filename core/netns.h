@@ -389,10 +389,11 @@ struct nns_nexthop {
 struct nns_route {
 	int family;
 	uint8_t dst_len, protocol, scope, type;
+	uint8_t src_len; /* a source-specific route's (ip route ... from): RTA_SRC */
 	uint32_t table, flags, metric;
 	bool has_metric, has_pref;
 	uint8_t pref; /* IPv6 router preference (ICMPV6_ROUTER_PREF_*) */
-	const void *dst, *gateway, *prefsrc;
+	const void *dst, *src, *gateway, *prefsrc;
 	int via_family; /* RTA_VIA: a gateway of another family (IPv4 via IPv6) */
 	const void *via;
 	int ifindex;
@@ -415,7 +416,8 @@ struct nns_route_nexthop {
 /* What route add/replace/del send; iproute2's defaults are the caller's to fill. */
 struct nns_route_spec {
 	struct nns_prefix dst; /* len -1: a host route */
-	bool has_gateway, has_prefsrc, has_metric, onlink;
+	bool has_from, has_gateway, has_prefsrc, has_metric, onlink;
+	struct nns_prefix from; /* the sources it is for (ip route ... from); len -1: a host */
 	struct nns_prefix gateway, prefsrc;
 	int ifindex;
 	uint32_t metric, table;

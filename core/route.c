@@ -93,6 +93,8 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->type = rtm->rtm_type;
 	r->flags = rtm->rtm_flags;
 	r->dst = nns_attr_inet(tb[RTA_DST], r->family);
+	r->src_len = rtm->rtm_src_len;
+	r->src = nns_attr_inet(tb[RTA_SRC], r->family);
 	r->gateway = nns_attr_inet(tb[RTA_GATEWAY], r->family);
 	r->prefsrc = nns_attr_inet(tb[RTA_PREFSRC], r->family);
 	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
@@ -227,6 +229,10 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	/* also at length 0 when not all zero: 10.0.0.0/0 is refused, not taken for default */
 	if (rtm->rtm_dst_len || memcmp(s->dst.bytes, (uint8_t[16]){ 0 }, alen) != 0)
 		mnl_attr_put(nlh, RTA_DST, alen, s->dst.bytes);
+	if (s->has_from) {
+		rtm->rtm_src_len = (uint8_t)(s->from.len < 0 ? (int)alen * 8 : s->from.len);
+		mnl_attr_put(nlh, RTA_SRC, alen, s->from.bytes);
+	}
 	if (s->has_gateway)
 		put_gateway(nlh, s->dst.family, s->gateway.family, s->gateway.bytes);
 	if (s->ifindex)

@@ -163,18 +163,21 @@ static void push_flags(lua_State *L, unsigned flags)
 }
 
 /* "default", a host address alone, or a CIDR: as `ip route` writes them. */
-static void push_dst(lua_State *L, const struct nns_route *r)
+/* A network as ip -j writes it: without a length when it is a host. */
+static void push_network(lua_State *L, int family, const void *addr, uint8_t len)
 {
 	char buf[NNS_INET_STRLEN];
-	size_t full = nns_addr_bytes(r->family) * 8;
+	size_t full = nns_addr_bytes(family) * 8;
 
-	if (!r->dst_len || !r->dst) {
+	lua_pushlstring(L, buf, nns_format_inet(family, addr, len == full ? -1 : len, buf));
+}
+
+static void push_dst(lua_State *L, const struct nns_route *r)
+{
+	if (!r->dst_len || !r->dst)
 		lua_pushliteral(L, "default");
-		return;
-	}
-	lua_pushlstring(
-		L, buf,
-		nns_format_inet(r->family, r->dst, r->dst_len == full ? -1 : r->dst_len, buf));
+	else
+		push_network(L, r->family, r->dst, r->dst_len);
 }
 
 /* A gateway of another family, as ip -j: "via": { "family": "inet6", "host": "fe80::1" } */
@@ -212,6 +215,10 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	lua_createtable(L, 0, 12);
 	push_dst(L, r);
 	lua_setfield(L, -2, "dst");
+	if (r->src && r->src_len) {
+		push_network(L, r->family, r->src, r->src_len);
+		lua_setfield(L, -2, "from");
+	}
 	lua_pushstring(L, r->family == AF_INET ? "inet" : "inet6");
 	lua_setfield(L, -2, "family");
 	if (r->nhid) {
@@ -326,20 +333,25 @@ static int ns_routes(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const route_options[] = {
-	"dst",	    "gateway", "dev",	   "metric", "table",	   "src",      "onlink", "scope",
-	"protocol", "type",    "nexthops", "family", "missing_ok", "exist_ok", NULL,
+	"dst",	 "from",     "gateway", "dev",	    "metric", "table",	    "src",	"onlink",
+	"scope", "protocol", "type",	"nexthops", "family", "missing_ok", "exist_ok", NULL,
 };
 
-static void check_addr(lua_State *L, int arg, const char *s, bool prefix, struct nns_prefix *p)
+/*
+ * Address @s, or with @network a network (a destination, the sources of
+ * a route), which @network names in the message.
+ */
+static void check_addr(lua_State *L, int arg, const char *s, const char *network,
+		       struct nns_prefix *p)
 {
 	const char *why;
 
-	if ((prefix ? nns_parse_network(s, p, &why) : nns_parse_prefix(s, false, p, &why)) < 0 ||
-	    (!prefix && p->len >= 0))
+	if ((network ? nns_parse_network(s, p, &why) : nns_parse_prefix(s, false, p, &why)) < 0 ||
+	    (!network && p->len >= 0))
 		luaL_argerror(L, arg,
 			      lua_pushfstring(L, "invalid %s \"%s\": %s",
-					      prefix ? "destination" : "address", s,
-					      prefix ? why : "not a single address"));
+					      network ? network : "address", s,
+					      network ? why : "not a single address"));
 }
 
 /* The interface index of field "dev" of the table on top, or 0. */
@@ -388,7 +400,7 @@ static void field_gateway(lua_State *L, int arg, bool *has, int *gw_family, uint
 	struct nns_prefix gw;
 
 	if (lua_getfield(L, -1, "gateway") == LUA_TSTRING) {
-		check_addr(L, arg, lns_tocstring(L, -1, arg, "gateway"), false, &gw);
+		check_addr(L, arg, lns_tocstring(L, -1, arg, "gateway"), NULL, &gw);
 		if (family && gw.family != family && !(family == AF_INET && gw.family == AF_INET6))
 			luaL_argerror(L, arg, "IPv6 route via an IPv4 gateway");
 		memcpy(bytes, gw.bytes, 16);
@@ -523,7 +535,7 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 			s->dst.family = default_family(L, arg);
 		s->dst.len = 0;
 	} else {
-		check_addr(L, arg, dst, true, &s->dst);
+		check_addr(L, arg, dst, "destination", &s->dst);
 		if (family && family != s->dst.family)
 			luaL_argerror(L, arg, "destination of another family than option 'family'");
 	}
@@ -572,9 +584,19 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pushvalue(L, 2);
 	field_gateway(L, 2, &s->has_gateway, &s->gateway.family, s->gateway.bytes, s->dst.family);
 	lua_pop(L, 1);
+	t = lua_getfield(L, 2, "from");
+	if (t == LUA_TSTRING) {
+		check_addr(L, 2, lns_tocstring(L, -1, 2, "from"), "source", &s->from);
+		if (s->from.family != s->dst.family)
+			luaL_argerror(L, 2, "option 'from' of another family than the destination");
+		s->has_from = true;
+	} else if (t != LUA_TNIL) {
+		luaL_argerror(L, 2, "option 'from' must be a string");
+	}
+	lua_pop(L, 1);
 	t = lua_getfield(L, 2, "src");
 	if (t == LUA_TSTRING) {
-		check_addr(L, 2, lns_tocstring(L, -1, 2, "src"), false, &s->prefsrc);
+		check_addr(L, 2, lns_tocstring(L, -1, 2, "src"), NULL, &s->prefsrc);
 		if (s->prefsrc.family != s->dst.family)
 			luaL_argerror(L, 2, "source of another family than the destination");
 		s->has_prefsrc = true;

@@ -357,6 +357,31 @@ describe("routes", function()
       assert.same({ "local", "host", "local", "boot" }, { l.type, l.scope, l.table, l.protocol })
     end)
 
+    it("adds, lists and deletes IPv6 source-specific routes (from)", function()
+      a:route_add { dst = "fd31::/64", from = "fd00:1::/64", gateway = "fd00::2" }
+      a:route_add { dst = "fd31::/64", gateway = "fd00::3" }
+      a:route_add { dst = "fd32::/64", from = "fd00:1::5", gateway = "fd00::2" }
+      agree(a)
+      local from = {}
+      for _, r in ipairs(a:routes { family = "inet6" }) do
+        if r.dst == "fd31::/64" or r.dst == "fd32::/64" then
+          from[#from + 1] = r.dst .. " " .. tostring(r.from) .. " " .. r.gateway
+        end
+      end
+      table.sort(from)
+      assert.same({ "fd31::/64 fd00:1::/64 fd00::2", "fd31::/64 nil fd00::3", "fd32::/64 fd00:1::5 fd00::2" },
+                  from)
+      local line = H.sh(H.inside(a) .. "ip -6 route show fd32::/64"):gsub("%s+$", "")
+      for _, r in ipairs(a:routes { family = "inet6" }) do
+        if r.dst == "fd32::/64" then assert.equal(line, tostring(r)) end
+      end
+      -- a delete that names the sources takes that route, and only it
+      assert.is_true(a:route_del { dst = "fd31::/64", from = "fd00:1::/64" })
+      agree(a)
+      assert.equal("fd00::3", find(a, "fd31::/64").gateway)
+      assert.is_nil(find(a, "fd31::/64").from)
+    end)
+
     it("sets the preferred source with src", function()
       a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", src = "10.9.0.1" }
       a:route_add { dst = "fd10::/64", gateway = "fd00::2", src = "fd00::1" }
@@ -771,6 +796,11 @@ describe("routes", function()
         { { dst = "10.20.0.0/16", dev = "v0", src = 5 }, "option 'src' must be a string" },
         { { dst = "10.20.0.0/16", dev = "v0", src = "fd00::1" }, "source of another family than the destination" },
         { { dst = "10.20.0.0/16", dev = "v0", onlink = "false" }, "option 'onlink' must be a boolean" },
+        { { dst = "fd20::/64", dev = "v0", from = 5 }, "option 'from' must be a string" },
+        { { dst = "fd20::/64", dev = "v0", from = "10.9.0.0/24" },
+          "option 'from' of another family than the destination" },
+        { { dst = "fd20::/64", dev = "v0", from = "fd00::/129" },
+          [[invalid source "fd00::/129": prefix length must be 0 to 128]] },
         { { dst = "10.20.0.0/16", dev = 1.5 }, "option 'dev': invalid interface index" },
         { { dst = "10.20.0.0/16", dev = -3 }, "option 'dev': invalid interface index" },
         { { dst = "10.20.0.0/16", dev = "v0", metric = "abc" }, "option 'metric' must be an integer, got string" },

@@ -213,6 +213,7 @@ function Route:__tostring()
   local out = {}
   if self.type ~= "unicast" then out[1] = self.type end
   out[#out + 1] = self.dst
+  say(out, "from", self.from)
   say(out, "nhid", self.nhid)
   say(out, "via", self.gateway)
   say(out, "via", self.via and self.via.family .. " " .. self.via.host)
@@ -800,7 +801,8 @@ end
 -- Routes
 
 --- The routes, as `ip -j route` lists them.
--- A record has `dst` (`default`, an address or a CIDR), `family`, `gateway`,
+-- A record has `dst` (`default`, an address or a CIDR), `from` (the
+-- sources a source-specific route is for), `family`, `gateway`,
 -- `dev`, `protocol`, `scope`, `type`, `table`, `prefsrc`, `metric`, `flags`,
 -- `pref`, `nhid` for a route by a nexthop object, and `nexthops` for a
 -- multipath route.  `tostring(r)` is its `ip route` line (the next hops of
@@ -814,6 +816,7 @@ end
 
 --- Adds a route, as `ip route add`.
 -- `spec` fields: `dst` (required: `default`, an address or a CIDR),
+-- `from` (IPv6: only for packets from these sources, `ip route ... from`),
 -- `gateway`, `dev`, `metric`, `table`, `src`, `onlink`, `scope`, `protocol`,
 -- `type` (`unicast`, `blackhole`, `unreachable`, ...), `nexthops` (a list of
 -- `{ gateway =, dev =, weight = }`), `family` (which family `default` means
