@@ -61,6 +61,16 @@ static lua_State *running_state = NULL;
 /* the latest SIGINT, SIGTERM or SIGHUP: only the handlers write it */
 static volatile sig_atomic_t pending_signal = 0;
 
+/* set by a handler, cleared by the hook it set: a signal not yet acted on */
+static volatile sig_atomic_t hook_pending = 0;
+
+/*
+** the signals that reached the code run so far (a chunk, or the
+** teardown with the signal that stopped the script): the third ends
+** nslua at once
+*/
+static volatile sig_atomic_t signals_seen = 0;
+
 /*
 ** the signal whose error stopped user code, for an exit status of
 ** 128 + it; 0 again once code goes on after it (a pcall caught it)
@@ -68,9 +78,10 @@ static volatile sig_atomic_t pending_signal = 0;
 static int caught_signal = 0;
 
 /*
-** a SIGTERM or SIGHUP that reached user code: the run ends with 128 + it
-** even when a pcall caught its error and the script went on (lua5.4 dies
-** of it), as a test runner that catches every error does
+** a SIGTERM or SIGHUP that reached user code, or any signal that stopped
+** a step of the teardown: the run ends with 128 + it even when a pcall
+** caught its error and the script went on (lua5.4 dies of it), as a test
+** runner that catches every error does
 */
 static int ending_signal = 0;
 
@@ -97,21 +108,16 @@ static void set_signal (int sig, void (*handler) (int)) {
 }
 
 
-static void on_sigint (int sig);
-
 /* Runs inside Lua at the first chance after SIGINT, SIGTERM or SIGHUP. */
 static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   int sig = pending_signal;
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
+  hook_pending = 0;
   if (!in_teardown)
     caught_signal = sig;
-  if (!in_teardown && sig != SIGINT) {
-    /* once caught by a pcall, a second one raises again; a third kills */
-    if (!ending_signal)
-      set_signal(sig, on_sigint);
+  if (in_teardown || sig != SIGINT)
     ending_signal = sig;
-  }
   luaL_error(L, sig == SIGTERM ? "terminated!" :
                 sig == SIGHUP ? "hangup!" : "interrupted!");
 }
@@ -134,12 +140,20 @@ static int is_signal_error (const char *msg) {
 /*
 ** A signal handler may not touch a Lua state, except to set a hook;
 ** the hook then raises an ordinary error, so that pcall, to-be-closed
-** variables and 'netns.atexit' all still run.  A second Ctrl-C before
-** the hook fires kills the process, as usual.
+** variables and 'netns.atexit' all still run.  A second signal stops
+** again what the first one's error runs (the '<close>' handlers, the
+** teardown), which is taken up again; a third ends the process, as does
+** a second one before the hook has fired (code stuck in C, or in a
+** coroutine), as Ctrl-C does lua5.4.
 */
 static void on_sigint (int sig) {
   int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
-  set_signal(sig, SIG_DFL);
+  if (hook_pending || ++signals_seen >= 3) {
+    set_signal(sig, SIG_DFL);
+    raise(sig);  /* delivered as this handler returns */
+    return;
+  }
+  hook_pending = 1;
   pending_signal = sig;
   lua_sethook(running_state, interrupt_hook, mask, 1);
 }
@@ -233,6 +247,8 @@ static int docall (lua_State *L, int narg, int nres) {
   lua_pushcfunction(L, add_traceback);
   lua_insert(L, base);
   running_state = L;
+  if (!in_teardown)  /* the teardown counts the signal that stopped the script */
+    signals_seen = 0;
   catch_signals(on_sigint);
   status = lua_pcall(L, narg, nres, base);
   catch_signals(SIG_DFL);

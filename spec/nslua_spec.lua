@@ -370,6 +370,34 @@ describe("nslua", function()
       assert.are.equal(130, got.code)
     end)
 
+    it("a second Ctrl-C stops one <close> handler; the rest and the teardown still run", function()
+      local got, pins = session(NSLUA, [[
+        local t <close> = netns.topology { prefix = "int2-" }
+        t:host "a"
+        local slow <close> = setmetatable({}, { __close = function()
+          local t0 = os.time()
+          while os.time() - t0 < 5 do end
+        end })
+        io.open(READY, "w"):close()
+        while true do end]], { "ready", { kill = "INT" }, { sleep = 0.5 }, { kill = "INT" } })
+      assert.are.equal(130, got.code)
+      assert.matches("interrupted!", got.err)
+      assert.are.equal("", pins)
+    end)
+
+    it("a signal during the teardown at the script's end stops a step and exits 128 + it", function()
+      local got, pins = session(NSLUA, [[
+        netns.topology { prefix = "endsig-" }:host "a"
+        local teardown = netns.atexit
+        netns.atexit = function(...)
+          io.open(READY, "w"):close()
+          pcall(function() local t0 = os.time() while os.time() - t0 < 5 do end end)
+          return teardown(...)
+        end]], { "ready", { kill = "TERM" } })
+      assert.are.equal(143, got.code)
+      assert.are.equal("", pins)
+    end)
+
     it("an interrupt whose teardown then fails still exits 128 + the signal", function()
       local got = session(NSLUA, [[
         netns.atexit = function() error("teardown step failed", 0) end
