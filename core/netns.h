@@ -567,8 +567,8 @@ struct nns_ping_target {
 
 /*
  * Sends up to @count echo requests to each target from inside @ns, all at
- * once, until each has answered or @timeout_ms has passed; returns how many
- * answered.
+ * once, until each has answered, @timeout_ms has passed or a signal came;
+ * returns how many answered.
  */
 int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count, int timeout_ms,
 	     struct nns_error *e);

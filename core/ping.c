@@ -136,6 +136,7 @@ int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count, 
 	/* Tells our replies from other pingers' in the namespace: no secret. */
 	uint16_t id = (uint16_t)(getpid() ^ rand()); // NOLINT(cert-msc30-c)
 	int fds[2] = { -1, -1 }, round, ret;
+	bool interrupted = false;
 	size_t i;
 
 	if (n > 65535)
@@ -146,7 +147,7 @@ int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count, 
 		return ret;
 	}
 	/* Requests go out once per round, a round every timeout/count. */
-	for (round = 0; round < count && pending(t, n); round++) {
+	for (round = 0; round < count && pending(t, n) && !interrupted; round++) {
 		uint64_t round_end = now_ns() + (uint64_t)timeout_ms * 1000000u / (unsigned)count;
 
 		for (i = 0; i < n; i++)
@@ -160,9 +161,14 @@ int nns_ping(struct nns_ns *ns, struct nns_ping_target *t, size_t n, int count, 
 
 			if (now >= round_end)
 				break;
-			if (poll(pfd, 2, (int)((round_end - now) / 1000000u) + 1) < 0 &&
-			    errno != EINTR)
+			/*
+			 * A signal ends it (nslua's Ctrl-C then stops the
+			 * script): what has not answered yet has not.
+			 */
+			if (poll(pfd, 2, (int)((round_end - now) / 1000000u) + 1) < 0) {
+				interrupted = errno == EINTR;
 				break;
+			}
 			if (pfd[0].revents & POLLIN)
 				take_reply(fds[0], AF_INET, id, t, n);
 			if (pfd[1].revents & POLLIN)

@@ -398,6 +398,20 @@ describe("nslua", function()
       assert.are.equal("", pins)
     end)
 
+    it("a signal stops a ping at once, not at its timeout", function()
+      local started = os.time()
+      local got, pins = session(NSLUA, [[
+        local ns = netns.topology { prefix = "pingsig-" }:host "a"
+        ns:veth("v0", "v1", { up = true })
+        ns:addr_add("v0", "10.0.0.1/24")
+        io.open(READY, "w"):close()
+        print(ns:ping("10.0.0.2", { timeout = 30 }))]], { "ready", { kill = "INT" } })
+      assert.are.equal(130, got.code)
+      assert.matches("interrupted!", got.err)
+      assert.is_true(os.time() - started < 15, "the ping ran to its timeout")
+      assert.are.equal("", pins)
+    end)
+
     it("an interrupt whose teardown then fails still exits 128 + the signal", function()
       local got = session(NSLUA, [[
         netns.atexit = function() error("teardown step failed", 0) end
