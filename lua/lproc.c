@@ -441,7 +441,7 @@ static int ns_output(lua_State *L)
 {
 	struct nns_io io[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
 	struct nns_error e = { 0 };
-	bool check = true;
+	bool check = true, timed_out;
 	int status, ret;
 
 	/* check = false: a failed program's output and status, as io.popen gives them. */
@@ -455,12 +455,19 @@ static int ns_output(lua_State *L)
 		nns_io_free(io, 3);
 		return lns_fail(L, 1, &e);
 	}
-	if (!check || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+	timed_out = ret == 1; /* also when it exited in time but a child held its output */
+	if (!check || (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		lua_pushlstring(L, io[1].buf ? io[1].buf : "", io[1].len);
 		nns_io_free(io, 3);
-		return check ? 1 : 1 + exec_result(L, status);
+		if (check)
+			return 1;
+		if (!timed_out)
+			return 1 + exec_result(L, status);
+		luaL_pushfail(L); /* as p:wait says it */
+		lua_pushliteral(L, "timeout");
+		return 3;
 	}
-	ret = lns_fail_status(L, status, ret == 1, &io[2]);
+	ret = lns_fail_status(L, status, timed_out, &io[2]);
 	nns_io_free(io, 3);
 	return ret;
 }

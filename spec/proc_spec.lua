@@ -786,6 +786,15 @@ describe("ns:output", function()
     raises(("netns: exec sh (in <anonymous %d>): timed out after 0.3 s, exit status 3"):format(ns.id),
       ns.output, ns, { "sh", "-c", "sleep 10.75 & exit 3" }, { timeout = 0.3 })
     assert.are.same({}, running("sleep 10.75"))
+    -- even when it exited 0: its output may be cut short
+    raises(("netns: exec sh (in <anonymous %d>): timed out after 0.3 s, exit status 0"):format(ns.id),
+      ns.output, ns, { "sh", "-c", "sleep 10.875 & echo hi" }, { timeout = 0.3 })
+    assert.are.same({}, running("sleep 10.875"))
+    assert.are.same({ n = 3, "hi\n", nil, "timeout" },
+      pack(ns:output({ "sh", "-c", "sleep 10.875 & echo hi" }, { timeout = 0.3, check = false })))
+    assert.are.same({ n = 3, "", nil, "timeout" },
+      pack(ns:output({ "sleep", "10.875" }, { timeout = 0.3, check = false })))
+    assert.are.same({}, running("sleep 10.875"))
   end)
 end)
 

@@ -970,15 +970,16 @@ end
 -- @tparam[opt] table opts as for `exec` but `stdout`, and `check` (false: a
 -- failing program's output is returned with its status, as `exec` returns it)
 -- @treturn string what it wrote on its standard output
--- @treturn ?true with `check = false`: `true`, `"exit"`, 0 when it succeeded, else `nil`, how and code
+-- @treturn ?true with `check = false`: `true`, `"exit"`, 0 when it succeeded, else `nil`, how and
+-- code, or `nil, "timeout"` when its `timeout` ran out
 -- @raise when it cannot run or (unless `check = false`) exits non-zero, with its standard error in the message
 -- @usage print(red:output "ip -br addr")
 function NS:output(cmd, opts)
   if type(opts) == "table" and opts.check == false then
     -- the program's failure is the caller's to judge; only not running it raises
-    local out, ok, how, code = self._h:output(cmd, opts)
-    if out == nil then raise(ok) end
-    return out, ok, how, code
+    local r = table.pack(self._h:output(cmd, opts))
+    if r[1] == nil then raise(r[2]) end
+    return table.unpack(r, 1, r.n)
   end
   return (check(self._h:output(cmd, opts)))
 end
