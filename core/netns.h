@@ -595,7 +595,12 @@ struct nns_exec {
 struct nns_proc {
 	pid_t pid; /* 0 once reaped */
 	int pidfd;
-	bool group;	    /* leads its own process group */
+	bool group; /* leads its own process group */
+	/*
+	 * With @group: what it leaves running in its group when it ends is
+	 * killed as it is reaped (nns_proc_wait, nns_proc_poll).
+	 */
+	bool end_group;
 	bool keys_held;	    /* started with hold_keys: end with nns_proc_foreground_end */
 	sigset_t keys_mask; /* the thread's mask before */
 };

@@ -859,6 +859,26 @@ static int pump(struct nns_proc *p, struct nns_io *io, int nio, long long deadli
 	}
 }
 
+/*
+ * waitpid for @p.  With nns_proc.end_group, what the program left in its
+ * process group is killed before it is reaped: until then its pid, which
+ * names the group, is still its own (a zombie's), never another's.
+ */
+static pid_t wait_child(struct nns_proc *p, int *status, int options)
+{
+	siginfo_t si;
+
+	if (!p->end_group)
+		return waitpid(p->pid, status, options);
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOWAIT | options) < 0)
+		return -1;
+	if (si.si_pid == 0) /* WNOHANG, and it runs */
+		return 0;
+	kill(-p->pid, SIGKILL);
+	return waitpid(p->pid, status, 0);
+}
+
 int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms, int *status,
 		  struct nns_error *e)
 {
@@ -879,7 +899,7 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 	/* Timed out or interrupted: the program, and what it started, do not outlive the wait. */
 	if (ret < 0)
 		kill(p->group ? -p->pid : p->pid, SIGKILL);
-	while (waitpid(p->pid, status, 0) < 0) {
+	while (wait_child(p, status, 0) < 0) {
 		if (errno != EINTR) { /* SIGCHLD ignored, or reaped by someone else */
 			if (ret == 0 || ret == -ETIMEDOUT)
 				ret = -errno;
@@ -922,7 +942,7 @@ int nns_proc_poll(struct nns_proc *p, int *status)
 
 	if (p->pid <= 0) /* reaped already: waitpid(0) would take any child */
 		return -ECHILD;
-	r = waitpid(p->pid, status, WNOHANG);
+	r = wait_child(p, status, WNOHANG);
 
 	if (r < 0)
 		return -errno;

@@ -551,7 +551,10 @@ static int ns_spawn(lua_State *L)
 
 	prepare(L, 1, 2, 3, spawn_options, &x, label, sizeof(label));
 	x.stdin_fd = fd_option(L, 3, "stdin");
-	/* p:kill and the handle's end reach all it starts, as a timeout does. */
+	/*
+	 * p:kill and the handle's end reach all it starts, as a timeout does;
+	 * what it leaves behind ends with it.
+	 */
 	x.own_group = wants_own_group(true, x.stdin_fd == NNS_FD_INHERIT);
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
@@ -563,6 +566,7 @@ static int ns_spawn(lua_State *L)
 		return lns_fail(L, 1, &e);
 	p->done = false;
 	p->pid = p->p.pid;
+	p->p.end_group = p->p.group;
 	return 1;
 }
 

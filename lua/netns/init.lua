@@ -1260,8 +1260,9 @@ end
 -- @field pid
 
 --- Waits for the program to end; returns like `ns:exec`.
--- Does not raise when the wait fails: returns `nil, message, errno`.  A
--- signal that interrupts the wait (nslua's Ctrl-C) stops the program.
+-- What it leaves running in its process group (`sh -c "server &"`) ends
+-- with it.  Does not raise when the wait fails: returns `nil, message,
+-- errno`.  A signal that interrupts the wait (nslua's Ctrl-C) stops the program.
 -- @tparam[opt] number timeout seconds; when they run out, it returns `nil, "timeout"` and the program runs on
 -- @treturn ?boolean true when it exited with status 0
 -- @treturn string `exit`, `signal`, `timeout`, or a message
@@ -1279,7 +1280,8 @@ end
 -- @usage p:kill "INT"
 -- @function Process:kill
 
---- Whether the program still runs; reaps it when it has ended.
+--- Whether the program still runs; reaps it when it has ended (and ends
+-- what it left running in its process group, as `p:wait()` does).
 -- @treturn boolean
 -- @usage while p:running() do os.execute "sleep 0.1" end
 -- @function Process:running
