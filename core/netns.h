@@ -633,6 +633,12 @@ const char *nns_exec_label(const struct nns_exec *x);
  */
 void nns_proc_job_ignores(int sig);
 /*
+ * Tells the library that the host is ending on a signal (nslua after a
+ * SIGTERM): from then on a wait without a limit (a popen handle closed as
+ * the state closes) kills its program first rather than be held up by it.
+ */
+void nns_proc_host_ending(void);
+/*
  * Around the wait for a program that shares the caller's process group at
  * a terminal: the thread blocks SIGINT and SIGQUIT meanwhile (@saved: its
  * mask before), and afterwards keeps a SIGINT pending only when one ended

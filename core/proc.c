@@ -261,6 +261,14 @@ void nns_proc_job_ignores(int sig)
 	sigaddset(&job_ignored, sig);
 }
 
+/* Set by nns_proc_host_ending: the process is on its way out. */
+static bool host_ending;
+
+void nns_proc_host_ending(void)
+{
+	host_ending = true;
+}
+
 /*
  * While the caller waits for a program in its own foreground process
  * group, the terminal's Ctrl-C and Ctrl-\ are the program's, as a shell
@@ -657,6 +665,7 @@ int nns_proc_start(const struct nns_exec *x, struct nns_proc *p, struct nns_erro
 	refresh_view(x->ns, x->ns_name);
 	p->pidfd = -1;
 	p->group = x->own_group;
+	p->end_group = false;
 	p->pid = 0;
 	p->keys_held = false;
 	ret = report_pipe(fds);
@@ -895,6 +904,8 @@ int nns_proc_wait(struct nns_proc *p, struct nns_io *io, int nio, int timeout_ms
 		nns_error_set(e, ECHILD, "wait");
 		return -ECHILD;
 	}
+	if (host_ending && timeout_ms < 0)
+		kill(p->group ? -p->pid : p->pid, SIGKILL);
 	ret = pump(p, io, nio, deadline, &exited);
 	/* Timed out or interrupted: the program, and what it started, do not outlive the wait. */
 	if (ret < 0)

@@ -514,6 +514,8 @@ static int ns_popen(lua_State *L)
 		x.stdout_fd = fds[1];
 	else
 		x.stdin_fd = fds[0];
+	/* as exec's: without a terminal, what stops it reaches its whole pipeline */
+	x.own_group = wants_own_group(false, reading);
 	mine = reading ? fds[0] : fds[1];
 	pp = lua_newuserdatauv(L, sizeof(*pp), 0);
 	pp->stream.closef = NULL; /* closed until the program runs */

@@ -42,6 +42,7 @@ extern const struct nslua_module nslua_modules[];  /* ends with { NULL } */
 
 int luaopen_netns_core (lua_State *L);  /* the binding, linked in */
 void nns_proc_job_ignores (int sig);  /* core/proc.c: signals programs keep ignored */
+void nns_proc_host_ending (void);  /* core/proc.c: waits stop holding the exit up */
 
 
 #define INIT_VAR        "LUA_INIT"
@@ -1196,6 +1197,8 @@ int main (int argc, char **argv) {
   status = lua_pcall(L, 2, 1, 0);
   result = lua_toboolean(L, -1);
   report(L, status);
+  if (caught_signal || ending_signal)  /* lua5.4 would be dead: nothing waits */
+    nns_proc_host_ending();
   lua_close(L);  /* also runs pending to-be-closed variables, finalizers */
   if (caught_signal)  /* as a shell reports a program a signal stopped */
     return 128 + caught_signal;

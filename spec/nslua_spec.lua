@@ -412,6 +412,19 @@ describe("nslua", function()
       assert.are.equal("", pins)
     end)
 
+    it("a signal is not held up by a popen's program: it is killed, its pipeline too", function()
+      local started = os.time()
+      local got, pins = session(NSLUA, [[
+        local ns = netns.topology { prefix = "popsig-" }:host "a"
+        local f = ns:popen("sleep 30.125; echo done")
+        io.open(READY, "w"):close()
+        f:read("a")]], { "ready", { kill = "TERM" } })
+      assert.are.equal(143, got.code)
+      assert.is_true(os.time() - started < 15, "nslua waited for the program")
+      assert.are.equal("", pins)
+      assert.is_nil(H.sh("ps -eo args"):find("sleep 30.125", 1, true))
+    end)
+
     it("an interrupt whose teardown then fails still exits 128 + the signal", function()
       local got = session(NSLUA, [[
         netns.atexit = function() error("teardown step failed", 0) end
