@@ -630,6 +630,31 @@ describe("nslua and topologies", function()
     end)
   end
 
+  it("an interrupted netns.build says interrupted! as the signal raised it, nothing added", function()
+    local script = os.tmpname()
+    H.defer(finally, function() os.remove(script) end)
+    local f = assert(io.open(script, "w"))
+    f:write('local hosts = {}\nfor i = 1, 1500 do hosts["h" .. i] = {} end\n',
+      'io.write("ready\\n"); io.flush()\nnetns.build { prefix = "bi-", hosts = hosts }\n')
+    f:close()
+    for _, delay in ipairs { 0, 0.05 } do
+      local p = io.popen(nslua .. " " .. script .. " 2>&1 & echo $!; wait $!; echo status $?")
+      -- the shell's echo and the script's line come in either order
+      local one, two = p:read("l"), p:read("l")
+      local pid = one == "ready" and two or one
+      assert.are.same({ "ready" }, { one == "ready" and one or two })
+      H.sh(("sleep %s; kill -INT %s"):format(delay, pid))
+      local rest = p:read("a")
+      p:close()
+      local first = rest:match("^[^\n]*")
+      assert.matches("interrupted!$", first)
+      assert.is_nil(first:find(script, 1, true), first)    -- no position of the caller's added
+      assert.is_nil(first:find("topology", 1, true), first)
+      assert.truthy(rest:find("status 130", 1, true), rest)
+      assert.are.same({}, netns_list())
+    end
+  end)
+
   it("shows build progress on a terminal only, and not with --quiet", function()
     local script = os.tmpname()
     H.defer(finally, function() os.remove(script) end)

@@ -777,6 +777,7 @@ local function build_steps(t, spec)
   -- kernel's, and it makes several at a time.
   local created, fresh = pcall(netns.new_many, #names + #(spec.switches or {}))
   if not created then
+    if is_interrupt(fresh) then error(fresh, 0) end   -- nslua's, as it raised it
     raise(("netns: topology %s: %s"):format(t.prefix, tostring(fresh):gsub("^netns: ", "")))
   end
   t._fresh = fresh
@@ -926,6 +927,7 @@ function M.build(spec)
   if not ok then
     local undone, left = pcall(t.destroy, t)
     if not undone then err = ("%s (and then %s)"):format(tostring(err), tostring(left)) end
+    if undone and is_interrupt(err) then error(err, 0) end   -- nslua's, as it raised it
     raise(err)
   end
   return t
