@@ -386,6 +386,9 @@ struct nns_nexthop {
 	const void *via;
 };
 
+/* The route metrics (RTAX_*) a record or a change may carry: RTAX_FASTOPEN_NO_COOKIE and below. */
+#define NNS_RTAX_COUNT 18
+
 struct nns_route {
 	int family;
 	uint8_t dst_len, protocol, scope, type;
@@ -398,6 +401,9 @@ struct nns_route {
 	const void *via;
 	int ifindex;
 	uint32_t nhid; /* the nexthop object it goes by (ip nexthop); 0: none */
+	/* RTA_METRICS: metrics[RTAX_*] where bit RTAX_* of has_metrics is set */
+	uint32_t metrics[NNS_RTAX_COUNT], has_metrics;
+	const char *congestion; /* RTAX_CC_ALGO, or NULL */
 	int nhops;
 	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];
 };
@@ -422,6 +428,7 @@ struct nns_route_spec {
 	int ifindex;
 	uint32_t metric, table;
 	uint8_t protocol, scope, type;
+	uint32_t metrics[NNS_RTAX_COUNT], has_metrics; /* as in struct nns_route */
 	int nhops;
 	struct nns_route_nexthop nh[NNS_MAX_NEXTHOPS];
 };

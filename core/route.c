@@ -73,6 +73,28 @@ static void parse_multipath(const struct nlattr *mp, struct nns_route *r)
 	}
 }
 
+_Static_assert(RTAX_FASTOPEN_NO_COOKIE < NNS_RTAX_COUNT, "NNS_RTAX_COUNT holds every metric");
+
+/* RTA_METRICS: the u32 metrics that fit struct nns_route, and the congestion control's name. */
+static void parse_metrics(const struct nlattr *mx, struct nns_route *r)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, mx)
+	{
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (type == RTAX_CC_ALGO) {
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				r->congestion = mnl_attr_get_str(a);
+		} else if (type > RTAX_LOCK && type < NNS_RTAX_COUNT &&
+			   mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			r->metrics[type] = mnl_attr_get_u32(a);
+			r->has_metrics |= 1u << type;
+		}
+	}
+}
+
 int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -104,6 +126,8 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	parse_via(tb[RTA_VIA], &r->via_family, &r->via);
 	if (tb[RTA_MULTIPATH])
 		parse_multipath(tb[RTA_MULTIPATH], r);
+	if (tb[RTA_METRICS])
+		parse_metrics(tb[RTA_METRICS], r);
 	if (tb[RTA_PREF] && mnl_attr_get_payload_len(tb[RTA_PREF]) >= 1) {
 		r->has_pref = true;
 		r->pref = mnl_attr_get_u8(tb[RTA_PREF]);
@@ -241,6 +265,15 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, s->metric);
 	if (s->has_prefsrc)
 		mnl_attr_put(nlh, RTA_PREFSRC, alen, s->prefsrc.bytes);
+	if (s->has_metrics) {
+		struct nlattr *mx = mnl_attr_nest_start(nlh, RTA_METRICS);
+		int i;
+
+		for (i = 0; i < NNS_RTAX_COUNT; i++)
+			if (s->has_metrics & (1u << i))
+				mnl_attr_put_u32(nlh, (uint16_t)i, s->metrics[i]);
+		mnl_attr_nest_end(nlh, mx);
+	}
 	return s->nhops ? put_multipath(nlh, s) : 0;
 }
 

@@ -210,6 +210,54 @@ static void push_nexthops(lua_State *L, const struct nns_route *r, int names)
 	}
 }
 
+/*
+ * ip -j's names of the metrics, by RTAX_*; rtt and rttvar are in ms, as
+ * ip gives them (the kernel keeps them in 1/8 and 1/4 ms).
+ */
+static const char *const metric_names[NNS_RTAX_COUNT] = {
+	[RTAX_MTU] = "mtu",	      [RTAX_WINDOW] = "window",
+	[RTAX_RTT] = "rtt",	      [RTAX_RTTVAR] = "rttvar",
+	[RTAX_SSTHRESH] = "ssthresh", [RTAX_CWND] = "cwnd",
+	[RTAX_ADVMSS] = "advmss",     [RTAX_REORDERING] = "reordering",
+	[RTAX_HOPLIMIT] = "hoplimit", [RTAX_INITCWND] = "initcwnd",
+	[RTAX_RTO_MIN] = "rto_min",   [RTAX_INITRWND] = "initrwnd",
+	[RTAX_QUICKACK] = "quickack", [RTAX_FASTOPEN_NO_COOKIE] = "fastopen_no_cookie",
+};
+
+/* "metrics": [ { "mtu": 1400, ... } ], as ip -j: one table in a list. */
+static void set_metrics(lua_State *L, const struct nns_route *r)
+{
+	int i;
+
+	if (!r->has_metrics && !r->congestion)
+		return;
+	lua_createtable(L, 1, 0);
+	lua_createtable(L, 0, __builtin_popcount(r->has_metrics) + 1);
+	for (i = 0; i < NNS_RTAX_COUNT; i++) {
+		uint32_t v = r->metrics[i];
+
+		if (!(r->has_metrics & (1u << i)))
+			continue;
+		if (i == RTAX_FEATURES) { /* ip -j: "ecn": null */
+			if (v & RTAX_FEATURE_ECN) {
+				lua_pushboolean(L, 1);
+				lua_setfield(L, -2, "ecn");
+			}
+			continue;
+		}
+		if (!metric_names[i])
+			continue;
+		lua_pushinteger(L, i == RTAX_RTT ? v / 8 : i == RTAX_RTTVAR ? v / 4 : v);
+		lua_setfield(L, -2, metric_names[i]);
+	}
+	if (r->congestion) {
+		lua_pushstring(L, r->congestion);
+		lua_setfield(L, -2, "congestion");
+	}
+	lua_rawseti(L, -2, 1);
+	lua_setfield(L, -2, "metrics");
+}
+
 void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 {
 	lua_createtable(L, 0, 12);
@@ -243,6 +291,7 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	}
 	push_flags(L, r->flags);
 	lua_setfield(L, -2, "flags");
+	set_metrics(L, r);
 	if (r->nhops) {
 		push_nexthops(L, r, names);
 		lua_setfield(L, -2, "nexthops");
@@ -333,8 +382,9 @@ static int ns_routes(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const route_options[] = {
-	"dst",	 "from",     "gateway", "dev",	    "metric", "table",	    "src",	"onlink",
-	"scope", "protocol", "type",	"nexthops", "family", "missing_ok", "exist_ok", NULL,
+	"dst",	    "from",	"gateway", "dev",	 "metric",   "table", "src",	"onlink",
+	"scope",    "protocol", "type",	   "nexthops",	 "family",   "mtu",   "advmss", "hoplimit",
+	"initcwnd", "initrwnd", "window",  "missing_ok", "exist_ok", NULL,
 };
 
 /*
@@ -514,6 +564,25 @@ static int default_family(lua_State *L, int arg)
 	return family ? family : AF_INET;
 }
 
+/* The metrics ip route takes by name (mtu 1400), of the table on top. */
+static void route_metrics(lua_State *L, int arg, struct nns_route_spec *s)
+{
+	static const int settable[] = { RTAX_MTU,      RTAX_ADVMSS,   RTAX_HOPLIMIT,
+					RTAX_INITCWND, RTAX_INITRWND, RTAX_WINDOW };
+	size_t i;
+
+	for (i = 0; i < sizeof(settable) / sizeof(settable[0]); i++) {
+		int m = settable[i];
+		lua_Integer v;
+
+		if (field_integer(L, arg, metric_names[m], 0, m == RTAX_HOPLIMIT ? 255 : UINT32_MAX,
+				  &v)) {
+			s->metrics[m] = (uint32_t)v;
+			s->has_metrics |= 1u << m;
+		}
+	}
+}
+
 /* The destination: a CIDR, an address, or "default" (of @family, inet by default). */
 static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 {
@@ -614,6 +683,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 		s->metric = (uint32_t)metric;
 		s->has_metric = true;
 	}
+	route_metrics(L, 2, s);
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,

@@ -209,6 +209,23 @@ local function say_flags(out, flags)
 end
 
 -- A route as `ip route` shows it.
+-- A route's metrics as ip writes them, in its order.
+local METRIC_WORDS = {
+  { "mtu" }, { "window" }, { "rtt", "ms" }, { "rttvar", "ms" }, { "ssthresh" }, { "cwnd" },
+  { "advmss" }, { "reordering" }, { "hoplimit" }, { "initcwnd" }, { "ecn" }, { "rto_min", "ms" },
+  { "initrwnd" }, { "quickack" }, { "congestion" }, { "fastopen_no_cookie" },
+}
+
+local function say_metrics(out, metrics)
+  local m = metrics and metrics[1] or {}
+  for _, w in ipairs(METRIC_WORDS) do
+    local v = m[w[1]]
+    if w[1] == "ecn" then say(out, "features", v and "ecn")
+    elseif w[1] == "congestion" then say(out, "congctl", v)
+    else say(out, w[1], v and v .. (w[2] or "")) end
+  end
+end
+
 function Route:__tostring()
   local out = {}
   if self.type ~= "unicast" then out[1] = self.type end
@@ -224,6 +241,7 @@ function Route:__tostring()
   say(out, "src", self.prefsrc)
   say(out, "metric", self.metric)
   say_flags(out, self.flags)
+  say_metrics(out, self.metrics)
   say(out, "pref", self.pref)
   for _, nh in ipairs(self.nexthops or {}) do
     out[#out + 1] = "nexthop"
@@ -804,8 +822,9 @@ end
 -- A record has `dst` (`default`, an address or a CIDR), `from` (the
 -- sources a source-specific route is for), `family`, `gateway`,
 -- `dev`, `protocol`, `scope`, `type`, `table`, `prefsrc`, `metric`, `flags`,
--- `pref`, `nhid` for a route by a nexthop object, and `nexthops` for a
--- multipath route.  `tostring(r)` is its `ip route` line (the next hops of
+-- `pref`, `nhid` for a route by a nexthop object, `nexthops` for a
+-- multipath route, and `metrics` (`{ { mtu = 1400, advmss = 1360 } }`, as
+-- `ip -j` nests them).  `tostring(r)` is its `ip route` line (the next hops of
 -- a multipath route on the same line): `default via 10.0.0.1 dev eth0`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default), `table` (`main` by default, a number, or `all`)
 -- @treturn {table,...} route records; the list prints one a line
@@ -820,7 +839,8 @@ end
 -- `gateway`, `dev`, `metric`, `table`, `src`, `onlink`, `scope`, `protocol`,
 -- `type` (`unicast`, `blackhole`, `unreachable`, ...), `nexthops` (a list of
 -- `{ gateway =, dev =, weight = }`), `family` (which family `default` means
--- when nothing else says), `exist_ok`.  An IPv4 route may go through an
+-- when nothing else says), the metrics `mtu`, `advmss`, `hoplimit`,
+-- `initcwnd`, `initrwnd` and `window` (as `ip route add ... mtu 1400`), `exist_ok`.  An IPv4 route may go through an
 -- IPv6 gateway (`ip route add ... via inet6`); its record then has `via`.
 -- @tparam table spec the route
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
