@@ -564,6 +564,26 @@ static int default_family(lua_State *L, int arg)
 	return family ? family : AF_INET;
 }
 
+/*
+ * Option @key of the spec (argument 2): an address, or with @network a
+ * network, of @family (the destination's); false when it is absent.
+ */
+static bool opt_addr(lua_State *L, const char *key, const char *network, int family,
+		     struct nns_prefix *p, const char *other_family)
+{
+	int t = lua_getfield(L, 2, key);
+
+	if (t == LUA_TSTRING) {
+		check_addr(L, 2, lns_tocstring(L, -1, 2, key), network, p);
+		if (p->family != family)
+			luaL_argerror(L, 2, other_family);
+	} else if (t != LUA_TNIL) {
+		luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' must be a string", key));
+	}
+	lua_pop(L, 1);
+	return t == LUA_TSTRING;
+}
+
 /* The metrics ip route takes by name (mtu 1400), of the table on top. */
 static void route_metrics(lua_State *L, int arg, struct nns_route_spec *s)
 {
@@ -653,26 +673,10 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	lua_pushvalue(L, 2);
 	field_gateway(L, 2, &s->has_gateway, &s->gateway.family, s->gateway.bytes, s->dst.family);
 	lua_pop(L, 1);
-	t = lua_getfield(L, 2, "from");
-	if (t == LUA_TSTRING) {
-		check_addr(L, 2, lns_tocstring(L, -1, 2, "from"), "source", &s->from);
-		if (s->from.family != s->dst.family)
-			luaL_argerror(L, 2, "option 'from' of another family than the destination");
-		s->has_from = true;
-	} else if (t != LUA_TNIL) {
-		luaL_argerror(L, 2, "option 'from' must be a string");
-	}
-	lua_pop(L, 1);
-	t = lua_getfield(L, 2, "src");
-	if (t == LUA_TSTRING) {
-		check_addr(L, 2, lns_tocstring(L, -1, 2, "src"), NULL, &s->prefsrc);
-		if (s->prefsrc.family != s->dst.family)
-			luaL_argerror(L, 2, "source of another family than the destination");
-		s->has_prefsrc = true;
-	} else if (t != LUA_TNIL) {
-		luaL_argerror(L, 2, "option 'src' must be a string");
-	}
-	lua_pop(L, 1);
+	s->has_from = opt_addr(L, "from", "source", s->dst.family, &s->from,
+			       "option 'from' of another family than the destination");
+	s->has_prefsrc = opt_addr(L, "src", NULL, s->dst.family, &s->prefsrc,
+				  "source of another family than the destination");
 	t = lua_getfield(L, 2, "onlink");
 	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
 		luaL_argerror(L, 2, "option 'onlink' must be a boolean");

@@ -608,21 +608,31 @@ describe("nslua and topologies", function()
     H.sh("ip netns del o-manual")
   end)
 
+  -- nslua running a script of @text in the background, signalled with
+  -- @sig (@delay seconds after) once it writes "ready": what it wrote
+  -- then, ending with "status N", and the script's path.
+  local function signalled(text, sig, delay)
+    local script = os.tmpname()
+    H.defer(finally, function() os.remove(script) end)
+    local f = assert(io.open(script, "w"))
+    f:write(text)
+    f:close()
+    local p = io.popen(nslua .. " " .. script .. " 2>&1 & echo $!; wait $!; echo status $?")
+    -- the shell's echo and the script's line come in either order
+    local one, two = p:read("l"), p:read("l")
+    assert.are.same({ "ready" }, { one == "ready" and one or two })
+    H.sh(("sleep %s; kill -%s %s"):format(delay or 0, sig, one == "ready" and two or one))
+    local rest = p:read("a")
+    p:close()
+    return rest, script
+  end
+
   for _, case in ipairs { { "INT", 130, "interrupted!" }, { "TERM", 143, "terminated!" },
                           { "HUP", 129, "hangup!" } } do
     it("SIG" .. case[1] .. " while building tears everything down and exits " .. case[2], function()
-      local script = os.tmpname()
-      H.defer(finally, function() os.remove(script) end)
-      local f = assert(io.open(script, "w"))
-      f:write('local t = netns.topology{prefix="i-"}\n',
-        'for i = 1, 1000 do t:host("h" .. i); if i == 5 then io.write("ready\\n"); io.flush() end end\n')
-      f:close()
-      local p = io.popen(nslua .. " " .. script .. " 2>&1 & echo $!; wait $!; echo status $?")
-      local pid = p:read("l")
-      assert.are.equal("ready", p:read("l"))
-      H.sh("kill -" .. case[1] .. " " .. pid)
-      local rest = p:read("a")
-      p:close()
+      local rest = signalled('local t = netns.topology{prefix="i-"}\n' ..
+        'for i = 1, 1000 do t:host("h" .. i); if i == 5 then io.write("ready\\n"); io.flush() end end\n',
+        case[1])
       assert.truthy(rest:find(case[3], 1, true), rest)
       assert.truthy(rest:find("status " .. case[2], 1, true), rest)
       assert.are.same({}, netns_list())
@@ -631,21 +641,9 @@ describe("nslua and topologies", function()
   end
 
   it("an interrupted netns.build says interrupted! as the signal raised it, nothing added", function()
-    local script = os.tmpname()
-    H.defer(finally, function() os.remove(script) end)
-    local f = assert(io.open(script, "w"))
-    f:write('local hosts = {}\nfor i = 1, 1500 do hosts["h" .. i] = {} end\n',
-      'io.write("ready\\n"); io.flush()\nnetns.build { prefix = "bi-", hosts = hosts }\n')
-    f:close()
     for _, delay in ipairs { 0, 0.05 } do
-      local p = io.popen(nslua .. " " .. script .. " 2>&1 & echo $!; wait $!; echo status $?")
-      -- the shell's echo and the script's line come in either order
-      local one, two = p:read("l"), p:read("l")
-      local pid = one == "ready" and two or one
-      assert.are.same({ "ready" }, { one == "ready" and one or two })
-      H.sh(("sleep %s; kill -INT %s"):format(delay, pid))
-      local rest = p:read("a")
-      p:close()
+      local rest, script = signalled('local hosts = {}\nfor i = 1, 1500 do hosts["h" .. i] = {} end\n' ..
+        'io.write("ready\\n"); io.flush()\nnetns.build { prefix = "bi-", hosts = hosts }\n', "INT", delay)
       local first = rest:match("^[^\n]*")
       assert.matches("interrupted!$", first)
       assert.is_nil(first:find(script, 1, true), first)    -- no position of the caller's added
