@@ -131,6 +131,7 @@ static int addr_attr(const struct nlattr *attr, void *data)
 			return MNL_CB_OK;
 		break;
 	case IFA_FLAGS:
+	case IFA_RT_PRIORITY:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return MNL_CB_OK;
 		break;
@@ -171,6 +172,8 @@ int nns_addr_parse(const struct nlmsghdr *nlh, struct nns_addr *a)
 	}
 	a->broadcast = nns_attr_inet(tb[IFA_BROADCAST], a->family);
 	a->label = tb[IFA_LABEL] ? mnl_attr_get_str(tb[IFA_LABEL]) : NULL;
+	a->has_metric = tb[IFA_RT_PRIORITY] != NULL;
+	a->metric = a->has_metric ? mnl_attr_get_u32(tb[IFA_RT_PRIORITY]) : 0;
 	if (tb[IFA_CACHEINFO]) {
 		const struct ifa_cacheinfo *ci = mnl_attr_get_payload(tb[IFA_CACHEINFO]);
 
@@ -366,6 +369,8 @@ int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 		put_broadcast_plus(nlh, s->peer ? s->peer : &s->local, ifa->ifa_prefixlen);
 	if (s->label && !mnl_attr_put_strz_check(nlh, NNS_MSG_SIZE, IFA_LABEL, s->label))
 		return -EMSGSIZE;
+	if (s->has_metric)
+		mnl_attr_put_u32(nlh, IFA_RT_PRIORITY, s->metric);
 	return 0;
 }
 

@@ -335,6 +335,8 @@ struct nns_addr {
 	const char *label;
 	uint32_t valid_lft, preferred_lft;
 	bool has_cacheinfo;
+	bool has_metric; /* IFA_RT_PRIORITY: its prefix route's metric */
+	uint32_t metric;
 };
 typedef int (*nns_addr_cb)(const struct nns_addr *a, void *data);
 /* Parses one RTM_NEWADDR or RTM_DELADDR message. */
@@ -349,7 +351,9 @@ struct nns_addr_spec {
 	bool broadcast_plus;	       /* IPv4: ip's "brd +", the prefix's all-ones host */
 	const struct nns_prefix *peer; /* point-to-point peer, or NULL */
 	const char *label;
-	int scope; /* -1: kernel default */
+	int scope;	 /* -1: kernel default */
+	bool has_metric; /* the metric of its prefix route (ip address add ... metric) */
+	uint32_t metric;
 };
 int nns_addr_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		 const struct nns_addr_spec *s);

@@ -819,6 +819,7 @@ void lns_keep_dump_buffer(lua_State *L, int idx)
 	X(SCOPE, "scope")                                                 \
 	X(LABEL, "label")                                                 \
 	X(CIDR, "cidr")                                                   \
+	X(METRIC, "metric")                                               \
 	X(VALID_LIFE_TIME, "valid_life_time")                             \
 	X(PREFERRED_LIFE_TIME, "preferred_life_time")                     \
 	X(TEMPORARY, "temporary")                                         \
@@ -1677,6 +1678,8 @@ void lns_push_addr(lua_State *L, const struct nns_addr *a, int names)
 		set_str(L, atoms, ATOM_SCOPE, scope_name);
 	set_str(L, atoms, ATOM_LABEL, a->label);
 	set_inet(L, atoms, ATOM_CIDR, a->family, a->local, a->prefixlen);
+	if (a->has_metric)
+		set_int(L, atoms, ATOM_METRIC, a->metric);
 	if (a->has_cacheinfo) {
 		set_int(L, atoms, ATOM_VALID_LIFE_TIME, a->valid_lft);
 		set_int(L, atoms, ATOM_PREFERRED_LIFE_TIME, a->preferred_lft);
@@ -1889,8 +1892,10 @@ static int ns_addrs(lua_State *L)
 	return 1;
 }
 
-static const char *const addr_options[] = { "nodad", "noprefixroute", "broadcast", "peer", "label",
-					    "scope", "missing_ok",    "exist_ok",  NULL };
+static const char *const addr_options[] = {
+	"nodad", "noprefixroute", "broadcast",	"peer",	    "label",
+	"scope", "metric",	  "missing_ok", "exist_ok", NULL,
+};
 
 static int addr_scope(lua_State *L, int arg)
 {
@@ -1919,6 +1924,7 @@ static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *
 	s->noprefixroute = opt_bool(L, 4, "noprefixroute", NULL);
 	s->label = opt_string(L, 4, "label");
 	s->scope = addr_scope(L, 4);
+	s->metric = (uint32_t)lns_opt_int(L, 4, "metric", 0, UINT32_MAX, &s->has_metric);
 	if (p) {
 		check_prefix(L, 4, p, false, peer);
 		luaL_argcheck(L, peer->family == s->local.family, 4, "peer of another family");

@@ -307,6 +307,23 @@ describe("ns:addr_add and ns:addr_del", function()
     same_as_ip(ns)
   end)
 
+  it("sets the metric of an address's prefix route, and lists it, as ip does", function()
+    local ns = fresh(true)
+    assert.is_true(ns:addr_add("va", "10.8.0.1/24", { metric = 50 }))
+    assert.is_true(ns:addr_add("va", "fd08::1/64", { metric = 60, nodad = true }))
+    H.sh(H.inside(ns) .. "ip addr add 10.8.1.1/24 dev vb metric 70")
+    same_as_ip(ns)
+    assert.are.equal(50, lib_find(ns, "10.8.0.1/24").metric)
+    assert.are.equal(70, lib_find(ns, "10.8.1.1/24").metric)
+    -- the kernel's prefix route has it
+    local routes = {}
+    for _, r in ipairs(ns:routes { family = "inet" }) do routes[r.dst] = r.metric end
+    assert.are.same({ 50, 70 }, { routes["10.8.0.0/24"], routes["10.8.1.0/24"] })
+    assert.are.equal("10.8.0.1/24 dev va metric 50", tostring(lib_find(ns, "10.8.0.1/24")))
+    raises("bad argument #3 to 'addr_add' (option 'metric' must be an integer, got string)", nil,
+      function() ns:addr_add("va", "10.8.2.1/24", { metric = "x" }) end)
+  end)
+
   it("lists a scope that has no name as its number", function()
     local ns = fresh(false)
     assert.is_true(ns:addr_add("va", "10.9.0.1/24", { scope = 100 }))

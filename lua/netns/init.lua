@@ -197,6 +197,7 @@ function Addr:__tostring()
   local out = { self.address and self["local"] or self.cidr }
   say(out, "peer", self.address and self.address .. "/" .. self.prefixlen)
   say(out, "dev", self.ifname or self.ifindex)
+  say(out, "metric", self.metric)
   say(out, "scope", self.scope ~= "global" and self.scope)
   say(out, "label", self.label ~= self.ifname and self.label)
   say(out, "tentative", self.tentative)
@@ -704,7 +705,8 @@ end
 --- The addresses of the namespace, or of one link, as `ip -j addr show` lists them.
 -- A record has `ifindex`, `ifname`, `family` (`inet` or `inet6`), `local`,
 -- `prefixlen`, `cidr` (`10.0.0.1/24`), `scope`, `broadcast`, `address` (a
--- point-to-point peer), `label`, the lifetimes, and flags such as `tentative`
+-- point-to-point peer), `label`, `metric` (of its prefix route, when
+-- given), the lifetimes, and flags such as `tentative`
 -- or `nodad` set to true.  `tostring(a)` is `10.0.0.1/24 dev eth0`, as
 -- `ip address add` takes it.  In a namespace of many devices the handle
 -- keeps their names between listings, on a socket of link events of its own.
@@ -721,7 +723,7 @@ end
 -- `ip`, the prefix length is then the peer's, `10.0.0.2/30`, a host's when
 -- it has none, and `cidr` needs none), `label`, `scope` (by default
 -- `global`, and `host` for IPv4 loopback addresses, 127/8, as with `ip`),
--- `exist_ok`.
+-- `metric` (of the prefix route the kernel adds for it), `exist_ok`.
 -- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
 -- @tparam string cidr `10.0.0.1/24`, `fd00::1/64` (`10.0.0.1` with a peer)
 -- @tparam[opt] table opts options
