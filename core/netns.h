@@ -408,6 +408,7 @@ struct nns_route {
 	/* RTA_METRICS: metrics[RTAX_*] where bit RTAX_* of has_metrics is set */
 	uint32_t metrics[NNS_RTAX_COUNT], has_metrics;
 	const char *congestion; /* RTAX_CC_ALGO, or NULL */
+	uint32_t expires;	/* seconds left (RTA_CACHEINFO), 0 when it does not expire */
 	int nhops;
 	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];
 };
@@ -433,6 +434,7 @@ struct nns_route_spec {
 	uint32_t metric, table;
 	uint8_t protocol, scope, type;
 	uint32_t metrics[NNS_RTAX_COUNT], has_metrics; /* as in struct nns_route */
+	uint32_t expires;			       /* seconds (IPv6); 0: never */
 	int nhops;
 	struct nns_route_nexthop nh[NNS_MAX_NEXTHOPS];
 };

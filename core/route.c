@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -95,6 +96,17 @@ static void parse_metrics(const struct nlattr *mx, struct nns_route *r)
 	}
 }
 
+/* The seconds a route has left, which the kernel counts in clock ticks. */
+static uint32_t expires_of(const struct rta_cacheinfo *ci)
+{
+	long hz;
+
+	if (!ci->rta_expires)
+		return 0;
+	hz = sysconf(_SC_CLK_TCK);
+	return ci->rta_expires / (uint32_t)(hz > 0 ? hz : 100);
+}
+
 int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -128,6 +140,9 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 		parse_multipath(tb[RTA_MULTIPATH], r);
 	if (tb[RTA_METRICS])
 		parse_metrics(tb[RTA_METRICS], r);
+	if (tb[RTA_CACHEINFO] &&
+	    mnl_attr_get_payload_len(tb[RTA_CACHEINFO]) >= sizeof(struct rta_cacheinfo))
+		r->expires = expires_of(mnl_attr_get_payload(tb[RTA_CACHEINFO]));
 	if (tb[RTA_PREF] && mnl_attr_get_payload_len(tb[RTA_PREF]) >= 1) {
 		r->has_pref = true;
 		r->pref = mnl_attr_get_u8(tb[RTA_PREF]);
@@ -265,6 +280,8 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, s->metric);
 	if (s->has_prefsrc)
 		mnl_attr_put(nlh, RTA_PREFSRC, alen, s->prefsrc.bytes);
+	if (s->expires)
+		mnl_attr_put_u32(nlh, RTA_EXPIRES, s->expires);
 	if (s->has_metrics) {
 		struct nlattr *mx = mnl_attr_nest_start(nlh, RTA_METRICS);
 		int i;

@@ -291,6 +291,10 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	}
 	push_flags(L, r->flags);
 	lua_setfield(L, -2, "flags");
+	if (r->expires) {
+		lua_pushinteger(L, r->expires);
+		lua_setfield(L, -2, "expires");
+	}
 	set_metrics(L, r);
 	if (r->nhops) {
 		push_nexthops(L, r, names);
@@ -382,9 +386,10 @@ static int ns_routes(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const route_options[] = {
-	"dst",	    "from",	"gateway", "dev",	 "metric",   "table", "src",	"onlink",
-	"scope",    "protocol", "type",	   "nexthops",	 "family",   "mtu",   "advmss", "hoplimit",
-	"initcwnd", "initrwnd", "window",  "missing_ok", "exist_ok", NULL,
+	"dst",	  "from",    "gateway",	   "dev",      "metric",   "table",
+	"src",	  "onlink",  "scope",	   "protocol", "type",	   "nexthops",
+	"family", "mtu",     "advmss",	   "hoplimit", "initcwnd", "initrwnd",
+	"window", "expires", "missing_ok", "exist_ok", NULL,
 };
 
 /*
@@ -664,7 +669,7 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 			     : op == NNS_ROUTE_ADD ? "route add"
 						   : "route replace";
 	char what[NNS_INET_STRLEN + 32];
-	lua_Integer metric;
+	lua_Integer metric, expires;
 	int ret, t;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
@@ -688,6 +693,8 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 		s->has_metric = true;
 	}
 	route_metrics(L, 2, s);
+	if (field_integer(L, 2, "expires", 1, UINT32_MAX, &expires))
+		s->expires = (uint32_t)expires;
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,

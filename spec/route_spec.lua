@@ -7,9 +7,10 @@ local netns = require "netns"
 local DEFAULTS = { protocol = "boot", scope = "global", type = "unicast", table = "main" }
 
 -- ip writes table and protocol numbers as strings ("100"); records may
--- carry them as numbers.  "pref" is compared by a test of its own.
+-- carry them as numbers.  "pref" is compared by a test of its own, and so
+-- is "expires", which counts down between two readings.
 local AS_TEXT = { table = true, protocol = true }
-local APART = { pref = true }
+local APART = { pref = true, expires = true }
 
 -- A record in a form fit for comparison.  The metric ip writes as null
 -- ("ecn": null, true in records) is lost in decoding: the tests compare
@@ -408,6 +409,18 @@ describe("routes", function()
       end
       a:route_del { dst = "10.36.0.0/16" }
       assert.is_nil(find(a, "10.36.0.0/16"))
+    end)
+
+    it("adds an IPv6 route that expires, and lists the seconds it has left", function()
+      a:route_add { dst = "fd38::/64", gateway = "fd00::2", expires = 300 }
+      agree(a)
+      local r = find(a, "fd38::/64")
+      assert.is_true(r.expires > 290 and r.expires <= 300, tostring(r.expires))
+      local line = H.sh(H.inside(a) .. "ip -6 route show fd38::/64"):gsub("%s+$", "")
+      local left = tonumber(line:match("expires (%d+)sec"))
+      assert.is_true(math.abs(left - r.expires) <= 2)
+      assert.equal(line:gsub("expires %d+sec", ""), tostring(r):gsub("expires %d+sec", ""))
+      assert.is_nil(find(a, "fd00::/64").expires)
     end)
 
     it("sets the preferred source with src", function()
@@ -827,6 +840,7 @@ describe("routes", function()
         { { dst = "fd20::/64", dev = "v0", from = 5 }, "option 'from' must be a string" },
         { { dst = "10.20.0.0/16", dev = "v0", mtu = "x" }, "option 'mtu' must be an integer, got string" },
         { { dst = "10.20.0.0/16", dev = "v0", hoplimit = 256 }, "option 'hoplimit' out of range (0 to 255)" },
+        { { dst = "fd20::/64", dev = "v0", expires = 0 }, "option 'expires' out of range (1 to 4294967295)" },
         { { dst = "10.20.0.0/16", dev = "v0", advmss = -1 }, "option 'advmss' out of range (0 to 4294967295)" },
         { { dst = "fd20::/64", dev = "v0", from = "10.9.0.0/24" },
           "option 'from' of another family than the destination" },

@@ -242,6 +242,7 @@ function Route:__tostring()
   say(out, "src", self.prefsrc)
   say(out, "metric", self.metric)
   say_flags(out, self.flags)
+  say(out, "expires", self.expires and self.expires .. "sec")
   say_metrics(out, self.metrics)
   say(out, "pref", self.pref)
   for _, nh in ipairs(self.nexthops or {}) do
@@ -825,8 +826,8 @@ end
 -- sources a source-specific route is for), `family`, `gateway`,
 -- `dev`, `protocol`, `scope`, `type`, `table`, `prefsrc`, `metric`, `flags`,
 -- `pref`, `nhid` for a route by a nexthop object, `nexthops` for a
--- multipath route, and `metrics` (`{ { mtu = 1400, advmss = 1360 } }`, as
--- `ip -j` nests them).  `tostring(r)` is its `ip route` line (the next hops of
+-- multipath route, `expires` (seconds left, IPv6), and `metrics`
+-- (`{ { mtu = 1400, advmss = 1360 } }`, as `ip -j` nests them).  `tostring(r)` is its `ip route` line (the next hops of
 -- a multipath route on the same line): `default via 10.0.0.1 dev eth0`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default), `table` (`main` by default, a number, or `all`)
 -- @treturn {table,...} route records; the list prints one a line
@@ -842,7 +843,8 @@ end
 -- `type` (`unicast`, `blackhole`, `unreachable`, ...), `nexthops` (a list of
 -- `{ gateway =, dev =, weight = }`), `family` (which family `default` means
 -- when nothing else says), the metrics `mtu`, `advmss`, `hoplimit`,
--- `initcwnd`, `initrwnd` and `window` (as `ip route add ... mtu 1400`), `exist_ok`.  An IPv4 route may go through an
+-- `initcwnd`, `initrwnd` and `window` (as `ip route add ... mtu 1400`),
+-- `expires` (IPv6: seconds until the kernel removes it), `exist_ok`.  An IPv4 route may go through an
 -- IPv6 gateway (`ip route add ... via inet6`); its record then has `via`.
 -- @tparam table spec the route
 -- @treturn boolean true, or false when it existed and `exist_ok` was given
