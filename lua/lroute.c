@@ -162,7 +162,6 @@ static void push_flags(lua_State *L, unsigned flags)
 	}
 }
 
-/* "default", a host address alone, or a CIDR: as `ip route` writes them. */
 /* A network as ip -j writes it: without a length when it is a host. */
 static void push_network(lua_State *L, int family, const void *addr, uint8_t len)
 {
@@ -172,6 +171,7 @@ static void push_network(lua_State *L, int family, const void *addr, uint8_t len
 	lua_pushlstring(L, buf, nns_format_inet(family, addr, len == full ? -1 : len, buf));
 }
 
+/* "default", a host address alone, or a CIDR: as `ip route` writes them. */
 static void push_dst(lua_State *L, const struct nns_route *r)
 {
 	if (!r->dst_len || !r->dst)

@@ -54,9 +54,19 @@ local function is_layer(source)
   return source:match("^@netns/[^/]+%.lua$") or source:match("^@.*/netns/[^/]+%.lua$")
 end
 
+-- Whether @err is the error nslua raises for a signal ("interrupted!", ...):
+-- a stop, not a failure.
+local function is_interrupt(err)
+  return type(err) == "string"
+    and (err:find("interrupted!$") or err:find("terminated!$") or err:find("hangup!$")) ~= nil
+end
+M._is_interrupt = is_interrupt
+
 -- Raises @msg at the first caller outside this layer, however deep the
--- layer called itself, so that messages point at the user's line.
+-- layer called itself, so that messages point at the user's line.  A
+-- signal's error, caught and raised again, says where it struck already.
 local function raise(msg)
+  if is_interrupt(msg) then error(msg, 0) end
   local level = 2    -- 1 is this function; 2, its caller, is always the layer
   while true do
     local info = debug.getinfo(level, "S")
@@ -209,7 +219,6 @@ local function say_flags(out, flags)
   for _, f in ipairs(flags or {}) do out[#out + 1] = f end
 end
 
--- A route as `ip route` shows it.
 -- A route's metrics as ip writes them, in its order.
 local METRIC_WORDS = {
   { "mtu" }, { "window" }, { "rtt", "ms" }, { "rttvar", "ms" }, { "ssthresh" }, { "cwnd" },
@@ -227,6 +236,7 @@ local function say_metrics(out, metrics)
   end
 end
 
+-- A route as `ip route` shows it.
 function Route:__tostring()
   local out = {}
   if self.type ~= "unicast" then out[1] = self.type end

@@ -55,10 +55,7 @@ function T:_record(what, undo, implied)
 end
 
 -- What nslua's signal hook raises (lua/nslua.c): a stop, not a failure.
-local function is_interrupt(err)
-  return type(err) == "string"
-    and (err:find("interrupted!$") or err:find("terminated!$") or err:find("hangup!$")) ~= nil
-end
+local is_interrupt = netns._is_interrupt
 
 -- Undoes journal entries down to @mark; returns @failed (or a new list)
 -- with the messages of undos that failed added.  An interrupt (a second Ctrl-C in nslua) stops it and is raised
@@ -927,7 +924,6 @@ function M.build(spec)
   if not ok then
     local undone, left = pcall(t.destroy, t)
     if not undone then err = ("%s (and then %s)"):format(tostring(err), tostring(left)) end
-    if undone and is_interrupt(err) then error(err, 0) end   -- nslua's, as it raised it
     raise(err)
   end
   return t
