@@ -291,6 +291,54 @@ describe("ns:addr_add and ns:addr_del", function()
     assert.is_nil(lib_find(ns, "2001:db8::7/64"))
   end)
 
+  it("deletes the address a record describes, a peer's as well, and no other", function()
+    local ns = fresh(true)
+    ns:addr_add("va", "192.0.2.10/24")
+    ns:addr_add("va", "192.0.2.10/25", { label = "va:x" })
+    ns:addr_add("vb", "192.0.2.10/24")
+    ns:addr_add("va", "10.9.0.1", { peer = "10.9.0.2/30" })
+    ns:addr_add("va", "10.9.0.1", { peer = "10.9.0.6/30" })
+    ns:addr_add("vb", "2001:db8::7/64", { nodad = true })
+    ns:addr_add("va", "2001:db8::7/64", { nodad = true })
+    local targets = {}
+    for _, a in ipairs(ns:addrs()) do
+      if a.scope == "global" then targets[#targets + 1] = a end
+    end
+    assert.are.equal(7, #targets)
+    -- the last listed first, as a spec that matched too much would take the first
+    for i = #targets, 1, -1 do
+      local a = targets[i]
+      local others = {}
+      for _, o in ipairs(ip_addrs(ns)) do
+        if not (o.ifindex == a.ifindex and o["local"] == a["local"] and o.prefixlen == a.prefixlen
+                and o.address == a.address) then
+          others[#others + 1] = o
+        end
+      end
+      table.sort(others, by_address)
+      assert.is_true(ns:addr_del(a), tostring(a))
+      local left = ip_addrs(ns)
+      table.sort(left, by_address)
+      assert.are.same(others, left, "after deleting " .. tostring(a))
+    end
+    same_as_ip(ns)
+  end)
+
+  it("takes missing_ok after an address record, and refuses other options there", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "192.0.2.10/24")
+    local a = lib_find(ns, "192.0.2.10/24")
+    assert.is_true(ns:addr_del(a))
+    assert.is_false(ns:addr_del(a, { missing_ok = true }))
+    raises(("netns: address del 192.0.2.10/24 dev va (in %s): Cannot assign requested address "
+      .. "[EADDRNOTAVAIL]"):format(ns.name), "ipv4: Address not found", function() ns:addr_del(a) end)
+    raises("bad argument #2 to 'addr_del' (unknown option 'nodad')", nil,
+      function() ns:addr_del(a, { nodad = true }) end)
+    raises("bad argument #2 to 'addr_del' (table expected, got string)", nil,
+      function() ns:addr_del(a, "192.0.2.10/24") end)
+    same_as_ip(ns)
+  end)
+
   it("gives an IPv4 loopback address the host scope, as ip does", function()
     local ns = fresh(false)
     assert.is_true(ns:addr_add("va", "127.0.0.5/8"))

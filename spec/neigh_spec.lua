@@ -274,6 +274,30 @@ describe("ns:neigh_add and ns:neigh_del", function()
     same_as_ip(b)
   end)
 
+  it("deletes the entry a record describes, a proxy one as well, and no other", function()
+    local ns = fresh()
+    ns:neigh_add { dst = "10.0.0.9", lladdr = "02:00:00:00:00:01", dev = "va" }
+    ns:neigh_add { dst = "10.0.0.9", lladdr = "02:00:00:00:00:02", dev = "vb" }
+    ns:neigh_add { dst = "2001:db8::9", lladdr = "02:00:00:00:00:03", dev = "va", state = "stale" }
+    ns:neigh_add { dst = "10.0.0.9", dev = "va", proxy = true }
+    local target = find(ns:neighbors(), "10.0.0.9", "va")
+    assert.is_true(ns:neigh_del(target))
+    assert.are.same({ { dst = "10.0.0.9", dev = "vb", lladdr = "02:00:00:00:00:02",
+                        state = { "PERMANENT" } } }, ip_neigh(ns, "-4 nud all"))
+    assert.are.same({ { dst = "10.0.0.9", dev = "va", proxy = true } }, ip_neigh(ns, "proxy"))
+    local proxy = ns:neighbors { proxy = true }[1]
+    assert.is_true(ns:neigh_del(proxy))
+    assert.are.same({}, ip_neigh(ns, "proxy"))
+    assert.is_true(ns:neigh_del(find(ns:neighbors(), "2001:db8::9")))
+    assert.is_false(ns:neigh_del(target, { missing_ok = true }))
+    raises(("netns: neighbor del 10.0.0.9 (in %s): No such file or directory [ENOENT]"):format(ns.name),
+      nil, function() ns:neigh_del(target) end)
+    raises("bad argument #2 to 'neigh_del' (unknown option 'exist_ok')", nil,
+      function() ns:neigh_del(target, { exist_ok = true }) end)
+    assert.are.same({ { dst = "10.0.0.9", dev = "vb", lladdr = "02:00:00:00:00:02",
+                        state = { "PERMANENT" } } }, same_as_ip(ns))
+  end)
+
   it("exist_ok and missing_ok tolerate what is already so", function()
     local ns = fresh()
     ns:neigh_add { dst = "10.0.0.9", lladdr = "02:00:00:00:00:01", dev = "va" }

@@ -707,6 +707,81 @@ describe("routes", function()
       agree(a)
     end)
 
+    -- The records of ns:routes(opts) to @dst, each with its ip line.
+    local function records_to(dst, opts)
+      local out = {}
+      for _, r in ipairs(a:routes(opts)) do
+        if r.dst == dst then out[#out + 1] = r end
+      end
+      return out
+    end
+
+    it("deletes the one route a record describes, of several to the same destination", function()
+      a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", metric = 10, protocol = "static" }
+      a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", metric = 15, protocol = "static" }
+      a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.3", metric = 20 }
+      a:route_add { dst = "10.20.0.0/16", type = "blackhole", metric = 30 }
+      a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", table = 100 }
+      a:route_add { dst = "10.20.0.0/16", nexthops = { { gateway = "10.9.0.2", weight = 3 },
+                                                       { gateway = "10.9.0.3" } }, metric = 40 }
+      a:route_add { dst = "10.30.0.0/16", gateway = "10.99.0.1", dev = "v0", onlink = true }
+      a:route_add { dst = "fd10::/64", gateway = "fd00::2", metric = 10, mtu = 1400 }
+      a:route_add { dst = "fd10::/64", gateway = "fd00::3", metric = 20, expires = 300 }
+      a:route_add { dst = "fd10::/64", gateway = "fd00::3", metric = 25 }
+      a:route_add { dst = "fd10::/64", nexthops = { { gateway = "fd00::2" }, { gateway = "fd00::3" } },
+                    metric = 30 }
+      local targets = {}
+      for _, dst in ipairs { "10.20.0.0/16", "10.30.0.0/16", "fd10::/64" } do
+        for _, r in ipairs(records_to(dst, { table = "all" })) do targets[#targets + 1] = r end
+      end
+      assert.equal(11, #targets)
+      -- one at a time, each leaving every other route as it was; the last
+      -- listed first, as a spec that matched too much would take the first
+      for i = #targets, 1, -1 do
+        local r = targets[i]
+        local others = {}
+        for _, o in ipairs(oracle(a, { table = "all" })) do
+          if not (o.dst == r.dst and o.family == r.family and tostring(o.table) == tostring(r.table)
+                  and o.metric == r.metric and o.type == r.type) then
+            others[#others + 1] = o
+          end
+        end
+        assert.is_true(a:route_del(r), tostring(r))
+        assert.same(others, oracle(a, { table = "all" }), "after deleting #" .. i .. ": " .. tostring(r))
+      end
+      agree(a)
+    end)
+
+    it("deletes what the kernel made: a prefix route, local and multicast routes", function()
+      local before = oracle(a, { table = "all" })
+      a:addr_add("v0", "10.40.0.1/24")
+      for _, r in ipairs(a:routes { table = "all" }) do
+        if r.prefsrc == "10.40.0.1" then assert.is_true(a:route_del(r), tostring(r)) end
+      end
+      a:addr_del("v0", "10.40.0.1/24")
+      assert.same(before, oracle(a, { table = "all" }))
+      local mcast = records_to("ff00::/8", { table = "local" })
+      assert.is_true(#mcast > 0)
+      for _, r in ipairs(mcast) do assert.is_true(a:route_del(r)) end
+      assert.same({}, records_to("ff00::/8", { table = "local" }))
+      agree(a)
+    end)
+
+    it("takes missing_ok after a record, and says which route is missing without it", function()
+      a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", table = 100 }
+      local r = find(a, "10.20.0.0/16", { table = 100 })
+      assert.is_true(a:route_del(r))
+      assert.is_false(a:route_del(r, { missing_ok = true }))
+      fails(a, "netns: route del 10.20.0.0/16 (in rt-a): No such process [ESRCH]",
+        function() a:route_del(r) end)
+      fails(a, "bad argument #2 to 'route_del' (unknown option 'exist_ok')",
+        function() a:route_del(r, { exist_ok = true }) end)
+      fails(a, "bad argument #2 to 'route_del' (option 'missing_ok' must be a boolean, got string)",
+        function() a:route_del(r, { missing_ok = "yes" }) end)
+      fails(a, "bad argument #2 to 'route_del' (table expected, got number)",
+        function() a:route_del(r, 1) end)
+    end)
+
     it("returns false for a missing IPv6 default route with missing_ok", function()
       -- The kernel says ENOENT here, not ESRCH: both mean "no such route".
       assert.is_false(a:route_del { dst = "default", family = "inet6", missing_ok = true })

@@ -363,6 +363,60 @@ describe("rules", function()
       assert.is_nil(find(a, 1001, "inet6"))
     end)
 
+    it("deletes the rule a record describes, of several at one priority", function()
+      local specs = {
+        { from = "10.7.0.0/24", table = 100 },
+        { from = "10.7.0.0/24", table = 101 },
+        { from = "10.7.0.0/24", ["not"] = true, table = 102 },
+        { to = "10.8.0.0/16", tos = 0x10, table = 100 },
+        { fwmark = "0x10/0xff", table = 100 },
+        { fwmark = "0x10", table = 100 },
+        { iif = "lo", oif = "v0", table = 100 },
+        { ipproto = "tcp", sport = { 1000, 2000 }, dport = 80, table = 100 },
+        { from = "10.7.0.0/24", action = "nop" },
+        { from = "10.7.0.0/24", action = "blackhole" },
+        { from = "10.7.0.0/24", action = "goto", ["goto"] = 2000 },
+        { table = 100, suppress_prefixlength = 0 },
+        { table = 100, protocol = "static" },
+        { l3mdev = true },
+        { from = "fd07::/64", table = 100 },
+        { from = "fd07::/64", table = 100, fwmark = 7 },
+      }
+      for _, s in ipairs(specs) do
+        s.priority = 1000
+        assert.is_true(a:rule_add(s), H.key(s))
+      end
+      agree(a)
+      local targets = {}
+      for _, r in ipairs(a:rules()) do
+        if r.priority == 1000 then targets[#targets + 1] = r end
+      end
+      assert.equal(#specs, #targets)
+      -- the last listed first, as a spec that matched too much would take the first
+      for i = #targets, 1, -1 do
+        local r = targets[i]
+        local others = {}
+        for _, o in ipairs(oracle(a)) do
+          if not H.same(o, canon(r)) then others[#others + 1] = o end
+        end
+        assert.equal(#oracle(a) - 1, #others, "one rule like " .. tostring(r))
+        assert.is_true(a:rule_del(r), tostring(r))
+        assert.same(others, oracle(a), "after deleting " .. tostring(r))
+      end
+      agree(a)
+    end)
+
+    it("takes missing_ok after a rule record", function()
+      a:rule_add { priority = 1000, from = "10.7.0.0/24", table = 100 }
+      local r = find(a, 1000)
+      assert.is_true(a:rule_del(r))
+      assert.is_false(a:rule_del(r, { missing_ok = true }))
+      fails(a, ("netns: rule del pref 1000 (in <anonymous %d>): No such file or directory [ENOENT]")
+        :format(a.id), function() a:rule_del(r) end)
+      fails(a, "bad argument #2 to 'rule_del' (unknown option 'priority')",
+        function() a:rule_del(r, { priority = 1 }) end)
+    end)
+
     it("adds a rule and deletes it by priority, for each family", function()
       local before, ip_before = ours(a), oracle(a)
       assert.is_true(a:rule_add { priority = 1000, from = "10.7.0.0/24", table = 100 })

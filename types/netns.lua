@@ -552,6 +552,7 @@ function NS:addr_add(dev, cidr, opts) end
 ---@param cidr string
 ---@param opts? netns.AddrOptions
 ---@return boolean removed false when it was missing and `missing_ok` was given
+---@overload fun(self: netns.NS, a: netns.Addr, opts?: netns.MissingOk): boolean
 function NS:addr_del(dev, cidr, opts) end
 
 --- The neighbour (ARP and NDP) entries (`ip -j neigh`).  Raises.
@@ -572,6 +573,7 @@ function NS:neigh_replace(spec) end
 --- Removes a neighbour entry.  Raises.
 ---@param spec netns.NeighSpec `dst` and `dev` are enough
 ---@return boolean removed false when it was missing and `missing_ok` was given
+---@overload fun(self: netns.NS, n: netns.Neighbor, opts?: netns.MissingOk): boolean
 function NS:neigh_del(spec) end
 
 --- The routes (`ip -j route`), of table "main" unless told.  Raises.
@@ -589,9 +591,11 @@ function NS:route_add(spec) end
 ---@return true
 function NS:route_replace(spec) end
 
---- Removes a route (`ip route del`).  Raises.
+--- Removes a route (`ip route del`); given a record, that route and not another
+--- to the same destination.  Raises.
 ---@param spec netns.RouteSpec
 ---@return boolean removed false when it was missing and `missing_ok` was given
+---@overload fun(self: netns.NS, r: netns.Route, opts?: netns.MissingOk): boolean
 function NS:route_del(spec) end
 
 --- Runs a program inside the namespace and waits; returns what `os.execute` returns.
@@ -654,6 +658,7 @@ function NS:rule_add(spec) end
 --- Deletes the first rule matching `spec`, as `ip rule del`.  Raises (ENOENT unless `missing_ok`).
 ---@param spec netns.RuleSpec
 ---@return boolean deleted
+---@overload fun(self: netns.NS, r: netns.Rule, opts?: netns.MissingOk): boolean
 function NS:rule_del(spec) end
 
 --- A monitor of this namespace's events.  Raises.

@@ -309,6 +309,69 @@ function List:__tostring()
   return table.concat(out, "\n")
 end
 
+-- What the *_del methods make of a record of their kind: the spec that
+-- matches the one object the record describes.  A record of one namespace
+-- given to another deletes what matches there, as a line of `ip` would.
+
+-- An address record: its device by name, and its address as it was added
+-- (with a peer, the prefix length is the peer's).
+local function addr_identity(a)
+  if a.address then
+    return a.ifname or a.ifindex, a["local"], { peer = a.address .. "/" .. a.prefixlen }
+  end
+  return a.ifname or a.ifindex, a.cidr, {}
+end
+
+-- A route record: every field that tells it from another route to the same
+-- destination (table, metric, type, protocol, scope, preferred source and
+-- its next hops); a route by a nexthop object is matched without its hops,
+-- which the kernel would hold against it.
+local function route_identity(r)
+  local spec = { dst = r.dst, from = r.from, family = r.family, table = r.table,
+                 metric = r.metric, type = r.type, protocol = r.protocol, scope = r.scope,
+                 src = r.prefsrc }
+  if r.nhid then return spec end
+  spec.dev, spec.gateway = r.dev, r.gateway or (r.via and r.via.host)
+  for _, f in ipairs(r.flags or {}) do
+    if f == "onlink" then spec.onlink = true end
+  end
+  if r.nexthops then
+    spec.nexthops = {}
+    for i, nh in ipairs(r.nexthops) do
+      spec.nexthops[i] = { gateway = nh.gateway or (nh.via and nh.via.host), dev = nh.dev,
+                           weight = nh.weight }
+    end
+  end
+  return spec
+end
+
+local function neigh_identity(n)
+  return { dst = n.dst, dev = n.dev, proxy = n.proxy }
+end
+
+-- A rule record, its fields by the names rule_add takes.
+local function rule_identity(r)
+  local function sel(addr, len)
+    if addr == nil or addr == "all" then return nil end
+    return len and addr .. "/" .. len or addr
+  end
+  local function ports(p, first, last) return p or (first and { first, last }) end
+  return { family = r.family, priority = r.priority, ["not"] = r["not"],
+           from = sel(r.src, r.srclen), to = sel(r.dst, r.dstlen), tos = r.tos,
+           fwmark = r.fwmark, fwmask = r.fwmask, iif = r.iif, oif = r.oif, ipproto = r.ipproto,
+           sport = ports(r.sport, r.sport_start, r.sport_end),
+           dport = ports(r.dport, r.dport_start, r.dport_end),
+           table = r.table, action = r.action, ["goto"] = r["goto"],
+           suppress_prefixlength = r.suppress_prefixlen, l3mdev = r.l3mdev,
+           protocol = r.protocol }
+end
+
+-- The missing_ok of @opts, the option table that follows a record given
+-- to @fname as argument #@arg - 1.
+local function record_missing_ok(opts, fname, arg)
+  return flag(options(opts, { missing_ok = true }, fname, arg), "missing_ok", fname, arg)
+end
+
 -- Gives the records of @list their kind's metatable @mt, and @list its own.
 local function records(list, mt)
   for i = 1, #list do setmetatable(list[i], mt) end
@@ -748,15 +811,23 @@ function NS:addr_add(dev, cidr, opts)
   return (check(ok, msg))
 end
 
---- Removes an address, as `ip addr del`.
--- @tparam string|integer|Link dev an interface name or index, or a link record of this namespace
+--- Removes an address, as `ip addr del`; or the one an address record
+-- describes: `ns:addr_del(a [, opts])`.
+-- @tparam string|integer|Link|table dev an interface name or index, or a link record of this
+-- namespace; or an address record (from `ns:addrs`), then followed by `opts`
 -- @tparam string cidr the address with its prefix length
 -- @tparam[opt] table opts `missing_ok = true`: return false when it is not there
 -- (nor is its device)
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:addr_del("veth0", "10.0.0.1/24")
+-- for _, a in ipairs(red:addrs "veth0") do red:addr_del(a) end
 function NS:addr_del(dev, cidr, opts)
+  if getmetatable(dev) == Addr then
+    local missing_ok = record_missing_ok(cidr, "addr_del", 2)
+    dev, cidr, opts = addr_identity(dev)
+    opts.missing_ok = missing_ok
+  end
   local missing_ok = flag(opts, "missing_ok", "addr_del", 3)
   local ok, msg, code = self._h:addr_del(dev, cidr, opts)
   if not ok and missing_ok and (code == ERRNO.EADDRNOTAVAIL or code == ERRNO.ENODEV) then
@@ -806,12 +877,16 @@ end
 
 --- Removes a neighbour entry.
 -- @tparam table spec `dst` and `dev`; `missing_ok = true` returns false when it is not there
--- (nor is its device)
+-- (nor is its device).  Or a neighbour record (from `ns:neighbors`): that entry.
+-- @tparam[opt] table opts after a record: `missing_ok`
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:neigh_del { dst = "10.0.0.2", dev = "veth0" }
-function NS:neigh_del(spec)
+function NS:neigh_del(spec, opts)
   local missing_ok = flag(spec, "missing_ok", "neigh_del", 1)
+  if getmetatable(spec) == Neigh then
+    spec, missing_ok = neigh_identity(spec), record_missing_ok(opts, "neigh_del", 2)
+  end
   local ok, msg, code = self._h:neigh_del(spec)
   if not ok and missing_ok and (code == ERRNO.ENOENT or code == ERRNO.ENODEV) then return false end
   return (check(ok, msg))
@@ -879,12 +954,18 @@ end
 
 --- Removes a route, as `ip route del`.
 -- @tparam table spec as for `route_add`; `missing_ok = true` returns false when it is not there
--- (nor is the device it names)
+-- (nor is the device it names).  Or a route record (from `ns:routes`): that route and no
+-- other of the same destination.
+-- @tparam[opt] table opts after a record: `missing_ok`
 -- @treturn boolean true, or false when it was missing and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:route_del { dst = "10.2.0.0/24" }
-function NS:route_del(spec)
+-- for _, r in ipairs(red:routes()) do if r.protocol == "static" then red:route_del(r) end end
+function NS:route_del(spec, opts)
   local missing_ok = flag(spec, "missing_ok", "route_del", 1)
+  if getmetatable(spec) == Route then
+    spec, missing_ok = route_identity(spec), record_missing_ok(opts, "route_del", 2)
+  end
   local ok, msg, code = self._h:route_del(spec)
   -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT; a route via a missing device is none
   if not ok and missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT or code == ERRNO.ENODEV) then
@@ -931,12 +1012,17 @@ function NS:rule_add(spec)
 end
 
 --- Deletes the first rule matching `spec`, as `ip rule del`.
--- @tparam table spec as for `rule_add`; `missing_ok = true` returns false when none matches
+-- @tparam table spec as for `rule_add`; `missing_ok = true` returns false when none matches.
+-- Or a rule record (from `ns:rules`): the rule with all its selectors.
+-- @tparam[opt] table opts after a record: `missing_ok`
 -- @treturn boolean true, or false when none matched and `missing_ok` was given
 -- @raise when the kernel refuses
 -- @usage red:rule_del { priority = 1000 }
-function NS:rule_del(spec)
+function NS:rule_del(spec, opts)
   local missing_ok = flag(spec, "missing_ok", "rule_del", 1)
+  if getmetatable(spec) == Rule then
+    spec, missing_ok = rule_identity(spec), record_missing_ok(opts, "rule_del", 2)
+  end
   local ok, msg, code = self._h:rule_del(spec)
   if not ok and missing_ok and code == ERRNO.ENOENT then return false end
   return (check(ok, msg))
