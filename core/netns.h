@@ -405,10 +405,12 @@ struct nns_route {
 	const void *via;
 	int ifindex;
 	uint32_t nhid; /* the nexthop object it goes by (ip nexthop); 0: none */
+	uint8_t tos;   /* IPv4: the DS field it is for (ip route ... tos) */
 	/* RTA_METRICS: metrics[RTAX_*] where bit RTAX_* of has_metrics is set */
 	uint32_t metrics[NNS_RTAX_COUNT], has_metrics;
 	const char *congestion; /* RTAX_CC_ALGO, or NULL */
-	uint32_t expires;	/* seconds left (RTA_CACHEINFO), 0 when it does not expire */
+	bool has_expires;	/* it expires (RTA_CACHEINFO) */
+	int32_t expires;	/* then the seconds left, as ip counts them */
 	int nhops;
 	struct nns_nexthop nh[NNS_MAX_NEXTHOPS];
 };
@@ -419,7 +421,7 @@ int nns_route_dump(struct nns_ns *ns, int family, nns_route_cb cb, void *data, s
 
 struct nns_route_nexthop {
 	int ifindex, weight;
-	bool has_gateway;
+	bool has_gateway, onlink;
 	int gw_family; /* another than the destination's: RTA_VIA (IPv4 via IPv6) */
 	uint8_t gw[16];
 };
@@ -435,6 +437,8 @@ struct nns_route_spec {
 	uint8_t protocol, scope, type;
 	uint32_t metrics[NNS_RTAX_COUNT], has_metrics; /* as in struct nns_route */
 	uint32_t expires;			       /* seconds (IPv6); 0: never */
+	uint32_t nhid;				       /* a nexthop object; 0: none */
+	uint8_t tos;				       /* IPv4 */
 	int nhops;
 	struct nns_route_nexthop nh[NNS_MAX_NEXTHOPS];
 };
@@ -487,6 +491,8 @@ struct nns_rule_spec {
 	bool has_suppress_prefixlen;
 	uint32_t suppress_prefixlen;
 	uint16_t sport[2], dport[2];
+	bool has_uidrange;
+	uint32_t uidrange[2];
 	bool l3mdev;
 	uint8_t protocol; /* RTPROT_*; 0: none said */
 };

@@ -96,15 +96,16 @@ static void parse_metrics(const struct nlattr *mx, struct nns_route *r)
 	}
 }
 
-/* The seconds a route has left, which the kernel counts in clock ticks. */
-static uint32_t expires_of(const struct rta_cacheinfo *ci)
+/*
+ * The seconds a route has left, which the kernel counts in clock ticks:
+ * as ip shows them, 0 for less than a second and below 0 once it has
+ * expired and the kernel has yet to remove it.
+ */
+static int32_t expires_of(const struct rta_cacheinfo *ci)
 {
-	long hz;
+	long hz = sysconf(_SC_CLK_TCK);
 
-	if (!ci->rta_expires)
-		return 0;
-	hz = sysconf(_SC_CLK_TCK);
-	return ci->rta_expires / (uint32_t)(hz > 0 ? hz : 100);
+	return ci->rta_expires / (int32_t)(hz > 0 ? hz : 100);
 }
 
 int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
@@ -133,6 +134,7 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	r->prefsrc = nns_attr_inet(tb[RTA_PREFSRC], r->family);
 	r->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	r->nhid = tb[RTA_NH_ID] ? mnl_attr_get_u32(tb[RTA_NH_ID]) : 0;
+	r->tos = rtm->rtm_tos;
 	r->has_metric = tb[RTA_PRIORITY] != NULL;
 	r->metric = r->has_metric ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
 	parse_via(tb[RTA_VIA], &r->via_family, &r->via);
@@ -141,8 +143,12 @@ int nns_route_parse(const struct nlmsghdr *nlh, struct nns_route *r)
 	if (tb[RTA_METRICS])
 		parse_metrics(tb[RTA_METRICS], r);
 	if (tb[RTA_CACHEINFO] &&
-	    mnl_attr_get_payload_len(tb[RTA_CACHEINFO]) >= sizeof(struct rta_cacheinfo))
-		r->expires = expires_of(mnl_attr_get_payload(tb[RTA_CACHEINFO]));
+	    mnl_attr_get_payload_len(tb[RTA_CACHEINFO]) >= sizeof(struct rta_cacheinfo)) {
+		const struct rta_cacheinfo *ci = mnl_attr_get_payload(tb[RTA_CACHEINFO]);
+
+		r->has_expires = ci->rta_expires != 0;
+		r->expires = expires_of(ci);
+	}
 	if (tb[RTA_PREF] && mnl_attr_get_payload_len(tb[RTA_PREF]) >= 1) {
 		r->has_pref = true;
 		r->pref = mnl_attr_get_u8(tb[RTA_PREF]);
@@ -238,7 +244,7 @@ static int put_multipath(struct nlmsghdr *nlh, const struct nns_route_spec *s)
 		nlh->nlmsg_len += NLMSG_ALIGN(sizeof(*nh));
 		nh->rtnh_ifindex = s->nh[i].ifindex;
 		nh->rtnh_hops = (uint8_t)(s->nh[i].weight ? s->nh[i].weight - 1 : 0);
-		nh->rtnh_flags = (uint8_t)(s->onlink ? RTNH_F_ONLINK : 0);
+		nh->rtnh_flags = (uint8_t)(s->onlink || s->nh[i].onlink ? RTNH_F_ONLINK : 0);
 		if (s->nh[i].has_gateway)
 			put_gateway(nlh, s->dst.family, s->nh[i].gw_family, s->nh[i].gw);
 		nh->rtnh_len = (unsigned short)(nlh->nlmsg_len - off);
@@ -260,6 +266,7 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	rtm->rtm_dst_len = (uint8_t)(s->dst.len < 0 ? (int)alen * 8 : s->dst.len);
 	rtm->rtm_protocol = s->protocol;
 	rtm->rtm_scope = s->scope;
+	rtm->rtm_tos = s->tos;
 	rtm->rtm_type = s->type;
 	/* a multipath route's next hops are onlink each, the route itself not (as ip) */
 	if (s->onlink && !s->nhops)
@@ -274,6 +281,8 @@ int nns_route_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags,
 	}
 	if (s->has_gateway)
 		put_gateway(nlh, s->dst.family, s->gateway.family, s->gateway.bytes);
+	if (s->nhid)
+		mnl_attr_put_u32(nlh, RTA_NH_ID, s->nhid);
 	if (s->ifindex)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)s->ifindex);
 	if (s->has_metric)

@@ -193,6 +193,11 @@ int nns_rule_put(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, const stru
 		mnl_attr_put_u8(nlh, FRA_IP_PROTO, s->ipproto);
 	put_port_range(nlh, FRA_SPORT_RANGE, s->sport);
 	put_port_range(nlh, FRA_DPORT_RANGE, s->dport);
+	if (s->has_uidrange) {
+		struct fib_rule_uid_range u = { .start = s->uidrange[0], .end = s->uidrange[1] };
+
+		mnl_attr_put(nlh, FRA_UID_RANGE, sizeof(u), &u);
+	}
 	if (s->l3mdev)
 		mnl_attr_put_u8(nlh, FRA_L3MDEV, 1);
 	if (s->protocol)

@@ -1911,12 +1911,35 @@ static int addr_scope(lua_State *L, int arg)
 	return values[opt_choice(L, arg, "scope", names, 0)];
 }
 
+/*
+ * What an address delete cannot use: the kernel finds the address by its
+ * local address, peer, prefix length and label, and would ignore these.
+ */
+static void refuse_add_only(lua_State *L)
+{
+	static const char *const add_only[] = { "nodad", "noprefixroute", "broadcast", "scope",
+						"metric" };
+	size_t i;
+
+	if (lua_type(L, 4) != LUA_TTABLE)
+		return;
+	for (i = 0; i < sizeof(add_only) / sizeof(add_only[0]); i++) {
+		if (lua_getfield(L, 4, add_only[i]) != LUA_TNIL)
+			luaL_argerror(L, 4,
+				      lua_pushfstring(L, "option '%s' is for addr_add only",
+						      add_only[i]));
+		lua_pop(L, 1);
+	}
+}
+
 /* dev, cidr, options at 2, 3, 4 -> spec; the peer lives in @peer. */
-static void addr_spec(lua_State *L, struct nns_addr_spec *s, struct nns_prefix *peer)
+static void addr_spec(lua_State *L, bool add, struct nns_addr_spec *s, struct nns_prefix *peer)
 {
 	const char *brd, *p;
 
 	lns_check_options(L, 4, addr_options);
+	if (!add)
+		refuse_add_only(L);
 	p = opt_string(L, 4, "peer");
 	/* with a peer the length is the peer's, as with ip; else it is needed */
 	check_prefix(L, 3, luaL_checkstring(L, 3), !p, &s->local);
@@ -1959,7 +1982,7 @@ static int addr_change(lua_State *L, bool add)
 	char op[160], label[IFNAMSIZ + 16], what[128];
 	int ret;
 
-	addr_spec(L, &s, &peer);
+	addr_spec(L, add, &s, &peer);
 	/* named as ip takes it: "address add 10.0.0.1/24 dev eth0" */
 	snprintf(op, sizeof(op), "address %s %.64s dev", add ? "add" : "del", cidr);
 	if (resolve_dev(L, h, 2, op, &s.ifindex, &e) < 0)

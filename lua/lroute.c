@@ -273,6 +273,13 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 		lua_pushinteger(L, r->nhid);
 		lua_setfield(L, -2, "nhid");
 	}
+	if (r->tos) { /* in hexadecimal: ip's names from rt_dsfield are not used */
+		char tos[8];
+
+		snprintf(tos, sizeof(tos), "0x%02x", (unsigned)r->tos);
+		lua_pushstring(L, tos);
+		lua_setfield(L, -2, "tos");
+	}
 	set_addr(L, "gateway", r->family, r->gateway);
 	set_via(L, r->via_family, r->via);
 	set_dev(L, names, r->ifindex);
@@ -291,7 +298,7 @@ void lns_push_route(lua_State *L, const struct nns_route *r, int names)
 	}
 	push_flags(L, r->flags);
 	lua_setfield(L, -2, "flags");
-	if (r->expires) {
+	if (r->has_expires) {
 		lua_pushinteger(L, r->expires);
 		lua_setfield(L, -2, "expires");
 	}
@@ -386,10 +393,10 @@ static int ns_routes(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const route_options[] = {
-	"dst",	  "from",    "gateway",	   "dev",      "metric",   "table",
-	"src",	  "onlink",  "scope",	   "protocol", "type",	   "nexthops",
-	"family", "mtu",     "advmss",	   "hoplimit", "initcwnd", "initrwnd",
-	"window", "expires", "missing_ok", "exist_ok", NULL,
+	"dst",	  "from",	"gateway",  "dev",	"metric",   "table",   "src",
+	"onlink", "scope",	"protocol", "type",	"nexthops", "family",  "mtu",
+	"advmss", "hoplimit",	"initcwnd", "initrwnd", "window",   "expires", "tos",
+	"nhid",	  "missing_ok", "exist_ok", NULL,
 };
 
 /*
@@ -467,10 +474,11 @@ static void field_gateway(lua_State *L, int arg, bool *has, int *gw_family, uint
 	lua_pop(L, 1);
 }
 
-/* A next hop (the table on top) has a gateway, a dev and a weight, nothing else. */
+/* A next hop (the table on top) has a gateway, a dev, a weight and onlink, nothing else. */
 static void check_nexthop_keys(lua_State *L, int arg)
 {
-	static const char *const known[] = { "gateway", "dev", "weight" };
+	static const char *const known[] = { "gateway", "dev", "weight", "onlink" };
+	const size_t n = sizeof(known) / sizeof(known[0]);
 
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
@@ -478,14 +486,26 @@ static void check_nexthop_keys(lua_State *L, int arg)
 
 		lua_pop(L, 1);
 		lns_check_key(L, -1, arg);
-		while (lua_type(L, -1) == LUA_TSTRING && i < 3 &&
+		while (lua_type(L, -1) == LUA_TSTRING && i < n &&
 		       strcmp(known[i], lua_tostring(L, -1)) != 0)
 			i++;
-		if (lua_type(L, -1) != LUA_TSTRING || i == 3)
+		if (lua_type(L, -1) != LUA_TSTRING || i == n)
 			luaL_argerror(L, arg,
 				      lua_pushfstring(L, "unknown next hop option '%s'",
 						      luaL_tolstring(L, -1, NULL)));
 	}
+}
+
+/* Field 'onlink' of the table on top: a boolean, false when absent. */
+static bool field_onlink(lua_State *L, int arg, const char *not_boolean)
+{
+	int t = lua_getfield(L, -1, "onlink");
+	bool on = lua_toboolean(L, -1);
+
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		luaL_argerror(L, arg, not_boolean);
+	lua_pop(L, 1);
+	return on;
 }
 
 /* Reads option 'nexthops' into @s, all but their devices. */
@@ -511,6 +531,7 @@ static void read_nexthops(lua_State *L, int arg, struct nns_route_spec *s)
 		field_gateway(L, arg, &nh->has_gateway, &nh->gw_family, nh->gw, s->dst.family);
 		if (field_integer(L, arg, "weight", 1, 256, &weight))
 			nh->weight = (int)weight;
+		nh->onlink = field_onlink(L, arg, "next hop option 'onlink' must be a boolean");
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
@@ -551,8 +572,9 @@ static int field_family(lua_State *L, const char *key)
 
 /*
  * Which family "default" means when option 'family' does not say: that of
- * the gateway, the source or the first next hop's gateway, as ip route
- * takes it from the first address it reads; inet when none has one.
+ * the gateway, the source, the sources it is for or the first next hop's
+ * gateway, as ip route takes it from the first address it reads; inet when
+ * none has one.
  */
 static int default_family(lua_State *L, int arg)
 {
@@ -562,6 +584,8 @@ static int default_family(lua_State *L, int arg)
 	family = field_family(L, "gateway");
 	if (!family)
 		family = field_family(L, "src");
+	if (!family)
+		family = field_family(L, "from");
 	if (!family && lua_getfield(L, -1, "nexthops") == LUA_TTABLE &&
 	    lua_rawgeti(L, -1, 1) == LUA_TTABLE)
 		family = field_family(L, "gateway");
@@ -589,15 +613,17 @@ static bool opt_addr(lua_State *L, const char *key, const char *network, int fam
 	return t == LUA_TSTRING;
 }
 
-/* The metrics ip route takes by name (mtu 1400), of the table on top. */
+/* The metrics ip route takes by name (mtu 1400). */
+static const int settable_metrics[] = { RTAX_MTU,      RTAX_ADVMSS,   RTAX_HOPLIMIT,
+					RTAX_INITCWND, RTAX_INITRWND, RTAX_WINDOW };
+
+/* The settable metrics of the table on top. */
 static void route_metrics(lua_State *L, int arg, struct nns_route_spec *s)
 {
-	static const int settable[] = { RTAX_MTU,      RTAX_ADVMSS,   RTAX_HOPLIMIT,
-					RTAX_INITCWND, RTAX_INITRWND, RTAX_WINDOW };
 	size_t i;
 
-	for (i = 0; i < sizeof(settable) / sizeof(settable[0]); i++) {
-		int m = settable[i];
+	for (i = 0; i < sizeof(settable_metrics) / sizeof(settable_metrics[0]); i++) {
+		int m = settable_metrics[i];
 		lua_Integer v;
 
 		if (field_integer(L, arg, metric_names[m], 0, m == RTAX_HOPLIMIT ? 255 : UINT32_MAX,
@@ -663,31 +689,71 @@ static int default_scope(lua_State *L, int op, const struct nns_route_spec *s)
 	}
 }
 
+/* Whether option 'from' is "default": every source, as with no 'from' (ip's "from default"). */
+static bool from_any(lua_State *L)
+{
+	bool any = lua_getfield(L, 2, "from") == LUA_TSTRING &&
+		   !strcmp(lua_tostring(L, -1), "default");
+
+	lua_pop(L, 1);
+	return any;
+}
+
+static void refuse_option(lua_State *L, const char *key, const char *why)
+{
+	if (lua_getfield(L, 2, key) != LUA_TNIL)
+		luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' %s", key, why));
+	lua_pop(L, 1);
+}
+
+/*
+ * Options the kernel would take and ignore, which would leave the caller
+ * believing them applied: IPv4 routes have no sources and do not expire,
+ * a delete sets no expiry, and IPv6 deletes do not match on metrics (IPv4
+ * ones do).
+ */
+static void refuse_misplaced(lua_State *L, int op, int family)
+{
+	size_t i;
+
+	if (family == AF_INET) {
+		refuse_option(L, "from", "is for IPv6 routes only");
+		refuse_option(L, "expires", "is for IPv6 routes only");
+	} else {
+		refuse_option(L, "tos", "is for IPv4 routes only");
+	}
+	if (op != NNS_ROUTE_DEL)
+		return;
+	refuse_option(L, "expires", "is for route_add and route_replace only");
+	for (i = 0;
+	     family == AF_INET6 && i < sizeof(settable_metrics) / sizeof(settable_metrics[0]); i++)
+		refuse_option(L, metric_names[settable_metrics[i]],
+			      "cannot select an IPv6 route to delete");
+}
+
 static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, struct nns_error *e)
 {
 	const char *opname = op == NNS_ROUTE_DEL   ? "route del"
 			     : op == NNS_ROUTE_ADD ? "route add"
 						   : "route replace";
 	char what[NNS_INET_STRLEN + 32];
-	lua_Integer metric, expires;
-	int ret, t;
+	lua_Integer metric, expires, tos, nhid;
+	int ret;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	lns_check_options(L, 2, route_options);
 	route_dst(L, 2, s);
+	refuse_misplaced(L, op, s->dst.family);
 	lua_pushvalue(L, 2);
 	field_gateway(L, 2, &s->has_gateway, &s->gateway.family, s->gateway.bytes, s->dst.family);
 	lua_pop(L, 1);
-	s->has_from = opt_addr(L, "from", "source", s->dst.family, &s->from,
-			       "option 'from' of another family than the destination");
+	s->has_from =
+		!from_any(L) && opt_addr(L, "from", "source", s->dst.family, &s->from,
+					 "option 'from' of another family than the destination");
 	s->has_prefsrc = opt_addr(L, "src", NULL, s->dst.family, &s->prefsrc,
 				  "source of another family than the destination");
-	t = lua_getfield(L, 2, "onlink");
-	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-		luaL_argerror(L, 2, "option 'onlink' must be a boolean");
-	s->onlink = lua_toboolean(L, -1);
-	lua_pop(L, 1);
 	lua_pushvalue(L, 2);
+	s->onlink = field_onlink(L, 2, "option 'onlink' must be a boolean");
 	if (field_integer(L, 2, "metric", 0, UINT32_MAX, &metric)) {
 		s->metric = (uint32_t)metric;
 		s->has_metric = true;
@@ -695,6 +761,10 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 	route_metrics(L, 2, s);
 	if (field_integer(L, 2, "expires", 1, UINT32_MAX, &expires))
 		s->expires = (uint32_t)expires;
+	if (field_integer(L, 2, "tos", 0, 255, &tos))
+		s->tos = (uint8_t)tos;
+	if (field_integer(L, 2, "nhid", 1, UINT32_MAX, &nhid))
+		s->nhid = (uint32_t)nhid;
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,

@@ -233,28 +233,10 @@ static int ns_rules(lua_State *L)
 /* ---- changes ------------------------------------------------------------ */
 
 static const char *const rule_options[] = {
-	"family",
-	"priority",
-	"from",
-	"to",
-	"iif",
-	"oif",
-	"fwmark",
-	"fwmask",
-	"table",
-	"action",
-	"goto",
-	"not",
-	"tos",
-	"ipproto",
-	"sport",
-	"dport",
-	"suppress_prefixlength",
-	"l3mdev",
-	"protocol",
-	"exist_ok",
-	"missing_ok",
-	NULL,
+	"family", "priority", "from",	  "to",		"iif",	    "oif",
+	"fwmark", "fwmask",   "table",	  "action",	"goto",	    "not",
+	"tos",	  "ipproto",  "sport",	  "dport",	"uidrange", "suppress_prefixlength",
+	"l3mdev", "protocol", "exist_ok", "missing_ok", NULL,
 };
 
 static lua_Integer field_int(lua_State *L, int arg, const char *key, lua_Integer max, bool *has)
@@ -366,8 +348,12 @@ static size_t table_size(lua_State *L, int idx)
 	return n;
 }
 
-/* sport/dport = 80, { 1000, 2000 } or "1000-2000". */
-static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2])
+/*
+ * A range option: 80, { 1000, 2000 } or "1000-2000", from @min to @max;
+ * false when absent.  @what names its values for the message.
+ */
+static bool field_range(lua_State *L, int arg, const char *key, lua_Integer min, lua_Integer max,
+			const char *what, lua_Integer *first, lua_Integer *last)
 {
 	int t = lua_getfield(L, arg, key);
 	lua_Integer lo = 0, hi = 0;
@@ -389,27 +375,46 @@ static void field_ports(lua_State *L, int arg, const char *key, uint16_t range[2
 		const char *text = lns_tocstring(L, -1, arg, key);
 		char *end;
 
-		/* digits, or digits-digits: strtol would take spaces and signs too */
+		/* digits, or digits-digits: strtoll would take spaces and signs too */
 		ok = isdigit((unsigned char)text[0]);
-		lo = hi = strtol(text, &end, 10);
+		lo = hi = strtoll(text, &end, 10);
 		if (*end == '-') {
 			ok = ok && isdigit((unsigned char)end[1]);
-			hi = strtol(end + 1, &end, 10);
+			hi = strtoll(end + 1, &end, 10);
 		}
 		ok = ok && !*end;
 	} else if (t != LUA_TNIL) {
 		ok = false;
 	}
-	/* The kernel refuses 65535 (fib_rule_port_range_valid: end < 0xffff). */
-	if (!ok || (t != LUA_TNIL && (lo < 1 || hi > 65534 || lo > hi)))
+	if (!ok || (t != LUA_TNIL && (lo < min || hi > max || lo > hi)))
 		luaL_argerror(L, arg,
-			      lua_pushfstring(L,
-					      "option '%s' must be a port or a range "
-					      "of ports (1 to 65534)",
-					      key));
+			      lua_pushfstring(L, "option '%s' must be %s (%I to %I)", key, what,
+					      min, max));
 	lua_pop(L, 1);
-	range[0] = (uint16_t)lo;
-	range[1] = (uint16_t)hi;
+	*first = lo;
+	*last = hi;
+	return t != LUA_TNIL;
+}
+
+/* sport/dport; the kernel refuses 65535 (fib_rule_port_range_valid: end < 0xffff). */
+static void field_ports(lua_State *L, int arg, const char *key, uint16_t ports[2])
+{
+	lua_Integer first, last;
+
+	field_range(L, arg, key, 1, 65534, "a port or a range of ports", &first, &last);
+	ports[0] = (uint16_t)first;
+	ports[1] = (uint16_t)last;
+}
+
+/* uidrange, as ip rule takes it; (uid_t)-1 is no user. */
+static void field_uids(lua_State *L, int arg, struct nns_rule_spec *s)
+{
+	lua_Integer first, last;
+
+	s->has_uidrange = field_range(L, arg, "uidrange", 0, UINT32_MAX - 1,
+				      "a user id or a range of them", &first, &last);
+	s->uidrange[0] = (uint32_t)first;
+	s->uidrange[1] = (uint32_t)last;
 }
 
 static bool field_bool(lua_State *L, int arg, const char *key)
@@ -448,8 +453,9 @@ static bool selects_rule(const struct nns_rule_spec *s)
 {
 	return s->has_priority || s->src.len > 0 || s->dst.len > 0 || (s->iif && *s->iif) ||
 	       (s->oif && *s->oif) || s->fwmark || (s->has_fwmask && s->fwmask) || s->tos ||
-	       s->ipproto || s->sport[0] || s->dport[0] || s->has_suppress_prefixlen || s->table ||
-	       s->l3mdev || s->protocol || s->action != FR_ACT_UNSPEC;
+	       s->ipproto || s->sport[0] || s->dport[0] || s->has_uidrange ||
+	       s->has_suppress_prefixlen || s->table || s->l3mdev || s->protocol ||
+	       s->action != FR_ACT_UNSPEC;
 }
 
 static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
@@ -469,6 +475,7 @@ static void rule_spec(lua_State *L, int arg, bool add, struct nns_rule_spec *s)
 	s->ipproto = opt_ipproto(L, arg);
 	field_ports(L, arg, "sport", s->sport);
 	field_ports(L, arg, "dport", s->dport);
+	field_uids(L, arg, s);
 	/* any length, as ip takes (one longer than an address's suppresses nothing) */
 	s->suppress_prefixlen = (uint32_t)field_int(L, arg, "suppress_prefixlength", INT32_MAX,
 						    &s->has_suppress_prefixlen);

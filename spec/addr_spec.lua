@@ -339,6 +339,23 @@ describe("ns:addr_add and ns:addr_del", function()
     same_as_ip(ns)
   end)
 
+  it("refuses on a delete the options the kernel would ignore there", function()
+    local ns = fresh(false)
+    ns:addr_add("va", "192.0.2.10/24")
+    local cases = { nodad = true, noprefixroute = true, broadcast = "+", scope = "host", metric = 5 }
+    for k, v in pairs(cases) do
+      raises(("bad argument #3 to 'addr_del' (option '%s' is for addr_add only)"):format(k), nil,
+        function() ns:addr_del("va", "192.0.2.10/24", { [k] = v }) end)
+    end
+    assert.truthy(ip_find(ns, "192.0.2.10/24"))
+    -- the label is matched: another one deletes nothing
+    raises(("netns: address del 192.0.2.10/24 dev va (in %s): Cannot assign requested address "
+      .. "[EADDRNOTAVAIL]"):format(ns.name), "ipv4: Address not found",
+      function() ns:addr_del("va", "192.0.2.10/24", { label = "va:1" }) end)
+    assert.is_true(ns:addr_del("va", "192.0.2.10/24", { label = "va" }))
+    same_as_ip(ns)
+  end)
+
   it("gives an IPv4 loopback address the host scope, as ip does", function()
     local ns = fresh(false)
     assert.is_true(ns:addr_add("va", "127.0.0.5/8"))

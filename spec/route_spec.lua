@@ -411,6 +411,67 @@ describe("routes", function()
       assert.is_nil(find(a, "10.36.0.0/16"))
     end)
 
+    it("lists a route's last second and one expired but not yet removed as ip does", function()
+      a:route_add { dst = "fd39::/64", gateway = "fd00::2", expires = 1 }
+      a:route_add { dst = "fd3a::/64", gateway = "fd00::2", expires = 3 }
+      H.sh("sleep 2.5")
+      for _, dst in ipairs { "fd39::/64", "fd3a::/64" } do
+        local function ip_line() return (H.sh(H.inside(a) .. "ip -6 route show " .. dst):gsub("%s+$", "")) end
+        local before, r, after = ip_line(), find(a, dst), ip_line()
+        if before == "" then   -- the kernel removed it already: so must the listing
+          assert.is_nil(r)
+        else
+          assert.is_truthy(tostring(r) == before or tostring(r) == after, tostring(r) .. " / " .. before)
+        end
+      end
+      -- 0.5 s left: ip's "expires 0sec"; 1.5 s past: "expires -1sec", unless removed
+      local last = find(a, "fd3a::/64")
+      assert.equal(0, last.expires)
+      local gone = find(a, "fd39::/64")
+      assert.is_truthy(gone == nil or gone.expires == -1, gone and gone.expires)
+    end)
+
+    it("adds routes by tos, by nexthop object and with onlink next hops, as ip makes them", function()
+      H.sh(H.inside(a) .. "ip nexthop add id 7 via 10.9.0.2 dev v0")
+      a:route_add { dst = "10.40.0.0/16", gateway = "10.9.0.2", tos = 0x10 }
+      a:route_add { dst = "10.40.0.0/16", gateway = "10.9.0.3", tos = "0x04" }
+      a:route_add { dst = "10.41.0.0/16", nhid = 7 }
+      a:route_add { dst = "10.42.0.0/16", nexthops = { { gateway = "10.99.0.1", dev = "v0", onlink = true },
+                                                       { gateway = "10.9.0.3" } } }
+      H.sh(H.inside(a) .. "ip route add 10.43.0.0/16 tos 0x10 nhid 7")
+      agree(a)
+      assert.equal("0x10", find(a, "10.43.0.0/16").tos)
+      assert.equal(7, find(a, "10.41.0.0/16").nhid)
+      local hops = find(a, "10.42.0.0/16").nexthops
+      assert.same({ { "onlink" }, {} }, { hops[1].flags, hops[2].flags })
+      for _, dst in ipairs { "10.41.0.0/16", "10.42.0.0/16", "10.43.0.0/16" } do
+        local line = H.sh(H.inside(a) .. "ip route show " .. dst):gsub("%s+$", ""):gsub("%s*\n%s*", " ")
+        assert.equal(line, tostring(find(a, dst)))
+      end
+      a:route_del { dst = "10.40.0.0/16", tos = 4 }
+      assert.equal("0x10", find(a, "10.40.0.0/16").tos)
+      a:route_del { dst = "10.41.0.0/16", nhid = 7 }
+      assert.is_nil(find(a, "10.41.0.0/16"))
+      agree(a)
+    end)
+
+    it("takes 'from default' as every source, and the family of a default route from 'from'", function()
+      a:route_add { dst = "fd40::/64", dev = "v0", from = "default" }
+      a:route_add { dst = "default", from = "fd00:1::/64", dev = "v0" }
+      agree(a)
+      assert.is_nil(find(a, "fd40::/64").from)
+      assert.equal("fd00:1::/64", find(a, "default", { family = "inet6" }).from)
+      assert.is_nil(find(a, "default", { family = "inet" }))
+    end)
+
+    it("writes times of a second and more in seconds, as ip does", function()
+      H.sh(H.inside(a) .. "ip route add 10.38.0.0/16 via 10.9.0.2 rtt 1500ms rttvar 2s ssthresh 5")
+      assert.same({ { rtt = 1500, rttvar = 2000, ssthresh = 5 } }, find(a, "10.38.0.0/16").metrics)
+      local line = H.sh(H.inside(a) .. "ip route show 10.38.0.0/16"):gsub("%s+$", "")
+      assert.equal(line, tostring(find(a, "10.38.0.0/16")))
+      assert.matches("rtt 1.5s rttvar 2s", line)
+    end)
+
     it("adds an IPv6 route that expires, and lists the seconds it has left", function()
       a:route_add { dst = "fd38::/64", gateway = "fd00::2", expires = 300 }
       agree(a)
@@ -767,6 +828,57 @@ describe("routes", function()
       agree(a)
     end)
 
+    it("deletes by record routes that differ only in tos, metrics or nexthop object, as ip made them", function()
+      for _, cmd in ipairs {
+        "ip route add 10.20.0.0/16 via 10.9.0.2 tos 0x10",
+        "ip route add 10.20.0.0/16 via 10.9.0.2",
+        "ip route add 10.21.0.0/16 via 10.9.0.2 mtu 1400",
+        "ip route append 10.21.0.0/16 via 10.9.0.2 mtu 1300",
+        "ip nexthop add id 1 via 10.9.0.2 dev v0",
+        "ip nexthop add id 2 via 10.9.0.3 dev v0",
+        "ip route add 10.22.0.0/16 via 10.9.0.3",
+        "ip route append 10.22.0.0/16 nhid 1",
+        "ip route append 10.22.0.0/16 nhid 2",
+        "ip nexthop add id 6 via fd00::2 dev v0",
+        "ip -6 route add fd22::/64 via fd00::3 metric 1024",
+        "ip -6 route append fd22::/64 nhid 6 metric 1024",
+      } do
+        H.sh(H.inside(a) .. cmd)
+      end
+      agree(a)
+      local targets = {}
+      for _, r in ipairs(a:routes()) do
+        if r.dst:find("^10%.2[012]%.") or r.dst == "fd22::/64" then targets[#targets + 1] = r end
+      end
+      assert.equal(9, #targets)
+      for i = #targets, 1, -1 do
+        local r = targets[i]
+        local line = tostring(r)
+        local others = {}
+        for _, o in ipairs(a:routes()) do
+          if tostring(o) ~= line then others[#others + 1] = tostring(o) end
+        end
+        assert.is_true(a:route_del(r), line)
+        local left = {}
+        for _, o in ipairs(a:routes()) do left[#left + 1] = tostring(o) end
+        assert.same(others, left, "after deleting " .. line)
+      end
+      agree(a)
+    end)
+
+    it("deletes nothing for an IPv6 multipath record one of whose hops went since", function()
+      H.sh(H.inside(a) .. "ip -6 route add fd05::/64 metric 20 nexthop via fd00::2 dev v0"
+           .. " nexthop via fd00::3 dev v0 nexthop via fd00::4 dev v0")
+      local r = find(a, "fd05::/64")
+      H.sh(H.inside(a) .. "ip -6 route del fd05::/64 via fd00::3 dev v0 metric 20")
+      assert.is_false(a:route_del(r, { missing_ok = true }))
+      fails(a, "netns: route del fd05::/64 (in rt-a): No such process [ESRCH]", function() a:route_del(r) end)
+      assert.equal(2, #find(a, "fd05::/64").nexthops)
+      assert.is_true(a:route_del(find(a, "fd05::/64")))
+      assert.is_nil(find(a, "fd05::/64"))
+      agree(a)
+    end)
+
     it("takes missing_ok after a record, and says which route is missing without it", function()
       a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", table = 100 }
       local r = find(a, "10.20.0.0/16", { table = 100 })
@@ -915,7 +1027,17 @@ describe("routes", function()
         { { dst = "fd20::/64", dev = "v0", from = 5 }, "option 'from' must be a string" },
         { { dst = "10.20.0.0/16", dev = "v0", mtu = "x" }, "option 'mtu' must be an integer, got string" },
         { { dst = "10.20.0.0/16", dev = "v0", hoplimit = 256 }, "option 'hoplimit' out of range (0 to 255)" },
-        { { dst = "fd20::/64", dev = "v0", expires = 0 }, "option 'expires' out of range (1 to 4294967295)" },
+        { { dst = "fd20::/64", dev = "v0", expires = 0 }, "option 'expires' out of range (1 to 4294967295)",
+          { "route_add", "route_replace" } },
+        -- what the kernel would take and ignore
+        { { dst = "10.20.0.0/16", dev = "v0", from = "10.9.0.0/24" }, "option 'from' is for IPv6 routes only" },
+        { { dst = "10.20.0.0/16", dev = "v0", expires = 30 }, "option 'expires' is for IPv6 routes only" },
+        { { dst = "fd20::/64", dev = "v0", expires = 30 }, "option 'expires' is for route_add and route_replace only",
+          { "route_del" } },
+        { { dst = "fd20::/64", dev = "v0", mtu = 1400 }, "option 'mtu' cannot select an IPv6 route to delete",
+          { "route_del" } },
+        { { dst = "10.20.0.0/16", nexthops = { { gateway = "10.9.0.2", onlink = "yes" } } },
+          "next hop option 'onlink' must be a boolean" },
         { { dst = "10.20.0.0/16", dev = "v0", advmss = -1 }, "option 'advmss' out of range (0 to 4294967295)" },
         { { dst = "fd20::/64", dev = "v0", from = "10.9.0.0/24" },
           "option 'from' of another family than the destination" },
@@ -928,7 +1050,7 @@ describe("routes", function()
         { { dst = "10.20.0.0/16", nexthops = { "10.9.0.2" } }, "each next hop must be a table" },
       }
       for _, c in ipairs(cases) do
-        for _, method in ipairs { "route_add", "route_replace", "route_del" } do
+        for _, method in ipairs(c[3] or { "route_add", "route_replace", "route_del" }) do
           fails(a, ("bad argument #1 to '%s' (%s)"):format(method, c[2]), function()
             a[method](a, c[1])
           end)

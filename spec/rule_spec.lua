@@ -190,6 +190,9 @@ describe("rules", function()
         { priority = 301, table = 301 },
         { priority = 121, from = "10.12.0.0/16", table = 121, protocol = "static" },
         { priority = 122, table = 122, protocol = 77 },
+        { priority = 126, uidrange = { 1000, 2000 }, table = 126 },
+        { priority = 127, uidrange = "3000", table = 127 },
+        { priority = 128, uidrange = 0, table = 128 },
         { priority = 100, from = "fd00::/64", to = "fd01::1", table = 100 },
         { priority = 101, family = "inet6", ipproto = "ipv6-icmp", action = "prohibit" },
         { priority = 102, to = "fd02::/48", ["not"] = true, oif = "v0", table = "main", suppress_prefixlength = 64 },
@@ -198,6 +201,7 @@ describe("rules", function()
         { priority = 105, family = "inet6", ipproto = "tcp", dport = "443", action = "unreachable" },
         { priority = 106, family = "inet6", ["goto"] = 32766 },
         { priority = 107, family = "inet6", action = "nop" },
+        { priority = 130, family = "inet6", uidrange = "10-4294967294", table = 6 },
         { priority = 108, from = "fd03::1/128", iif = "lo", table = "local" },
       }
       for _, spec in ipairs(mine) do assert.is_true(a:rule_add(spec)) end
@@ -376,6 +380,7 @@ describe("rules", function()
         { from = "10.7.0.0/24", action = "nop" },
         { from = "10.7.0.0/24", action = "blackhole" },
         { from = "10.7.0.0/24", action = "goto", ["goto"] = 2000 },
+        { table = 100, uidrange = { 1000, 2000 } },
         { table = 100, suppress_prefixlength = 0 },
         { table = 100, protocol = "static" },
         { l3mdev = true },
@@ -568,6 +573,7 @@ describe("rules", function()
 
     it("raises argument errors and changes nothing", function()
       local function ports(opt) return ("option '%s' must be a port or a range of ports (1 to 65534)"):format(opt) end
+      local uids = "option 'uidrange' must be a user id or a range of them (0 to 4294967294)"
       local cases = {
         -- types
         { { priority = "high", table = 1 }, "option 'priority' must be an integer, got string" },
@@ -642,6 +648,12 @@ describe("rules", function()
         { { priority = 1, sport = "-5", table = 1 }, ports "sport" },
         { { priority = 1, sport = "5-6-7", table = 1 }, ports "sport" },
         { { priority = 1, sport = { 1, 2, n = 2 }, table = 1 }, ports "sport" },
+        -- user ids
+        { { priority = 1, uidrange = -1, table = 1 }, uids },
+        { { priority = 1, uidrange = 4294967295, table = 1 }, uids },
+        { { priority = 1, uidrange = "2000-1000", table = 1 }, uids },
+        { { priority = 1, uidrange = "root", table = 1 }, uids },
+        { { priority = 1, uidrange = { 1000 }, table = 1 }, uids },
         -- fwmark
         { { priority = 1, fwmark = "0xzz", table = 1 }, [[invalid fwmark "0xzz"]] },
         { { priority = 1, fwmark = "", table = 1 }, [[invalid fwmark ""]] },

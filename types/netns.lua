@@ -105,6 +105,7 @@
 ---@field gateway? string next-hop address (IPv6 for an IPv4 route: ip's "via inet6")
 ---@field dev? netns.Dev outgoing interface
 ---@field weight? integer 1 to 256
+---@field onlink? boolean take this gateway as on-link
 
 ---@class netns.RouteSpec: netns.ExistOk, netns.MissingOk
 ---@field dst string required: "default", an address or a CIDR
@@ -118,7 +119,17 @@
 ---@field protocol? string|integer "boot" (default), "static", "kernel", ... or a number
 ---@field type? string|integer "unicast" (default), "local", "blackhole", "unreachable", "prohibit", ...
 ---@field nexthops? netns.NexthopSpec[] multipath: 1 to 32 next hops
+---@field nhid? integer the nexthop object to go by (made with ip nexthop)
 ---@field family? netns.Family which family "default" means when nothing else says
+---@field from? string IPv6: only for packets from these sources (a CIDR, or "default")
+---@field tos? integer|string IPv4: only for packets with this DS field (16 or "0x10")
+---@field expires? integer IPv6: seconds until the kernel removes it
+---@field mtu? integer
+---@field advmss? integer
+---@field hoplimit? integer
+---@field initcwnd? integer
+---@field initrwnd? integer
+---@field window? integer
 
 ---@class netns.ExecOptions
 ---@field env? table<string, string|false> merged over the caller's environment; false removes a variable
@@ -303,6 +314,10 @@ function Link:delete() end
 ---@field nhid? integer the nexthop object it goes by (ip nexthop)
 ---@field nexthops? netns.Nexthop[] next hops of a multipath route
 ---@field pref? string IPv6 router preference: "low", "medium", "high"
+---@field from? string IPv6: the sources it is for
+---@field tos? string IPv4: the DS field it is for, "0x10"
+---@field expires? integer IPv6: seconds left (0 in its last second, below 0 once expired)
+---@field metrics? table[] `{ { mtu = 1400, ... } }`, as ip -j nests them
 
 ---@class netns.Neighbor
 ---@field dst string the neighbour's IP address
@@ -331,6 +346,7 @@ function Link:delete() end
 ---@field ipproto? string|integer IP protocol: a name from /etc/protocols ("tcp", "gre") or a number
 ---@field sport? integer|integer[]|string source port, { lo, hi } or "lo-hi"
 ---@field dport? integer|integer[]|string destination port, { lo, hi } or "lo-hi"
+---@field uidrange? integer|integer[]|string user ids: 1000, { lo, hi } or "lo-hi"
 ---@field suppress_prefixlength? integer reject lookups yielding prefixes this short or shorter
 ---@field l3mdev? boolean look up the table of the packet's VRF device
 ---@field protocol? "static"|"boot"|"kernel"|integer who made the rule (ip rule ... proto)
@@ -354,6 +370,8 @@ function Link:delete() end
 ---@field ipproto? string|integer named from /etc/protocols: "tcp", "gre", ...
 ---@field sport? integer
 ---@field dport? integer
+---@field uid_start? integer
+---@field uid_end? integer
 ---@field table? string|integer "main", "local", "default" or a number
 ---@field l3mdev? true looks up the table of the packet's VRF device (no table)
 ---@field action? string "prohibit", "blackhole", "unreachable", "goto" or "nop", for rules that look up no table

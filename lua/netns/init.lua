@@ -226,13 +226,19 @@ local METRIC_WORDS = {
   { "initrwnd" }, { "quickack" }, { "congestion" }, { "fastopen_no_cookie" },
 }
 
+-- A time metric as ip writes it: milliseconds, or seconds from 1000 ms on.
+local function ms_text(v)
+  return v >= 1000 and ("%gs"):format(v / 1e3) or v .. "ms"
+end
+
 local function say_metrics(out, metrics)
   local m = metrics and metrics[1] or {}
   for _, w in ipairs(METRIC_WORDS) do
     local v = m[w[1]]
     if w[1] == "ecn" then say(out, "features", v and "ecn")
     elseif w[1] == "congestion" then say(out, "congctl", v)
-    else say(out, w[1], v and v .. (w[2] or "")) end
+    elseif w[2] == "ms" then say(out, w[1], v and ms_text(v))
+    else say(out, w[1], v) end
   end
 end
 
@@ -243,6 +249,7 @@ function Route:__tostring()
   out[#out + 1] = self.dst
   say(out, "from", self.from)
   say(out, "nhid", self.nhid)
+  say(out, "tos", self.tos)
   say(out, "via", self.gateway)
   say(out, "via", self.via and self.via.family .. " " .. self.via.host)
   say(out, "dev", self.dev)
@@ -322,24 +329,36 @@ local function addr_identity(a)
   return a.ifname or a.ifindex, a.cidr, {}
 end
 
+-- Whether list @flags holds @wanted; nil rather than false, for a spec.
+local function has_flag(flags, wanted)
+  for _, f in ipairs(flags or {}) do
+    if f == wanted then return true end
+  end
+end
+
+-- The metrics route_add takes, which an IPv4 delete matches on.
+local SETTABLE_METRICS = { "mtu", "advmss", "hoplimit", "initcwnd", "initrwnd", "window" }
+
 -- A route record: every field that tells it from another route to the same
--- destination (table, metric, type, protocol, scope, preferred source and
--- its next hops); a route by a nexthop object is matched without its hops,
--- which the kernel would hold against it.
+-- destination (table, metric, type, protocol, scope, preferred source, the
+-- tos and metrics of an IPv4 route, its next hops or nexthop object); a
+-- route by a nexthop object is matched by its id alone: the kernel would
+-- hold the hops the record shows against it.
 local function route_identity(r)
   local spec = { dst = r.dst, from = r.from, family = r.family, table = r.table,
                  metric = r.metric, type = r.type, protocol = r.protocol, scope = r.scope,
-                 src = r.prefsrc }
+                 src = r.prefsrc, tos = r.tos, nhid = r.nhid }
+  if r.family == "inet" and r.metrics then
+    for _, k in ipairs(SETTABLE_METRICS) do spec[k] = r.metrics[1][k] end
+  end
   if r.nhid then return spec end
   spec.dev, spec.gateway = r.dev, r.gateway or (r.via and r.via.host)
-  for _, f in ipairs(r.flags or {}) do
-    if f == "onlink" then spec.onlink = true end
-  end
+  spec.onlink = has_flag(r.flags, "onlink")
   if r.nexthops then
     spec.nexthops = {}
     for i, nh in ipairs(r.nexthops) do
       spec.nexthops[i] = { gateway = nh.gateway or (nh.via and nh.via.host), dev = nh.dev,
-                           weight = nh.weight }
+                           weight = nh.weight, onlink = has_flag(nh.flags, "onlink") }
     end
   end
   return spec
@@ -361,6 +380,7 @@ local function rule_identity(r)
            fwmark = r.fwmark, fwmask = r.fwmask, iif = r.iif, oif = r.oif, ipproto = r.ipproto,
            sport = ports(r.sport, r.sport_start, r.sport_end),
            dport = ports(r.dport, r.dport_start, r.dport_end),
+           uidrange = r.uid_start and { r.uid_start, r.uid_end },
            table = r.table, action = r.action, ["goto"] = r["goto"],
            suppress_prefixlength = r.suppress_prefixlen, l3mdev = r.l3mdev,
            protocol = r.protocol }
@@ -908,10 +928,11 @@ end
 
 --- The routes, as `ip -j route` lists them.
 -- A record has `dst` (`default`, an address or a CIDR), `from` (the
--- sources a source-specific route is for), `family`, `gateway`,
+-- sources a source-specific route is for), `tos` (`"0x10"`), `family`, `gateway`,
 -- `dev`, `protocol`, `scope`, `type`, `table`, `prefsrc`, `metric`, `flags`,
 -- `pref`, `nhid` for a route by a nexthop object, `nexthops` for a
--- multipath route, `expires` (seconds left, IPv6), and `metrics`
+-- multipath route, `expires` (seconds left, IPv6: 0 in the last one, below
+-- 0 once expired and not yet removed), and `metrics`
 -- (`{ { mtu = 1400, advmss = 1360 } }`, as `ip -j` nests them).  `tostring(r)` is its `ip route` line (the next hops of
 -- a multipath route on the same line): `default via 10.0.0.1 dev eth0`.
 -- @tparam[opt] table opts `family` (`inet`, `inet6`; both by default), `table` (`main` by default, a number, or `all`)
@@ -923,11 +944,13 @@ end
 
 --- Adds a route, as `ip route add`.
 -- `spec` fields: `dst` (required: `default`, an address or a CIDR),
--- `from` (IPv6: only for packets from these sources, `ip route ... from`),
--- `gateway`, `dev`, `metric`, `table`, `src`, `onlink`, `scope`, `protocol`,
--- `type` (`unicast`, `blackhole`, `unreachable`, ...), `nexthops` (a list of
--- `{ gateway =, dev =, weight = }`), `family` (which family `default` means
--- when nothing else says), the metrics `mtu`, `advmss`, `hoplimit`,
+-- `from` (IPv6: only for packets from these sources, `ip route ... from`;
+-- `default` is all of them), `tos` (IPv4: only for packets with this DS
+-- field, 16 or `"0x10"`), `gateway`, `dev`, `metric`, `table`, `src`,
+-- `onlink`, `scope`, `protocol`, `type` (`unicast`, `blackhole`,
+-- `unreachable`, ...), `nexthops` (a list of `{ gateway =, dev =, weight =,
+-- onlink = }`), `nhid` (a nexthop object, as `ip route ... nhid`), `family`
+-- (which family `default` means when nothing else says), the metrics `mtu`, `advmss`, `hoplimit`,
 -- `initcwnd`, `initrwnd` and `window` (as `ip route add ... mtu 1400`),
 -- `expires` (IPv6: seconds until the kernel removes it), `exist_ok`.  An IPv4 route may go through an
 -- IPv6 gateway (`ip route add ... via inet6`); its record then has `via`.
@@ -952,6 +975,27 @@ function NS:route_replace(spec)
   return (check(self._h:route_replace(spec)))
 end
 
+-- The next hops of IPv6 multipath spec @spec to delete.  The kernel
+-- deletes such a route hop by hop and goes on past a hop that is gone, so
+-- a record whose route lost a hop since it was listed would leave the rest
+-- deleted and an error.  When hops are gone, only they are asked for:
+-- that deletes nothing and fails as the whole would.
+local function gone_hops(ns, spec)
+  local present = {}
+  for _, r in ipairs(check(ns._h:routes { family = "inet6", table = spec.table })) do
+    if r.dst == spec.dst and r.from == spec.from and r.metric == spec.metric then
+      for _, nh in ipairs(r.nexthops or { r }) do
+        present[tostring(nh.gateway) .. " " .. tostring(nh.dev)] = true
+      end
+    end
+  end
+  local gone = {}
+  for _, nh in ipairs(spec.nexthops) do
+    if not present[tostring(nh.gateway) .. " " .. tostring(nh.dev)] then gone[#gone + 1] = nh end
+  end
+  return #gone > 0 and gone or spec.nexthops
+end
+
 --- Removes a route, as `ip route del`.
 -- @tparam table spec as for `route_add`; `missing_ok = true` returns false when it is not there
 -- (nor is the device it names).  Or a route record (from `ns:routes`): that route and no
@@ -965,6 +1009,7 @@ function NS:route_del(spec, opts)
   local missing_ok = flag(spec, "missing_ok", "route_del", 1)
   if getmetatable(spec) == Route then
     spec, missing_ok = route_identity(spec), record_missing_ok(opts, "route_del", 2)
+    if spec.family == "inet6" and spec.nexthops then spec.nexthops = gone_hops(self, spec) end
   end
   local ok, msg, code = self._h:route_del(spec)
   -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT; a route via a missing device is none
@@ -996,7 +1041,8 @@ end
 --- Adds a rule, as `ip rule add`.
 -- `spec` fields: `priority`, `from`, `to`, `iif`, `oif`, `fwmark`, `fwmask`,
 -- `table`, `action` (`table`, `goto`, `nop`, `blackhole`, `unreachable`,
--- `prohibit`), `goto`, `not`, `tos`, `ipproto`, `sport`, `dport`,
+-- `prohibit`), `goto`, `not`, `tos`, `ipproto`, `sport`, `dport`, `uidrange`
+-- (`1000`, `{ 1000, 2000 }` or `"1000-2000"`),
 -- `suppress_prefixlength`, `l3mdev` (the table of the packet's VRF device),
 -- `protocol` (a name such as `static`, or a number; as `ip rule add ... proto`),
 -- `family`, `exist_ok`.
