@@ -1991,7 +1991,7 @@ static int addr_change(lua_State *L, bool add)
 		 lns_dev_label(L, 2, label, sizeof(label)));
 	ret = add ? nns_addr_add(&h->ns, &s, what, &e) : nns_addr_del(&h->ns, &s, what, &e);
 	if (ret < 0)
-		return lns_fail(L, 1, &e);
+		return fail_on_dev(L, h, 2, op, &e);
 	lua_pushboolean(L, 1);
 	return 1;
 }

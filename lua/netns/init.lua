@@ -318,15 +318,17 @@ end
 
 -- What the *_del methods make of a record of their kind: the spec that
 -- matches the one object the record describes.  A record of one namespace
--- given to another deletes what matches there, as a line of `ip` would.
+-- given to another deletes what matches there, as a line of `ip` would
+-- (an address's device is matched by index there).
 
--- An address record: its device by name, and its address as it was added
--- (with a peer, the prefix length is the peer's).
+-- An address record: its device by index, which a rename leaves as it
+-- was, and its address as it was added (with a peer, the prefix length is
+-- the peer's).
 local function addr_identity(a)
   if a.address then
-    return a.ifname or a.ifindex, a["local"], { peer = a.address .. "/" .. a.prefixlen }
+    return a.ifindex or a.ifname, a["local"], { peer = a.address .. "/" .. a.prefixlen }
   end
-  return a.ifname or a.ifindex, a.cidr, {}
+  return a.ifindex or a.ifname, a.cidr, {}
 end
 
 -- Whether list @flags holds @wanted; nil rather than false, for a spec.
