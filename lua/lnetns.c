@@ -697,6 +697,19 @@ static int ns_enter_and_call(lua_State *L)
 }
 
 /*
+ * h:failure(what, errno): nil, the message and errno a call failing on
+ * @what would return, for a failure the layer above finds itself.
+ */
+static int ns_failure(lua_State *L)
+{
+	struct nns_error e = { 0 };
+
+	lns_check(L, 1);
+	nns_error_set(&e, (int)luaL_checkinteger(L, 3), "%s", luaL_checkstring(L, 2));
+	return lns_fail(L, 1, &e);
+}
+
+/*
  * ns:nsid(other [, id]): the id under which @other is known inside ns, or
  * nil when it has none; with @id (or true: any), assigns one first.
  */
@@ -2158,17 +2171,29 @@ static int ns_neigh_del(lua_State *L)
 /* ---- module ------------------------------------------------------------- */
 
 static const luaL_Reg ns_methods[] = {
-	{ "close", ns_close },	       { "info", ns_info },
-	{ "fileno", ns_fileno },       { "pin", ns_pin },
-	{ "unbind", ns_unbind },       { "defer", ns_defer },
-	{ "flush", ns_flush },	       { "run", ns_enter_and_call },
-	{ "nsid", ns_nsid },	       { "links", ns_links },
-	{ "link", ns_link },	       { "link_add", ns_link_add },
-	{ "link_set", ns_link_set },   { "link_del", ns_link_del },
-	{ "addrs", ns_addrs },	       { "addr_add", ns_addr_add },
-	{ "addr_del", ns_addr_del },   { "neighbors", ns_neighbors },
-	{ "neigh_add", ns_neigh_add }, { "neigh_replace", ns_neigh_replace },
-	{ "neigh_del", ns_neigh_del }, { NULL, NULL },
+	{ "close", ns_close },
+	{ "info", ns_info },
+	{ "fileno", ns_fileno },
+	{ "pin", ns_pin },
+	{ "unbind", ns_unbind },
+	{ "defer", ns_defer },
+	{ "flush", ns_flush },
+	{ "run", ns_enter_and_call },
+	{ "nsid", ns_nsid },
+	{ "links", ns_links },
+	{ "link", ns_link },
+	{ "link_add", ns_link_add },
+	{ "link_set", ns_link_set },
+	{ "link_del", ns_link_del },
+	{ "addrs", ns_addrs },
+	{ "addr_add", ns_addr_add },
+	{ "addr_del", ns_addr_del },
+	{ "neighbors", ns_neighbors },
+	{ "neigh_add", ns_neigh_add },
+	{ "neigh_replace", ns_neigh_replace },
+	{ "neigh_del", ns_neigh_del },
+	{ "failure", ns_failure },
+	{ NULL, NULL },
 };
 
 static const luaL_Reg ns_meta[] = {

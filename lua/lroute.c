@@ -665,7 +665,8 @@ static void route_dst(lua_State *L, int arg, struct nns_route_spec *s)
 /*
  * iproute2's scope when none is given: deletes match any; IPv6 has no use
  * for it; local and nat routes are host, broadcast, multicast and anycast
- * link, and a unicast route with no gateway (none in next hops) link.
+ * link, and a unicast route with no gateway (none in next hops, no
+ * nexthop object) link.
  */
 static int default_scope(lua_State *L, int op, const struct nns_route_spec *s)
 {
@@ -684,7 +685,7 @@ static int default_scope(lua_State *L, int op, const struct nns_route_spec *s)
 	case RTN_UNICAST:
 		nexthops = lua_getfield(L, 2, "nexthops") != LUA_TNIL;
 		lua_pop(L, 1);
-		return s->has_gateway || nexthops ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+		return s->has_gateway || nexthops || s->nhid ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	default: return RT_SCOPE_UNIVERSE;
 	}
 }
@@ -717,10 +718,9 @@ static void refuse_misplaced(lua_State *L, int op, int family)
 	size_t i;
 
 	if (family == AF_INET) {
-		refuse_option(L, "from", "is for IPv6 routes only");
+		if (!from_any(L))
+			refuse_option(L, "from", "is for IPv6 routes only");
 		refuse_option(L, "expires", "is for IPv6 routes only");
-	} else {
-		refuse_option(L, "tos", "is for IPv4 routes only");
 	}
 	if (op != NNS_ROUTE_DEL)
 		return;
@@ -763,8 +763,12 @@ static int route_spec(lua_State *L, LNs *h, int op, struct nns_route_spec *s, st
 		s->expires = (uint32_t)expires;
 	if (field_integer(L, 2, "tos", 0, 255, &tos))
 		s->tos = (uint8_t)tos;
+	luaL_argcheck(L, !s->tos || s->dst.family == AF_INET, 2,
+		      "option 'tos' is for IPv4 routes only");
 	if (field_integer(L, 2, "nhid", 1, UINT32_MAX, &nhid))
 		s->nhid = (uint32_t)nhid;
+	luaL_argcheck(L, !s->nhid || !s->onlink, 2,
+		      "option 'onlink' is the nexthop object's to say, not with option 'nhid'");
 	lua_pop(L, 1);
 	/* iproute2's defaults: deletes match any scope; others are boot-protocol unicast. */
 	s->type = (uint8_t)lns_opt_named(L, 2, "type", types, 255,

@@ -436,12 +436,14 @@ describe("routes", function()
       a:route_add { dst = "10.40.0.0/16", gateway = "10.9.0.2", tos = 0x10 }
       a:route_add { dst = "10.40.0.0/16", gateway = "10.9.0.3", tos = "0x04" }
       a:route_add { dst = "10.41.0.0/16", nhid = 7 }
+      H.sh(H.inside(a) .. "ip route add 10.44.0.0/16 nhid 7")
       a:route_add { dst = "10.42.0.0/16", nexthops = { { gateway = "10.99.0.1", dev = "v0", onlink = true },
                                                        { gateway = "10.9.0.3" } } }
       H.sh(H.inside(a) .. "ip route add 10.43.0.0/16 tos 0x10 nhid 7")
       agree(a)
       assert.equal("0x10", find(a, "10.43.0.0/16").tos)
       assert.equal(7, find(a, "10.41.0.0/16").nhid)
+      assert.equal(find(a, "10.44.0.0/16").scope, find(a, "10.41.0.0/16").scope)
       local hops = find(a, "10.42.0.0/16").nexthops
       assert.same({ { "onlink" }, {} }, { hops[1].flags, hops[2].flags })
       for _, dst in ipairs { "10.41.0.0/16", "10.42.0.0/16", "10.43.0.0/16" } do
@@ -457,6 +459,8 @@ describe("routes", function()
 
     it("takes 'from default' as every source, and the family of a default route from 'from'", function()
       a:route_add { dst = "fd40::/64", dev = "v0", from = "default" }
+      a:route_add { dst = "10.40.0.0/16", dev = "v0", from = "default" }
+      a:route_add { dst = "fd41::/64", dev = "v0", tos = 0 }   -- no tos, as for IPv4
       a:route_add { dst = "default", from = "fd00:1::/64", dev = "v0" }
       agree(a)
       assert.is_nil(find(a, "fd40::/64").from)
@@ -879,6 +883,22 @@ describe("routes", function()
       agree(a)
     end)
 
+    it("deletes nothing for an IPv6 multipath record whose route gained a hop since, as for IPv4", function()
+      H.sh(H.inside(a) .. "ip -6 route add fd08::/64 nexthop via fd00::2 dev v0 nexthop via fd00::3 dev v0")
+      H.sh(H.inside(a) .. "ip route add 10.28.0.0/16 nexthop via 10.9.0.2 nexthop via 10.9.0.3")
+      local r6, r4 = find(a, "fd08::/64"), find(a, "10.28.0.0/16")
+      H.sh(H.inside(a) .. "ip -6 route append fd08::/64 via fd00::4 dev v0")
+      H.sh(H.inside(a) .. "ip route replace 10.28.0.0/16 nexthop via 10.9.0.2 nexthop via 10.9.0.3"
+           .. " nexthop via 10.9.0.4")
+      fails(a, "netns: route del fd08::/64 (in rt-a): No such process [ESRCH]", function() a:route_del(r6) end)
+      fails(a, "netns: route del 10.28.0.0/16 (in rt-a): No such process [ESRCH]", function() a:route_del(r4) end)
+      assert.is_false(a:route_del(r6, { missing_ok = true }))
+      assert.equal(3, #find(a, "fd08::/64").nexthops)
+      assert.is_true(a:route_del(find(a, "fd08::/64")))
+      assert.is_true(a:route_del(find(a, "10.28.0.0/16")))
+      agree(a)
+    end)
+
     it("takes missing_ok after a record, and says which route is missing without it", function()
       a:route_add { dst = "10.20.0.0/16", gateway = "10.9.0.2", table = 100 }
       local r = find(a, "10.20.0.0/16", { table = 100 })
@@ -1038,6 +1058,9 @@ describe("routes", function()
           { "route_del" } },
         { { dst = "10.20.0.0/16", nexthops = { { gateway = "10.9.0.2", onlink = "yes" } } },
           "next hop option 'onlink' must be a boolean" },
+        { { dst = "fd20::/64", dev = "v0", tos = 16 }, "option 'tos' is for IPv4 routes only" },
+        { { dst = "10.20.0.0/16", nhid = 7, onlink = true },
+          "option 'onlink' is the nexthop object's to say, not with option 'nhid'" },
         { { dst = "10.20.0.0/16", dev = "v0", advmss = -1 }, "option 'advmss' out of range (0 to 4294967295)" },
         { { dst = "fd20::/64", dev = "v0", from = "10.9.0.0/24" },
           "option 'from' of another family than the destination" },

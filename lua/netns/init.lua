@@ -977,25 +977,30 @@ function NS:route_replace(spec)
   return (check(self._h:route_replace(spec)))
 end
 
--- The next hops of IPv6 multipath spec @spec to delete.  The kernel
--- deletes such a route hop by hop and goes on past a hop that is gone, so
--- a record whose route lost a hop since it was listed would leave the rest
--- deleted and an error.  When hops are gone, only they are asked for:
--- that deletes nothing and fails as the whole would.
-local function gone_hops(ns, spec)
-  local present = {}
+local function hop_key(nh) return tostring(nh.gateway) .. " " .. tostring(nh.dev) end
+
+-- The next hops to ask the kernel to delete for IPv6 multipath spec @spec,
+-- made of a record; false when its route has gained hops since, and so is
+-- not the route the record describes (an IPv4 delete finds none then).
+-- The kernel deletes an IPv6 multipath route hop by hop and goes on past
+-- a hop that is gone: a record whose route lost a hop would leave the
+-- rest deleted and an error.  When hops are gone, only they are asked
+-- for: that deletes nothing and fails as the whole would.
+local function hops_to_delete(ns, spec)
+  local present, most = {}, 0
   for _, r in ipairs(check(ns._h:routes { family = "inet6", table = spec.table })) do
     if r.dst == spec.dst and r.from == spec.from and r.metric == spec.metric then
-      for _, nh in ipairs(r.nexthops or { r }) do
-        present[tostring(nh.gateway) .. " " .. tostring(nh.dev)] = true
-      end
+      for _, nh in ipairs(r.nexthops or { r }) do present[hop_key(nh)] = true end
+      most = math.max(most, r.nexthops and #r.nexthops or 0)
     end
   end
   local gone = {}
   for _, nh in ipairs(spec.nexthops) do
-    if not present[tostring(nh.gateway) .. " " .. tostring(nh.dev)] then gone[#gone + 1] = nh end
+    if not present[hop_key(nh)] then gone[#gone + 1] = nh end
   end
-  return #gone > 0 and gone or spec.nexthops
+  if #gone > 0 then return gone end
+  if most > #spec.nexthops then return false end
+  return spec.nexthops
 end
 
 --- Removes a route, as `ip route del`.
@@ -1011,9 +1016,14 @@ function NS:route_del(spec, opts)
   local missing_ok = flag(spec, "missing_ok", "route_del", 1)
   if getmetatable(spec) == Route then
     spec, missing_ok = route_identity(spec), record_missing_ok(opts, "route_del", 2)
-    if spec.family == "inet6" and spec.nexthops then spec.nexthops = gone_hops(self, spec) end
+    if spec.family == "inet6" and spec.nexthops then spec.nexthops = hops_to_delete(self, spec) end
   end
-  local ok, msg, code = self._h:route_del(spec)
+  local ok, msg, code
+  if spec.nexthops == false then
+    ok, msg, code = self._h:failure("route del " .. spec.dst, ERRNO.ESRCH)
+  else
+    ok, msg, code = self._h:route_del(spec)
+  end
   -- a missing IPv4 route is ESRCH, a missing IPv6 one ENOENT; a route via a missing device is none
   if not ok and missing_ok and (code == ERRNO.ESRCH or code == ERRNO.ENOENT or code == ERRNO.ENODEV) then
     return false
