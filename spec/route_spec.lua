@@ -912,6 +912,12 @@ describe("routes", function()
         function() a:route_del(r, { missing_ok = "yes" }) end)
       fails(a, "bad argument #2 to 'route_del' (table expected, got number)",
         function() a:route_del(r, 1) end)
+      -- a record changed by hand is checked as a spec would be
+      r.nexthops = "via 10.9.0.2"
+      fails(a, "bad argument #1 to 'route_del' (option 'nexthops' must be a table)",
+        function() a:route_del(r) end)
+      r.nexthops = { "via 10.9.0.2" }
+      fails(a, "bad argument #1 to 'route_del' (each next hop must be a table)", function() a:route_del(r) end)
     end)
 
     it("returns false for a missing IPv6 default route with missing_ok", function()

@@ -333,7 +333,7 @@ end
 
 -- Whether list @flags holds @wanted; nil rather than false, for a spec.
 local function has_flag(flags, wanted)
-  for _, f in ipairs(flags or {}) do
+  for _, f in ipairs(type(flags) == "table" and flags or {}) do
     if f == wanted then return true end
   end
 end
@@ -350,17 +350,20 @@ local function route_identity(r)
   local spec = { dst = r.dst, from = r.from, family = r.family, table = r.table,
                  metric = r.metric, type = r.type, protocol = r.protocol, scope = r.scope,
                  src = r.prefsrc, tos = r.tos, nhid = r.nhid }
-  if r.family == "inet" and r.metrics then
-    for _, k in ipairs(SETTABLE_METRICS) do spec[k] = r.metrics[1][k] end
+  local metrics = type(r.metrics) == "table" and r.metrics[1]
+  if r.family == "inet" and type(metrics) == "table" then
+    for _, k in ipairs(SETTABLE_METRICS) do spec[k] = metrics[k] end
   end
   if r.nhid then return spec end
   spec.dev, spec.gateway = r.dev, r.gateway or (r.via and r.via.host)
   spec.onlink = has_flag(r.flags, "onlink")
-  if r.nexthops then
+  spec.nexthops = r.nexthops   -- what is no list of tables, route_del refuses
+  if type(r.nexthops) == "table" then
     spec.nexthops = {}
     for i, nh in ipairs(r.nexthops) do
-      spec.nexthops[i] = { gateway = nh.gateway or (nh.via and nh.via.host), dev = nh.dev,
-                           weight = nh.weight, onlink = has_flag(nh.flags, "onlink") }
+      spec.nexthops[i] = type(nh) ~= "table" and nh or
+        { gateway = nh.gateway or (nh.via and nh.via.host), dev = nh.dev, weight = nh.weight,
+          onlink = has_flag(nh.flags, "onlink") }
     end
   end
   return spec
@@ -374,7 +377,8 @@ end
 local function rule_identity(r)
   local function sel(addr, len)
     if addr == nil or addr == "all" then return nil end
-    return len and addr .. "/" .. len or addr
+    if type(addr) ~= "string" or math.type(len) ~= "integer" then return addr end
+    return addr .. "/" .. len
   end
   local function ports(p, first, last) return p or (first and { first, last }) end
   return { family = r.family, priority = r.priority, ["not"] = r["not"],
