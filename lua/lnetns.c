@@ -2114,7 +2114,7 @@ static int neigh_change(lua_State *L, int mode)
 	struct nns_error e = { 0 };
 	const char *dst, *state;
 	const char *op = mode == 2 ? "neighbor replace" : mode ? "neighbor add" : "neighbor del";
-	char label[NNS_INET_STRLEN + 32];
+	char label[NNS_INET_STRLEN + 32], what[NNS_INET_STRLEN + IFNAMSIZ + 32], dev[IFNAMSIZ + 16];
 	uint8_t lladdr[32];
 	int ret, len, t;
 
@@ -2143,10 +2143,13 @@ static int neigh_change(lua_State *L, int mode)
 		luaL_argerror(L, 2, "option 'dev' is required");
 	snprintf(label, sizeof(label), "%s %s", op, dst); /* "neighbor add 10.0.0.1 dev nope" */
 	ret = lns_resolve_dev(L, h, lua_gettop(L), 2, "dev", label, &s.ifindex, &e);
+	/* the entry as ip names it: "10.0.0.1 dev eth0" */
+	snprintf(what, sizeof(what), "%s dev %s", dst,
+		 lns_dev_label(L, lua_gettop(L), dev, sizeof(dev)));
 	lua_pop(L, 1);
 	if (ret == 0)
-		ret = mode ? nns_neigh_add(&h->ns, &s, mode == 2, dst, &e)
-			   : nns_neigh_del(&h->ns, &s, dst, &e);
+		ret = mode ? nns_neigh_add(&h->ns, &s, mode == 2, what, &e)
+			   : nns_neigh_del(&h->ns, &s, what, &e);
 	if (ret < 0)
 		return lns_fail(L, 1, &e);
 	lua_pushboolean(L, 1);

@@ -290,7 +290,7 @@ describe("ns:neigh_add and ns:neigh_del", function()
     assert.are.same({}, ip_neigh(ns, "proxy"))
     assert.is_true(ns:neigh_del(find(ns:neighbors(), "2001:db8::9")))
     assert.is_false(ns:neigh_del(target, { missing_ok = true }))
-    raises(("netns: neighbor del 10.0.0.9 (in %s): No such file or directory [ENOENT]"):format(ns.name),
+    raises(("netns: neighbor del 10.0.0.9 dev va (in %s): No such file or directory [ENOENT]"):format(ns.name),
       nil, function() ns:neigh_del(target) end)
     raises("bad argument #2 to 'neigh_del' (unknown option 'exist_ok')", nil,
       function() ns:neigh_del(target, { exist_ok = true }) end)
@@ -342,22 +342,22 @@ describe("neighbour errors", function()
   it("deleting a missing neighbour is ENOENT", function()
     local ns = with_entries()
     local text = "netns: neighbor del %s (in %s): No such file or directory [ENOENT]"
-    fails_cleanly(ns, text:format("10.0.0.77", ns.name), true,
+    fails_cleanly(ns, text:format("10.0.0.77 dev va", ns.name), true,
       function() ns:neigh_del { dst = "10.0.0.77", dev = "va" } end)
-    fails_cleanly(ns, text:format("fd00::77", ns.name), true,
+    fails_cleanly(ns, text:format("fd00::77 dev va", ns.name), true,
       function() ns:neigh_del { dst = "fd00::77", dev = "va" } end)
     -- there, but on the other device
-    fails_cleanly(ns, text:format("10.0.0.9", ns.name), true,
+    fails_cleanly(ns, text:format("10.0.0.9 dev vb", ns.name), true,
       function() ns:neigh_del { dst = "10.0.0.9", dev = "vb" } end)
   end)
 
   it("adding an entry twice is EEXIST", function()
     local ns = with_entries()
-    fails_cleanly(ns, ("netns: neighbor add 10.0.0.9 (in %s): File exists [EEXIST]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor add 10.0.0.9 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       true, function() ns:neigh_add { dst = "10.0.0.9", lladdr = "02:00:00:00:00:01", dev = "va" } end)
     -- a proxy entry too (the kernel takes the second without a word), which exist_ok tolerates
     assert.are.equal(1, select("#", ns:neigh_add { dst = "10.0.0.8", dev = "va", proxy = true }))
-    fails_cleanly(ns, ("netns: neighbor add 10.0.0.8 (in %s): File exists [EEXIST]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor add 10.0.0.8 dev va (in %s): File exists [EEXIST]"):format(ns.name),
       false, function() ns:neigh_add { dst = "10.0.0.8", dev = "va", proxy = true } end)
     assert.is_false(ns:neigh_add { dst = "10.0.0.8", dev = "va", proxy = true, exist_ok = true })
     assert.is_true(ns:neigh_replace { dst = "10.0.0.8", dev = "va", proxy = true })
@@ -376,12 +376,12 @@ describe("neighbour errors", function()
 
   it("a link-layer address shorter than the device's is EINVAL from the kernel", function()
     local ns = with_entries()
-    fails_cleanly(ns, ("netns: neighbor add 10.0.0.1 (in %s): Invalid argument [EINVAL]"):format(ns.name),
+    fails_cleanly(ns, ("netns: neighbor add 10.0.0.1 dev va (in %s): Invalid argument [EINVAL]"):format(ns.name),
       true, function() ns:neigh_add { dst = "10.0.0.1", lladdr = "02:00:00:00:00", dev = "va" } end)
     -- over an entry in state none, which stays
     assert.is_true(ns:neigh_add { dst = "10.0.0.5", dev = "va", state = "none" })
     for _, op in ipairs { "add", "replace" } do
-      fails_cleanly(ns, ("netns: neighbor %s 10.0.0.5 (in %s): Invalid argument [EINVAL]"):format(op, ns.name),
+      fails_cleanly(ns, ("netns: neighbor %s 10.0.0.5 dev va (in %s): Invalid argument [EINVAL]"):format(op, ns.name),
         true, function() ns["neigh_" .. op](ns, { dst = "10.0.0.5", lladdr = "02", dev = "va" }) end)
     end
   end)
@@ -393,7 +393,7 @@ describe("neighbour errors", function()
     ns:addr_add("va", "10.0.0.1/24")
     ns:addr_add("va", "fd00::1/64", { nodad = true })
     ns:link_set("va", { up = true })
-    local text = "netns: neighbor %s %s (in %s): Invalid argument [EINVAL]"
+    local text = "netns: neighbor %s %s dev va (in %s): Invalid argument [EINVAL]"
     for _, op in ipairs { "add", "replace" } do
       for _, dst in ipairs { "10.0.0.6", "fd00::6" } do
         fails_cleanly(ns, text:format(op, dst, ns.name), true,
