@@ -392,8 +392,8 @@ local function rule_identity(r)
            protocol = r.protocol }
 end
 
--- The missing_ok of @opts, the option table that follows a record given
--- to @fname as argument #@arg - 1.
+-- The missing_ok of @opts, argument #@arg of @fname: the option table that
+-- may follow a record.
 local function record_missing_ok(opts, fname, arg)
   return flag(options(opts, { missing_ok = true }, fname, arg), "missing_ok", fname, arg)
 end
