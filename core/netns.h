@@ -658,6 +658,13 @@ void nns_proc_job_ignores(int sig);
  */
 void nns_proc_host_ending(void);
 /*
+ * Tells the library that a signal stopped the host's script and its
+ * teardown begins (nslua): programs the script dropped need not be waited
+ * for (nns_proc_host_is_stopped), those the teardown runs still are.
+ */
+void nns_proc_host_stopped(void);
+bool nns_proc_host_is_stopped(void);
+/*
  * Around the wait for a program that shares the caller's process group at
  * a terminal: the thread blocks SIGINT and SIGQUIT meanwhile (@saved: its
  * mask before), and afterwards keeps a SIGINT pending only when one ended

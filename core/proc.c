@@ -269,6 +269,19 @@ void nns_proc_host_ending(void)
 	host_ending = true;
 }
 
+/* Set by nns_proc_host_stopped: a signal stopped the host's script, whose teardown runs. */
+static bool host_stopped;
+
+void nns_proc_host_stopped(void)
+{
+	host_stopped = true;
+}
+
+bool nns_proc_host_is_stopped(void)
+{
+	return host_stopped || host_ending;
+}
+
 /*
  * While the caller waits for a program in its own foreground process
  * group, the terminal's Ctrl-C and Ctrl-\ are the program's, as a shell

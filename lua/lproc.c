@@ -474,14 +474,25 @@ static int ns_output(lua_State *L)
 
 /* ---- popen -------------------------------------------------------------- */
 
+/* Whether the close running is the collector's, of a file the script dropped. */
+static bool finalizing(lua_State *L)
+{
+	lua_Debug ar;
+
+	return lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.namewhat &&
+	       !strcmp(ar.namewhat, "metamethod") && ar.name && !strcmp(ar.name, "__gc");
+}
+
 static int pipe_close(lua_State *L)
 {
 	LPipe *pp = luaL_checkudata(L, 1, LUA_FILEHANDLE);
 	struct nns_error e = { 0 };
 	int status = 0, ret, waited;
+	/* A signal stopped the script that dropped it: its program goes, unwaited for. */
+	int timeout_ms = finalizing(L) && nns_proc_host_is_stopped() ? 0 : -1;
 
 	ret = fclose(pp->stream.f);
-	waited = nns_proc_wait(&pp->p, NULL, 0, -1, &status, &e);
+	waited = nns_proc_wait(&pp->p, NULL, 0, timeout_ms, &status, &e);
 	nns_proc_release(&pp->p, NULL);
 	if (ret != 0)
 		return luaL_fileresult(L, 0, NULL);

@@ -43,6 +43,7 @@ extern const struct nslua_module nslua_modules[];  /* ends with { NULL } */
 int luaopen_netns_core (lua_State *L);  /* the binding, linked in */
 void nns_proc_job_ignores (int sig);  /* core/proc.c: signals programs keep ignored */
 void nns_proc_host_ending (void);  /* core/proc.c: waits stop holding the exit up */
+void nns_proc_host_stopped (void);  /* core/proc.c: dropped programs are not waited for */
 
 
 #define INIT_VAR        "LUA_INIT"
@@ -1048,6 +1049,8 @@ static int call_atexit (lua_State *L, int *done, int ok) {
     return status;
   *done = 1;
   in_teardown = 1;
+  if (caught_signal || ending_signal)  /* what the stopped script dropped dies with it */
+    nns_proc_host_stopped();
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   if (lua_getfield(L, -1, "netns") == LUA_TTABLE &&
       lua_getfield(L, -1, "atexit") == LUA_TFUNCTION) {

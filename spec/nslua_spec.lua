@@ -411,6 +411,16 @@ describe("nslua", function()
         local f = ns:popen("sleep 30.125; echo done")
         io.open(READY, "w"):close()
         f:read("a")]] },
+      -- the collector closes the dropped file while the teardown runs
+      { "a popen's program the stopped script dropped", "TERM", 143, [[
+        local ns = netns.topology { prefix = "popgc-" }:host "a"
+        local atexit = netns.atexit
+        netns.atexit = function(ok) collectgarbage() collectgarbage() return atexit(ok) end
+        do
+          local f = ns:popen("sleep 30.125; echo done")
+          io.open(READY, "w"):close()
+          f:read("a")
+        end]] },
     } do
       it("a signal is not held up by " .. case[1], function()
         local started = os.time()
