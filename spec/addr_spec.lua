@@ -350,13 +350,18 @@ describe("ns:addr_add and ns:addr_del", function()
   end)
 
   it("refuses on a delete the options the kernel would ignore there", function()
-    local ns = fresh(false)
+    local ns, va = fresh(false)
     ns:addr_add("va", "192.0.2.10/24")
     local cases = { nodad = true, noprefixroute = true, broadcast = "+", scope = "host", metric = 5 }
     for k, v in pairs(cases) do
       raises(("bad argument #3 to 'addr_del' (option '%s' is for addr_add only)"):format(k), nil,
         function() ns:addr_del("va", "192.0.2.10/24", { [k] = v }) end)
+      -- the link shorthand's options are its argument #2
+      raises(("bad argument #2 to 'addr_del' (option '%s' is for addr_add only)"):format(k), nil,
+        function() va:addr_del("192.0.2.10/24", { [k] = v }) end)
     end
+    raises("bad argument #2 to 'addr_add' (unknown option 'bogus')", nil,
+      function() va:addr_add("192.0.2.11/24", { bogus = true }) end)
     assert.truthy(ip_find(ns, "192.0.2.10/24"))
     -- the label is matched: another one deletes nothing
     raises(("netns: address del 192.0.2.10/24 dev va (in %s): Cannot assign requested address "

@@ -745,6 +745,21 @@ function Link:set(changes)
   return reread(self.ns, self.ifindex)
 end
 
+-- Calls @fn(ns, link, ...), the namespace method behind the link
+-- shorthand @fname, whose arguments are one to the left of the method's:
+-- argument errors are numbered as the shorthand's, and every error is
+-- raised again at the caller's line.
+local function as_shorthand(fname, fn, ...)
+  local ok, err = pcall(fn, ...)
+  if ok then return end
+  if type(err) == "string" then
+    err = err:gsub("^bad argument #(%d+) to '" .. fname .. "'", function(n)
+      return ("bad argument #%d to '%s'"):format(tonumber(n) - 1, fname)
+    end, 1)
+  end
+  raise(err)
+end
+
 --- Adds an address to the link, as `ns:addr_add` does.
 -- @tparam string cidr `10.0.0.1/24`, `fd00::1/64`
 -- @tparam[opt] table opts as for `ns:addr_add`
@@ -753,7 +768,7 @@ end
 function Link:addr_add(cidr, opts)
   check_cidr(cidr, "addr_add", 1)
   flag(opts, "exist_ok", "addr_add", 2)
-  self.ns:addr_add(self, cidr, opts)
+  as_shorthand("addr_add", self.ns.addr_add, self.ns, self, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
@@ -765,7 +780,7 @@ end
 function Link:addr_del(cidr, opts)
   check_cidr(cidr, "addr_del", 1)
   flag(opts, "missing_ok", "addr_del", 2)
-  self.ns:addr_del(self, cidr, opts)
+  as_shorthand("addr_del", self.ns.addr_del, self.ns, self, cidr, opts)
   return reread(self.ns, self.ifindex)
 end
 
