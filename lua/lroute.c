@@ -725,8 +725,9 @@ static void refuse_misplaced(lua_State *L, int op, int family)
 	if (op != NNS_ROUTE_DEL)
 		return;
 	refuse_option(L, "expires", "is for route_add and route_replace only");
-	for (i = 0;
-	     family == AF_INET6 && i < sizeof(settable_metrics) / sizeof(settable_metrics[0]); i++)
+	if (family != AF_INET6)
+		return;
+	for (i = 0; i < sizeof(settable_metrics) / sizeof(settable_metrics[0]); i++)
 		refuse_option(L, metric_names[settable_metrics[i]],
 			      "cannot select an IPv6 route to delete");
 }
