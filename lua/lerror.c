@@ -16,7 +16,7 @@
 #undef luaL_error
 
 /* Whether @source names a file of the Lua layer: ".../netns/NAME.lua". */
-static int is_layer(const char *source)
+int lns_is_layer(const char *source)
 {
 	const char *dir = NULL, *p = source;
 	size_t n;
@@ -41,7 +41,7 @@ void lns_where(lua_State *L)
 
 	for (level = 1; lua_getstack(L, level, &ar); level++) {
 		lua_getinfo(L, "Sl", &ar);
-		if (is_layer(ar.source))
+		if (lns_is_layer(ar.source))
 			continue;
 		if (ar.currentline > 0) {
 			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);

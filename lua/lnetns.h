@@ -26,6 +26,8 @@ LNs *lns_check(lua_State *L, int idx);
 const char *lns_label(lua_State *L, int idx, char *buf, size_t size);
 /* Pushes nil, "netns: <message>", errno for the handle at @idx (0: none). */
 int lns_fail(lua_State *L, int idx, const struct nns_error *e);
+/* Whether chunk @source is a file of the Lua layer (".../netns/NAME.lua"). */
+int lns_is_layer(const char *source);
 /*
  * The interface index of the device at @idx (a name, an index, or a link
  * record of @h's namespace): argument @arg itself, or its option @key,

@@ -41,6 +41,7 @@ struct nslua_module {
 extern const struct nslua_module nslua_modules[];  /* ends with { NULL } */
 
 int luaopen_netns_core (lua_State *L);  /* the binding, linked in */
+int lns_is_layer (const char *source);  /* lua/lerror.c: a file of netns's Lua layer */
 void nns_proc_job_ignores (int sig);  /* core/proc.c: signals programs keep ignored */
 void nns_proc_host_ending (void);  /* core/proc.c: waits stop holding the exit up */
 void nns_proc_host_stopped (void);  /* core/proc.c: dropped programs are not waited for */
@@ -113,15 +114,21 @@ static void set_signal (int sig, void (*handler) (int)) {
 /* Runs inside Lua at the first chance after SIGINT, SIGTERM or SIGHUP. */
 static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   int sig = pending_signal;
-  (void)ar;
+  const char *msg;
   lua_sethook(L, NULL, 0, 0);
   hook_pending = 0;
   if (!in_teardown)
     caught_signal = sig;
   if (in_teardown || sig != SIGINT)
     ending_signal = sig;
-  luaL_error(L, sig == SIGTERM ? "terminated!" :
-                sig == SIGHUP ? "hangup!" : "interrupted!");
+  msg = sig == SIGTERM ? "terminated!" : sig == SIGHUP ? "hangup!" : "interrupted!";
+  /* struck inside the library: said as by a call it interrupted, with no
+     position in the library's own files */
+  if (lua_getinfo(L, "S", ar) && lns_is_layer(ar->source)) {
+    lua_pushstring(L, msg);
+    lua_error(L);
+  }
+  luaL_error(L, "%s", msg);
 }
 
 
