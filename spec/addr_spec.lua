@@ -324,10 +324,15 @@ describe("ns:addr_add and ns:addr_del", function()
     same_as_ip(ns)
   end)
 
-  it("deletes by record the address of a device renamed since the listing", function()
+  -- A fresh namespace with 192.0.2.10/24 on va, and the record of that address.
+  local function one_address()
     local ns = fresh(false)
     ns:addr_add("va", "192.0.2.10/24")
-    local a = lib_find(ns, "192.0.2.10/24")
+    return ns, lib_find(ns, "192.0.2.10/24")
+  end
+
+  it("deletes by record the address of a device renamed since the listing", function()
+    local ns, a = one_address()
     ns:link_set("va", { name = "renamed" })
     assert.is_true(ns:addr_del(a))
     assert.is_nil(ip_find(ns, "192.0.2.10/24"))
@@ -335,9 +340,7 @@ describe("ns:addr_add and ns:addr_del", function()
   end)
 
   it("takes missing_ok after an address record, and refuses other options there", function()
-    local ns = fresh(false)
-    ns:addr_add("va", "192.0.2.10/24")
-    local a = lib_find(ns, "192.0.2.10/24")
+    local ns, a = one_address()
     assert.is_true(ns:addr_del(a))
     assert.is_false(ns:addr_del(a, { missing_ok = true }))
     raises(("netns: address del 192.0.2.10/24 dev va (in %s): Cannot assign requested address "
