@@ -111,6 +111,19 @@ static void set_signal (int sig, void (*handler) (int)) {
 }
 
 
+/*
+** Whether the hook runs in a function of the library's Lua files, or in
+** one such a function called: the line luaL_error would name is there.
+*/
+static int struck_in_layer (lua_State *L, lua_Debug *ar) {
+  lua_Debug caller;
+  if (lua_getinfo(L, "S", ar) && lns_is_layer(ar->source))
+    return 1;
+  return lua_getstack(L, 1, &caller) && lua_getinfo(L, "S", &caller) &&
+         lns_is_layer(caller.source);
+}
+
+
 /* Runs inside Lua at the first chance after SIGINT, SIGTERM or SIGHUP. */
 static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   int sig = pending_signal;
@@ -122,9 +135,9 @@ static void interrupt_hook (lua_State *L, lua_Debug *ar) {
   if (in_teardown || sig != SIGINT)
     ending_signal = sig;
   msg = sig == SIGTERM ? "terminated!" : sig == SIGHUP ? "hangup!" : "interrupted!";
-  /* struck inside the library: said as by a call it interrupted, with no
-     position in the library's own files */
-  if (lua_getinfo(L, "S", ar) && lns_is_layer(ar->source)) {
+  /* struck inside the library (in its Lua, or in a call its Lua made):
+     said as by a call it interrupted, with no position in its own files */
+  if (struck_in_layer(L, ar)) {
     lua_pushstring(L, msg);
     lua_error(L);
   }
