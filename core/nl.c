@@ -636,39 +636,101 @@ int nns_batch_add(struct nns_batch *b, const struct nlmsghdr *nlh, const char *w
 	return 0;
 }
 
+/*
+ * Acks are read many at a time, each into its own slot of the thread's
+ * buffer: a batch of a thousand requests costs a few dozen system calls
+ * to collect rather than a thousand.  An ack is capped (it does not echo
+ * the request), so a slot holds it with the kernel's reason; a larger
+ * datagram is cut to its slot, which still holds its error number.
+ */
+#define ACK_SLOT 1024
+#define ACK_SLOTS (sizeof(rx_small) / ACK_SLOT)
+
+struct ack_slots {
+	struct mmsghdr mm[ACK_SLOTS];
+	struct iovec iov[ACK_SLOTS];
+	struct sockaddr_nl from[ACK_SLOTS];
+};
+
+/* Waits for one datagram, then takes up to @want that are queued; how many, or -errno. */
+static int recv_acks(struct nns_nl *nl, struct ack_slots *a, unsigned want)
+{
+	unsigned i;
+	int n;
+
+	if (want > ACK_SLOTS)
+		want = ACK_SLOTS;
+	for (i = 0; i < want; i++) {
+		a->iov[i] = (struct iovec){ .iov_base = rx_small + (size_t)i * ACK_SLOT,
+					    .iov_len = ACK_SLOT };
+		a->mm[i].msg_hdr = (struct msghdr){ .msg_name = &a->from[i],
+						    .msg_namelen = sizeof(a->from[i]),
+						    .msg_iov = &a->iov[i],
+						    .msg_iovlen = 1 };
+	}
+	do
+		n = recvmmsg(mnl_socket_get_fd(nl->sk), a->mm, want, MSG_WAITFORONE, NULL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * The message in slot @i, or NULL for a datagram not from the kernel.  A
+ * datagram cut short keeps its header and error number, not its reason.
+ */
+static struct nlmsghdr *ack_in(struct ack_slots *a, unsigned i, size_t *len)
+{
+	struct nlmsghdr *nlh = a->iov[i].iov_base;
+
+	if (a->from[i].nl_pid != 0)
+		return NULL;
+	*len = a->mm[i].msg_len;
+	if ((a->mm[i].msg_hdr.msg_flags & MSG_TRUNC) &&
+	    *len >= mnl_nlmsg_size(sizeof(struct nlmsgerr))) {
+		*len = ACK_SLOT;
+		nlh->nlmsg_len = ACK_SLOT;
+		nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK_TLVS;
+	}
+	return nlh;
+}
+
 /* Collects the acks of requests @first..@last; the first failure is returned. */
 static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, uint32_t last,
 		      uint32_t base, int *failed, struct nns_error *e)
 {
 	uint32_t pending = last - first + 1;
+	struct ack_slots a;
 
 	while (pending) {
-		ssize_t n = recv_some(nl);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)rx_buf();
-		size_t left;
+		int got = recv_acks(nl, &a, pending);
 
-		if (n < 0)
-			return (int)n;
-		for (left = (size_t)n; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
-			struct nns_error one = { 0 };
-			unsigned index;
-			int err;
+		if (got < 0)
+			return got;
+		for (unsigned i = 0; i < (unsigned)got; i++) {
+			size_t left;
+			struct nlmsghdr *nlh = ack_in(&a, i, &left);
 
-			if (!ours(nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			pending--;
-			err = parse_error(nlh, &one);
-			if (err >= 0)
-				continue;
-			/* Each failure against its own request, with its own text. */
-			index = nlh->nlmsg_seq - base;
-			nns_error_set(&one, -err, "%s", b->names + b->what[index]);
-			if (b->failed)
-				b->failed(index, &one, b->data);
-			if (!*failed) {
-				*failed = err;
-				if (e)
-					*e = one;
+			for (; nlh && msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
+				struct nns_error one = { 0 };
+				unsigned index;
+				int err;
+
+				if (!ours(nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
+					continue;
+				pending--;
+				err = parse_error(nlh, &one);
+				if (err >= 0)
+					continue;
+				/* Each failure against its own request, with its own text. */
+				index = nlh->nlmsg_seq - base;
+				nns_error_set(&one, -err, "%s", b->names + b->what[index]);
+				if (b->failed)
+					b->failed(index, &one, b->data);
+				if (!*failed) {
+					*failed = err;
+					if (e)
+						*e = one;
+				}
 			}
 		}
 	}
