@@ -1388,6 +1388,31 @@ static int ns_link(lua_State *L)
 	return 1;
 }
 
+/*
+ * operstate(name): the operational state of the link @name ("UP", "DOWN",
+ * ...), or fail when there is none: one look without the record's cost,
+ * for netns.build, which waits for every end of its links to be up.
+ */
+static int ns_operstate(lua_State *L)
+{
+	LNs *h = lns_check(L, 1);
+	const char *name = check_ifname(L, 2, luaL_checkstring(L, 2));
+	int buffer = lns_push_dump_buffer(L), ret;
+	struct nns_error e = { 0 };
+	struct nns_link l;
+
+	ret = nns_link_get(&h->ns, name, 0, lua_touserdata(L, buffer), &l, &e);
+	lns_keep_dump_buffer(L, buffer);
+	if (ret == -ENODEV) {
+		luaL_pushfail(L);
+		return 1;
+	}
+	if (ret < 0)
+		return lns_fail(L, 1, &e);
+	lua_pushstring(L, nns_operstate_name(l.operstate));
+	return 1;
+}
+
 static const char *const link_add_options[] = {
 	"name", "kind",	 "mtu",	    "txqlen",	    "address", "master", "up",
 	"ns",	"peer",	 "peer_ns", "peer_address", "link",    "mode",	 "id",
@@ -2185,6 +2210,7 @@ static const luaL_Reg ns_methods[] = {
 	{ "nsid", ns_nsid },
 	{ "links", ns_links },
 	{ "link", ns_link },
+	{ "operstate", ns_operstate },
 	{ "link_add", ns_link_add },
 	{ "link_set", ns_link_set },
 	{ "link_del", ns_link_del },

@@ -736,25 +736,19 @@ end
 -- up: that starts its queueing (and a bridge's forwarding on a port), and
 -- what is sent before is dropped.  The watcher's queue is not in the order
 -- the ends came up, so each end is waited for, the last link's first: once
--- they are UP, most others are, and cost a look each.  The records looked
--- at are collected as they go: at star-1000 they would add a third to the
--- build's memory.
+-- they are UP, most others are, and cost a look each.
 local function wait_ends_up(t)
-  local looked = 0
   for k = #t._links, 1, -1 do
     local l = t._links[k]
     if not l.vxlan then
       for i = 1, 2 do
         local ns, name = t._nodes[l[i == 1 and "a" or "b"]].ns, l.names[i]
-        -- a look at the raw record first: ns:wait checks its condition and
-        -- dresses the record, which a build that is nearly always there
+        -- a look at the state alone first: ns:wait checks its condition on
+        -- a dressed record, which a build that is nearly always there
         -- already need not pay for twice a link
-        local rec = ns._h:link(name)
-        if not (rec and rec.operstate == "UP") then
+        if ns._h:operstate(name) ~= "UP" then
           ns:wait { link = name, operstate = "UP", timeout = 2 }
         end
-        looked = looked + 1
-        if looked % 128 == 0 then collectgarbage("step") end
       end
     end
   end
