@@ -138,8 +138,19 @@ int nns_valid_ns_name(const char *name, const char **why);
 
 int nns_ns_add(const char *name, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_new(struct nns_ns *ns, struct nns_error *e);
-/* @n fresh namespaces, made in parallel; all or nothing (on failure none is open). */
-int nns_ns_new_many(struct nns_ns **ns, size_t n, struct nns_error *e);
+/* A sysctl written in each namespace nns_ns_new_many makes: @key names it in messages. */
+struct nns_sysctl {
+	const char *key;
+	const char *path; /* under /proc/sys */
+	const char *value;
+};
+
+/*
+ * @n fresh namespaces, made in parallel, each with the @nset sysctls of
+ * @set written; all or nothing (on failure none is open).
+ */
+int nns_ns_new_many(struct nns_ns **ns, size_t n, const struct nns_sysctl *set, size_t nset,
+		    struct nns_error *e);
 int nns_ns_open_path(const char *path, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_open_name(const char *name, struct nns_ns *ns, struct nns_error *e);
 int nns_ns_open_pid(pid_t pid, struct nns_ns *ns, struct nns_error *e);

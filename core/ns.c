@@ -306,26 +306,63 @@ int nns_ns_new(struct nns_ns *ns, struct nns_error *e)
 struct new_many {
 	struct nns_ns **ns;
 	size_t n;
-	size_t next; /* the next index to claim, atomically */
-	int err;     /* the first failure, atomically */
+	const struct nns_sysctl *set;
+	size_t nset;
+	size_t next;	   /* the next index to claim, atomically */
+	int err;	   /* the first failure, atomically */
+	size_t failed_key; /* with err, the sysctl that failed, or nset */
 };
 
 #define NEW_MANY_THREADS 8     /* at most, however many cores there are */
 #define NEW_MANY_PER_THREAD 16 /* fewer are not worth a thread's start */
 
+/*
+ * Writes sysctl @s in the namespace the thread is in: /proc/sys/net shows
+ * the namespace of whoever opens it, and the thread that made the
+ * namespace is still inside, so this costs no trip in and out.
+ */
+static int write_sysctl(const struct nns_sysctl *s)
+{
+	size_t len = strlen(s->value);
+	int fd = open(s->path, O_WRONLY | O_CLOEXEC), ret = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s->value, len);
+	if (n != (ssize_t)len)
+		ret = n < 0 ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+/* Namespace @i of @job with its sysctls written; *@key is the one that failed, or nset. */
+static int make_one(struct new_many *job, size_t i, size_t *key)
+{
+	int ret = fresh_ns(job->ns[i]);
+
+	*key = job->nset;
+	for (size_t k = 0; ret == 0 && k < job->nset; k++) {
+		ret = write_sysctl(&job->set[k]);
+		if (ret < 0)
+			*key = k;
+	}
+	return ret;
+}
+
 static void *make_some(void *arg)
 {
 	struct new_many *job = arg;
-	size_t i;
+	size_t i, key;
 
 	while ((i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED)) < job->n &&
 	       !__atomic_load_n(&job->err, __ATOMIC_RELAXED)) {
-		int ret = fresh_ns(job->ns[i]);
-		int none = 0;
+		int ret = make_one(job, i, &key), none = 0;
 
-		if (ret < 0)
-			__atomic_compare_exchange_n(&job->err, &none, ret, false, __ATOMIC_RELAXED,
-						    __ATOMIC_RELAXED);
+		/* The first failure is reported; failed_key is read once all are joined. */
+		if (ret < 0 && __atomic_compare_exchange_n(&job->err, &none, ret, false,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			job->failed_key = key;
 	}
 	return NULL;
 }
@@ -351,9 +388,10 @@ static unsigned helpers_for(size_t n)
 	return threads > 1 ? (unsigned)threads - 1 : 0;
 }
 
-int nns_ns_new_many(struct nns_ns **ns, size_t n, struct nns_error *e)
+int nns_ns_new_many(struct nns_ns **ns, size_t n, const struct nns_sysctl *set, size_t nset,
+		    struct nns_error *e)
 {
-	struct new_many job = { .ns = ns, .n = n };
+	struct new_many job = { .ns = ns, .n = n, .set = set, .nset = nset, .failed_key = nset };
 	pthread_t helper[NEW_MANY_THREADS];
 	unsigned started = 0, want = helpers_for(n);
 	sigset_t all, old;
@@ -387,7 +425,10 @@ int nns_ns_new_many(struct nns_ns **ns, size_t n, struct nns_error *e)
 	if (job.err) {
 		for (i = 0; i < n; i++)
 			nns_ns_close(ns[i]);
-		nns_error_set(e, -job.err, "netns new");
+		if (job.failed_key < nset)
+			nns_error_set(e, -job.err, "netns new: sysctl %s", set[job.failed_key].key);
+		else
+			nns_error_set(e, -job.err, "netns new");
 	}
 	return job.err;
 }

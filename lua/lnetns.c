@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -399,14 +400,65 @@ static int l_new(lua_State *L)
 	return 1;
 }
 
-/* new_many(n): a list of n fresh namespaces, made in parallel; all or nothing. */
+#define SYSCTL_PATH_MAX 512
+
+static int sysctl_order(const void *a, const void *b)
+{
+	return strcmp(((const struct nns_sysctl *)a)->key, ((const struct nns_sysctl *)b)->key);
+}
+
+/*
+ * The sysctls of table @arg ({ [key] = value }) in the order of their
+ * keys, their count in *@n.  The list and its paths are in a userdata
+ * pushed on the stack, the values made strings in a table below it.
+ */
+static struct nns_sysctl *sysctl_table(lua_State *L, int arg, size_t *n)
+{
+	struct nns_sysctl *set;
+	char *paths;
+	size_t i = 0;
+
+	*n = 0;
+	lua_newtable(L);
+	if (!lua_isnoneornil(L, arg)) {
+		luaL_checktype(L, arg, LUA_TTABLE);
+		for (lua_pushnil(L); lua_next(L, arg); lua_pop(L, 1))
+			++*n;
+	}
+	set = lua_newuserdatauv(L, *n * (sizeof(*set) + SYSCTL_PATH_MAX), 0);
+	paths = (char *)(set + *n);
+	for (lua_pushnil(L); i < *n && lua_next(L, arg); lua_pop(L, 1), i++) {
+		char *path = paths + i * SYSCTL_PATH_MAX;
+
+		if (lua_type(L, -2) != LUA_TSTRING) /* lua_next wants its keys unconverted */
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "sysctl key: string expected, got %s",
+						      luaL_typename(L, -2)));
+		set[i].key = lns_sysctl_key(L, -2, arg, path, SYSCTL_PATH_MAX);
+		set[i].path = path;
+		set[i].value = lns_sysctl_value(L, -1, arg, set[i].key);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -5, (lua_Integer)i + 1);
+	}
+	qsort(set, *n, sizeof(*set), sysctl_order);
+	return set;
+}
+
+/*
+ * new_many(n [, sysctls]): a list of n fresh namespaces, made in
+ * parallel, each with sysctls ({ [key] = value }) written by the thread
+ * that made it, while still inside; all or nothing.
+ */
 static int l_new_many(lua_State *L)
 {
 	lua_Integer i, n = luaL_checkinteger(L, 1);
 	struct nns_error e = { 0 };
+	struct nns_sysctl *set;
 	struct nns_ns **ns;
+	size_t nset;
 
 	luaL_argcheck(L, n >= 0 && n <= 1000000, 1, "count out of range");
+	set = sysctl_table(L, 2, &nset);
 	/* Scratch room the collector frees, should a handle's allocation fail. */
 	ns = lua_newuserdatauv(L, (size_t)n * sizeof(struct nns_ns *), 0);
 	lua_createtable(L, (int)n, 0);
@@ -414,7 +466,7 @@ static int l_new_many(lua_State *L)
 		ns[i - 1] = &new_ns(L, NULL, NULL)->ns;
 		lua_rawseti(L, -2, i);
 	}
-	if (nns_ns_new_many(ns, (size_t)n, &e) < 0)
+	if (nns_ns_new_many(ns, (size_t)n, set, nset, &e) < 0)
 		return lns_fail(L, 0, &e);
 	return 1;
 }

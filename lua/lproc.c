@@ -739,20 +739,29 @@ static const char *sysctl_key_flaw(const char *key, char sep)
 }
 
 /*
- * The /proc/sys path of the key at @arg, which names the sysctl as
- * sysctl(8) does: names joined by '.' ("net.ipv4.ip_forward"), or by '/'
- * when a name holds a dot ("net/ipv4/conf/eth0.100/forwarding").  Only
- * net.*, which is the namespace's own, and never a way out of it.
+ * The /proc/sys path, into @path, of the key at stack slot @idx, which
+ * names the sysctl as sysctl(8) does: names joined by '.'
+ * ("net.ipv4.ip_forward"), or by '/' when a name holds a dot
+ * ("net/ipv4/conf/eth0.100/forwarding").  Only net.*, which is the
+ * namespace's own, and never a way out of it.  A bad key is an error
+ * about argument @arg.
  */
-static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t size)
+const char *lns_sysctl_key(lua_State *L, int idx, int arg, char *path, size_t size)
 {
 	size_t n;
-	const char *key = lns_checklstring(L, arg, &n);
-	char sep = strchr(key, '/') ? '/' : '.';
-	const char *flaw = sysctl_key_flaw(key, sep);
+	const char *key = lua_tolstring(L, idx, &n), *flaw;
+	char sep;
 
-	if (has_nul(L, arg)) /* printed, it would end at the NUL */
+	if (!key) {
+		luaL_argerror(L, arg,
+			      lua_pushfstring(L, "sysctl key: string expected, got %s",
+					      luaL_typename(L, idx)));
+		return NULL;
+	}
+	if (strlen(key) != n) /* printed, it would end at the NUL */
 		luaL_argerror(L, arg, "invalid sysctl key: it holds a NUL");
+	sep = strchr(key, '/') ? '/' : '.';
+	flaw = sysctl_key_flaw(key, sep);
 	if (!flaw && n + 11 > size)
 		flaw = "too long";
 	if (flaw)
@@ -764,6 +773,29 @@ static const char *check_sysctl_key(lua_State *L, int arg, char *path, size_t si
 			if (*d == '.')
 				*d = '/';
 	return key;
+}
+
+const char *lns_sysctl_value(lua_State *L, int idx, int arg, const char *key)
+{
+	const char *value, *flaw = NULL;
+	size_t len;
+
+	if (lua_isboolean(L, idx))
+		return lua_toboolean(L, idx) ? "1" : "0";
+	if (!lua_isstring(L, idx))
+		flaw = lua_pushfstring(L, "string or number expected, got %s",
+				       luaL_typename(L, idx));
+	value = flaw ? NULL : lua_tolstring(L, idx, &len);
+	if (value && strlen(value) != len)
+		flaw = "a value must not hold a NUL";
+	/* an empty write is no write: the kernel takes it and changes nothing */
+	else if (value && len == 0)
+		flaw = "a value must not be empty";
+	if (flaw && key)
+		flaw = lua_pushfstring(L, "sysctl %s: %s", key, flaw);
+	if (flaw)
+		luaL_argerror(L, arg, flaw);
+	return value;
 }
 
 /* /proc/sys/net shows the namespace of whoever opens it: open it from inside. */
@@ -785,24 +817,13 @@ static int ns_sysctl(lua_State *L)
 	LNs *h = lns_check(L, 1);
 	struct nns_error e = { 0 };
 	char path[512], buf[4096];
-	const char *key = check_sysctl_key(L, 2, path, sizeof(path));
+	const char *key = lns_sysctl_key(L, 2, 2, path, sizeof(path));
 	bool writing = !lua_isnoneornil(L, 3);
-	const char *value = NULL;
-	size_t len = 0;
+	const char *value = writing ? lns_sysctl_value(L, 3, 3, NULL) : NULL;
+	size_t len = value ? strlen(value) : 0;
 	ssize_t n;
 	int fd;
 
-	if (writing) {
-		luaL_argexpected(L, lua_isstring(L, 3) || lua_isboolean(L, 3), 3,
-				 "string or number");
-		value = lua_isboolean(L, 3) ? (lua_toboolean(L, 3) ? "1" : "0")
-					    : lua_tolstring(L, 3, &len);
-		luaL_argcheck(L, lua_isboolean(L, 3) || !has_nul(L, 3), 3,
-			      "a value must not hold a NUL");
-		len = strlen(value);
-		/* an empty write is no write: the kernel takes it and changes nothing */
-		luaL_argcheck(L, len > 0, 3, "a value must not be empty");
-	}
 	fd = open_in(h, path, writing ? O_WRONLY : O_RDONLY, &e);
 	if (fd < 0) {
 		nns_error_set(&e, -fd, "sysctl %s", key);

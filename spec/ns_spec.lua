@@ -486,6 +486,61 @@ describe("netns.new_many", function()
     raises("bad argument #1 to 'new_many' (count out of range)", netns.new_many, -1)
   end)
 
+  it("writes the sysctls it is given in each namespace, and none outside", function()
+    local function inside(ns, key)
+      return trim(ns:output { "cat", "/proc/sys/" .. key:gsub("%.", "/") })
+    end
+    local home_forward = trim(H.read_file("/proc/sys/net/ipv4/ip_forward"))
+    local before = snapshot()
+    local list = netns.new_many(40, { sysctl = {
+      ["net.ipv4.ip_forward"] = 1, ["net.ipv6.conf.all.forwarding"] = true,
+      ["net/ipv4/conf/all/rp_filter"] = "2", ["net.ipv4.conf.default.rp_filter"] = false } })
+    H.defer(finally, function() for _, ns in ipairs(list) do ns:close() end end)
+    assert.are.equal(40, #list)
+    for _, i in ipairs { 1, 17, 40 } do
+      assert.are.equal("1", inside(list[i], "net.ipv4.ip_forward"))
+      assert.are.equal("1", inside(list[i], "net.ipv6.conf.all.forwarding"))
+      assert.are.equal("2", inside(list[i], "net.ipv4.conf.all.rp_filter"))
+      assert.are.equal("0", inside(list[i], "net.ipv4.conf.default.rp_filter"))
+    end
+    assert.are.equal(home_forward, trim(H.read_file("/proc/sys/net/ipv4/ip_forward")))
+    assert.are.equal(before.thread, H.thread_ns())
+    for _, ns in ipairs(list) do ns:close() end
+    assert_unchanged(before)
+    -- an empty table writes nothing
+    list = netns.new_many(2, { sysctl = {} })
+    assert.are.equal("0", inside(list[1], "net.ipv4.ip_forward"))
+  end)
+
+  it("checks its sysctls before making anything, and makes none when one cannot be written", function()
+    local before = snapshot()
+    local bad = "bad argument #2 to 'new_many' (%s)"
+    for _, case in ipairs {
+      { 5, "table expected, got number" },
+      { { sysctls = {} }, "unknown option 'sysctls'" },
+      { { sysctl = "net.ipv4.ip_forward" }, "option 'sysctl' must be a table, got string" },
+      { { sysctl = { "net.ipv4.ip_forward" } }, "sysctl key: string expected, got number" },
+      { { sysctl = { ["kernel.hostname"] = "x" } },
+        [[invalid sysctl key "kernel.hostname": must start with 'net.' or 'net/']] },
+      { { sysctl = { ["net/../../etc/passwd"] = "x" } },
+        [[invalid sysctl key "net/../../etc/passwd": '.' and '..' are not names]] },
+      { { sysctl = { ["net.ipv4.ip_forward"] = "" } }, "sysctl net.ipv4.ip_forward: a value must not be empty" },
+      { { sysctl = { ["net.ipv4.ip_forward"] = "1\0" } },
+        "sysctl net.ipv4.ip_forward: a value must not hold a NUL" },
+      { { sysctl = { ["net.ipv4.ip_forward"] = {} } },
+        "sysctl net.ipv4.ip_forward: string or number expected, got table" },
+    } do
+      raises(bad:format(case[2]), netns.new_many, 3, case[1])
+      assert_unchanged(before)
+    end
+    -- the kernel's refusal, by the helpers too (40 namespaces are shared out)
+    raises("netns: netns new: sysctl net.ipv4.nope: No such file or directory [ENOENT]",
+      netns.new_many, 40, { sysctl = { ["net.ipv4.ip_forward"] = 1, ["net.ipv4.nope"] = 1 } })
+    raises("netns: netns new: sysctl net.ipv4.ip_forward: Invalid argument [EINVAL]",
+      netns.new_many, 3, { sysctl = { ["net.ipv4.ip_forward"] = "x" } })
+    assert_unchanged(before)
+  end)
+
   it("is all or nothing: out of descriptors, none is left open and the thread is home", function()
     -- room for a few dozen namespaces (two descriptors each), not for 200
     local out = H.run("ulimit -n 64; " .. H.nslua .. " -e " .. H.quote [[

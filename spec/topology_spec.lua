@@ -81,6 +81,24 @@ describe("netns.topology", function()
     assert.are.equal("00", forwarding(t:host "plain"))
   end)
 
+  it("build forwards as each host's forward option says, switches never", function()
+    -- hosts of every kind in one build: each namespace comes out of the
+    -- pool made with its own forwarding on
+    local t <close> = netns.build {
+      prefix = "fb-", switches = { "sw" },
+      hosts = { both = { forward = true }, v4 = { forward = "ipv4" }, v6 = { forward = "ipv6" },
+                none = { forward = false }, plain = true, v4b = { forward = "ipv4" } },
+      links = { { "both", "sw" }, { "v4", "sw" } },
+    }
+    local function forwarding(name)
+      local ns = t:ns(name)
+      return H.sh(H.inside(ns) .. "cat /proc/sys/net/ipv4/ip_forward"):match("%d") ..
+        H.sh(H.inside(ns) .. "cat /proc/sys/net/ipv6/conf/all/forwarding"):match("%d")
+    end
+    local want = { both = "11", v4 = "10", v4b = "10", v6 = "01", none = "00", plain = "00", sw = "00" }
+    for name, v in pairs(want) do assert.are.equal(v, forwarding(name), name) end
+  end)
+
   it("draws what it holds", function()
     local t <close> = netns.topology { prefix = "d-" }
     local a, s = t:host "a", t:switch "sw"

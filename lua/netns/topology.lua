@@ -153,11 +153,14 @@ end
 
 -- A namespace of the topology's own: anonymous, held by this process,
 -- pinned under the prefix so that `ip netns exec` reaches it.
-function T:_namespace(name)
+-- netns.build hands out namespaces it made beforehand, in pools by the
+-- forwarding they have on already: @pool names the one to take from.
+function T:_namespace(name, pool)
   if self._nodes[name] then raise(("netns: topology %s: %s exists already"):format(self.prefix, name)) end
-  local fresh = self._fresh
+  local fresh = self._fresh and self._fresh[pool]
   local created, ns = true, fresh and fresh[#fresh]
-  if ns then fresh[#fresh] = nil else created, ns = pcall(netns.new) end
+  local pooled = ns ~= nil
+  if pooled then fresh[#fresh] = nil else created, ns = pcall(netns.new) end
   if not created then -- say which node it was for
     raise(("netns: topology %s: %s: %s"):format(self.prefix, name, tostring(ns):gsub("^netns: ", "")))
   end
@@ -188,7 +191,7 @@ function T:_namespace(name)
   ns:pin(pin, true)
   -- netns.build sends each namespace's changes in one batch, once its links are made
   if self._building then ns._h:defer() end
-  return ns
+  return ns, pooled
 end
 
 local HOST_OPTIONS = { forward = true, lo = true }
@@ -217,9 +220,12 @@ local function host_options_problem(opts)
 end
 
 local function add_host(self, name, opts)
-  local ns = self:_namespace(name)
+  local forward = opts.forward or false
+  local ns, forwarding = self:_namespace(name, forward)
   if opts.lo ~= false then ns:link_set(1, { up = true }) end   -- lo is always index 1
-  for _, key in ipairs(FORWARD_KEYS[opts.forward or false] or {}) do ns:sysctl(key, 1) end
+  if not forwarding then
+    for _, key in ipairs(FORWARD_KEYS[forward] or {}) do ns:sysctl(key, 1) end
+  end
   local node = { name = name, ns = ns, kind = opts.kind or "host", ifaces = 0 }
   self._nodes[name], self._by_ns[ns.id] = node, node
   self._order[#self._order + 1] = node
@@ -754,6 +760,37 @@ local function wait_ends_up(t)
   end
 end
 
+-- Every namespace made at once, in parallel: most of a namespace's cost
+-- is the kernel's, and it makes several at a time.  The thread that makes
+-- one turns its forwarding on while still inside, which saves a trip in
+-- and out later: one pool for each value of `forward` the hosts ask for.
+local function make_namespaces(t, hosts, names, switches)
+  local count, order = { [false] = switches }, { false }
+  for _, name in ipairs(names) do
+    local opts = hosts[name]
+    local forward = type(opts) == "table" and opts.forward or false
+    if not count[forward] then count[forward], order[#order + 1] = 0, forward end
+    count[forward] = count[forward] + 1
+  end
+  t._fresh = {}
+  t:_record("close unused namespaces", function()
+    for _, pool in pairs(t._fresh) do
+      for _, ns in ipairs(pool) do ns:close() end
+    end
+    t._fresh = nil
+  end)
+  for _, forward in ipairs(order) do
+    local sysctl = {}
+    for _, key in ipairs(FORWARD_KEYS[forward] or {}) do sysctl[key] = 1 end
+    local created, fresh = pcall(netns.new_many, count[forward], { sysctl = sysctl })
+    if not created then
+      if is_interrupt(fresh) then error(fresh, 0) end   -- nslua's, as it raised it
+      raise(("netns: topology %s: %s"):format(t.prefix, tostring(fresh):gsub("^netns: ", "")))
+    end
+    t._fresh[forward] = fresh
+  end
+end
+
 local function build_steps(t, spec)
   local hosts, links, routes = spec.hosts or {}, spec.links or {}, spec.routes or {}
   local names = {}
@@ -764,18 +801,7 @@ local function build_steps(t, spec)
   -- namespace's changes (links up, addresses, routes) wait to be sent in
   -- one batch: a round trip per namespace rather than one per change.
   t._building = true
-  -- Made all at once, in parallel: most of a namespace's cost is the
-  -- kernel's, and it makes several at a time.
-  local created, fresh = pcall(netns.new_many, #names + #(spec.switches or {}))
-  if not created then
-    if is_interrupt(fresh) then error(fresh, 0) end   -- nslua's, as it raised it
-    raise(("netns: topology %s: %s"):format(t.prefix, tostring(fresh):gsub("^netns: ", "")))
-  end
-  t._fresh = fresh
-  t:_record("close unused namespaces", function()
-    for _, ns in ipairs(fresh) do ns:close() end
-    t._fresh = nil
-  end)
+  make_namespaces(t, hosts, names, #(spec.switches or {}))
   for _, name in ipairs(names) do
     local opts = hosts[name]
     t:host(name, type(opts) == "table" and opts or nil)
