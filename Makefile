@@ -143,7 +143,7 @@ check-asan: all build/asan/nslua build/asan/decode_test $(SPEC_TOOLS)
 DECODE_TEST_SRC := fuzz/decode_test.c fuzz/fake_nl.c fuzz/records.c
 FAKE_NL_LDFLAGS := -Wl,--wrap=mnl_socket_open2,--wrap=mnl_socket_close,--wrap=mnl_socket_setsockopt \
 	-Wl,--wrap=mnl_socket_get_fd \
-	-Wl,--wrap=mnl_socket_sendto,--wrap=recvmsg,--wrap=time
+	-Wl,--wrap=mnl_socket_sendto,--wrap=recvmsg,--wrap=recvmmsg,--wrap=time
 
 build/asan/decode_test: $(patsubst %.c,build/asan/obj/%.o,$(CORE_SRC) $(DECODE_TEST_SRC))
 	$(say) LD $@

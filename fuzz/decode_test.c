@@ -528,6 +528,29 @@ static void test_batch(void)
 	nns_batch_free(&b);
 }
 
+/* An ack larger than its slot is cut: its error stays, with its request's name. */
+static void test_batch_long_ack(void)
+{
+	static char stream[4096], text[2000];
+	struct nns_batch b = { 0 };
+	struct nns_error e = { 0 };
+	struct nlmsghdr *nlh = nns_batch_next(&b, "only");
+	struct nns_ns ns;
+	size_t size;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	memset(text, 'x', sizeof(text) - 1);
+	size = put_error(stream, 1, -ENODEV, text, true);
+	CHECK(size > 1500);
+	fake_nl_answer(stream, size);
+	fake_nl_ns(&ns);
+	CHECK(nns_batch_run(ns.nl, &b, &e) == -ENODEV);
+	CHECK(!strcmp(e.what, "only") && e.ext[0] == '\0');
+	fake_nl_ns_close(&ns);
+	nns_batch_free(&b);
+}
+
 /* nns_format_inet against inet_ntop, with and without a prefix length. */
 static void test_format_inet(void)
 {
@@ -576,6 +599,7 @@ int main(void)
 	test_neigh();
 	test_ack();
 	test_batch();
+	test_batch_long_ack();
 	test_format_inet();
 	printf("decode_test: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

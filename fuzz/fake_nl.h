@@ -2,7 +2,7 @@
 /*
  * A netlink socket without a kernel, for the fuzz targets and the decoder
  * tests: the core is linked with -Wl,--wrap for the libmnl socket calls,
- * recvmsg and time(), so that every request is numbered from 1, sent
+ * recvmsg, recvmmsg and time(), so that every request is numbered from 1, sent
  * nowhere, and answered with bytes the caller chose.
  */
 #ifndef NETNS_FAKE_NL_H
@@ -18,7 +18,7 @@
 
 /* Wrapped symbols, for the link line. */
 #define FAKE_NL_WRAPS "mnl_socket_open2,mnl_socket_close,mnl_socket_setsockopt," \
-	"mnl_socket_get_fd,mnl_socket_sendto,recvmsg,time"
+	"mnl_socket_get_fd,mnl_socket_sendto,recvmsg,recvmmsg,time"
 
 /*
  * After each request sent, the next receive returns @data (cut at the
