@@ -772,9 +772,10 @@ local function make_namespaces(t, hosts, names, switches)
     if not count[forward] then count[forward], order[#order + 1] = 0, forward end
     count[forward] = count[forward] + 1
   end
-  t._fresh = {}
-  t:_record("close unused namespaces", function()
-    for _, pool in pairs(t._fresh) do
+  local pools = {}
+  t._fresh = pools
+  t:_record("close unused namespaces", function()   -- run twice after an interrupt: no harm
+    for _, pool in pairs(pools) do
       for _, ns in ipairs(pool) do ns:close() end
     end
     t._fresh = nil
@@ -787,7 +788,7 @@ local function make_namespaces(t, hosts, names, switches)
       if is_interrupt(fresh) then error(fresh, 0) end   -- nslua's, as it raised it
       raise(("netns: topology %s: %s"):format(t.prefix, tostring(fresh):gsub("^netns: ", "")))
     end
-    t._fresh[forward] = fresh
+    pools[forward] = fresh
   end
 end
 
