@@ -440,6 +440,7 @@ static struct nns_sysctl *sysctl_table(lua_State *L, int arg, size_t *n)
 		lua_pushvalue(L, -1);
 		lua_rawseti(L, -5, (lua_Integer)i + 1);
 	}
+	lua_pop(L, 1); /* the last key, or the first nil */
 	qsort(set, *n, sizeof(*set), sysctl_order);
 	return set;
 }

@@ -752,6 +752,8 @@ const char *lns_sysctl_key(lua_State *L, int idx, int arg, char *path, size_t si
 	const char *key = lua_tolstring(L, idx, &n), *flaw;
 	char sep;
 
+	if (!key && idx == arg) /* an argument's type error, worded as elsewhere */
+		lns_typeerror(L, arg, "string");
 	if (!key) {
 		luaL_argerror(L, arg,
 			      lua_pushfstring(L, "sysctl key: string expected, got %s",
@@ -782,6 +784,8 @@ const char *lns_sysctl_value(lua_State *L, int idx, int arg, const char *key)
 
 	if (lua_isboolean(L, idx))
 		return lua_toboolean(L, idx) ? "1" : "0";
+	if (!lua_isstring(L, idx) && idx == arg)
+		lns_typeerror(L, arg, "string or number");
 	if (!lua_isstring(L, idx))
 		flaw = lua_pushfstring(L, "string or number expected, got %s",
 				       luaL_typename(L, idx));

@@ -1175,6 +1175,10 @@ describe("ns:sysctl", function()
       ns.sysctl, ns, "net.ipv4\0.ip_forward")
     raises([[bad argument #2 to 'sysctl' (a value must not hold a NUL)]],
       ns.sysctl, ns, "net.ipv4.ip_forward", "1\0junk")
+    raises([[bad argument #1 to 'sysctl' (string expected, got nil)]], ns.sysctl, ns, nil)
+    raises([[bad argument #1 to 'sysctl' (string expected, got FILE*)]], ns.sysctl, ns, io.stdout)
+    raises([[bad argument #2 to 'sysctl' (string or number expected, got FILE*)]],
+      ns.sysctl, ns, "net.ipv4.ip_forward", io.stdout)
     local line
     local err = error_of(function()
       line = debug.getinfo(1, "l").currentline; ns:sysctl("kernel.hostname")

@@ -841,10 +841,12 @@ function netns.add(name, opts) end
 ---@return netns.NS
 function netns.new() end
 
---- @count new anonymous namespaces at once, made in parallel on the machine's cores.  All or nothing.  Raises.
+--- @count new anonymous namespaces at once, made in parallel on the machine's cores, each with
+--- `opts.sysctl` (key -> value) written in it.  All or nothing.  Raises.
 ---@param count integer
+---@param opts? { sysctl?: table<string, string|number|boolean> }
 ---@return netns.NS[]
-function netns.new_many(count) end
+function netns.new_many(count, opts) end
 
 --- An existing namespace: a name under /run/netns, or a path when the string has a '/'.  Raises.
 ---@param name_or_path string
