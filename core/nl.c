@@ -694,6 +694,35 @@ static struct nlmsghdr *ack_in(struct ack_slots *a, unsigned i, size_t *len)
 	return nlh;
 }
 
+/*
+ * Takes ack @nlh if it answers one of requests @first..@last: a failure
+ * is told against its own request, with its own text, and the first is
+ * kept in *@failed and @e.  Whether it was one of them.
+ */
+static bool take_ack(struct nns_batch *b, const struct nlmsghdr *nlh, uint32_t first, uint32_t last,
+		     uint32_t base, int *failed, struct nns_error *e)
+{
+	struct nns_error one = { 0 };
+	unsigned index;
+	int err;
+
+	if (!ours(nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
+		return false;
+	err = parse_error(nlh, &one);
+	if (err >= 0)
+		return true;
+	index = nlh->nlmsg_seq - base;
+	nns_error_set(&one, -err, "%s", b->names + b->what[index]);
+	if (b->failed)
+		b->failed(index, &one, b->data);
+	if (!*failed) {
+		*failed = err;
+		if (e)
+			*e = one;
+	}
+	return true;
+}
+
 /* Collects the acks of requests @first..@last; the first failure is returned. */
 static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, uint32_t last,
 		      uint32_t base, int *failed, struct nns_error *e)
@@ -710,28 +739,9 @@ static int batch_acks(struct nns_nl *nl, struct nns_batch *b, uint32_t first, ui
 			size_t left;
 			struct nlmsghdr *nlh = ack_in(&a, i, &left);
 
-			for (; nlh && msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
-				struct nns_error one = { 0 };
-				unsigned index;
-				int err;
-
-				if (!ours(nlh, first, last) || nlh->nlmsg_type != NLMSG_ERROR)
-					continue;
-				pending--;
-				err = parse_error(nlh, &one);
-				if (err >= 0)
-					continue;
-				/* Each failure against its own request, with its own text. */
-				index = nlh->nlmsg_seq - base;
-				nns_error_set(&one, -err, "%s", b->names + b->what[index]);
-				if (b->failed)
-					b->failed(index, &one, b->data);
-				if (!*failed) {
-					*failed = err;
-					if (e)
-						*e = one;
-				}
-			}
+			for (; nlh && msg_ok(nlh, left); nlh = msg_next(nlh, &left))
+				if (take_ack(b, nlh, first, last, base, failed, e))
+					pending--;
 		}
 	}
 	return 0;

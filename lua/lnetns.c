@@ -400,8 +400,6 @@ static int l_new(lua_State *L)
 	return 1;
 }
 
-#define SYSCTL_PATH_MAX 512
-
 static int sysctl_order(const void *a, const void *b)
 {
 	return strcmp(((const struct nns_sysctl *)a)->key, ((const struct nns_sysctl *)b)->key);
@@ -425,16 +423,12 @@ static struct nns_sysctl *sysctl_table(lua_State *L, int arg, size_t *n)
 		for (lua_pushnil(L); lua_next(L, arg); lua_pop(L, 1))
 			++*n;
 	}
-	set = lua_newuserdatauv(L, *n * (sizeof(*set) + SYSCTL_PATH_MAX), 0);
+	set = lua_newuserdatauv(L, *n * (sizeof(*set) + LNS_SYSCTL_PATH_MAX), 0);
 	paths = (char *)(set + *n);
 	for (lua_pushnil(L); i < *n && lua_next(L, arg); lua_pop(L, 1), i++) {
-		char *path = paths + i * SYSCTL_PATH_MAX;
+		char *path = paths + i * LNS_SYSCTL_PATH_MAX;
 
-		if (lua_type(L, -2) != LUA_TSTRING) /* lua_next wants its keys unconverted */
-			luaL_argerror(L, arg,
-				      lua_pushfstring(L, "sysctl key: string expected, got %s",
-						      luaL_typename(L, -2)));
-		set[i].key = lns_sysctl_key(L, -2, arg, path, SYSCTL_PATH_MAX);
+		set[i].key = lns_sysctl_key(L, -2, arg, path, LNS_SYSCTL_PATH_MAX);
 		set[i].path = path;
 		set[i].value = lns_sysctl_value(L, -1, arg, set[i].key);
 		lua_pushvalue(L, -1);

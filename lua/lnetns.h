@@ -145,6 +145,7 @@ int lns_route_problem(lua_State *L);
 void lns_open_proc(lua_State *L);
 extern const luaL_Reg lns_proc_methods[];
 /* A sysctl key and value, as ns:sysctl and netns.new_many take them (lproc.c). */
+#define LNS_SYSCTL_PATH_MAX 512
 const char *lns_sysctl_key(lua_State *L, int idx, int arg, char *path, size_t size);
 const char *lns_sysctl_value(lua_State *L, int idx, int arg, const char *key);
 extern const luaL_Reg lns_route_methods[];

@@ -749,17 +749,19 @@ static const char *sysctl_key_flaw(const char *key, char sep)
 const char *lns_sysctl_key(lua_State *L, int idx, int arg, char *path, size_t size)
 {
 	size_t n;
-	const char *key = lua_tolstring(L, idx, &n), *flaw;
+	const char *key, *flaw;
 	char sep;
 
-	if (!key && idx == arg) /* an argument's type error, worded as elsewhere */
+	if (idx == arg && !lua_isstring(L, idx)) /* an argument's type error, worded as elsewhere */
 		lns_typeerror(L, arg, "string");
-	if (!key) {
+	/* a table's key is never converted: lua_next would lose its place */
+	if (idx != arg && lua_type(L, idx) != LUA_TSTRING)
 		luaL_argerror(L, arg,
 			      lua_pushfstring(L, "sysctl key: string expected, got %s",
 					      luaL_typename(L, idx)));
-		return NULL;
-	}
+	key = lua_tolstring(L, idx, &n);
+	if (!key)
+		return NULL;  /* not reached: both errors above raise */
 	if (strlen(key) != n) /* printed, it would end at the NUL */
 		luaL_argerror(L, arg, "invalid sysctl key: it holds a NUL");
 	sep = strchr(key, '/') ? '/' : '.';
@@ -820,7 +822,7 @@ static int ns_sysctl(lua_State *L)
 {
 	LNs *h = lns_check(L, 1);
 	struct nns_error e = { 0 };
-	char path[512], buf[4096];
+	char path[LNS_SYSCTL_PATH_MAX], buf[4096];
 	const char *key = lns_sysctl_key(L, 2, 2, path, sizeof(path));
 	bool writing = !lua_isnoneornil(L, 3);
 	const char *value = writing ? lns_sysctl_value(L, 3, 3, NULL) : NULL;
