@@ -226,6 +226,15 @@ describe("failures injected into setns, socket, unshare and mount", function()
     end)
   end
 
+  it("build: an unmount that fails in its teardown is retried by that pin's own undo", function()
+    local pre, during = census("build")
+    assert.are.equal(3, during.umount2)   -- a, b and s, in the one pass over every pin
+    for k = 1, during.umount2 do
+      local out = nslua({ NETNS_FAULT_CALL = "umount2", NETNS_FAULT_AT = (pre.umount2 or 0) + k }, "build")
+      assert.truthy(out:find("result ok\ndone\nexit 0\n", 1, true), ("umount2 #%d: %s"):format(k, out))
+    end
+  end)
+
   it("counts", function()
     print(("\nfault_spec: %d runs with a failure injected: %d raised, %d aborted on a failed return"):format(
       tried.runs, tried.failed, tried.aborted))
