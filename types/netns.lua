@@ -767,7 +767,8 @@ function Topology:links() end
 ---@return string
 function Topology:dot() end
 
---- Removes everything the topology made, newest first; harmless twice.  Raises when an undo failed.
+--- Removes everything the topology made: its pins, then the rest newest first; harmless twice.
+--- Raises when an undo failed.
 function Topology:destroy() end
 
 ---------------------------------------------------------------------------

@@ -111,7 +111,7 @@ local function unpin_open_nodes(self)
   end
 end
 
---- Removes everything the topology made, newest first; harmless twice.
+--- Removes everything the topology made: its pins, then the rest newest first; harmless twice.
 -- @raise when an undo failed, naming each that did (the others still ran)
 -- @usage t:destroy()
 function T:destroy()
